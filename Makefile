@@ -1,0 +1,88 @@
+# sbx — build, test and run.  See README.md.
+#   make            build everything (after `make deps`)
+#   make test       deps, build, every test suite
+#   make run        deps, build, start the agent (the workbench arrives in step 3)
+#   make bench      benchmarks, written to docs/PERFORMANCE.md
+#   make SAN=1      the ASan/UBSan build, in build-san/
+
+CC      ?= cc
+SAN     ?=
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT      = -O1 -g
+else
+BUILD   ?= build
+SANFLAGS =
+OPT      = -O2 -g
+endif
+
+PKGS     = libmicrohttpd libzmq jansson libcrypto
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) $(SANFLAGS) \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil -lpthread
+LDFLAGS += $(SANFLAGS)
+
+CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)
+AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
+AGENT_OBJ = $(AGENT_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC  = $(wildcard tests/tools/*.c)
+TOOL_BIN  = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all deps test test-unit test-integration test-compat test-fuzz bench run clean
+all: $(BUILD)/sbx-agent $(UNIT_BIN) $(TOOL_BIN)
+
+deps:
+	@./tests/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsbxcore.a: $(CORE_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(BUILD)/libsbxagent.a: $(AGENT_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Every suite prints its runner's closing summary; see tests/run-*.sh.
+test: deps
+	$(MAKE) all
+	$(MAKE) SAN=1 all
+	./tests/run-unit.sh build build-san
+	./tests/run-integration.sh build-san
+	./tests/run-fuzz.sh
+	./tests/run-compat.sh build
+
+test-unit: all
+	./tests/run-unit.sh $(BUILD)
+test-integration: all
+	./tests/run-integration.sh $(BUILD)
+test-compat: all
+	./tests/run-compat.sh $(BUILD)
+test-fuzz:
+	./tests/run-fuzz.sh
+
+bench: deps all
+	./tests/bench/run.sh $(BUILD)
+
+run: deps all
+	./tests/run-agent.sh $(BUILD)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,163 @@
+/*
+ * sbx-agent: runs inside every sandbox (or directly on a host for
+ * development) and serves E2B's envd and code-interpreter protocols on one
+ * HTTP listener per --listen address.
+ */
+#include "agent.h"
+#include "../util/log.h"
+#include "../util/xalloc.h"
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sbx-agent [options]\n"
+		"  --listen ADDR        tcp:HOST:PORT, unix:PATH or vsock:PORT (repeatable;\n"
+		"                       default tcp:127.0.0.1:49983 and tcp:127.0.0.1:49999,\n"
+		"                       the ports E2B's SDKs use in debug mode)\n"
+		"  --access-token T     require X-Access-Token: T (also $SBX_ACCESS_TOKEN)\n"
+		"  --user NAME          default user for processes and files (default: user)\n"
+		"  --workdir DIR        default working directory (default: the user's home)\n"
+		"  --env KEY=VALUE      global environment for processes and code (repeatable)\n"
+		"  --python-path DIR    where the sbx_e2b IPython extension lives\n"
+		"  --no-kernel          do not start the default Python kernel at start-up\n"
+		"  --version            print the envd protocol version and exit\n");
+}
+
+/* <dir of this binary>/../vm/python in a build tree, else the installed copy. */
+static char *default_python_path(const char *argv0)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *p = xasprintf("%s/../vm/python", exe);
+			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+				return p;
+			free(p);
+		}
+	}
+	(void)argv0;
+	return xstrdup("/usr/lib/sbx/python");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, 0, 'l' },
+		{ "access-token", required_argument, 0, 't' },
+		{ "user", required_argument, 0, 'u' },
+		{ "workdir", required_argument, 0, 'w' },
+		{ "env", required_argument, 0, 'e' },
+		{ "python-path", required_argument, 0, 'p' },
+		{ "no-kernel", no_argument, 0, 'K' },
+		{ "version", no_argument, 0, 'V' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	agent a = { 0 };
+	const char *listens[8];
+	int nlisten = 0, c, rc = 1;
+
+	a.cfg.default_user = xstrdup("user");
+	const char *tok = getenv("SBX_ACCESS_TOKEN");
+	if (tok && *tok)
+		a.cfg.access_token = xstrdup(tok);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (nlisten == 8) {
+				fprintf(stderr, "sbx-agent: at most 8 --listen addresses\n");
+				return 2;
+			}
+			listens[nlisten++] = optarg;
+			break;
+		case 't': free(a.cfg.access_token); a.cfg.access_token = xstrdup(optarg); break;
+		case 'u': free(a.cfg.default_user); a.cfg.default_user = xstrdup(optarg); break;
+		case 'w': {
+			char *abs = realpath(optarg, NULL);
+			if (!abs) {
+				fprintf(stderr, "sbx-agent: --workdir %s: no such directory\n", optarg);
+				return 2;
+			}
+			free(a.cfg.workdir);
+			a.cfg.workdir = abs;
+			break;
+		}
+		case 'p': free(a.cfg.python_path); a.cfg.python_path = xstrdup(optarg); break;
+		case 'K': a.cfg.no_kernel = 1; break;
+		case 'e': {
+			char *eq = strchr(optarg, '=');
+			if (!eq) {
+				fprintf(stderr, "sbx-agent: --env wants KEY=VALUE, got '%s'\n", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			agent_env_set(&a.env, optarg, eq + 1);
+			break;
+		}
+		case 'V': printf("%s\n", AGENT_ENVD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sbx-agent: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!nlisten) {
+		listens[nlisten++] = "tcp:127.0.0.1:49983";
+		listens[nlisten++] = "tcp:127.0.0.1:49999";
+	}
+	if (!a.cfg.python_path)
+		a.cfg.python_path = default_python_path(argv[0]);
+
+	a.loop = loop_new();
+	http_server *srv = NULL;
+	if (children_init(&a) < 0) {
+		perror("sbx-agent: cannot set up signal handling");
+		goto out;
+	}
+	srv = http_server_new(a.loop, router_handle, &a);
+	for (int i = 0; i < nlisten; i++) {
+		sbx_err e;
+		if (http_server_listen(srv, listens[i], &e) < 0) {
+			fprintf(stderr, "sbx-agent: %s\n", e.msg);
+			goto out;
+		}
+		log_info("agent: listening on %s", listens[i]);
+	}
+	envd_process_init(&a);
+	envd_fs_init(&a);
+	if (code_init(&a) < 0)
+		log_warn("agent: the code interpreter is not available; /execute will report why");
+	loop_run(a.loop);
+	rc = 0;
+	/* Requests first: their close callbacks still reach live modules. */
+	http_server_free(srv);
+	srv = NULL;
+	code_free(&a);
+	envd_fs_free(&a);
+	envd_process_free(&a);
+out:
+	http_server_free(srv);
+	children_free(&a);
+	loop_free(a.loop);
+	agent_env_free(&a.env);
+	free(a.cfg.access_token);
+	free(a.cfg.default_user);
+	free(a.cfg.workdir);
+	free(a.cfg.python_path);
+	return rc;
+}

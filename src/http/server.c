@@ -1,0 +1,591 @@
+/*
+ * HTTP server on libmicrohttpd in "external event loop" mode: MHD owns the
+ * sockets and the protocol, our loop owns the waiting.  Each daemon exposes
+ * one epoll fd; we run MHD whenever it is readable and before every poll
+ * (resumed connections and MHD's own timeouts need that).
+ *
+ * Answers that are not ready when MHD asks for them suspend the connection;
+ * http_respond/http_stream_write resume it.  MHD only queues a response from
+ * inside its access handler, so a response is always queued there.
+ */
+#include "server.h"
+#include "../util/buf.h"
+#include "../util/log.h"
+#include "../util/xalloc.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_DAEMONS 8
+
+enum body_mode { BODY_IGNORE, BODY_WHOLE, BODY_STREAM, BODY_DISCARD };
+
+struct hdr {
+	char *name, *value;
+};
+
+struct http_req {
+	http_server *srv;
+	struct MHD_Connection *conn;
+	http_req *prev, *next;       /* live requests of srv */
+	char *method, *path;
+
+	enum body_mode body_mode;
+	size_t limit;
+	sbx_buf body;
+	http_body_cb body_cb;
+	http_chunk_cb chunk_cb;
+	http_end_cb end_cb;
+	void *body_ud;
+	int body_done;
+
+	struct hdr *hdrs;
+	size_t nhdrs;
+	struct MHD_Response *resp;
+	unsigned status;
+	int queued;
+	int waiting;                 /* suspended in the access handler */
+
+	int streaming;
+	sbx_buf out;
+	int out_ended;
+	int reader_waiting;          /* suspended by the content reader */
+
+	http_close_cb close_cb;
+	void *close_ud;
+};
+
+struct http_server {
+	sbx_loop *loop;
+	http_handler handler;
+	void *ud;
+	struct MHD_Daemon *daemons[MAX_DAEMONS];
+	int epfds[MAX_DAEMONS];
+	char *unix_paths[MAX_DAEMONS];
+	int ndaemons;
+	int port;
+	http_req *reqs;
+};
+
+/* --- MHD glue -------------------------------------------------------------- */
+
+static void run_all(http_server *s)
+{
+	for (int i = 0; i < s->ndaemons; i++)
+		MHD_run(s->daemons[i]);
+}
+
+static void on_epoll(sbx_loop *l, int fd, int events, void *ud)
+{
+	(void)l, (void)fd, (void)events;
+	run_all(ud);
+}
+
+static int on_prepare(sbx_loop *l, void *ud)
+{
+	(void)l;
+	http_server *s = ud;
+	int timeout = -1;
+	run_all(s);
+	for (int i = 0; i < s->ndaemons; i++) {
+		MHD_UNSIGNED_LONG_LONG t;
+		if (MHD_get_timeout(s->daemons[i], &t) == MHD_YES) {
+			int ms = t > 60000 ? 60000 : (int)t;
+			if (timeout < 0 || ms < timeout)
+				timeout = ms;
+		}
+	}
+	return timeout;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* %XX and '+' (URLSearchParams encodes a space as '+'; envd decodes both). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls, (void)c;
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		int hi, lo;
+		if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 2;
+		} else {
+			*w++ = *r == '+' ? ' ' : *r;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static void req_free(http_req *r)
+{
+	http_server *s = r->srv;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		s->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	for (size_t i = 0; i < r->nhdrs; i++) {
+		free(r->hdrs[i].name);
+		free(r->hdrs[i].value);
+	}
+	free(r->hdrs);
+	if (r->resp && !r->queued)
+		MHD_destroy_response(r->resp);
+	buf_free(&r->body);
+	buf_free(&r->out);
+	free(r->method);
+	free(r->path);
+	free(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c;
+	http_req *r = *con_cls;
+	if (!r)
+		return;
+	*con_cls = NULL;
+	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	if (r->close_cb)
+		r->close_cb(r, ok, r->close_ud);
+	req_free(r);
+}
+
+static void wake(http_req *r)
+{
+	if (r->waiting) {
+		r->waiting = 0;
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static void feed_body(http_req *r, const char *data, size_t len)
+{
+	switch (r->body_mode) {
+	case BODY_WHOLE:
+		if (r->body.len + len > r->limit) {
+			char msg[160];
+			snprintf(msg, sizeof msg,
+				 "{\"code\":413,\"message\":\"request body is larger than %zu bytes\"}",
+				 r->limit);
+			r->body_mode = BODY_DISCARD;
+			buf_free(&r->body);
+			http_respond_str(r, 413, "application/json", msg);
+			return;
+		}
+		buf_append(&r->body, data, len);
+		return;
+	case BODY_STREAM:
+		if (r->chunk_cb(r, data, len, r->body_ud) < 0)
+			r->body_mode = BODY_DISCARD;
+		return;
+	case BODY_IGNORE:
+	case BODY_DISCARD:
+		return;
+	}
+}
+
+static void finish_body(http_req *r)
+{
+	r->body_done = 1;
+	if (r->body_mode == BODY_WHOLE)
+		r->body_cb(r, buf_cstr(&r->body), r->body.len, r->body_ud);
+	else if (r->body_mode == BODY_STREAM && r->end_cb)
+		r->end_cb(r, r->body_ud);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	(void)version;
+	http_server *s = cls;
+	http_req *r = *con_cls;
+	if (!r) {
+		r = xcalloc(1, sizeof *r);
+		r->srv = s;
+		r->conn = c;
+		r->method = xstrdup(method);
+		r->path = xstrdup(url);
+		r->next = s->reqs;
+		if (s->reqs)
+			s->reqs->prev = r;
+		s->reqs = r;
+		*con_cls = r;
+		s->handler(r, s->ud);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		feed_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!r->body_done)
+		finish_body(r);
+	if (r->resp && !r->queued) {
+		r->queued = 1;
+		enum MHD_Result rc = MHD_queue_response(c, r->status, r->resp);
+		MHD_destroy_response(r->resp);
+		return rc;
+	}
+	if (!r->resp && !r->waiting) {
+		r->waiting = 1;
+		MHD_suspend_connection(c);
+	}
+	return MHD_YES;
+}
+
+/* --- listeners ------------------------------------------------------------- */
+
+static int open_listener(const char *addr, int *port, char **unix_path, sbx_err *e)
+{
+	int fd = -1;
+	if (!strncmp(addr, "tcp:", 4)) {
+		const char *hp = addr + 4, *colon = strrchr(hp, ':');
+		if (!colon)
+			return sbx_error(e, "listen address '%s' needs a port: tcp:HOST:PORT", addr);
+		char host[256];
+		snprintf(host, sizeof host, "%.*s", (int)(colon - hp), hp);
+		if (host[0] == '[') {   /* [::1] */
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = '\0';
+		}
+		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *ai;
+		int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+		if (rc)
+			return sbx_error(e, "cannot resolve listen address '%s': %s", addr, gai_strerror(rc));
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			freeaddrinfo(ai);
+			if (fd >= 0)
+				close(fd);
+			return sbx_error_errno(e, "cannot listen on %s (is another agent running there?)", addr);
+		}
+		freeaddrinfo(ai);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							      : ((struct sockaddr_in *)&ss)->sin_port);
+	} else if (!strncmp(addr, "unix:", 5)) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		const char *path = addr + 5;
+		if (strlen(path) >= sizeof sun.sun_path)
+			return sbx_error(e, "unix socket path '%s' is too long (max %zu bytes)", path,
+					 sizeof sun.sun_path - 1);
+		strcpy(sun.sun_path, path);
+		unlink(path);   /* a stale socket from a previous run */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return sbx_error_errno(e, "cannot listen on %s", addr);
+		}
+		chmod(path, 0600);
+		*unix_path = xstrdup(path);
+	} else if (!strncmp(addr, "vsock:", 6)) {
+		char *end;
+		long p = strtol(addr + 6, &end, 10);
+		if (*end || p <= 0 || p > 0xffffffffL)
+			return sbx_error(e, "bad vsock port in '%s': use vsock:PORT", addr);
+		struct sockaddr_vm svm = { .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
+					   .svm_port = (unsigned)p };
+		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&svm, sizeof svm) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return sbx_error_errno(e, "cannot listen on %s (is the vsock device present?)", addr);
+		}
+	} else {
+		return sbx_error(e, "unknown listen address '%s': use tcp:HOST:PORT, unix:PATH or vsock:PORT", addr);
+	}
+	if (listen(fd, 128) < 0) {
+		close(fd);
+		return sbx_error_errno(e, "cannot listen on %s", addr);
+	}
+	return fd;
+}
+
+http_server *http_server_new(sbx_loop *loop, http_handler handler, void *ud)
+{
+	http_server *s = xcalloc(1, sizeof *s);
+	s->loop = loop;
+	s->handler = handler;
+	s->ud = ud;
+	return s;
+}
+
+int http_server_listen(http_server *s, const char *addr, sbx_err *e)
+{
+	if (s->ndaemons == MAX_DAEMONS)
+		return sbx_error(e, "too many listen addresses (at most %d)", MAX_DAEMONS);
+	int port = 0;
+	char *unix_path = NULL;
+	int fd = open_listener(addr, &port, &unix_path, e);
+	if (fd < 0)
+		return -1;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, s,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		free(unix_path);
+		return sbx_error(e, "cannot start the HTTP server on %s", addr);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	int i = s->ndaemons++;
+	s->daemons[i] = d;
+	s->epfds[i] = info->epoll_fd;
+	s->unix_paths[i] = unix_path;
+	if (port)
+		s->port = port;
+	loop_add_fd(s->loop, info->epoll_fd, LOOP_READ, on_epoll, s);
+	if (i == 0)
+		loop_add_prepare(s->loop, on_prepare, s);
+	return 0;
+}
+
+int http_server_port(http_server *s)
+{
+	return s->port;
+}
+
+void http_server_free(http_server *s)
+{
+	if (!s)
+		return;
+	/* MHD must not be stopped with suspended connections. */
+	for (http_req *r = s->reqs; r; r = r->next) {
+		if (r->waiting || r->reader_waiting) {
+			r->waiting = r->reader_waiting = 0;
+			MHD_resume_connection(r->conn);
+		}
+	}
+	for (int i = 0; i < s->ndaemons; i++) {
+		loop_del_fd(s->loop, s->epfds[i]);
+		MHD_stop_daemon(s->daemons[i]);
+		if (s->unix_paths[i]) {
+			unlink(s->unix_paths[i]);
+			free(s->unix_paths[i]);
+		}
+	}
+	if (s->ndaemons)
+		loop_del_prepare(s->loop, on_prepare, s);
+	free(s);
+}
+
+/* --- request accessors ----------------------------------------------------- */
+
+const char *http_req_method(http_req *r) { return r->method; }
+const char *http_req_path(http_req *r) { return r->path; }
+
+const char *http_req_query(http_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_req_header(http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct kv_ctx {
+	http_kv_cb cb;
+	void *ud;
+};
+
+static enum MHD_Result kv_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct kv_ctx *k = cls;
+	k->cb(key, value ? value : "", k->ud);
+	return MHD_YES;
+}
+
+void http_req_foreach_header(http_req *r, http_kv_cb cb, void *ud)
+{
+	struct kv_ctx k = { cb, ud };
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, kv_iter, &k);
+}
+
+void http_req_foreach_query(http_req *r, http_kv_cb cb, void *ud)
+{
+	struct kv_ctx k = { cb, ud };
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, kv_iter, &k);
+}
+
+void http_req_read_body(http_req *r, size_t limit, http_body_cb cb, void *ud)
+{
+	r->body_mode = BODY_WHOLE;
+	r->limit = limit;
+	r->body_cb = cb;
+	r->body_ud = ud;
+}
+
+void http_req_stream_body(http_req *r, http_chunk_cb chunk, http_end_cb end, void *ud)
+{
+	r->body_mode = BODY_STREAM;
+	r->chunk_cb = chunk;
+	r->end_cb = end;
+	r->body_ud = ud;
+}
+
+void http_req_on_close(http_req *r, http_close_cb cb, void *ud)
+{
+	r->close_cb = cb;
+	r->close_ud = ud;
+}
+
+/* --- responses ------------------------------------------------------------- */
+
+void http_req_add_header(http_req *r, const char *name, const char *value)
+{
+	r->hdrs = xrealloc(r->hdrs, (r->nhdrs + 1) * sizeof *r->hdrs);
+	r->hdrs[r->nhdrs].name = xstrdup(name);
+	r->hdrs[r->nhdrs].value = xstrdup(value);
+	r->nhdrs++;
+}
+
+static void set_response(http_req *r, int status, const char *ctype, struct MHD_Response *resp)
+{
+	if (r->resp || r->queued) {
+		log_warn("http: second response to %s %s ignored", r->method, r->path);
+		MHD_destroy_response(resp);
+		return;
+	}
+	if (ctype)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	for (size_t i = 0; i < r->nhdrs; i++)
+		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
+	r->resp = resp;
+	r->status = (unsigned)status;
+	/* An unread body is of no use once we have answered. */
+	if (!r->body_done && r->body_mode != BODY_IGNORE) {
+		if (r->body_mode == BODY_WHOLE)
+			buf_free(&r->body);
+		r->body_mode = BODY_DISCARD;
+	}
+	wake(r);
+}
+
+void http_respond(http_req *r, int status, const char *ctype, const void *body, size_t len)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	set_response(r, status, ctype, resp);
+}
+
+void http_respond_str(http_req *r, int status, const char *ctype, const char *body)
+{
+	http_respond(r, status, ctype, body, strlen(body));
+}
+
+void http_respond_fd(http_req *r, int status, const char *ctype, int fd, uint64_t size)
+{
+	struct MHD_Response *resp;
+	if (size == 0) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_fd64(size, fd);
+	}
+	set_response(r, status, ctype, resp);
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	http_req *r = cls;
+	if (r->out.len) {
+		size_t n = r->out.len < max ? r->out.len : max;
+		memcpy(buf, r->out.data, n);
+		buf_consume(&r->out, n);
+		return (ssize_t)n;
+	}
+	if (r->out_ended)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	r->reader_waiting = 1;
+	MHD_suspend_connection(r->conn);
+	return 0;
+}
+
+void http_stream_begin(http_req *r, int status, const char *ctype)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_reader, r, NULL);
+	r->streaming = 1;
+	set_response(r, status, ctype, resp);
+}
+
+static void stream_wake(http_req *r)
+{
+	if (r->reader_waiting) {
+		r->reader_waiting = 0;
+		MHD_resume_connection(r->conn);
+	}
+}
+
+void http_stream_write(http_req *r, const void *data, size_t len)
+{
+	if (!r->streaming || r->out_ended || !len)
+		return;
+	buf_append(&r->out, data, len);
+	stream_wake(r);
+}
+
+void http_stream_end(http_req *r)
+{
+	if (!r->streaming || r->out_ended)
+		return;
+	r->out_ended = 1;
+	stream_wake(r);
+}
+
+size_t http_stream_pending(http_req *r)
+{
+	return r->out.len;
+}

@@ -1,0 +1,75 @@
+/*
+ * http server: HTTP/1.1 (libmicrohttpd) driven by our event loop.
+ *
+ * One handler sees every request once its headers are in.  It may answer at
+ * once, ask for the body (whole, bounded, or as a stream of chunks), answer
+ * later from any loop callback, or stream a response of unknown length that
+ * is flushed as each piece is written (chunked encoding).  Keep-alive and
+ * chunked request bodies are handled here.
+ *
+ * Lifetime: a request lives until its close callback has run (exactly once:
+ * after the response was sent, or when the client went away).  Never touch a
+ * request after that.  A request with no close callback is simply freed.
+ */
+#ifndef SBX_HTTP_SERVER_H
+#define SBX_HTTP_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/err.h"
+#include "../util/loop.h"
+
+typedef struct http_server http_server;
+typedef struct http_req http_req;
+
+typedef void (*http_handler)(http_req *req, void *ud);
+
+http_server *http_server_new(sbx_loop *loop, http_handler handler, void *ud);
+/* addr: "tcp:HOST:PORT" (PORT 0 picks one), "unix:PATH", "vsock:PORT". */
+int http_server_listen(http_server *s, const char *addr, sbx_err *e);
+/* Port of the most recent tcp listener (useful after "tcp:127.0.0.1:0"). */
+int http_server_port(http_server *s);
+/* Closes listeners and every open connection (close callbacks run, ok = 0). */
+void http_server_free(http_server *s);
+
+/* --- the request ---------------------------------------------------------- */
+const char *http_req_method(http_req *r);
+const char *http_req_path(http_req *r);                 /* %-decoded, no query */
+const char *http_req_query(http_req *r, const char *key);  /* %- and +-decoded; NULL if absent */
+const char *http_req_header(http_req *r, const char *name); /* case-insensitive; NULL if absent */
+typedef void (*http_kv_cb)(const char *key, const char *value, void *ud);
+void http_req_foreach_header(http_req *r, http_kv_cb cb, void *ud);
+void http_req_foreach_query(http_req *r, http_kv_cb cb, void *ud);
+
+/* --- the body (ask for it at most once, from the handler) ---------------- */
+/* Whole body, NUL-terminated for convenience.  Over `limit` bytes the server
+ * answers 413 itself and cb is not called. */
+typedef void (*http_body_cb)(http_req *r, const char *body, size_t len, void *ud);
+void http_req_read_body(http_req *r, size_t limit, http_body_cb cb, void *ud);
+/* Body as it arrives.  chunk returns 0 to go on, -1 to discard the rest (it
+ * should have answered with an error first).  end runs once the body is
+ * complete (not when it was discarded or the client went away). */
+typedef int (*http_chunk_cb)(http_req *r, const char *data, size_t len, void *ud);
+typedef void (*http_end_cb)(http_req *r, void *ud);
+void http_req_stream_body(http_req *r, http_chunk_cb chunk, http_end_cb end, void *ud);
+
+/* Exactly once per request; ok = 1 when the response was sent completely. */
+typedef void (*http_close_cb)(http_req *r, int ok, void *ud);
+void http_req_on_close(http_req *r, http_close_cb cb, void *ud);
+
+/* --- the response (exactly one of respond / respond_fd / stream_begin) ---- */
+/* Extra response header, for the response that follows. */
+void http_req_add_header(http_req *r, const char *name, const char *value);
+/* body is copied; ctype may be NULL (no Content-Type).  Any unread request
+ * body is discarded. */
+void http_respond(http_req *r, int status, const char *ctype, const void *body, size_t len);
+void http_respond_str(http_req *r, int status, const char *ctype, const char *body);
+/* Sends size bytes of fd from offset 0; takes ownership of fd. */
+void http_respond_fd(http_req *r, int status, const char *ctype, int fd, uint64_t size);
+/* Response of unknown length; each write is sent as soon as the socket takes it. */
+void http_stream_begin(http_req *r, int status, const char *ctype);
+void http_stream_write(http_req *r, const void *data, size_t len);
+void http_stream_end(http_req *r);
+/* Bytes written but not yet taken by the socket (for back-pressure). */
+size_t http_stream_pending(http_req *r);
+
+#endif

@@ -1,0 +1,375 @@
+/* http server: real sockets against a server whose loop runs in a thread. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "../../src/http/server.h"
+#include "../../src/util/buf.h"
+#include "../../src/util/xalloc.h"
+
+struct fixture {
+	sbx_loop *loop;
+	http_server *srv;
+	pthread_t thr;
+	int port;
+	char sock[108];
+	int stop_pipe[2];
+	/* observations, written by the loop thread */
+	int closed_ok, closed_fail;
+	size_t chunks, streamed_bytes;
+	pthread_mutex_t mu;
+};
+
+struct streamer {
+	http_req *r;
+	int left;
+	int64_t timer;
+	struct fixture *f;
+};
+
+static int64_t stream_tick(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	struct streamer *s = ud;
+	char line[32];
+	snprintf(line, sizeof line, "line %d\n", s->left);
+	http_stream_write(s->r, line, strlen(line));
+	if (--s->left == 0) {
+		http_stream_end(s->r);
+		s->timer = 0;
+		return -1;
+	}
+	return 20;
+}
+
+static void stream_closed(http_req *r, int ok, void *ud)
+{
+	(void)r;
+	struct streamer *s = ud;
+	pthread_mutex_lock(&s->f->mu);
+	if (ok)
+		s->f->closed_ok++;
+	else
+		s->f->closed_fail++;
+	pthread_mutex_unlock(&s->f->mu);
+	if (s->timer)
+		loop_del_timer(s->f->loop, s->timer);
+	free(s);
+}
+
+static void echo_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	(void)ud;
+	http_respond(r, 200, "text/plain", body, len);
+}
+
+static int64_t late_answer(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	http_respond_str(ud, 202, "text/plain", "later");
+	return -1;
+}
+
+static int count_chunk(http_req *r, const char *d, size_t n, void *ud)
+{
+	(void)r, (void)d;
+	struct fixture *f = ud;
+	f->chunks++;
+	f->streamed_bytes += n;
+	return 0;
+}
+
+static void chunks_done(http_req *r, void *ud)
+{
+	struct fixture *f = ud;
+	char msg[64];
+	snprintf(msg, sizeof msg, "%zu", f->streamed_bytes);
+	http_respond_str(r, 200, "text/plain", msg);
+}
+
+static void handler(http_req *r, void *ud)
+{
+	struct fixture *f = ud;
+	const char *p = http_req_path(r);
+	if (!strcmp(p, "/echo")) {
+		http_req_read_body(r, 64, echo_body, f);
+	} else if (!strcmp(p, "/query")) {
+		const char *v = http_req_query(r, "path");
+		http_respond_str(r, 200, "text/plain", v ? v : "(none)");
+	} else if (!strcmp(p, "/header")) {
+		const char *v = http_req_header(r, "x-thing");
+		http_respond_str(r, 200, NULL, v ? v : "(none)");
+	} else if (!strcmp(p, "/later")) {
+		loop_add_timer(f->loop, 30, late_answer, r);
+	} else if (!strcmp(p, "/stream")) {
+		struct streamer *s = xcalloc(1, sizeof *s);
+		s->r = r;
+		s->f = f;
+		s->left = !strcmp(http_req_query(r, "n") ? http_req_query(r, "n") : "", "many") ? 1000 : 3;
+		http_req_on_close(r, stream_closed, s);
+		http_stream_begin(r, 200, "application/x-ndjson");
+		s->timer = loop_add_timer(f->loop, 20, stream_tick, s);
+	} else if (!strcmp(p, "/chunks")) {
+		f->streamed_bytes = 0;
+		http_req_stream_body(r, count_chunk, chunks_done, f);
+	} else {
+		http_respond_str(r, 404, "text/plain", "nope");
+	}
+}
+
+static void on_stop(sbx_loop *l, int fd, int ev, void *ud)
+{
+	(void)fd, (void)ev, (void)ud;
+	loop_stop(l);
+}
+
+static void *run(void *ud)
+{
+	struct fixture *f = ud;
+	loop_run(f->loop);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	sbx_err e;
+	pthread_mutex_init(&f->mu, NULL);
+	f->loop = loop_new();
+	f->srv = http_server_new(f->loop, handler, f);
+	assert_int_equal(http_server_listen(f->srv, "tcp:127.0.0.1:0", &e), 0);
+	f->port = http_server_port(f->srv);
+	snprintf(f->sock, sizeof f->sock, "/tmp/sbx-http-test-%d.sock", getpid());
+	char addr[128];
+	snprintf(addr, sizeof addr, "unix:%s", f->sock);
+	assert_int_equal(http_server_listen(f->srv, addr, &e), 0);
+	assert_int_equal(pipe(f->stop_pipe), 0);
+	loop_add_fd(f->loop, f->stop_pipe[0], LOOP_READ, on_stop, f);
+	pthread_create(&f->thr, NULL, run, f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(write(f->stop_pipe[1], "x", 1), 1);
+	pthread_join(f->thr, NULL);
+	http_server_free(f->srv);
+	loop_free(f->loop);
+	close(f->stop_pipe[0]);
+	close(f->stop_pipe[1]);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+	return 0;
+}
+
+static int dial_tcp(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return fd;
+}
+
+static void send_all(int fd, const char *s)
+{
+	size_t n = strlen(s);
+	assert_int_equal(write(fd, s, n), (ssize_t)n);
+}
+
+/* Read until the peer closes (requests send Connection: close) or `until` is seen. */
+static char *read_until(int fd, const char *until)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	char tmp[4096];
+	ssize_t n;
+	while ((n = read(fd, tmp, sizeof tmp)) > 0) {
+		buf_append(&b, tmp, (size_t)n);
+		if (until && strstr(buf_cstr(&b), until))
+			break;
+	}
+	return buf_detach(&b);
+}
+
+static char *roundtrip(int fd, const char *req)
+{
+	send_all(fd, req);
+	char *resp = read_until(fd, NULL);
+	close(fd);
+	return resp;
+}
+
+static void test_echo_body(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port),
+			    "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello");
+	assert_non_null(strstr(r, "HTTP/1.1 200"));
+	assert_non_null(strstr(r, "\r\n\r\nhello"));
+	free(r);
+}
+
+static void test_chunked_request_body(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port),
+			    "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\nabcde"));
+	free(r);
+}
+
+static void test_body_limit(void **state)
+{
+	struct fixture *f = *state;
+	char req[512];
+	char body[101];
+	memset(body, 'x', 100);
+	body[100] = '\0';
+	snprintf(req, sizeof req,
+		 "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\n%s", body);
+	char *r = roundtrip(dial_tcp(f->port), req);
+	assert_non_null(strstr(r, "HTTP/1.1 413"));
+	assert_non_null(strstr(r, "larger than 64 bytes"));
+	free(r);
+}
+
+static void test_query_decoding(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port),
+			    "GET /query?path=%2Fhome%2Fa+b%20c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\n/home/a b c"));
+	free(r);
+}
+
+static void test_header_lookup(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port),
+			    "GET /header HTTP/1.1\r\nHost: x\r\nX-THING: v1\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\nv1"));
+	free(r);
+}
+
+static void test_async_answer_and_keepalive(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+	char *r = read_until(fd, "later");
+	assert_non_null(strstr(r, "HTTP/1.1 202"));
+	free(r);
+	/* Same connection, second request. */
+	send_all(fd, "GET /query?path=two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	r = read_until(fd, NULL);
+	assert_non_null(strstr(r, "two"));
+	free(r);
+	close(fd);
+}
+
+static void test_stream_response(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port), "GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "Transfer-Encoding: chunked") ? strstr(r, "Transfer-Encoding: chunked")
+								 : strstr(r, "transfer-encoding: chunked"));
+	char *a = strstr(r, "line 3"), *b = strstr(r, "line 2"), *c = strstr(r, "line 1");
+	assert_true(a && b && c && a < b && b < c);
+	free(r);
+	usleep(50000);
+	pthread_mutex_lock(&f->mu);
+	assert_int_equal(f->closed_ok, 1);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void test_stream_client_gone(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "GET /stream?n=many HTTP/1.1\r\nHost: x\r\n\r\n");
+	char *r = read_until(fd, "line 999");
+	free(r);
+	close(fd);
+	/* The next writes fail and the close callback reports it. */
+	for (int i = 0; i < 100; i++) {
+		pthread_mutex_lock(&f->mu);
+		int n = f->closed_fail;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			break;
+		usleep(20000);
+	}
+	pthread_mutex_lock(&f->mu);
+	assert_int_equal(f->closed_fail, 1);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void test_streamed_request_body(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "POST /chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 300000\r\n\r\n");
+	char blk[10000];
+	memset(blk, 'z', sizeof blk);
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(write(fd, blk, sizeof blk), (ssize_t)sizeof blk);
+	char *r = read_until(fd, NULL);
+	close(fd);
+	assert_non_null(strstr(r, "\r\n\r\n300000"));
+	free(r);
+}
+
+static void test_unix_socket(void **state)
+{
+	struct fixture *f = *state;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, f->sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	char *r = roundtrip(fd, "GET /query?path=unix HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\nunix"));
+	free(r);
+}
+
+static void test_bad_listen_addresses(void **state)
+{
+	(void)state;
+	sbx_loop *l = loop_new();
+	http_server *s = http_server_new(l, handler, NULL);
+	sbx_err e;
+	assert_int_equal(http_server_listen(s, "carrier-pigeon:1", &e), -1);
+	assert_non_null(strstr(e.msg, "tcp:HOST:PORT"));
+	assert_int_equal(http_server_listen(s, "tcp:127.0.0.1", &e), -1);
+	assert_int_equal(http_server_listen(s, "vsock:abc", &e), -1);
+	http_server_free(s);
+	loop_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_echo_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_request_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_decoding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_answer_and_keepalive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_client_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_streamed_request_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
+		cmocka_unit_test(test_bad_listen_addresses),
+	};
+	return cmocka_run_group_tests_name("http_server", tests, NULL, NULL);
+}
