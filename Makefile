@@ -25,6 +25,8 @@ LDFLAGS += $(SANFLAGS)
 
 CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)
 AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
+VM_SRC    = $(wildcard vm/*.c vm/*/*.c)
+VM_OBJ    = $(VM_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ = $(AGENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
@@ -47,14 +49,17 @@ $(BUILD)/libsbxcore.a: $(CORE_OBJ)
 $(BUILD)/libsbxagent.a: $(AGENT_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+$(BUILD)/libsbxvm.a: $(VM_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

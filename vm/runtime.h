@@ -1,0 +1,68 @@
+/*
+ * runtime: one interface, three drivers (ns, qemu, ch).  sbxd creates,
+ * pauses, resumes and destroys sandboxes through it and reaches each
+ * sandbox's sbx-agent at the address the driver reports.
+ *
+ * Every call returns 0 or -1 with a message in *e that says what failed and
+ * what to do.  Calls may block briefly (mounts, forks) but never wait for the
+ * agent to become ready: sbxd polls the agent's /health itself.
+ *
+ * A sandbox outlives the process that created it: all a driver needs to find
+ * it again (after sbxd restarts or crashes) lives in spec->state_dir, and
+ * adopt() rebuilds the handle from there.
+ */
+#ifndef SBX_RUNTIME_H
+#define SBX_RUNTIME_H
+#include <stdint.h>
+#include "../src/util/err.h"
+
+typedef struct rt_limits {
+	int cpus;          /* 0: no limit */
+	int memory_mb;     /* 0: no limit */
+	int disk_mb;       /* 0: no limit (size of the writable layer) */
+	int pids;          /* 0: driver default */
+} rt_limits;
+
+typedef struct rt_spec {
+	const char *id;            /* sandbox id, [a-z0-9]+ */
+	const char *template_dir;  /* a built template (see vm/template.h) */
+	const char *state_dir;     /* per-sandbox dir, owned by the driver; exists */
+	const char *agent_bin;     /* sbx-agent binary to run inside when the template has none */
+	rt_limits limits;
+	int internet;              /* 0: no outbound network */
+	const char *access_token;  /* given to the agent (--access-token) */
+	const char *const *env;    /* KEY=VALUE, NULL-terminated; the agent's global env */
+} rt_spec;
+
+typedef struct rt_stats {
+	int cpu_count;
+	double cpu_used_pct;
+	uint64_t mem_used, mem_total;    /* bytes */
+	uint64_t disk_used, disk_total;  /* bytes */
+} rt_stats;
+
+typedef struct rt_sandbox rt_sandbox;   /* driver-private */
+
+typedef struct runtime_ops {
+	const char *name;                                   /* "ns", "qemu", "ch" */
+	/* 1 when this machine can run the driver; else 0 and why in *e. */
+	int (*available)(sbx_err *e);
+	int (*create)(const rt_spec *spec, rt_sandbox **out, sbx_err *e);
+	int (*adopt)(const char *state_dir, rt_sandbox **out, sbx_err *e);
+	/* "unix:PATH" (or "tcp:HOST:PORT") where the sandbox's agent listens. */
+	const char *(*agent_addr)(rt_sandbox *s);
+	/* 1 while the sandbox's processes exist (running or paused). */
+	int (*alive)(rt_sandbox *s);
+	int (*pause)(rt_sandbox *s, sbx_err *e);
+	int (*resume)(rt_sandbox *s, sbx_err *e);
+	int (*stats)(rt_sandbox *s, rt_stats *st, sbx_err *e);
+	/* Kill everything, remove what the driver made (mounts, cgroups, links);
+	 * frees s.  Leaves state_dir's logs for sbxd to remove. */
+	int (*destroy)(rt_sandbox *s, sbx_err *e);
+	/* Free the handle only; the sandbox keeps running (sbxd shutting down). */
+	void (*release)(rt_sandbox *s);
+} runtime_ops;
+
+extern const runtime_ops runtime_ns;
+
+#endif
