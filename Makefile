@@ -17,7 +17,7 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
-PKGS     = libmicrohttpd libzmq jansson libcrypto
+PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil -lpthread

@@ -6,8 +6,8 @@ secs=${FUZZ_SECONDS:-10}
 out=build-fuzz
 mkdir -p "$out"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-cflags=$(pkg-config --cflags libmicrohttpd libzmq jansson libcrypto)
-libs="$(pkg-config --libs libmicrohttpd libzmq jansson libcrypto) -lutil -lpthread"
+cflags=$(pkg-config --cflags libmicrohttpd libcurl libzmq jansson libcrypto)
+libs="$(pkg-config --libs libmicrohttpd libcurl libzmq jansson libcrypto) -lutil -lpthread"
 srcs=$(ls src/util/*.c src/proto/*.c src/http/*.c src/agent/*.c | grep -v 'src/agent/main.c')
 pass=0 fail=0
 for f in tests/fuzz/fuzz_*.c; do
