@@ -26,6 +26,9 @@ LDFLAGS += $(SANFLAGS)
 CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)
 AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 VM_SRC    = $(wildcard vm/*.c vm/*/*.c)
+DAEMON_SRC = $(wildcard src/daemon/*.c)
+DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cli/*.c))
 VM_OBJ    = $(VM_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ = $(AGENT_SRC:%.c=$(BUILD)/%.o)
@@ -35,7 +38,7 @@ TOOL_SRC  = $(wildcard tests/tools/*.c)
 TOOL_BIN  = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .PHONY: all deps test test-unit test-integration test-compat test-fuzz bench run clean
-all: $(BUILD)/sbx-agent $(UNIT_BIN) $(TOOL_BIN)
+all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	@./tests/deps.sh
@@ -52,16 +55,22 @@ $(BUILD)/libsbxagent.a: $(AGENT_OBJ)
 $(BUILD)/libsbxvm.a: $(VM_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+$(BUILD)/libsbxdaemon.a: $(DAEMON_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/sbx: $(CLI_OBJ) $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lcmocka
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
 # Every suite prints its runner's closing summary; see tests/run-*.sh.
 test: deps
