@@ -1,0 +1,355 @@
+/*
+ * code_execute: POST /execute — run one cell in a context and stream its
+ * output as NDJSON lines (e2b-protocol.md §5.2), each written as it
+ * happens, {"type":"keepalive"} after 5 s of silence (that is also how a
+ * vanished client is noticed), and always {"type":"end_of_execution"} last.
+ *
+ * Per-request env_vars apply to that cell only: silent requests around it
+ * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv and a
+ * restore).  Values travel as JSON inside a string literal, never pasted
+ * into code.  A client that disconnects mid-cell interrupts it.
+ */
+#include "code_internal.h"
+#include "../proto/code_result.h"
+#include "../proto/ndjson.h"
+#include "../util/buf.h"
+#include "../util/timeutil.h"
+#include "../util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct code_run {
+	code_state *cs;       /* NULL once detached at agent exit */
+	http_req *r;
+	kexec *x;             /* NULL once done */
+	int finished;         /* end_of_execution written */
+	int64_t ka_timer;
+	int64_t last_write;
+	struct code_run *next, *prev;
+} code_run;
+
+/* --- decoder ------------------------------------------------------------------ */
+
+void code_exec_req_free(code_exec_req *r)
+{
+	free(r->code);
+	free(r->context_id);
+	free(r->language);
+	json_decref(r->env_vars);
+	memset(r, 0, sizeof *r);
+}
+
+static int str_member(json_t *o, const char *key, int required, const char **out, sbx_err *e)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return sbx_error(e, "the request needs a \"%s\" string", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return sbx_error(e, "\"%s\" must be a string", key);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return sbx_error(e, "\"%s\" must not contain NUL characters", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int check_env_vars(json_t *env, sbx_err *e)
+{
+	if (!json_is_object(env))
+		return sbx_error(e, "\"env_vars\" must be an object of strings, like {\"NAME\":\"value\"}");
+	const char *k;
+	json_t *v;
+	json_object_foreach(env, k, v) {
+		if (!*k || strchr(k, '='))
+			return sbx_error(e, "env_vars name \"%s\" is not a valid variable name", k);
+		if (!json_is_string(v))
+			return sbx_error(e, "env_vars value of \"%s\" must be a string", k);
+		if (strlen(json_string_value(v)) != json_string_length(v))
+			return sbx_error(e, "env_vars value of \"%s\" contains a NUL character", k);
+	}
+	/* Keys are C strings in jansson; a key with NUL was cut short, which
+	 * json_object_size cannot reveal, so nothing more to check here. */
+	return 0;
+}
+
+int code_parse_execute(const char *body, size_t len, code_exec_req *out, sbx_err *e)
+{
+	memset(out, 0, sizeof *out);
+	json_error_t je;
+	json_t *j = json_loadb(body, len, 0, &je);
+	if (!j)
+		return sbx_error(e, "the request body is not valid JSON: %s", je.text);
+	const char *code, *ctx, *lang;
+	int rc = -1;
+	if (!json_is_object(j)) {
+		sbx_error(e, "the request body must be a JSON object like {\"code\":\"1+1\"}");
+		goto out;
+	}
+	if (str_member(j, "code", 1, &code, e) < 0 || str_member(j, "context_id", 0, &ctx, e) < 0 ||
+	    str_member(j, "language", 0, &lang, e) < 0)
+		goto out;
+	json_t *env = json_object_get(j, "env_vars");
+	if (env && !json_is_null(env) && check_env_vars(env, e) < 0)
+		goto out;
+	if (ctx && *ctx && lang && *lang) {
+		sbx_error(e, "Only one of context_id or language can be provided, not both");
+		goto out;
+	}
+	out->code = xstrdup(code);
+	out->context_id = ctx && *ctx ? xstrdup(ctx) : NULL;
+	out->language = lang && *lang ? code_normalize_language(lang) : NULL;
+	if (env && json_is_object(env) && json_object_size(env))
+		out->env_vars = json_incref(env);
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+/* --- language-specific silent code ------------------------------------------- */
+
+/* A JSON text as a string literal Python and R both read: ASCII only, so
+ * the literal holds nothing but printable characters, \" and \\. */
+static char *json_literal(const json_t *v)
+{
+	char *inner = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
+	json_t *s = json_string(inner);
+	char *lit = json_dumps(s, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	json_decref(s);
+	free(inner);
+	return lit;
+}
+
+static int lang_is(const code_ctx *c, const char *l)
+{
+	return !strcmp(c->language, l);
+}
+
+/* R: a named character vector; names and values are JSON string literals,
+ * which R reads the same way (raw UTF-8, \" \\ \n \t \uXXXX). */
+static char *r_named_vector(const json_t *env)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const char *k;
+	json_t *v;
+	buf_puts(&b, "c(");
+	json_object_foreach((json_t *)env, k, v) {
+		json_t *ks = json_string(k);
+		char *kl = json_dumps(ks, JSON_ENCODE_ANY);
+		char *vl = json_dumps(v, JSON_ENCODE_ANY);
+		buf_printf(&b, "%s%s = %s", b.len > 2 ? ", " : "", kl, vl);
+		free(kl);
+		free(vl);
+		json_decref(ks);
+	}
+	buf_puts(&b, ")");
+	return buf_detach(&b);
+}
+
+/* Fills the silent steps of q; returns -1 (e set) for env_vars in a
+ * language we cannot set them in.  Strings in *owned are freed by the caller. */
+static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_req *q,
+			   char *owned[3], sbx_err *e)
+{
+	int py = lang_is(c, "python"), r = lang_is(c, "r");
+	if (env_vars && !py && !r)
+		return sbx_error(e, "env_vars are supported for python and r contexts only; "
+			"this context runs %s. Set them in the code instead.", c->language);
+	/* The global environment (/init) may have changed since the kernel
+	 * started: bring the kernel up to date first. */
+	char *sig = kernel_env_signature(&cs->a->env);
+	if (strcmp(sig, kernel_env_sig(c->k)) && cs->a->env.n && (py || r)) {
+		json_t *g = json_loads(sig, 0, NULL);
+		if (py) {
+			char *lit = json_literal(g);
+			owned[0] = xasprintf("__import__('os').environ.update(__import__('json').loads(%s))", lit);
+			free(lit);
+		} else {
+			char *vec = r_named_vector(g);
+			owned[0] = xasprintf("do.call(Sys.setenv, as.list(%s))", vec);
+			free(vec);
+		}
+		json_decref(g);
+		q->setup = owned[0];
+		q->setup_what = "Setting the sandbox's global environment variables";
+	}
+	kernel_set_env_sig(c->k, sig);
+	free(sig);
+	if (!env_vars)
+		return 0;
+	if (py) {
+		char *lit = json_literal(env_vars);
+		owned[1] = xasprintf("__import__('sbx_e2b').env_push(__import__('json').loads(%s))", lit);
+		owned[2] = xstrdup("__import__('sbx_e2b').env_pop()");
+		free(lit);
+	} else {
+		char *vec = r_named_vector(env_vars);
+		owned[1] = xasprintf("local({ v <- %s; assign('.sbx_env_saved', Sys.getenv(names(v), unset = NA, names = TRUE), "
+				     "envir = globalenv()); do.call(Sys.setenv, as.list(v)) })", vec);
+		owned[2] = xstrdup("local({ s <- get('.sbx_env_saved', envir = globalenv()); "
+				   "for (k in names(s)) if (is.na(s[[k]])) Sys.unsetenv(k) "
+				   "else do.call(Sys.setenv, setNames(list(s[[k]]), k)); "
+				   "rm('.sbx_env_saved', envir = globalenv()) })");
+		free(vec);
+	}
+	q->pre = owned[1];
+	q->post = owned[2];
+	q->pre_what = "Setting env_vars";
+	q->post_what = "Restoring the environment after env_vars";
+	return 0;
+}
+
+/* --- the stream ------------------------------------------------------------------ */
+
+static void run_write(code_run *run, json_t *line)
+{
+	if (line && !run->finished) {
+		ndjson_write(run->r, line);
+		run->last_write = now_ms();
+	}
+	json_decref(line);
+}
+
+static void run_end(code_run *run)
+{
+	if (run->finished)
+		return;
+	run_write(run, code_line_simple("end_of_execution"));
+	run->finished = 1;
+	http_stream_end(run->r);
+	if (run->ka_timer && run->cs)
+		loop_del_timer(run->cs->a->loop, run->ka_timer);
+	run->ka_timer = 0;
+}
+
+static void on_output(const jmsg *m, void *ud)
+{
+	run_write(ud, code_line_from_msg(m->msg_type, m->content, m->date));
+}
+
+static void on_error(const char *name, const char *value, const char *tb, void *ud)
+{
+	run_write(ud, code_line_error(name, value, tb));
+}
+
+static void on_done(void *ud)
+{
+	code_run *run = ud;
+	run->x = NULL;
+	run_end(run);
+}
+
+static const kexec_ops run_ops = { on_output, on_error, on_done };
+
+static int64_t on_keepalive(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	code_run *run = ud;
+	int64_t idle = now_ms() - run->last_write;
+	if (idle < CODE_KEEPALIVE_MS)
+		return CODE_KEEPALIVE_MS - idle;
+	run_write(run, code_line_simple("keepalive"));
+	return CODE_KEEPALIVE_MS;
+}
+
+static void run_unlink(code_run *run)
+{
+	if (!run->cs)
+		return;
+	if (run->prev)
+		run->prev->next = run->next;
+	else
+		run->cs->runs = run->next;
+	if (run->next)
+		run->next->prev = run->prev;
+	if (run->ka_timer)
+		loop_del_timer(run->cs->a->loop, run->ka_timer);
+	run->ka_timer = 0;
+	run->cs = NULL;
+}
+
+static void on_close(http_req *r, int ok, void *ud)
+{
+	(void)r;
+	(void)ok;
+	code_run *run = ud;
+	if (run->x)
+		kexec_cancel(run->x);   /* the client left mid-cell: interrupt it */
+	run_unlink(run);
+	free(run);
+}
+
+void code_runs_detach(code_state *cs)
+{
+	while (cs->runs) {
+		code_run *run = cs->runs;
+		if (run->x)
+			kexec_cancel(run->x);
+		run->x = NULL;
+		run_unlink(run);
+	}
+}
+
+static void respond_text(http_req *r, int status, const char *msg)
+{
+	http_respond_str(r, status, "text/plain", msg);
+}
+
+static void on_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	code_state *cs = ud;
+	code_exec_req q;
+	sbx_err e;
+	if (code_parse_execute(body, len, &q, &e) < 0) {
+		respond_text(r, 400, e.msg);
+		return;
+	}
+	int status = 500;
+	code_ctx *c;
+	if (q.context_id) {
+		c = code_ctx_find(cs, q.context_id);
+		if (!c) {
+			char *m = xasprintf("Context %s not found", q.context_id);
+			respond_text(r, 404, m);
+			free(m);
+			code_exec_req_free(&q);
+			return;
+		}
+	} else {
+		c = code_ctx_default(cs, q.language ? q.language : "python", &status, &e);
+	}
+	kexec_req kq = { .code = q.code };
+	char *owned[3] = { 0 };
+	if (!c || build_env_steps(cs, c, q.env_vars, &kq, owned, &e) < 0) {
+		respond_text(r, c ? 400 : status, e.msg);
+		goto out;
+	}
+	code_run *run = xcalloc(1, sizeof *run);
+	run->cs = cs;
+	run->r = r;
+	run->last_write = now_ms();
+	run->next = cs->runs;
+	if (cs->runs)
+		cs->runs->prev = run;
+	cs->runs = run;
+	http_req_on_close(r, on_close, run);
+	http_stream_begin(r, 200, "application/x-ndjson");
+	run->ka_timer = loop_add_timer(cs->a->loop, CODE_KEEPALIVE_MS, on_keepalive, run);
+	if (kernel_execute(c->k, &kq, &run_ops, run, &run->x, &e) < 0) {
+		run_write(run, code_line_error("KernelStartFailed", e.msg, ""));
+		run_end(run);
+	}
+out:
+	for (int i = 0; i < 3; i++)
+		free(owned[i]);
+	code_exec_req_free(&q);
+}
+
+void code_execute_route(code_state *cs, http_req *r)
+{
+	http_req_read_body(r, CODE_EXECUTE_BODY_LIMIT, on_body, cs);
+}

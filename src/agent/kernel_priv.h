@@ -1,0 +1,81 @@
+/*
+ * kernel_priv: what kernel.c (host, process, connection, handshake) and
+ * kernel_exec.c (the execution queue) share.  Not for other modules.
+ */
+#ifndef SBX_KERNEL_PRIV_H
+#define SBX_KERNEL_PRIV_H
+#include "kernel.h"
+#include "kernel_launch.h"
+
+enum kstate { K_STARTING, K_READY, K_FAILED };
+enum { CH_SHELL, CH_CONTROL, CH_IOPUB, CH_N };
+enum { ST_SETUP, ST_PRE, ST_CODE, ST_POST, ST_N };
+
+struct kexec {
+	kernel *k;
+	kexec *next;
+	char *code[ST_N];
+	char *what[ST_N];
+	int step;                 /* current step, -1 before the first */
+	char msg_id[37];          /* request of the current step; "" until sent */
+	int got_reply, got_idle, saw_error;
+	json_t *reply;            /* execute_reply content, kept until idle */
+	int pre_failed;
+	int cancelled;
+	kexec_ops ops;
+	void *ud;
+};
+
+/* A process that was asked to exit and is waited for in the background. */
+struct grave {
+	pid_t pid;
+	void *control;            /* kept open so the shutdown_request is delivered */
+	int64_t timer;
+	int64_t since;
+	struct grave *next;
+};
+
+struct kernel {
+	kernel_host *h;
+	kernel *next;
+	kspec spec;
+	char *cwd;
+	char *env_sig;
+	enum kstate state;
+	klaunch proc;             /* files and pid of the current process */
+	char session[37];
+	void *sock[CH_N];
+	int fd[CH_N];
+	unsigned conn_gen;        /* bumps whenever the sockets change */
+	int64_t hs_timer, hs_deadline;
+	int got_info_reply, got_iopub;
+	kexec *head, *tail;
+};
+
+struct kernel_host {
+	agent *a;
+	void *zctx;
+	char *rundir;
+	unsigned gen;
+	kernel *kernels;
+	struct grave *graves;
+};
+
+static inline jwire_ident kernel_ident(kernel *k)
+{
+	return (jwire_ident){ k->proc.key, k->session, "sbx-agent" };
+}
+
+/* kernel.c: (re)start the process of a kernel that has none. */
+int kernel_launch_proc(kernel *k, sbx_err *e);
+
+/* kernel_exec.c */
+/* Starts the next step of the head execution when nothing is in flight. */
+void kq_kick(kernel *k);
+/* Every pending execution gets error (name, value) and done. */
+void kq_fail_all(kernel *k, const char *name, const char *value);
+/* A message of a READY kernel: IOPub output / shell execute_reply. */
+void kq_on_iopub(kernel *k, const jmsg *m);
+void kq_on_execute_reply(kernel *k, const jmsg *m);
+
+#endif

@@ -1,0 +1,344 @@
+#include "kernelspec.h"
+#include "../util/buf.h"
+#include "../util/xalloc.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+void kspec_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+void kspec_free(kspec *k)
+{
+	if (!k)
+		return;
+	free(k->name);
+	free(k->language);
+	free(k->display_name);
+	kspec_strv_free(k->argv);
+	for (size_t i = 0; i < k->nenv; i++) {
+		free(k->env_keys[i]);
+		free(k->env_values[i]);
+	}
+	free(k->env_keys);
+	free(k->env_values);
+	memset(k, 0, sizeof *k);
+}
+
+static char **strv_dup(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **out = xcalloc(n + 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void kspec_copy(kspec *dst, const kspec *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->name = xstrdup(src->name);
+	dst->language = xstrdup(src->language);
+	dst->display_name = xstrdup(src->display_name);
+	dst->argv = strv_dup(src->argv);
+	dst->nenv = src->nenv;
+	dst->env_keys = xcalloc(src->nenv + 1, sizeof(char *));
+	dst->env_values = xcalloc(src->nenv + 1, sizeof(char *));
+	for (size_t i = 0; i < src->nenv; i++) {
+		dst->env_keys[i] = xstrdup(src->env_keys[i]);
+		dst->env_values[i] = xstrdup(src->env_values[i]);
+	}
+	dst->interrupt_message = src->interrupt_message;
+}
+
+static void strv_push(char ***v, size_t *n, char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof **v);
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+char **kspec_search_path(void)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *jp = getenv("JUPYTER_PATH");
+	if (jp && *jp) {
+		char *copy = xstrdup(jp), *save = NULL;
+		for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
+			if (*t)
+				strv_push(&v, &n, xstrdup(t));
+		free(copy);
+	}
+	const char *home = getenv("HOME");
+	if (home && *home)
+		strv_push(&v, &n, xasprintf("%s/.local/share/jupyter", home));
+	strv_push(&v, &n, xstrdup("/usr/local/share/jupyter"));
+	strv_push(&v, &n, xstrdup("/usr/share/jupyter"));
+	return v;
+}
+
+static char *lower(const char *s)
+{
+	char *o = xstrdup(s);
+	for (char *p = o; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return o;
+}
+
+/* A python kernel must not pick up whatever python3 is first on PATH. */
+static void pin_python(kspec *k)
+{
+	if (strcmp(k->language, "python") || !k->argv[0])
+		return;
+	if (!strcmp(k->argv[0], "python3") || !strcmp(k->argv[0], "python")) {
+		free(k->argv[0]);
+		k->argv[0] = xstrdup(KSPEC_SYSTEM_PYTHON);
+	}
+}
+
+int kspec_load(const char *dir, const char *name, kspec *out, sbx_err *e)
+{
+	char *path = xasprintf("%s/kernel.json", dir);
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	memset(out, 0, sizeof *out);
+	if (!j) {
+		sbx_error(e, "kernelspec %s is not readable JSON: %s", path, je.text);
+		free(path);
+		return -1;
+	}
+	json_t *argv = json_object_get(j, "argv");
+	if (!json_is_array(argv) || json_array_size(argv) == 0) {
+		sbx_error(e, "kernelspec %s has no argv list; reinstall that kernel", path);
+		goto fail;
+	}
+	out->argv = xcalloc(json_array_size(argv) + 1, sizeof(char *));
+	for (size_t i = 0; i < json_array_size(argv); i++) {
+		const char *s = json_string_value(json_array_get(argv, i));
+		if (!s) {
+			sbx_error(e, "kernelspec %s: argv[%zu] is not a string", path, i);
+			goto fail;
+		}
+		out->argv[i] = xstrdup(s);
+	}
+	const char *lang = json_string_value(json_object_get(j, "language"));
+	const char *dn = json_string_value(json_object_get(j, "display_name"));
+	const char *im = json_string_value(json_object_get(j, "interrupt_mode"));
+	out->name = xstrdup(name);
+	out->language = lower(lang ? lang : name);
+	out->display_name = xstrdup(dn ? dn : name);
+	out->interrupt_message = im && !strcmp(im, "message");
+	json_t *env = json_object_get(j, "env");
+	size_t cap = json_is_object(env) ? json_object_size(env) : 0;
+	out->env_keys = xcalloc(cap + 1, sizeof(char *));
+	out->env_values = xcalloc(cap + 1, sizeof(char *));
+	const char *k;
+	json_t *v;
+	if (cap)
+		json_object_foreach(env, k, v) {
+			if (!json_is_string(v))
+				continue;
+			out->env_keys[out->nenv] = xstrdup(k);
+			out->env_values[out->nenv++] = xstrdup(json_string_value(v));
+		}
+	pin_python(out);
+	json_decref(j);
+	free(path);
+	return 0;
+fail:
+	json_decref(j);
+	free(path);
+	kspec_free(out);
+	return -1;
+}
+
+/* Calls cb for every kernelspec directory, first occurrence of a name only.
+ * cb returns 1 to stop. */
+typedef int (*kspec_visit)(const char *dir, const char *name, void *ud);
+
+static int has_name(char **seen, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(seen[i], name))
+			return 1;
+	return 0;
+}
+
+static void foreach_spec(char *const *bases, kspec_visit cb, void *ud)
+{
+	char **seen = NULL;
+	size_t nseen = 0;
+	int stop = 0;
+	for (size_t b = 0; bases[b] && !stop; b++) {
+		char *kdir = xasprintf("%s/kernels", bases[b]);
+		DIR *d = opendir(kdir);
+		if (!d) {
+			free(kdir);
+			continue;
+		}
+		/* readdir order is arbitrary: sort for a stable answer. */
+		char **names = NULL;
+		size_t nn = 0;
+		struct dirent *de;
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				strv_push(&names, &nn, xstrdup(de->d_name));
+		closedir(d);
+		for (size_t i = 1; i < nn; i++)
+			for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+				char *t = names[j];
+				names[j] = names[j - 1];
+				names[j - 1] = t;
+			}
+		for (size_t i = 0; i < nn && !stop; i++) {
+			if (has_name(seen, nseen, names[i]))
+				continue;
+			char *dir = xasprintf("%s/%s", kdir, names[i]);
+			char *kj = xasprintf("%s/kernel.json", dir);
+			struct stat st;
+			if (stat(kj, &st) == 0 && S_ISREG(st.st_mode)) {
+				strv_push(&seen, &nseen, xstrdup(names[i]));
+				stop = cb(dir, names[i], ud);
+			}
+			free(kj);
+			free(dir);
+		}
+		kspec_strv_free(names);
+		free(kdir);
+	}
+	kspec_strv_free(seen);
+}
+
+struct find_ctx {
+	const char *want_name;   /* exact kernel name wanted first */
+	const char *language;
+	char *by_name_dir, *by_name;
+	char *by_lang_dir, *by_lang;
+};
+
+static int find_visit(const char *dir, const char *name, void *ud)
+{
+	struct find_ctx *f = ud;
+	if (!f->by_name && !strcasecmp(name, f->want_name)) {
+		f->by_name_dir = xstrdup(dir);
+		f->by_name = xstrdup(name);
+		return 1;
+	}
+	if (!f->by_lang) {
+		kspec k;
+		if (kspec_load(dir, name, &k, NULL) == 0) {
+			if (!strcmp(k.language, f->language)) {
+				f->by_lang_dir = xstrdup(dir);
+				f->by_lang = xstrdup(name);
+			}
+			kspec_free(&k);
+		}
+	}
+	return 0;
+}
+
+static void builtin_python(kspec *out)
+{
+	static char *const argv[] = { KSPEC_SYSTEM_PYTHON, "-m", "ipykernel_launcher", "-f",
+				      "{connection_file}", NULL };
+	memset(out, 0, sizeof *out);
+	out->name = xstrdup("python3");
+	out->language = xstrdup("python");
+	out->display_name = xstrdup("Python 3 (ipykernel)");
+	out->argv = strv_dup(argv);
+	out->env_keys = xcalloc(1, sizeof(char *));
+	out->env_values = xcalloc(1, sizeof(char *));
+}
+
+int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
+{
+	char **own = NULL;
+	if (!bases)
+		bases = own = kspec_search_path();
+	struct find_ctx f = { .language = language };
+	f.want_name = !strcmp(language, "python") ? "python3" : !strcmp(language, "r") ? "ir" : language;
+	foreach_spec(bases, find_visit, &f);
+	int rc = -1;
+	sbx_err le;
+	if (f.by_name)
+		rc = kspec_load(f.by_name_dir, f.by_name, out, &le);
+	if (rc < 0 && f.by_lang)
+		rc = kspec_load(f.by_lang_dir, f.by_lang, out, &le);
+	if (rc < 0 && !strcmp(language, "python")) {
+		builtin_python(out);   /* Debian's ipykernel without its kernelspec */
+		rc = 0;
+	} else if (rc < 0 && (f.by_name || f.by_lang)) {
+		sbx_error(e, "%s", le.msg);
+	} else if (rc < 0) {
+		char *list = kspec_list_installed(bases);
+		sbx_error(e, "no Jupyter kernel for language '%s' is installed (installed kernels: %s); "
+			  "install its kernelspec, e.g. IRkernel for r", language, list);
+		free(list);
+	}
+	free(f.by_name_dir);
+	free(f.by_name);
+	free(f.by_lang_dir);
+	free(f.by_lang);
+	kspec_strv_free(own);
+	return rc;
+}
+
+static int list_visit(const char *dir, const char *name, void *ud)
+{
+	sbx_buf *b = ud;
+	kspec k;
+	if (kspec_load(dir, name, &k, NULL) < 0)
+		return 0;
+	buf_printf(b, "%s%s (%s)", b->len ? ", " : "", name, k.language);
+	kspec_free(&k);
+	return 0;
+}
+
+char *kspec_list_installed(char *const *bases)
+{
+	char **own = NULL;
+	if (!bases)
+		bases = own = kspec_search_path();
+	sbx_buf b = SBX_BUF_INIT;
+	foreach_spec(bases, list_visit, &b);
+	kspec_strv_free(own);
+	if (!b.len)
+		return xstrdup("none");
+	return buf_detach(&b);
+}
+
+char **kspec_argv(const kspec *k, const char *connection_file)
+{
+	char **v = strv_dup(k->argv);
+	for (char **p = v; *p; p++) {
+		char *at = strstr(*p, "{connection_file}");
+		if (!at)
+			continue;
+		char *s = xasprintf("%.*s%s%s", (int)(at - *p), *p, connection_file,
+				    at + strlen("{connection_file}"));
+		free(*p);
+		*p = s;
+	}
+	return v;
+}
+
+int kspec_is_ipykernel(const kspec *k)
+{
+	for (char **p = k->argv; *p; p++)
+		if (strstr(*p, "ipykernel"))
+			return 1;
+	return 0;
+}

@@ -1,0 +1,34 @@
+#include "ndjson.h"
+#include "../util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+char *ndjson_line(const json_t *obj, size_t *len)
+{
+	if (!json_is_object(obj))
+		return NULL;
+	/* Compact output escapes every control character, so the only
+	 * newline in the line is the terminator. */
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	char *line = xmalloc(n + 2);
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(s);
+	*len = n + 1;
+	return line;
+}
+
+int ndjson_write(http_req *r, const json_t *obj)
+{
+	size_t len;
+	char *line = ndjson_line(obj, &len);
+	if (!line)
+		return -1;
+	http_stream_write(r, line, len);
+	free(line);
+	return 0;
+}
