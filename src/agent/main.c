@@ -30,24 +30,33 @@ static void usage(FILE *f)
 		"  --version            print the envd protocol version and exit\n");
 }
 
-/* <dir of this binary>/../vm/python in a build tree, else the installed copy. */
-static char *default_python_path(const char *argv0)
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* <dir of this binary>/../vm/python in a build tree, the checkout it was
+ * built from (a build dir elsewhere), else the installed copy. */
+static char *default_python_path(void)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	struct stat st;
 	if (n > 0) {
 		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
 			char *p = xasprintf("%s/../vm/python", exe);
-			if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			if (is_dir(p))
 				return p;
 			free(p);
 		}
 	}
-	(void)argv0;
+#ifdef SBX_SOURCE_DIR
+	if (is_dir(SBX_SOURCE_DIR "/vm/python"))
+		return xstrdup(SBX_SOURCE_DIR "/vm/python");
+#endif
 	return xstrdup("/usr/lib/sbx/python");
 }
 
@@ -121,7 +130,9 @@ int main(int argc, char **argv)
 		listens[nlisten++] = "tcp:127.0.0.1:49999";
 	}
 	if (!a.cfg.python_path)
-		a.cfg.python_path = default_python_path(argv[0]);
+		a.cfg.python_path = default_python_path();
+	if (!is_dir(a.cfg.python_path))
+		log_warn("agent: no sbx_e2b extension at %s: charts, DataFrame data and env_vars in code will not work; pass --python-path", a.cfg.python_path);
 
 	a.loop = loop_new();
 	http_server *srv = NULL;

@@ -61,6 +61,8 @@ struct http_req {
 	sbx_buf out;
 	int out_ended;
 	int reader_waiting;          /* suspended by the content reader */
+	int peer_fd;                 /* watched for EOF while suspended; -1 */
+	int peer_gone;
 
 	http_close_cb close_cb;
 	void *close_ud;
@@ -76,6 +78,7 @@ struct http_server {
 	int ndaemons;
 	int port;
 	http_req *reqs;
+	int64_t kick;                /* pending zero-delay MHD run */
 };
 
 /* --- MHD glue -------------------------------------------------------------- */
@@ -146,9 +149,18 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(w - s);
 }
 
+static void unwatch_peer(http_req *r)
+{
+	if (r->peer_fd >= 0) {
+		loop_del_fd(r->srv->loop, r->peer_fd);
+		r->peer_fd = -1;
+	}
+}
+
 static void req_free(http_req *r)
 {
 	http_server *s = r->srv;
+	unwatch_peer(r);
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -183,11 +195,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	req_free(r);
 }
 
+static int64_t on_kick(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	http_server *s = ud;
+	s->kick = 0;
+	run_all(s);
+	return -1;
+}
+
+/* A resumed connection must be served in this loop iteration, whichever
+ * callback resumed it (a prepare hook may run after ours). */
+static void kick(http_server *s)
+{
+	if (!s->kick)
+		s->kick = loop_add_timer(s->loop, 0, on_kick, s);
+}
+
 static void wake(http_req *r)
 {
 	if (r->waiting) {
 		r->waiting = 0;
 		MHD_resume_connection(r->conn);
+		kick(r->srv);
 	}
 }
 
@@ -238,6 +268,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r = xcalloc(1, sizeof *r);
 		r->srv = s;
 		r->conn = c;
+		r->peer_fd = -1;
 		r->method = xstrdup(method);
 		r->path = xstrdup(url);
 		r->next = s->reqs;
@@ -415,6 +446,8 @@ void http_server_free(http_server *s)
 	}
 	if (s->ndaemons)
 		loop_del_prepare(s->loop, on_prepare, s);
+	if (s->kick)
+		loop_del_timer(s->loop, s->kick);
 	free(s);
 }
 
@@ -536,6 +569,35 @@ void http_respond_fd(http_req *r, int status, const char *ctype, int fd, uint64_
 	set_response(r, status, ctype, resp);
 }
 
+static void stream_wake(http_req *r);
+
+/* MHD does not notice a client that leaves while its connection is
+ * suspended; a streaming producer (a running cell) should hear of it at once,
+ * not at its next write. */
+static void on_peer(sbx_loop *l, int fd, int events, void *ud)
+{
+	(void)l, (void)events;
+	http_req *r = ud;
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	unwatch_peer(r);   /* EOF, error, or pipelined bytes: stop watching either way */
+	if (n <= 0) {
+		r->peer_gone = 1;
+		stream_wake(r);
+	}
+}
+
+static void watch_peer(http_req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci || r->peer_fd >= 0)
+		return;
+	r->peer_fd = ci->connect_fd;
+	loop_add_fd(r->srv->loop, r->peer_fd, LOOP_READ, on_peer, r);
+}
+
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
@@ -548,8 +610,11 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 	if (r->out_ended)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (r->peer_gone)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	r->reader_waiting = 1;
 	MHD_suspend_connection(r->conn);
+	watch_peer(r);
 	return 0;
 }
 
@@ -563,9 +628,11 @@ void http_stream_begin(http_req *r, int status, const char *ctype)
 
 static void stream_wake(http_req *r)
 {
+	unwatch_peer(r);
 	if (r->reader_waiting) {
 		r->reader_waiting = 0;
 		MHD_resume_connection(r->conn);
+		kick(r->srv);
 	}
 }
 

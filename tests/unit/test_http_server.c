@@ -117,6 +117,14 @@ static void handler(http_req *r, void *ud)
 		http_req_on_close(r, stream_closed, s);
 		http_stream_begin(r, 200, "application/x-ndjson");
 		s->timer = loop_add_timer(f->loop, 20, stream_tick, s);
+	} else if (!strcmp(p, "/hang")) {
+		/* A stream with nothing to say: only EOF detection can end it. */
+		struct streamer *s = xcalloc(1, sizeof *s);
+		s->r = r;
+		s->f = f;
+		http_req_on_close(r, stream_closed, s);
+		http_stream_begin(r, 200, "application/x-ndjson");
+		http_stream_write(r, "{}\n", 3);
 	} else if (!strcmp(p, "/chunks")) {
 		f->streamed_bytes = 0;
 		http_req_stream_body(r, count_chunk, chunks_done, f);
@@ -315,6 +323,27 @@ static void test_stream_client_gone(void **state)
 	pthread_mutex_unlock(&f->mu);
 }
 
+static void test_idle_stream_client_gone(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+	free(read_until(fd, "{}"));
+	close(fd);
+	/* Nothing is written any more, so only watching the socket can tell. */
+	for (int i = 0; i < 250; i++) {
+		pthread_mutex_lock(&f->mu);
+		int n = f->closed_fail;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			break;
+		usleep(20000);
+	}
+	pthread_mutex_lock(&f->mu);
+	assert_int_equal(f->closed_fail, 1);
+	pthread_mutex_unlock(&f->mu);
+}
+
 static void test_streamed_request_body(void **state)
 {
 	struct fixture *f = *state;
@@ -367,6 +396,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_async_answer_and_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_client_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_stream_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_request_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
 		cmocka_unit_test(test_bad_listen_addresses),
