@@ -1,0 +1,64 @@
+/* sbx create: a new sandbox; its id alone on the last line of stdout. */
+#include "cli.h"
+#include "cmd_common.h"
+#include "cmd_opts.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: sbx create [TEMPLATE] [--template T] [--timeout S] [--runtime R] [--env K=V]...\n"
+	"                  [--meta K=V]... [--cpus N] [--memory MB] [--no-internet] [--json]\n"
+	"Creates a sandbox (template 'base' unless told) and prints its id on the last line\n"
+	"(ID=$(sbx create | tail -n1)); --json prints E2B's answer instead.\n"
+	"  --timeout S   seconds (or 90s, 5m, 2h) before it is killed; default 300\n"
+	"  --runtime R   ns, qemu, ch (sbxd's default when not given)\n";
+
+typedef struct create_wait {
+	sbx_wait w;
+	json_t *j;
+} create_wait;
+
+static void on_created(const sbx_info *info, const sbx_err *e, void *ud)
+{
+	create_wait *cw = ud;
+	if (info)
+		cw->j = json_deep_copy(info->raw);
+	sbx_wait_set(&cw->w, e);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	cli c = { .name = "create" };
+	create_args a;
+	sbx_err e;
+	int rc = 1;
+	if (parse_create(argc, argv, &a, &e) < 0) {
+		create_args_free(&a);
+		return cli_usage_or(&c, &e, usage);
+	}
+	if (cli_open(&c, "create"))
+		goto out;
+	sbx_create_opts o = {
+		.template_id = a.template_id, .timeout_s = a.timeout_s, .env = a.env, .nenv = a.nenv,
+		.metadata = a.meta, .nmetadata = a.nmeta, .cpus = a.cpus, .memory_mb = a.memory_mb,
+		.no_internet = a.no_internet, .runtime = a.runtime,
+	};
+	create_wait cw = { 0 };
+	if (sbx_api_create(c.s.client, &o, on_created, &cw, NULL, &e) < 0 || sbx_sync_wait(&c.s, &cw.w, 0, &e) < 0) {
+		cli_fail(&c, "%s", e.msg);
+		goto out;
+	}
+	if (a.json) {
+		char *s = json_dumps(cw.j, JSON_COMPACT);
+		puts(s);
+		free(s);
+	} else {
+		puts(json_string_value(json_object_get(cw.j, "sandboxID")));
+	}
+	json_decref(cw.j);
+	rc = 0;
+out:
+	cli_close(&c);
+	create_args_free(&a);
+	return rc;
+}

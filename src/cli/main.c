@@ -1,0 +1,54 @@
+/* sbx: one binary, one command table. */
+#include "cli.h"
+#include <stdio.h>
+#include <string.h>
+
+typedef struct sbx_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} sbx_cmd;
+
+static const sbx_cmd commands[] = {
+	{ "serve", cmd_serve, "run sbxd, the local E2B control plane, in the foreground" },
+	{ "env", cmd_env, "print the E2B_* exports that point E2B SDK code at sbxd" },
+	{ "create", cmd_create, "create a sandbox; prints its id" },
+	{ "ls", cmd_ls, "list sandboxes" },
+	{ "info", cmd_info, "show one sandbox" },
+	{ "kill", cmd_kill, "kill sandboxes (or --all)" },
+	{ "timeout", cmd_timeout, "set how long a sandbox lives from now" },
+	{ "pause", cmd_pause, "pause a sandbox" },
+	{ "resume", cmd_resume, "resume a paused sandbox" },
+	{ "exec", cmd_exec, "run a command in a sandbox (-t: interactive terminal)" },
+	{ "run", cmd_run, "run code in a sandbox's kernel" },
+	{ "files", cmd_files, "list, get, put, rm, mkdir, mv a sandbox's files" },
+	{ "logs", cmd_logs, "show a sandbox's logs" },
+	{ "template", cmd_template, "build, list and remove templates" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sbx COMMAND [ARGS...]\n\ncommands:\n");
+	for (const sbx_cmd *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n`sbx COMMAND --help` tells more about each.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (const sbx_cmd *c = commands; c->name; c++)
+		if (!strcmp(c->name, argv[1]))
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "sbx: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

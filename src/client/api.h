@@ -1,0 +1,94 @@
+/*
+ * api: E2B's control plane (e2b-protocol.md §6), as sbxd and E2B's cloud
+ * serve it.  Asynchronous; see client.h for the calling convention.
+ */
+#ifndef SBX_CLIENT_API_H
+#define SBX_CLIENT_API_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "client.h"
+
+typedef struct sbx_kv {
+	const char *key, *value;
+} sbx_kv;
+
+/* Sandbox / SandboxDetail / ListedSandbox: every field the answer had.
+ * Strings are "" (never NULL) when absent, numbers 0. */
+typedef struct sbx_info {
+	const char *id, *template_id, *alias, *client_id, *envd_version;
+	const char *access_token, *traffic_token, *domain;
+	const char *state;              /* "running" | "paused" ("" on create) */
+	const char *started_at, *end_at;  /* RFC 3339 */
+	int64_t started_ms, end_ms;      /* the same in unix ms (0: absent) */
+	int cpus, memory_mb, disk_mb;
+	int internet;                    /* -1: not said */
+	const char *runtime;             /* an sbx extension ("" elsewhere) */
+	sbx_kv *metadata;
+	size_t nmetadata;
+	const json_t *raw;               /* the object as answered */
+} sbx_info;
+
+typedef struct sbx_create_opts {
+	const char *template_id;         /* NULL: "base" */
+	int timeout_s;                   /* 0: the server's default (300) */
+	const sbx_kv *env, *metadata;
+	size_t nenv, nmetadata;
+	int cpus, memory_mb;             /* 0: the template's */
+	int no_internet;
+	const char *runtime;             /* sbx extension; NULL: the server's */
+	int auto_pause;
+} sbx_create_opts;
+
+typedef struct sbx_list_opts {
+	const char *state;               /* "running", "paused", "running,paused"; NULL: both */
+	const sbx_kv *metadata;
+	size_t nmetadata;
+	int limit;                       /* 0: the server's */
+	const char *next_token;          /* NULL: the first page */
+} sbx_list_opts;
+
+typedef struct sbx_metric {
+	int64_t ts_unix;
+	int cpu_count;
+	double cpu_used_pct;
+	int64_t mem_used, mem_total, disk_used, disk_total;
+} sbx_metric;
+
+typedef void (*sbx_info_cb)(const sbx_info *info, const sbx_err *e, void *ud);
+/* next_token NULL: the last page. */
+typedef void (*sbx_list_cb)(const sbx_info *items, size_t n, const char *next_token, const sbx_err *e, void *ud);
+typedef void (*sbx_metrics_cb)(const sbx_metric *m, size_t n, const sbx_err *e, void *ud);
+typedef void (*sbx_text_cb)(const char *text, size_t len, const sbx_err *e, void *ud);
+
+int sbx_api_create(sbx_client *c, const sbx_create_opts *o, sbx_info_cb cb, void *ud, sbx_op **op, sbx_err *e);
+int sbx_api_list(sbx_client *c, const sbx_list_opts *o, sbx_list_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* Every page, one after the other, handed over at once. */
+int sbx_api_list_all(sbx_client *c, const sbx_list_opts *o, sbx_list_cb cb, void *ud, sbx_op **op, sbx_err *e);
+int sbx_api_get(sbx_client *c, const char *id, sbx_info_cb cb, void *ud, sbx_op **op, sbx_err *e);
+int sbx_api_kill(sbx_client *c, const char *id, sbx_done_cb cb, void *ud, sbx_op **op, sbx_err *e);
+int sbx_api_set_timeout(sbx_client *c, const char *id, int timeout_s, sbx_done_cb cb, void *ud, sbx_op **op,
+			sbx_err *e);
+int sbx_api_pause(sbx_client *c, const char *id, sbx_done_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* Connect: resumes a paused sandbox; timeout_s 0 leaves it as is.  The
+ * answer (a Sandbox) carries the access token for the data plane. */
+int sbx_api_connect(sbx_client *c, const char *id, int timeout_s, sbx_info_cb cb, void *ud, sbx_op **op,
+		    sbx_err *e);
+int sbx_api_metrics(sbx_client *c, const char *id, sbx_metrics_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* GET /sandboxes/{id}/logs: sbxd's text, or E2B's {"logs":[{line}]} as lines. */
+int sbx_api_logs(sbx_client *c, const char *id, sbx_text_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* GET /health: a local sbxd answers 200 {"status":"ok","pid",...}. */
+int sbx_api_health(sbx_client *c, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **op, sbx_err *e);
+
+/* --- pure parts (api_parse.c) ---------------------------------------------- */
+/* Fills out from an object; strings point into j.  Free with sbx_info_clear. */
+int sbx_info_parse(const json_t *j, sbx_info *out, sbx_err *e);
+void sbx_info_clear(sbx_info *i);
+/* The data-plane target of a sandbox the control plane described. */
+int sbx_info_sandbox(const sbx_info *i, const sbx_config *cfg, sbx_sandbox *out, sbx_err *e);
+/* RFC 3339 → unix ms; 0 when unparsable. */
+int64_t sbx_parse_time(const char *s);
+/* "k=v&k2=v2", URL-encoded as one query value (E2B's metadata filter). */
+char *sbx_metadata_query(const sbx_kv *kv, size_t n);
+
+#endif
