@@ -105,43 +105,6 @@ int files_auth_ok(agent *a, http_req *r)
 
 /* --- paths ------------------------------------------------------------------- */
 
-/* user_path, then lexically cleaned as Go's filepath.Clean does ("a//b/./c/.."
- * is "a/b"), so replies and duplicate checks see one spelling of a path. */
-static char *resolve(agent *a, const sbx_user *u, const char *raw)
-{
-	char *p = user_path(a, u, raw);
-	size_t n = strlen(p), w = 0;
-	int abs = p[0] == '/';
-	char *out = xmalloc(n + 2);
-	for (size_t i = 0; i < n;) {
-		while (i < n && p[i] == '/')
-			i++;
-		size_t j = i;
-		while (j < n && p[j] != '/')
-			j++;
-		size_t len = j - i;
-		if (len == 0 || (len == 1 && p[i] == '.')) {
-			/* skip */
-		} else if (len == 2 && p[i] == '.' && p[i + 1] == '.') {
-			while (w > 0 && out[w - 1] != '/')
-				w--;
-			if (w > 0)
-				w--;   /* the '/' before the dropped element */
-		} else {
-			if (w > 0 || abs)
-				out[w++] = '/';
-			memcpy(out + w, p + i, len);
-			w += len;
-		}
-		i = j;
-	}
-	if (w == 0)
-		out[w++] = abs ? '/' : '.';
-	out[w] = '\0';
-	free(p);
-	return out;
-}
-
 /* --- download ----------------------------------------------------------------- */
 
 static const struct {
@@ -216,7 +179,7 @@ static void files_get(agent *a, http_req *r)
 		agent_rest_error(r, 401, "%s", e.msg);
 		return;
 	}
-	char *path = resolve(a, &u, http_req_query(r, "path"));
+	char *path = user_path(a, &u, http_req_query(r, "path"));
 	/* O_NONBLOCK: opening a FIFO must not hang the loop. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
@@ -415,7 +378,7 @@ static int up_open(struct upload *up, const char *raw)
 		return up_fail(up, 400, "no destination path: pass ?path= or give the multipart part a filename");
 	if (raw[strlen(raw) - 1] == '/')
 		return up_fail(up, 400, "path '%s' names a directory (it ends in '/'): give a file name", raw);
-	char *dest = resolve(up->a, &up->user, raw);
+	char *dest = user_path(up->a, &up->user, raw);
 	for (size_t i = 0; i < up->nfiles; i++) {
 		if (!strcmp(up->files[i].dest, dest)) {
 			up_fail(up, 400, "you cannot upload multiple files to the same path '%s'", dest);

@@ -1,4 +1,5 @@
 #include "proc_spawn.h"
+#include "../util/path.h"
 #include "../util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -14,18 +15,6 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static char *join(const char *base, const char *rel)
-{
-	size_t bl = strlen(base);
-	while (bl > 1 && base[bl - 1] == '/')
-		bl--;
-	while (*rel == '/')
-		rel++;
-	if (!*rel)
-		return xstrndup(base, bl);
-	return xasprintf("%.*s/%s", (int)bl, base, rel);
-}
-
 char *proc_resolve_cwd(agent *a, const sbx_user *u, const char *cwd, sbx_err *e)
 {
 	char *p;
@@ -33,9 +22,9 @@ char *proc_resolve_cwd(agent *a, const sbx_user *u, const char *cwd, sbx_err *e)
 	if (!cwd || !*cwd)
 		p = xstrdup(a->cfg.workdir ? a->cfg.workdir : u->home);
 	else if (cwd[0] == '~' && (cwd[1] == '\0' || cwd[1] == '/'))
-		p = join(u->home, cwd + 1);
+		p = path_join(u->home, cwd + 1);
 	else if (cwd[0] != '/')
-		p = join(u->home, cwd);
+		p = path_join(u->home, cwd);
 	else
 		p = xstrdup(cwd);
 	if (stat(p, &st) < 0) {
@@ -112,7 +101,7 @@ static void build_env(agent *a, const proc_spawn_req *req, struct env *env)
 static char *find_exec(const char *cmd, const char *path, const char *cwd)
 {
 	if (strchr(cmd, '/')) {
-		char *p = cmd[0] == '/' ? xstrdup(cmd) : join(cwd, cmd);
+		char *p = cmd[0] == '/' ? xstrdup(cmd) : path_join(cwd, cmd);
 		if (access(p, X_OK) == 0)
 			return p;
 		free(p);
@@ -121,7 +110,7 @@ static char *find_exec(const char *cmd, const char *path, const char *cwd)
 	const char *s = path ? path : DEFAULT_PATH;
 	while (*s) {
 		size_t n = strcspn(s, ":");
-		char *p = n ? xasprintf("%.*s/%s", (int)n, s, cmd) : join(cwd, cmd);
+		char *p = n ? xasprintf("%.*s/%s", (int)n, s, cmd) : path_join(cwd, cmd);
 		struct stat st;
 		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
 			return p;

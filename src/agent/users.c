@@ -1,5 +1,6 @@
 #include "users.h"
 #include "../util/b64.h"
+#include "../util/path.h"
 #include "../util/xalloc.h"
 #include <grp.h>
 #include <pwd.h>
@@ -70,28 +71,21 @@ int user_resolve(agent *a, const char *authorization, const char *name, sbx_user
 	return 0;
 }
 
-static char *join(const char *base, const char *rel)
-{
-	size_t bl = strlen(base);
-	while (bl > 1 && base[bl - 1] == '/')
-		bl--;
-	while (*rel == '/')
-		rel++;
-	if (!*rel)
-		return xstrndup(base, bl);
-	return xasprintf("%.*s/%s", (int)bl, base, rel);
-}
-
 char *user_path(agent *a, const sbx_user *u, const char *p)
 {
 	const char *base = a->cfg.workdir ? a->cfg.workdir : u->home;
+	char *joined;
 	if (!p || !*p)
-		return xstrdup(base);
-	if (p[0] == '~' && (p[1] == '\0' || p[1] == '/'))
-		return join(u->home, p + 1);
-	if (p[0] == '/')
-		return xstrdup(p);
-	return join(base, p);
+		joined = xstrdup(base);
+	else if (p[0] == '~' && (p[1] == '\0' || p[1] == '/'))
+		joined = path_join(u->home, p + 1);
+	else if (p[0] == '/')
+		joined = xstrdup(p);
+	else
+		joined = path_join(base, p);
+	char *clean = path_clean(joined);
+	free(joined);
+	return clean;
 }
 
 int user_become(const sbx_user *u)

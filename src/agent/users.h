@@ -24,8 +24,9 @@ typedef struct sbx_user {
  * (e.g. the ?username= of /files; takes precedence when non-NULL/non-empty). */
 int user_resolve(agent *a, const char *authorization, const char *name, sbx_user *u, sbx_err *e);
 
-/* Absolute path for p as seen by u: "~" and "~/x" expand to home, relative
- * paths join the default workdir (or home).  Returns a heap string. */
+/* Absolute, lexically cleaned path for p as seen by u: "~" and "~/x" expand
+ * to home, relative paths join the default workdir (or home).  Returns a
+ * heap string. */
 char *user_path(agent *a, const sbx_user *u, const char *p);
 
 /* In a forked child: become u (groups, gid, uid).  Returns -1 with errno. */

@@ -10,6 +10,7 @@
 #include "../../src/util/buf.h"
 #include "../../src/util/err.h"
 #include "../../src/util/loop.h"
+#include "../../src/util/path.h"
 #include "../../src/util/rand.h"
 #include "../../src/util/timeutil.h"
 
@@ -92,6 +93,27 @@ static void test_rand(void **state)
 	rand_hex(h, 16);
 	assert_int_equal(strlen(h), 16);
 	assert_int_equal(strspn(h, "0123456789abcdef"), 16);
+}
+
+static void expect_path(char *got, const char *want)
+{
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_path(void **state)
+{
+	(void)state;
+	expect_path(path_join("/home/user/", "/a/b"), "/home/user/a/b");
+	expect_path(path_join("/", "x"), "/x");
+	expect_path(path_join("/w", ""), "/w");
+	expect_path(path_clean("a//b/./c/.."), "a/b");
+	expect_path(path_clean("/../x"), "/x");
+	expect_path(path_clean(""), ".");
+	expect_path(path_clean("a/.."), ".");
+	expect_path(path_clean("../../a"), "../../a");
+	expect_path(path_clean("/home/user/../../etc/"), "/etc");
+	expect_path(path_clean("//"), "/");
 }
 
 struct counts {
@@ -184,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_b64_variants),
 		cmocka_unit_test(test_err),
 		cmocka_unit_test(test_rand),
+		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_loop_timers_and_fds),
 		cmocka_unit_test(test_loop_prepare_bounds_poll),
 	};
