@@ -7,7 +7,7 @@ pkgs=(
 	libncurses-dev libvterm-dev libcurl4-openssl-dev libjansson-dev libsixel-dev
 	libpng-dev libmicrohttpd-dev libzmq3-dev libssl-dev libcmocka-dev
 	python3 python3-ipykernel python3-jupyter-client python3-matplotlib
-	python3-numpy python3-pandas
+	python3-numpy python3-pandas python3-nbformat
 	nodejs curl jq procps iproute2 attr
 )
 missing=()
