@@ -18,7 +18,7 @@ OPT      = -O2 -g
 endif
 
 PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(OPT) $(SANFLAGS) \
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DSBX_SOURCE_DIR='"$(CURDIR)"' $(OPT) $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil -lpthread
 LDFLAGS += $(SANFLAGS)
@@ -28,6 +28,7 @@ AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
 VM_SRC    = $(wildcard vm/*.c vm/*/*.c)
 DAEMON_SRC = $(wildcard src/daemon/*.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/client/*.c))
 CLI_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cli/*.c))
 VM_OBJ    = $(VM_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -58,15 +59,39 @@ $(BUILD)/libsbxvm.a: $(VM_OBJ)
 $(BUILD)/libsbxdaemon.a: $(DAEMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/sbx: $(CLI_OBJ) $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+$(BUILD)/libsbx.a: $(CLIENT_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/sbx: $(CLI_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lcmocka
+
+# test_client_opts also tests the CLI's pure parsers and result renderer.
+CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o
+$(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter tests/unit/%.c %.o %.a,$^) $(LDLIBS) -lcmocka
+
+# The workbench's curses-free model (ui/model): libsbxui.a, linked into
+# tests/unit/test_ui_* with its own pkg-config list.
+UI_PKGS      = vterm libsixel libpng jansson
+UI_CFLAGS    = $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
+UI_LDLIBS    = $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm
+UI_MODEL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/model/*.c))
+$(UI_MODEL_OBJ): CFLAGS += $(UI_CFLAGS)
+
+$(BUILD)/libsbxui.a: $(UI_MODEL_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/libsbxcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(UI_LDLIBS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
