@@ -60,7 +60,8 @@ static char *default_python_path(void)
 	return xstrdup("/usr/lib/sbx/python");
 }
 
-int main(int argc, char **argv)
+/* Returns 0 to run, or the exit status (+1) to leave with at once. */
+static int parse_args(int argc, char **argv, agent *a, const char **listens, int *nlisten)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, 'l' },
@@ -74,56 +75,69 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	agent a = { 0 };
-	const char *listens[8];
-	int nlisten = 0, c, rc = 1;
-
-	a.cfg.default_user = xstrdup("user");
+	int c;
 	const char *tok = getenv("SBX_ACCESS_TOKEN");
 	if (tok && *tok)
-		a.cfg.access_token = xstrdup(tok);
+		a->cfg.access_token = xstrdup(tok);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			if (nlisten == 8) {
+			if (*nlisten == 8) {
 				fprintf(stderr, "sbx-agent: at most 8 --listen addresses\n");
-				return 2;
+				return 3;
 			}
-			listens[nlisten++] = optarg;
+			listens[(*nlisten)++] = optarg;
 			break;
-		case 't': free(a.cfg.access_token); a.cfg.access_token = xstrdup(optarg); break;
-		case 'u': free(a.cfg.default_user); a.cfg.default_user = xstrdup(optarg); break;
+		case 't': free(a->cfg.access_token); a->cfg.access_token = xstrdup(optarg); break;
+		case 'u': free(a->cfg.default_user); a->cfg.default_user = xstrdup(optarg); break;
 		case 'w': {
 			char *abs = realpath(optarg, NULL);
 			if (!abs) {
 				fprintf(stderr, "sbx-agent: --workdir %s: no such directory\n", optarg);
-				return 2;
+				return 3;
 			}
-			free(a.cfg.workdir);
-			a.cfg.workdir = abs;
+			free(a->cfg.workdir);
+			a->cfg.workdir = abs;
 			break;
 		}
-		case 'p': free(a.cfg.python_path); a.cfg.python_path = xstrdup(optarg); break;
-		case 'K': a.cfg.no_kernel = 1; break;
+		case 'p': free(a->cfg.python_path); a->cfg.python_path = xstrdup(optarg); break;
+		case 'K': a->cfg.no_kernel = 1; break;
 		case 'e': {
 			char *eq = strchr(optarg, '=');
 			if (!eq) {
 				fprintf(stderr, "sbx-agent: --env wants KEY=VALUE, got '%s'\n", optarg);
-				return 2;
+				return 3;
 			}
 			*eq = '\0';
-			agent_env_set(&a.env, optarg, eq + 1);
+			agent_env_set(&a->env, optarg, eq + 1);
 			break;
 		}
-		case 'V': printf("%s\n", AGENT_ENVD_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("%s\n", AGENT_ENVD_VERSION); return 1;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return 3;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sbx-agent: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return 3;
+	}
+	if (!a->cfg.default_user)
+		a->cfg.default_user = xstrdup("user");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	agent a = { 0 };
+	const char *listens[8];
+	int nlisten = 0, rc = 1;
+	http_server *srv = NULL;
+
+	int pr = parse_args(argc, argv, &a, listens, &nlisten);
+	if (pr) {
+		rc = pr - 1;
+		goto out;
 	}
 	if (!nlisten) {
 		listens[nlisten++] = "tcp:127.0.0.1:49983";
@@ -135,7 +149,6 @@ int main(int argc, char **argv)
 		log_warn("agent: no sbx_e2b extension at %s: charts, DataFrame data and env_vars in code will not work; pass --python-path", a.cfg.python_path);
 
 	a.loop = loop_new();
-	http_server *srv = NULL;
 	if (children_init(&a) < 0) {
 		perror("sbx-agent: cannot set up signal handling");
 		goto out;
