@@ -79,6 +79,8 @@ static int parse_args(int argc, char **argv, agent *a, const char **listens, int
 	const char *tok = getenv("SBX_ACCESS_TOKEN");
 	if (tok && *tok)
 		a->cfg.access_token = xstrdup(tok);
+	/* Every process and kernel inherits our environment: keep the token out. */
+	unsetenv("SBX_ACCESS_TOKEN");
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':

@@ -1,0 +1,72 @@
+/*
+ * ns_mount: a sandbox's file systems.
+ *
+ * On the host, under the state dir:
+ *   disk.img   sparse ext4 image of the disk limit (only with a disk limit)
+ *   disk/      that image loop-mounted (or a plain directory without a limit),
+ *              holding everything the sandbox can write:
+ *     upper/ work/   the overlayfs upper and work dirs
+ *     run/           bind-mounted at /run/sbx inside: the agent's socket
+ *     log/agent.log  the agent's stdout and stderr
+ *   root/      mount point of the sandbox's root, used only inside its own
+ *              mount namespace (the host never sees the overlay)
+ *   agent.log  the agent log's tail, saved there by nsmnt_disk_destroy
+ *
+ * Why an ext4 image and not tmpfs: tmpfs pages are charged to the sandbox's
+ * memory cgroup and stay in RAM, so files would eat the memory limit and
+ * large disks would need as much RAM.  An image is sparse, costs only what
+ * is written, and a full one gives ENOSPC inside and nothing outside.
+ *
+ * Inside (nsmnt_child_setup, in the sandbox's fresh mount namespace): the
+ * overlay of the template's rootfs (lower, never written) and upper; its own
+ * /proc, /sys read-only, a minimal /dev on tmpfs with a private devpts and
+ * /dev/shm, /run/sbx, then pivot_root into it — at once, since until then
+ * the new namespace holds copies of every host mount, other sandboxes'
+ * disks included, and would keep them busy.  nsmnt_child_harden then makes
+ * /proc's kernel knobs read-only or masks them (after the network set-up,
+ * which writes /proc/sys/net).  /tmp is the rootfs's own, on the sandbox disk.
+ */
+#ifndef SBX_NS_MOUNT_H
+#define SBX_NS_MOUNT_H
+#include "../../src/util/err.h"
+
+/* In-sandbox path of the agent when the template ships none. */
+#define NSMNT_AGENT_PATH "/usr/lib/sbx/sbx-agent"
+
+/* Make <state>/disk (an ext4 image of disk_mb, or a plain dir when 0) with
+ * upper, work, run and log in it, and <state>/root.  Sets *loop to the loop
+ * device number (-1 without an image).  On failure nothing is left. */
+int nsmnt_disk_create(const char *state_dir, int disk_mb, int *loop, sbx_err *e);
+
+/* Save the log's tail to <state>/agent.log, unmount the image and wait for
+ * its loop device to be released, then delete image, disk and root.  The
+ * sandbox's processes must be gone. */
+int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e);
+
+/* Seed the upper layer before the first mount: /etc/hostname, /etc/hosts,
+ * /etc/resolv.conf (the host's, minus loopback resolvers a sandbox cannot
+ * reach), the /run/sbx mount point, and a mount point for the agent at
+ * NSMNT_AGENT_PATH when with_agent. */
+int nsmnt_seed_upper(const char *state_dir, const char *rootfs, const char *id,
+		     int with_agent, sbx_err *e);
+
+/* Everything the child needs, prepared before fork. */
+typedef struct nsmnt_plan {
+	char *root;          /* <state>/root */
+	char *overlay_opts;
+	char *run_src;       /* <state>/disk/run */
+	char *agent_src;     /* host binary bound at NSMNT_AGENT_PATH, or NULL */
+	char *shm_opts;
+} nsmnt_plan;
+
+int nsmnt_plan_init(nsmnt_plan *p, const char *state_dir, const char *rootfs,
+		    const char *agent_src, int memory_mb, sbx_err *e);
+void nsmnt_plan_free(nsmnt_plan *p);
+
+/* In the child, in its new mount (and pid) namespace.  Only system calls.
+ * Returns 0 with / the sandbox root, or -1 with *what naming the failed step. */
+int nsmnt_child_setup(const nsmnt_plan *p, const char **what);
+/* Then, inside the new root: /proc's kernel knobs read-only or masked. */
+int nsmnt_child_harden(const char **what);
+
+#endif

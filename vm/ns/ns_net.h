@@ -1,0 +1,55 @@
+/*
+ * ns_net: a sandbox's network.
+ *
+ * With internet on, a veth pair links the host ("sbx<N>") to the sandbox
+ * ("eth0") over a private /30 from NSNET_RANGE: block N is
+ * 10.231.0.0 + 4N (host +1, sandbox +2), N < NSNET_BLOCKS.  N is
+ * allocated by creating the host link with that name: the kernel refuses a
+ * duplicate, so concurrent creators never share a block, and a dead
+ * sandbox's link (and so its block) vanishes with its network namespace.
+ *
+ * One nftables table, "inet sbx", shared by all sandboxes, matching their
+ * links by the "sbx" name prefix: masquerade outbound traffic, drop
+ * everything sandboxes send to the host itself (any local address, including
+ * 127.0.0.0/8 and the host side of their own link) and to each other.
+ *
+ * With internet off the sandbox's namespace has only lo.
+ *
+ * Whoever removes the table (tests tidying up) must hold an exclusive
+ * flock on NSNET_LOCK and see no "sbx<N>" link first; creators hold it
+ * shared from installing the table until their link exists, so no sandbox
+ * ever has a link without the rules.
+ */
+#ifndef SBX_NS_NET_H
+#define SBX_NS_NET_H
+#include <stdint.h>
+#include <sys/types.h>
+#include "../../src/util/err.h"
+
+#define NSNET_RANGE "10.231.0.0/16"
+#define NSNET_BLOCKS 16384
+#define NSNET_LOCK "/run/sbx-ns.lock"
+
+/* Under a shared NSNET_LOCK: install (or atomically replace) the shared
+ * nftables table, turn on IPv4 forwarding, then create the veth pair with
+ * its inner end "eth0" in the network namespace of pid, searching for a
+ * free block from a hash of id.  Sets *index and the host link's name
+ * (>= 16 bytes); the host end is addressed and up on return. */
+int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e);
+
+/* Delete the host link (its peer goes with it); a missing link is fine. */
+int nsnet_delete(const char *veth, sbx_err *e);
+
+/* 1 if a link by that name exists on the host. */
+int nsnet_exists(const char *veth);
+
+/* Host and sandbox addresses of block index, in network byte order. */
+void nsnet_addrs(int index, uint32_t *host, uint32_t *guest);
+
+/* Inside the sandbox's network namespace, before exec: lo up and, for
+ * index >= 0, eth0 addressed with a default route via the host.  Only
+ * system calls (safe after fork).  Returns 0, or -1 with *what naming the
+ * step that failed (errno set). */
+int nsnet_guest_setup(int index, const char **what);
+
+#endif

@@ -1,0 +1,212 @@
+/* runtime_ns: the ns driver's entry points (see vm/runtime.h, ns_*.h). */
+#include "ns_sandbox.h"
+#include "ns_mount.h"
+#include "ns_net.h"
+#include "ns_util.h"
+#include "../../src/util/timeutil.h"
+#include "../../src/util/xalloc.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+
+static int ns_available(sbx_err *e)
+{
+	if (geteuid() != 0) {
+		sbx_error(e, "the ns runtime needs root: it makes namespaces, cgroups, mounts and network "
+			  "links (rootless user namespaces are not supported); run sbxd as root");
+		return 0;
+	}
+	char fs[8192] = "", rel[128] = "", mod[256];
+	struct stat st;
+	nsu_read_file("/proc/filesystems", fs, sizeof fs, NULL);
+	nsu_read_file("/proc/sys/kernel/osrelease", rel, sizeof rel, NULL);
+	rel[strcspn(rel, "\n")] = '\0';
+	/* As a module it is listed only once loaded; the first mount loads it. */
+	snprintf(mod, sizeof mod, "/lib/modules/%s/kernel/fs/overlayfs", rel);
+	if (!strstr(fs, "\toverlay\n") && stat(mod, &st) < 0) {
+		sbx_error(e, "the kernel has no overlayfs; load it (modprobe overlay) or use a VM runtime");
+		return 0;
+	}
+	if (access("/proc/self/ns/cgroup", F_OK) < 0) {
+		sbx_error(e, "the kernel lacks cgroup namespaces (Linux 4.6+ needed); use a VM runtime");
+		return 0;
+	}
+	return nscg_probe(e) == 0;
+}
+
+rt_sandbox *ns_handle(ns_state *st)
+{
+	rt_sandbox *s = xcalloc(1, sizeof *s);
+	s->st = *st;
+	memset(st, 0, sizeof *st);
+	s->addr = xasprintf("unix:%s%s", s->st.dir, NS_SOCK_REL);
+	return s;
+}
+
+static void handle_free(rt_sandbox *s)
+{
+	nss_free(&s->st);
+	free(s->addr);
+	free(s);
+}
+
+static int ns_adopt(const char *state_dir, rt_sandbox **out, sbx_err *e)
+{
+	ns_state st;
+	char *dir = realpath(state_dir, NULL);
+	*out = NULL;
+	if (!dir)
+		return sbx_error_errno(e, "state dir %s is not usable", state_dir);
+	int rc = nss_load(&st, dir, e);
+	free(dir);
+	if (rc < 0)
+		return -1;
+	/* A dead sandbox is adopted too, so that it can be destroyed. */
+	*out = ns_handle(&st);
+	return 0;
+}
+
+static const char *ns_agent_addr(rt_sandbox *s)
+{
+	return s->addr;
+}
+
+static int ns_alive(rt_sandbox *s)
+{
+	return nss_alive(&s->st);
+}
+
+static int need_alive(rt_sandbox *s, const char *what, sbx_err *e)
+{
+	if (nss_alive(&s->st))
+		return 0;
+	return sbx_error(e, "cannot %s sandbox %s: it is not running (its agent exited or was killed; "
+			 "see %s%s)", what, s->st.id, s->st.dir, NS_LOG_REL);
+}
+
+static int ns_pause(rt_sandbox *s, sbx_err *e)
+{
+	if (need_alive(s, "pause", e) < 0)
+		return -1;
+	return nscg_freeze(&s->st.cg, 1, e);
+}
+
+static int ns_resume(rt_sandbox *s, sbx_err *e)
+{
+	if (need_alive(s, "resume", e) < 0)
+		return -1;
+	return nscg_freeze(&s->st.cg, 0, e);
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int ns_stats(rt_sandbox *s, rt_stats *st, sbx_err *e)
+{
+	memset(st, 0, sizeof *st);
+	if (need_alive(s, "read the stats of", e) < 0)
+		return -1;
+	uint64_t cpu, mem, mem_max;
+	if (nscg_usage(&s->st.cg, &cpu, &mem, &mem_max, e) < 0)
+		return -1;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	st->cpu_count = s->st.cpus > 0 && s->st.cpus < ncpu ? s->st.cpus : (int)ncpu;
+	/* Usage since the last call; the first call averages since creation. */
+	int64_t now = now_ms();
+	double dt_ms = s->last_ms ? (double)(now - s->last_ms) : (double)(wall_ms() - s->st.created_ms);
+	double dcpu = (double)(cpu - (s->last_ms ? s->last_cpu_ns : 0));
+	if (dt_ms > 0) {
+		st->cpu_used_pct = dcpu / (dt_ms * 1e6) / st->cpu_count * 100.0;
+		if (st->cpu_used_pct > 100.0)
+			st->cpu_used_pct = 100.0;
+		if (st->cpu_used_pct < 0)
+			st->cpu_used_pct = 0;
+	}
+	s->last_ms = now;
+	s->last_cpu_ns = cpu;
+	st->mem_used = mem;
+	if (mem_max) {
+		st->mem_total = mem_max;
+	} else {
+		struct sysinfo si;
+		st->mem_total = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
+	}
+	char disk[4200];
+	struct statvfs vfs;
+	snprintf(disk, sizeof disk, "%s/disk", s->st.dir);
+	if (statvfs(disk, &vfs) < 0)
+		return sbx_error_errno(e, "cannot read the disk usage of %s", disk);
+	st->disk_total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	st->disk_used = (uint64_t)(vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize;
+	return 0;
+}
+
+static void keep_first(int *rc, sbx_err *e, const sbx_err *step)
+{
+	if (*rc == 0 && e)
+		*e = *step;
+	*rc = -1;
+}
+
+int ns_teardown(ns_state *st, sbx_err *e)
+{
+	int rc = 0;
+	sbx_err se;
+	int alive = nss_alive(st);
+	/* Only while its namespace lives is the link surely ours: a dead
+	 * sandbox's link went with its namespace, and the name may be reused. */
+	if (st->veth[0] && alive && nsnet_delete(st->veth, &se) < 0)
+		keep_first(&rc, e, &se);
+	if (alive)
+		kill(st->pid, SIGKILL);   /* PID 1 gone takes its whole pid namespace */
+	if (st->cg.n && (nscg_kill_all(&st->cg, &se) < 0 || nscg_remove(&st->cg, &se) < 0))
+		keep_first(&rc, e, &se);
+	if (nsmnt_disk_destroy(st->dir, st->loop, &se) < 0)
+		keep_first(&rc, e, &se);
+	if (rc == 0) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/state.json", st->dir);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return sbx_error_errno(e, "cannot remove %s", path);
+	}
+	return rc;
+}
+
+static int ns_destroy(rt_sandbox *s, sbx_err *e)
+{
+	int rc = ns_teardown(&s->st, e);
+	handle_free(s);
+	return rc;
+}
+
+static void ns_release(rt_sandbox *s)
+{
+	handle_free(s);
+}
+
+const runtime_ops runtime_ns = {
+	.name = "ns",
+	.available = ns_available,
+	.create = ns_create,
+	.adopt = ns_adopt,
+	.agent_addr = ns_agent_addr,
+	.alive = ns_alive,
+	.pause = ns_pause,
+	.resume = ns_resume,
+	.stats = ns_stats,
+	.destroy = ns_destroy,
+	.release = ns_release,
+};
