@@ -1,0 +1,252 @@
+/*
+ * POST /v2/sandboxes (and v1 POST /sandboxes): NewSandboxV2 → 201 Sandbox.
+ * A pool sandbox is claimed when the request asks for nothing the pool
+ * cannot give (own limits, no internet); otherwise, or when the claim
+ * fails, a fresh one starts.  Either way the answer waits (asynchronously)
+ * until the sandbox's agent answers.
+ */
+#include "api.h"
+#include "agent_op.h"
+#include "api_json.h"
+#include "pool.h"
+#include "sandbox.h"
+#include "timeouts.h"
+#include "../util/log.h"
+#include "../util/rand.h"
+#include "../util/timeutil.h"
+#include "../util/xalloc.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TIMEOUT_S 300
+
+struct create_req {
+	char *name;              /* templateID as asked */
+	sbxd_template tpl;
+	kvlist metadata, env;
+	int cpus, memory_mb, disk_mb, own_limits;
+	int internet, timeout_s, auto_pause, auto_resume;
+	int64_t t0;              /* monotonic ms at the request */
+};
+
+void api_create_ctx_free(struct create_req *cr)
+{
+	free(cr->name);
+	sbxd_template_free(&cr->tpl);
+	kv_free(&cr->metadata);
+	kv_free(&cr->env);
+	free(cr);
+}
+
+/* --- the body ---------------------------------------------------------------- */
+
+static int get_bool(http_req *r, json_t *j, const char *key, int *out)
+{
+	json_t *v = json_object_get(j, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		api_error(r, 400, "\"%s\" must be true or false", key);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int get_int(http_req *r, json_t *j, const char *key, int min, int max, int *out)
+{
+	json_t *v = json_object_get(j, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		api_error(r, 400, "\"%s\" must be a whole number from %d to %d", key, min, max);
+		return -1;
+	}
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
+static int parse_request(http_req *r, json_t *j, struct create_req *cr)
+{
+	sbx_err e;
+	json_t *t = json_object_get(j, "templateID"), *v;
+	if (!json_is_string(t) || !*json_string_value(t)) {
+		api_error(r, 400, "\"templateID\" is required: the name of a built template, e.g. \"base\"");
+		return -1;
+	}
+	cr->name = xstrdup(json_string_value(t));
+	cr->timeout_s = DEFAULT_TIMEOUT_S;
+	cr->internet = 1;
+	if (get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
+		return -1;
+	if (kv_from_json(json_object_get(j, "metadata"), &cr->metadata, "metadata", &e) < 0 ||
+	    kv_from_json(json_object_get(j, "envVars"), &cr->env, "envVars", &e) < 0) {
+		api_error(r, 400, "%s", e.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < cr->env.n; i++) {
+		if (!*cr->env.keys[i] || strchr(cr->env.keys[i], '=')) {
+			api_error(r, 400, "envVars: '%s' is not a variable name", cr->env.keys[i]);
+			return -1;
+		}
+	}
+	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
+	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0)
+		return -1;
+	v = json_object_get(j, "autoResume");
+	if (json_is_object(v))
+		v = json_object_get(v, "enabled");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			api_error(r, 400, "\"autoResume\" must be {\"enabled\": true|false}");
+			return -1;
+		}
+		cr->auto_resume = json_is_true(v);
+	}
+	v = json_object_get(j, "volumeMounts");
+	if (json_is_array(v) && json_array_size(v)) {
+		api_error(r, 400, "volumeMounts are not supported by sbx; copy files in with sandbox.files.write");
+		return -1;
+	}
+	int n1, n2, n3;
+	if ((n1 = get_int(r, j, "cpuCount", 1, 256, &cr->cpus)) < 0 ||
+	    (n2 = get_int(r, j, "memoryMB", 64, 1024 * 1024, &cr->memory_mb)) < 0 ||
+	    (n3 = get_int(r, j, "diskSizeMB", 128, 16 * 1024 * 1024, &cr->disk_mb)) < 0)
+		return -1;
+	cr->own_limits = n1 || n2 || n3;
+	return 0;
+}
+
+/* --- fresh sandboxes ----------------------------------------------------------- */
+
+static void answer(api_ctx *c, sbox *sb, const char *how)
+{
+	struct create_req *cr = c->create;
+	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
+	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
+	api_json(c->r, 201, json_sandbox(&sb->rec));
+}
+
+static void fresh_ready(sbox *sb, int ok, const char *err, void *ud)
+{
+	api_ctx *c = ud;
+	api_wait_over(c);
+	c->created = 0;
+	if (ok) {
+		answer(c, sb, "started");
+		return;
+	}
+	if (sb->dead) {
+		api_error(c->r, 500, "the sandbox did not start: %s", err);
+		return;
+	}
+	char *tail = sbox_log_tail(sb, 8);
+	api_error(c->r, 500, "the sandbox did not start: %s%s%s", err, *tail ? "; its log ends with: " : "", tail);
+	free(tail);
+	sbox_kill(sb, "it did not start", NULL, NULL);
+}
+
+static void start_fresh(api_ctx *c)
+{
+	struct create_req *cr = c->create;
+	sbox_new_args a = {
+		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
+		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
+		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
+		.metadata = &cr->metadata, .env = &cr->env,
+	};
+	sbox *sb;
+	sbx_err e;
+	if (sbox_create(c->d, &a, &sb, &e) < 0) {
+		api_error(c->r, 500, "cannot create the sandbox: %s", e.msg);
+		return;
+	}
+	c->created = 1;
+	api_wait(c, sb, fresh_ready);
+}
+
+/* --- pool claims --------------------------------------------------------------- */
+
+static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
+{
+	api_ctx *c = ud;
+	api_wait_over(c);
+	c->created = 0;
+	if (ok) {
+		answer(c, sb, "from the pool");
+		return;
+	}
+	log_warn("sbxd: a pool sandbox could not be handed out (%s); starting a fresh one", err);
+	if (!sb->dead)
+		sbox_kill(sb, "the pool claim failed", NULL, NULL);
+	start_fresh(c);
+}
+
+/* Rewrites the pool sandbox's record as if it had been created for this
+ * request, then gives the agent the env vars and the new token. */
+static int try_pool(api_ctx *c)
+{
+	struct create_req *cr = c->create;
+	if (cr->own_limits || !cr->internet)
+		return 0;
+	sbox *sb = pool_take(c->d, &cr->tpl);
+	if (!sb)
+		return 0;
+	sbxd_record *r = &sb->rec;
+	char *old = r->token, token[41];
+	rand_hex(token, 40);
+	r->token = xstrdup(token);
+	r->pooled = 0;
+	free(r->alias);
+	r->alias = xstrdup(cr->name);
+	for (size_t i = 0; i < cr->metadata.n; i++)
+		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
+	r->auto_pause = cr->auto_pause;
+	r->auto_resume = cr->auto_resume;
+	r->started_at = wall_ms();
+	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
+	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);
+	char *s = json_dumps(body, JSON_COMPACT);
+	agent_op_init(sb, old, s);
+	free(s);
+	json_decref(body);
+	free(old);
+	c->created = 1;
+	api_wait(c, sb, claimed_ready);
+	return 1;
+}
+
+static void create_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	api_ctx *c = ud;
+	struct create_req *cr = c->create;
+	sbx_err e;
+	json_t *j = api_parse_body(r, body, len);
+	if (!j)
+		return;
+	int rc = parse_request(r, j, cr);
+	json_decref(j);
+	if (rc < 0)
+		return;
+	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
+		api_error(r, 404, "%s", e.msg);
+		return;
+	}
+	if (!cr->cpus)
+		cr->cpus = cr->tpl.cpus > 0 ? cr->tpl.cpus : SBXD_DEFAULT_CPUS;
+	if (!cr->memory_mb)
+		cr->memory_mb = cr->tpl.memory_mb > 0 ? cr->tpl.memory_mb : SBXD_DEFAULT_MEMORY_MB;
+	if (!cr->disk_mb)
+		cr->disk_mb = cr->tpl.disk_mb > 0 ? cr->tpl.disk_mb : SBXD_DEFAULT_DISK_MB;
+	if (!try_pool(c))
+		start_fresh(c);
+}
+
+void api_create(sbxd *d, http_req *r)
+{
+	api_ctx *c = api_ctx_new(d, r, NULL);
+	c->create = xcalloc(1, sizeof *c->create);
+	c->create->t0 = now_ms();
+	http_req_read_body(r, API_BODY_LIMIT, create_body, c);
+}

@@ -1,0 +1,64 @@
+#include "api_json.h"
+
+/* E2B reports the paused state as "paused" and everything live as
+ * "running"; a sandbox still starting is not visible to clients yet. */
+static const char *api_state(const sbxd_record *r)
+{
+	return r->state == SB_PAUSED ? "paused" : "running";
+}
+
+json_t *json_sandbox(const sbxd_record *r)
+{
+	/* trafficAccessToken = envdAccessToken: the agent accepts either header
+	 * on the code-interpreter paths, so /contexts calls authenticate. */
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:n,s:s}",
+			 "sandboxID", r->id, "templateID", r->template_id, "clientID", SBXD_CLIENT_ID,
+			 "envdVersion", SBXD_ENVD_VERSION, "envdAccessToken", r->token,
+			 "trafficAccessToken", r->token, "domain", "alias", r->alias);
+}
+
+static json_t *listed_common(const sbxd_record *r)
+{
+	char started[40], end[40];
+	rfc3339_ms(r->started_at, started, sizeof started);
+	rfc3339_ms(r->end_at, end, sizeof end);
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[]}",
+			 "sandboxID", r->id, "templateID", r->template_id, "alias", r->alias,
+			 "clientID", SBXD_CLIENT_ID, "startedAt", started, "endAt", end,
+			 "cpuCount", r->cpus, "memoryMB", r->memory_mb, "diskSizeMB", r->disk_mb,
+			 "metadata", kv_to_json(&r->metadata), "state", api_state(r),
+			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts");
+}
+
+json_t *json_listed_sandbox(const sbxd_record *r)
+{
+	return listed_common(r);
+}
+
+json_t *json_sandbox_detail(const sbxd_record *r)
+{
+	json_t *j = listed_common(r);
+	json_object_set_new(j, "envdAccessToken", json_string(r->token));
+	json_object_set_new(j, "domain", json_null());
+	json_object_set_new(j, "allowInternetAccess", json_boolean(r->internet));
+	json_object_set_new(j, "lifecycle", json_pack("{s:s,s:b}", "onTimeout", r->auto_pause ? "pause" : "kill",
+						      "autoResume", r->auto_resume));
+	return j;
+}
+
+json_t *json_metric(const rt_stats *st, int64_t ts_ms)
+{
+	char ts[40];
+	rfc3339_ms(ts_ms, ts, sizeof ts);
+	return json_pack("{s:s,s:I,s:i,s:f,s:I,s:I,s:I,s:I,s:I}",
+			 "timestamp", ts, "timestampUnix", (json_int_t)(ts_ms / 1000),
+			 "cpuCount", st->cpu_count, "cpuUsedPct", st->cpu_used_pct,
+			 "memUsed", (json_int_t)st->mem_used, "memTotal", (json_int_t)st->mem_total,
+			 "memCache", (json_int_t)0, "diskUsed", (json_int_t)st->disk_used,
+			 "diskTotal", (json_int_t)st->disk_total);
+}
+
+json_t *json_error(int code, const char *msg)
+{
+	return json_pack("{s:i,s:s}", "code", code, "message", msg);
+}

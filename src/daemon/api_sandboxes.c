@@ -1,0 +1,304 @@
+/* The control plane's per-sandbox endpoints and the lists (e2b-protocol.md §6). */
+#include "api.h"
+#include "api_json.h"
+#include "files.h"
+#include "listq.h"
+#include "sandbox.h"
+#include "store.h"
+#include "../util/buf.h"
+#include "../util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define TIMEOUT_MAX_S (365 * 24 * 3600)
+
+/* A sandbox the API may see: pool sandboxes do not exist for clients. */
+static sbox *visible(sbxd *d, const char *id)
+{
+	sbox *sb = sbox_find(d, id);
+	return sb && !sb->rec.pooled ? sb : NULL;
+}
+
+/* --- lists ----------------------------------------------------------------- */
+
+void api_list(sbxd *d, http_req *r, int v2)
+{
+	listq_params p = {
+		.state = http_req_query(r, "state"), .metadata = http_req_query(r, "metadata"),
+		.template = http_req_query(r, "template"), .started_after = http_req_query(r, "startedAfter"),
+		.order = http_req_query(r, "order"), .limit = http_req_query(r, "limit"),
+		.next_token = http_req_query(r, "nextToken"),
+	};
+	listq q;
+	sbx_err e;
+	/* v1 lists running sandboxes only and has no pages. */
+	if (!v2)
+		p.state = p.limit = p.next_token = NULL;
+	if (listq_parse(&q, &p, v2 ? LISTQ_RUNNING | LISTQ_PAUSED : LISTQ_RUNNING, &e) < 0) {
+		api_error(r, 400, "%s", e.msg);
+		return;
+	}
+	if (!v2)
+		q.limit = 1 << 30;
+	size_t n = 0;
+	for (sbox *sb = d->boxes; sb; sb = sb->next)
+		n++;
+	const sbxd_record **all = xcalloc(n + 1, sizeof *all), **page = xcalloc(n + 1, sizeof *page);
+	n = 0;
+	for (sbox *sb = d->boxes; sb; sb = sb->next)
+		all[n++] = &sb->rec;
+	char *next;
+	size_t k = listq_run(&q, (const sbxd_record *const *)all, n, page, &next);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(arr, json_listed_sandbox(page[i]));
+	if (next)
+		http_req_add_header(r, "X-Next-Token", next);
+	api_json(r, 200, arr);
+	free(next);
+	free(all);
+	free(page);
+	listq_free(&q);
+}
+
+/* --- one sandbox ----------------------------------------------------------- */
+
+void api_get(sbxd *d, http_req *r, const char *id)
+{
+	sbox *sb = visible(d, id);
+	if (!sb) {
+		api_not_found(r, id);
+		return;
+	}
+	api_json(r, 200, json_sandbox_detail(&sb->rec));
+}
+
+static void killed(int ok, const char *err, void *ud)
+{
+	api_ctx *c = ud;
+	c->killing = NULL;
+	if (ok)
+		http_respond(c->r, 204, NULL, NULL, 0);
+	else
+		api_error(c->r, 500, "sandbox \"%s\" is stopped, but: %s", c->id, err);
+}
+
+/* 204 once the runtime has torn it down (in a job: the loop goes on). */
+void api_kill(sbxd *d, http_req *r, const char *id)
+{
+	sbox *sb = visible(d, id);
+	if (!sb) {
+		api_not_found(r, id);
+		return;
+	}
+	api_ctx *c = api_ctx_new(d, r, id);
+	c->killing = sb;
+	sbox_kill(sb, "a client asked (DELETE)", killed, c);
+}
+
+/* timeout: {"timeout": seconds}; refreshes (older SDKs): {"duration": s}, extend only. */
+static int get_seconds(http_req *r, json_t *body, const char *key, int required, int *out)
+{
+	json_t *v = json_object_get(body, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			api_error(r, 400, "the body needs \"%s\": a number of seconds", key);
+		return required ? -1 : 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > TIMEOUT_MAX_S) {
+		api_error(r, 400, "\"%s\" must be a whole number of seconds from 0 to %d", key, TIMEOUT_MAX_S);
+		return -1;
+	}
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
+static void timeout_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	api_ctx *c = ud;
+	json_t *j = api_parse_body(r, body, len);
+	if (!j)
+		return;
+	int refresh = c->status, secs = 0;
+	sbox *sb = visible(c->d, c->id);
+	if (get_seconds(r, j, refresh ? "duration" : "timeout", !refresh, &secs) < 0)
+		goto out;
+	if (!sb) {
+		api_not_found(r, c->id);
+		goto out;
+	}
+	if (!refresh || wall_ms() + (int64_t)secs * 1000 > sb->rec.end_at) {
+		sbox_set_timeout(sb, secs);
+		sbox_log(sb, "timeout set to %d s", secs);
+	}
+	http_respond(r, 204, NULL, NULL, 0);
+out:
+	json_decref(j);
+}
+
+void api_timeout(sbxd *d, http_req *r, const char *id, int refresh)
+{
+	if (!visible(d, id)) {
+		api_not_found(r, id);
+		return;
+	}
+	api_ctx *c = api_ctx_new(d, r, id);
+	c->status = refresh;
+	http_req_read_body(r, API_BODY_LIMIT, timeout_body, c);
+}
+
+/* --- connect / resume ------------------------------------------------------ */
+
+static void connect_ready(sbox *sb, int ok, const char *err, void *ud)
+{
+	api_ctx *c = ud;
+	api_wait_over(c);
+	if (!ok)
+		api_error(c->r, 502, "sandbox \"%s\" could not be resumed: %s", c->id, err);
+	else
+		api_json(c->r, c->status, json_sandbox(&sb->rec));
+}
+
+static void connect_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	api_ctx *c = ud;
+	json_t *j = api_parse_body(r, body, len);
+	int secs = 0, v1_resume = c->status == 409, has;
+	sbx_err e;
+	if (!j)
+		return;
+	sbox *sb = visible(c->d, c->id);
+	if ((has = get_seconds(r, j, "timeout", 0, &secs)) < 0)
+		goto out;
+	if (!sb) {
+		api_not_found(r, c->id);
+		goto out;
+	}
+	if (sb->rec.state == SB_PAUSED) {
+		if (sbox_resume(sb, has ? secs : sb->rec.timeout_s, &e) < 0) {
+			api_error(r, 500, "%s", e.msg);
+			goto out;
+		}
+		c->status = 201;
+	} else if (v1_resume) {
+		api_error(r, 409, "sandbox \"%s\" is already running", c->id);
+		goto out;
+	} else {
+		/* Connecting to a running sandbox only ever extends its life. */
+		if (has && wall_ms() + (int64_t)secs * 1000 > sb->rec.end_at)
+			sbox_set_timeout(sb, secs);
+		c->status = 200;
+	}
+	api_wait(c, sb, connect_ready);
+out:
+	json_decref(j);
+}
+
+void api_connect(sbxd *d, http_req *r, const char *id, int v1_resume)
+{
+	if (!visible(d, id)) {
+		api_not_found(r, id);
+		return;
+	}
+	api_ctx *c = api_ctx_new(d, r, id);
+	c->status = v1_resume ? 409 : 0;
+	http_req_read_body(r, API_BODY_LIMIT, connect_body, c);
+}
+
+/* --- pause ----------------------------------------------------------------- */
+
+static void pause_now(api_ctx *c, sbox *sb)
+{
+	sbx_err e;
+	if (sb->rec.state == SB_PAUSED)
+		api_error(c->r, 409, "sandbox \"%s\" is already paused", c->id);
+	else if (sbox_pause(sb, &e) < 0)
+		api_error(c->r, 500, "%s", e.msg);
+	else
+		http_respond(c->r, 204, NULL, NULL, 0);
+}
+
+static void pause_ready(sbox *sb, int ok, const char *err, void *ud)
+{
+	api_ctx *c = ud;
+	api_wait_over(c);
+	(void)err;
+	/* A sandbox whose agent stopped answering can still be frozen. */
+	if (!ok && !visible(c->d, c->id))
+		api_not_found(c->r, c->id);
+	else
+		pause_now(c, sb);
+}
+
+void api_pause(sbxd *d, http_req *r, const char *id)
+{
+	sbox *sb = visible(d, id);
+	if (!sb) {
+		api_not_found(r, id);
+		return;
+	}
+	api_ctx *c = api_ctx_new(d, r, id);
+	if (!sb->op)
+		pause_now(c, sb);
+	else
+		api_wait(c, sb, pause_ready);   /* a start or resume in flight ends first */
+}
+
+/* --- metrics and logs ------------------------------------------------------ */
+
+void api_metrics(sbxd *d, http_req *r, const char *id)
+{
+	sbox *sb = visible(d, id);
+	rt_stats st = { 0 };
+	sbx_err e;
+	if (!sb) {
+		api_not_found(r, id);
+		return;
+	}
+	if (!sb->rt) {
+		api_json(r, 200, json_array());   /* still starting: no samples yet */
+		return;
+	}
+	if (sb->ops->stats(sb->rt, &st, &e) < 0) {
+		api_error(r, 500, "cannot read the metrics of sandbox \"%s\": %s", id, e.msg);
+		return;
+	}
+	json_t *arr = json_array();
+	json_array_append_new(arr, json_metric(&st, wall_ms()));
+	api_json(r, 200, arr);
+}
+
+#define LOG_MAX (1024 * 1024)
+
+static void append_file(sbx_buf *out, const char *title, const char *path)
+{
+	char *text;
+	size_t len;
+	if (files_read(path, LOG_MAX, &text, &len, NULL) < 0)
+		return;
+	buf_printf(out, "==> %s <==\n", title);
+	buf_append(out, text, len);
+	if (len && text[len - 1] != '\n')
+		buf_putc(out, '\n');
+	free(text);
+}
+
+/* sbxd's events for the sandbox, then every log its runtime keeps. */
+void api_logs(sbxd *d, http_req *r, const char *id)
+{
+	sbox *sb = visible(d, id);
+	if (!sb) {
+		api_not_found(r, id);
+		return;
+	}
+	sbx_buf out = SBX_BUF_INIT;
+	char *path = store_log_path(d->sb_dir, id), **logs = store_runtime_logs(d->sb_dir, id);
+	size_t skip = strlen(d->sb_dir) + strlen(id) + 2;
+	append_file(&out, "sbxd", path);
+	free(path);
+	for (char **p = logs; *p; p++)
+		append_file(&out, *p + skip, *p);
+	store_list_free(logs);
+	http_respond(r, 200, "text/plain; charset=utf-8", out.data ? out.data : "", out.len);
+	buf_free(&out);
+}

@@ -1,0 +1,67 @@
+/*
+ * daemon_int: the state shared by sbxd's modules (one event loop owns it
+ * all).  Each module's own header lists what it offers; this one only
+ * holds the structs.
+ */
+#ifndef SBX_DAEMON_INT_H
+#define SBX_DAEMON_INT_H
+#include "record.h"
+#include "sbxd.h"
+#include "../http/client.h"
+#include "../http/server.h"
+
+typedef struct sbox sbox;
+struct pool;
+struct agent_op;
+struct job;
+
+/* Called once an operation that readies a sandbox (start, resume, pool
+ * claim) finishes; ok = 0 with err when it failed or the sandbox died. */
+typedef void (*sbox_ready_cb)(sbox *sb, int ok, const char *err, void *ud);
+/* Called once a killed sandbox is torn down (ok = 0: not fully, err says why). */
+typedef void (*sbox_killed_cb)(int ok, const char *err, void *ud);
+
+struct sbox_waiter {
+	sbox_ready_cb cb;
+	void *ud;
+	struct sbox_waiter *next;
+};
+
+struct sbox {
+	sbxd *d;
+	sbox *prev, *next;
+	sbxd_record rec;
+	const runtime_ops *ops;
+	rt_sandbox *rt;
+	char *agent_sock;            /* unix socket of the agent, or NULL (tcp) */
+	char *agent_base;            /* "http://localhost" or "http://HOST:PORT" */
+	int64_t timeout_timer;       /* 0: none armed */
+	struct agent_op *op;         /* the readying operation in flight */
+	struct sbox_waiter *waiters; /* who waits for it */
+	int ready;                   /* the agent answered since the last start/resume */
+	int creating;                /* the runtime's create runs in a job */
+	int dead;                    /* killed: off the list, torn down by a job */
+	sbox_killed_cb kill_cb;      /* who waits for the teardown */
+	void *kill_ud;
+	char *kill_why;
+	int teardowns;               /* attempts so far */
+	int64_t retry_timer;         /* the next attempt, when one failed */
+};
+
+struct sbxd {
+	sbx_loop *loop;
+	http_server *srv;
+	http_client *cl;
+	char *state_dir, *sb_dir, *api_key, *agent_bin;
+	const runtime_ops *rt;                 /* for new sandboxes */
+	const runtime_ops *const *runtimes;    /* every driver, for adoption */
+	sbxd_template_fn find_template;
+	sbox *boxes;                           /* live sandboxes */
+	sbox *dying;                           /* killed, being torn down */
+	struct job *jobs;                      /* jobs.c */
+	struct pool *pool;
+	int port;
+	int stopping;
+};
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * record: what sbxd knows about one sandbox, as kept in memory and in its
+ * state file (<state>/sandboxes/<id>.json).  Pure data + JSON; no I/O.
+ */
+#ifndef SBX_DAEMON_RECORD_H
+#define SBX_DAEMON_RECORD_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../util/err.h"
+
+#define SBXD_ID_LEN 20          /* like E2B's: [a-z0-9]{20} */
+#define SBXD_ID_MAX 64
+#define SBXD_ENVD_VERSION "0.6.13"
+#define SBXD_CLIENT_ID "local"  /* E2B's deprecated clientID; required by its schema */
+
+/* string → string map in insertion order (metadata, env vars). */
+typedef struct kvlist {
+	char **keys, **values;
+	size_t n;
+} kvlist;
+
+void kv_set(kvlist *kv, const char *key, const char *value);
+const char *kv_get(const kvlist *kv, const char *key);
+void kv_free(kvlist *kv);
+json_t *kv_to_json(const kvlist *kv);
+/* An object of strings (NULL/null: empty).  what names the field in errors. */
+int kv_from_json(json_t *j, kvlist *kv, const char *what, sbx_err *e);
+
+typedef enum { SB_STARTING, SB_RUNNING, SB_PAUSED } sb_state;
+
+typedef struct sbxd_record {
+	char id[SBXD_ID_MAX + 1];
+	char *template_id;    /* the template's own name */
+	char *alias;          /* the name the client asked for (may be an alias) */
+	char *template_dir;
+	char *runtime;        /* driver name: "ns", ... */
+	char *token;          /* envdAccessToken (= trafficAccessToken) */
+	int cpus, memory_mb, disk_mb;
+	int internet;
+	int64_t started_at, end_at;   /* unix ms */
+	int timeout_s;        /* the last timeout asked for (reused on resume) */
+	sb_state state;
+	int auto_pause;       /* on timeout: pause instead of kill */
+	int auto_resume;      /* traffic to a paused sandbox resumes it */
+	int pooled;           /* pre-started, not handed out yet: never listed */
+	kvlist metadata;
+} sbxd_record;
+
+void record_free(sbxd_record *r);
+const char *sb_state_name(sb_state s);   /* "starting", "running", "paused" */
+
+/* A fresh id: SBXD_ID_LEN random [a-z0-9]. out >= SBXD_ID_LEN + 1. */
+void record_new_id(char *out);
+int record_id_valid(const char *id);
+
+/* The state file's JSON. */
+json_t *record_to_json(const sbxd_record *r);
+int record_from_json(json_t *j, sbxd_record *r, sbx_err *e);
+
+int64_t wall_ms(void);   /* CLOCK_REALTIME in ms */
+/* RFC 3339 of a unix-ms time. out >= 40 bytes. */
+void rfc3339_ms(int64_t ms, char *out, size_t n);
+
+#endif

@@ -1,0 +1,526 @@
+#include "sandbox.h"
+#include "agent_op.h"
+#include "files.h"
+#include "jobs.h"
+#include "runtimes.h"
+#include "store.h"
+#include "timeouts.h"
+#include "../util/buf.h"
+#include "../util/log.h"
+#include "../util/rand.h"
+#include "../util/xalloc.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+sbox *sbox_find(sbxd *d, const char *id)
+{
+	for (sbox *sb = d->boxes; sb; sb = sb->next)
+		if (!strcmp(sb->rec.id, id))
+			return sb;
+	return NULL;
+}
+
+void sbox_log(sbox *sb, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_info("sbxd: sandbox %s%s: %s", sb->rec.id, sb->rec.pooled ? " (pool)" : "", msg);
+	store_log(sb->d->sb_dir, sb->rec.id, "%s", msg);
+}
+
+void sbox_save(sbox *sb)
+{
+	sbx_err e;
+	if (store_save(sb->d->sb_dir, &sb->rec, &e) < 0)
+		log_warn("sbxd: sandbox %s: its state file could not be saved, so a restart of sbxd would lose it: %s",
+			 sb->rec.id, e.msg);
+}
+
+static void link_box(sbxd *d, sbox *sb)
+{
+	sb->next = d->boxes;
+	if (d->boxes)
+		d->boxes->prev = sb;
+	d->boxes = sb;
+}
+
+static void unlink_box(sbox *sb)
+{
+	if (sb->prev)
+		sb->prev->next = sb->next;
+	else
+		sb->d->boxes = sb->next;
+	if (sb->next)
+		sb->next->prev = sb->prev;
+	sb->prev = sb->next = NULL;
+}
+
+static void box_free(sbox *sb)
+{
+	record_free(&sb->rec);
+	free(sb->agent_sock);
+	free(sb->agent_base);
+	free(sb->kill_why);
+	free(sb);
+}
+
+static char *rt_dir_of(sbox *sb)
+{
+	return store_rt_dir(sb->d->sb_dir, sb->rec.id);
+}
+
+static int set_agent_addr(sbox *sb, sbx_err *e)
+{
+	return agent_addr_parse(sb->ops->agent_addr(sb->rt), &sb->agent_base, &sb->agent_sock, e);
+}
+
+static void teardown(sbox *sb);
+
+/* --- create -------------------------------------------------------------------- */
+
+struct create_job {
+	sbox *sb;
+	rt_spec spec;
+};
+
+/* In the job's child: the driver's create; the handle is re-made in sbxd by adopt. */
+static int create_in_child(void *arg, sbx_err *e)
+{
+	struct create_job *cj = arg;
+	const runtime_ops *ops = cj->sb->ops;
+	rt_sandbox *h;
+	sbx_err re;
+	if (ops->create(&cj->spec, &h, &re) < 0)
+		return sbx_error(e, "the %s runtime could not start the sandbox: %s", ops->name, re.msg);
+	ops->release(h);
+	return 0;
+}
+
+static void create_done(int ok, const char *err, void *ud)
+{
+	sbox *sb = ud;
+	sbx_err e, re;
+	sb->creating = 0;
+	if (sb->dead) {   /* killed meanwhile: undo what the job made */
+		teardown(sb);
+		return;
+	}
+	if (!ok) {
+		sbox_op_done(sb, 0, err);
+		return;
+	}
+	char *dir = rt_dir_of(sb);
+	int rc = sb->ops->adopt(dir, &sb->rt, &re);
+	free(dir);
+	if (rc < 0) {
+		sbx_error(&e, "the %s runtime created the sandbox but cannot find it again: %s", sb->ops->name, re.msg);
+		sbox_op_done(sb, 0, e.msg);
+		return;
+	}
+	if (set_agent_addr(sb, &e) < 0) {
+		sbox_op_done(sb, 0, e.msg);
+		return;
+	}
+	sbox_log(sb, "created from template %s (%s) with the %s runtime", sb->rec.template_id, sb->rec.template_dir,
+		 sb->ops->name);
+	agent_op_health(sb, SBOX_START_TIMEOUT_MS);
+}
+
+int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
+{
+	sbox *sb = xcalloc(1, sizeof *sb);
+	sbxd_record *r = &sb->rec;
+	char token[41];
+	sb->d = d;
+	sb->ops = d->rt;
+	do
+		record_new_id(r->id);
+	while (sbox_find(d, r->id));
+	if (!a->token)
+		rand_hex(token, 40);
+	r->template_id = xstrdup(a->tpl->id);
+	r->alias = xstrdup(a->alias);
+	r->template_dir = xstrdup(a->tpl->dir);
+	r->runtime = xstrdup(d->rt->name);
+	r->token = xstrdup(a->token ? a->token : token);
+	r->cpus = a->cpus;
+	r->memory_mb = a->memory_mb;
+	r->disk_mb = a->disk_mb;
+	r->internet = a->internet;
+	r->timeout_s = a->timeout_s;
+	r->started_at = wall_ms();
+	r->end_at = r->started_at + (int64_t)a->timeout_s * 1000;
+	r->state = SB_STARTING;
+	r->auto_pause = a->auto_pause;
+	r->auto_resume = a->auto_resume;
+	r->pooled = a->pooled;
+	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
+		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
+
+	char *rtdir = rt_dir_of(sb);
+	char **env = xcalloc((a->env ? a->env->n : 0) + 1, sizeof *env);
+	for (size_t i = 0; a->env && i < a->env->n; i++)
+		env[i] = xasprintf("%s=%s", a->env->keys[i], a->env->values[i]);
+	struct create_job cj = {
+		.sb = sb,
+		.spec = {
+			.id = r->id, .template_dir = r->template_dir, .state_dir = rtdir, .agent_bin = d->agent_bin,
+			.limits = { .cpus = r->cpus, .memory_mb = r->memory_mb, .disk_mb = r->disk_mb },
+			.internet = r->internet, .access_token = r->token, .env = (const char *const *)env,
+		},
+	};
+	int rc = -1;
+	sbx_err ignore;
+	/* The record goes first: whatever happens next, a later sbxd finds it. */
+	if (mkdir(rtdir, 0700) < 0) {
+		sbx_error_errno(e, "cannot create the sandbox's state dir %s", rtdir);
+	} else if (store_save(d->sb_dir, r, e) == 0) {
+		sb->creating = 1;
+		link_box(d, sb);
+		rc = job_start(d, create_in_child, &cj, create_done, sb, e);
+		if (rc < 0)
+			unlink_box(sb);
+	}
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+	free(rtdir);
+	if (rc < 0) {
+		store_remove(d->sb_dir, r->id, &ignore);
+		box_free(sb);
+		return -1;
+	}
+	timeouts_arm(sb);
+	*out = sb;
+	return 0;
+}
+
+/* --- adopt ----------------------------------------------------------------------- */
+
+int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
+{
+	sbox *sb = xcalloc(1, sizeof *sb);
+	sbx_err re, ignore;
+	sb->d = d;
+	sb->rec = *rec;
+	memset(rec, 0, sizeof *rec);
+	sb->ops = runtime_lookup(d->runtimes, sb->rec.runtime);
+	char *rtdir = rt_dir_of(sb);
+	if (!sb->ops) {
+		sbx_error(e, "its runtime '%s' is not one this sbxd has (its record stays)", sb->rec.runtime);
+		free(rtdir);
+		box_free(sb);
+		return -1;
+	}
+	if (sb->ops->adopt(rtdir, &sb->rt, &re) < 0) {
+		/* Nothing of the runtime's is left: only our files. */
+		sbx_error(e, "its processes are gone (%s)", re.msg);
+		store_log(d->sb_dir, sb->rec.id, "dropped at adoption: %s", e ? e->msg : "");
+		if (store_remove(d->sb_dir, sb->rec.id, &ignore) < 0)
+			log_warn("sbxd: sandbox %s: %s", sb->rec.id, ignore.msg);
+		free(rtdir);
+		box_free(sb);
+		return -1;
+	}
+	free(rtdir);
+	int alive = sb->ops->alive(sb->rt);
+	link_box(d, sb);
+	if (!alive || sb->rec.state == SB_STARTING || set_agent_addr(sb, e) < 0) {
+		if (!alive)
+			sbx_error(e, "its processes are gone");
+		else if (sb->rec.state == SB_STARTING)
+			sbx_error(e, "it was still starting when the previous sbxd stopped, so no client has its id");
+		/* Torn down like any killed sandbox: in a job, retried if need be. */
+		sbox_kill(sb, e ? e->msg : "dropped at adoption", NULL, NULL);
+		return -1;
+	}
+	sbox_log(sb, "adopted (%s)", sb_state_name(sb->rec.state));
+	if (sb->rec.state == SB_RUNNING) {
+		/* Trust, but check: requests queue until the agent answers. */
+		timeouts_arm(sb);
+		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+	}
+	*out = sb;
+	return 0;
+}
+
+void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud)
+{
+	if (!sb->op && !sb->creating) {
+		cb(sb, sb->ready, sb->ready ? NULL : "the sandbox's agent is not answering", ud);
+		return;
+	}
+	struct sbox_waiter *w = xcalloc(1, sizeof *w), **tail = &sb->waiters;
+	w->cb = cb;
+	w->ud = ud;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = w;
+}
+
+void sbox_unwait(sbox *sb, sbox_ready_cb cb, void *ud)
+{
+	for (struct sbox_waiter **p = &sb->waiters; *p; p = &(*p)->next) {
+		if ((*p)->cb == cb && (*p)->ud == ud) {
+			struct sbox_waiter *w = *p;
+			*p = w->next;
+			free(w);
+			return;
+		}
+	}
+}
+
+/* Pops waiters one at a time: a callback may add or remove others, or kill
+ * the sandbox (which fails the rest; sb itself stays allocated). */
+static void notify(sbox *sb, int ok, const char *err)
+{
+	struct sbox_waiter *w;
+	while (!sb->dead && (w = sb->waiters)) {
+		sb->waiters = w->next;
+		sbox_ready_cb cb = w->cb;
+		void *ud = w->ud;
+		free(w);
+		cb(sb, ok, err, ud);
+	}
+}
+
+void sbox_op_done(sbox *sb, int ok, const char *err)
+{
+	sb->ready = ok;
+	if (ok && sb->rec.state == SB_STARTING) {
+		sb->rec.state = SB_RUNNING;
+		sbox_save(sb);
+	}
+	if (ok)
+		sbox_log(sb, "agent ready");
+	else
+		sbox_log(sb, "not ready: %s", err);
+	notify(sb, ok, err);
+}
+
+/* --- kill ------------------------------------------------------------------------ */
+
+/* In the job's child (or, failing a fork, in sbxd): the driver's destroy,
+ * then the files.  The handle is the parent's copy, or adopted when the
+ * sandbox was still being created when it was killed. */
+static int destroy_in_child(void *arg, sbx_err *e)
+{
+	sbox *sb = arg;
+	sbx_err re;
+	rt_sandbox *h = sb->rt;
+	char *dir = rt_dir_of(sb);
+	if (!h && sb->ops->adopt(dir, &h, &re) < 0)
+		h = NULL;   /* nothing of the runtime's left: only files */
+	free(dir);
+	sb->rt = NULL;
+	if (h && sb->ops->destroy(h, &re) < 0)
+		return sbx_error(e, "the %s runtime could not tear it down fully (sbxd tries again at its next "
+				 "start): %s", sb->ops->name, re.msg);
+	if (store_remove(sb->d->sb_dir, sb->rec.id, &re) < 0)
+		return sbx_error(e, "its files could not all be removed: %s", re.msg);
+	return 0;
+}
+
+#define TEARDOWN_TRIES 5
+#define TEARDOWN_RETRY_MS 2000
+
+static int64_t retry_teardown(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	sbox *sb = ud;
+	sb->retry_timer = 0;
+	teardown(sb);
+	return -1;
+}
+
+static void teardown_done(int ok, const char *err, void *ud)
+{
+	sbox *sb = ud;
+	sbxd *d = sb->d;
+	if (!ok) {
+		log_warn("sbxd: sandbox %s: %s", sb->rec.id, err);
+		/* Its processes are gone; what lingers (a loop device still
+		 * busy under load, ...) usually goes on a later try.  The client
+		 * that killed it has its answer already: it is stopped. */
+		if (sb->kill_cb) {
+			sb->kill_cb(1, NULL, sb->kill_ud);
+			sb->kill_cb = NULL;
+		}
+		if (sb->teardowns < TEARDOWN_TRIES) {
+			sb->retry_timer = loop_add_timer(d->loop, TEARDOWN_RETRY_MS, retry_teardown, sb);
+			return;
+		}
+		log_warn("sbxd: sandbox %s: giving up after %d tries; its record stays, so the next sbxd start "
+			 "tries again", sb->rec.id, sb->teardowns);
+	} else {
+		log_info("sbxd: sandbox %s: torn down", sb->rec.id);
+	}
+	for (sbox **p = &d->dying; *p; p = &(*p)->next) {
+		if (*p == sb) {
+			*p = sb->next;
+			break;
+		}
+	}
+	if (sb->kill_cb)
+		sb->kill_cb(1, NULL, sb->kill_ud);
+	box_free(sb);
+}
+
+struct sync_teardown {
+	sbox *sb;
+	int ok;
+	sbx_err e;
+};
+
+static int64_t sync_teardown_timer(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	struct sync_teardown *t = ud;
+	teardown_done(t->ok, t->e.msg, t->sb);
+	free(t);
+	return -1;
+}
+
+static void teardown(sbox *sb)
+{
+	sbx_err e;
+	sb->teardowns++;
+	if (job_start(sb->d, destroy_in_child, sb, teardown_done, sb, &e) == 0) {
+		if (sb->rt)
+			sb->ops->release(sb->rt);   /* the job has its own copy */
+		sb->rt = NULL;
+		return;
+	}
+	log_warn("sbxd: sandbox %s: %s; tearing it down in sbxd itself", sb->rec.id, e.msg);
+	struct sync_teardown *t = xcalloc(1, sizeof *t);
+	t->sb = sb;
+	t->ok = destroy_in_child(sb, &t->e) == 0;
+	loop_add_timer(sb->d->loop, 0, sync_teardown_timer, t);   /* never free sb under the caller */
+}
+
+void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
+{
+	if (sb->dead) {
+		if (cb)
+			cb(1, NULL, ud);
+		return;
+	}
+	sbxd *d = sb->d;
+	sb->dead = 1;
+	sb->kill_cb = cb;
+	sb->kill_ud = ud;
+	sb->kill_why = xstrdup(why);
+	timeouts_disarm(sb);
+	agent_op_cancel(sb);
+	unlink_box(sb);
+	sb->next = d->dying;
+	d->dying = sb;
+	sbox_log(sb, "killed: %s", why);
+	char msg[256];
+	snprintf(msg, sizeof msg, "the sandbox was killed (%s)", why);
+	struct sbox_waiter *w;
+	while ((w = sb->waiters)) {
+		sb->waiters = w->next;
+		w->cb(sb, 0, msg, w->ud);
+		free(w);
+	}
+	if (!sb->creating)
+		teardown(sb);   /* else create_done() starts it */
+}
+
+void sbox_abandon(sbox *sb)
+{
+	if (sb->retry_timer)
+		loop_del_timer(sb->d->loop, sb->retry_timer);
+	box_free(sb);
+}
+
+void sbox_kill_detach(sbox *sb)
+{
+	sb->kill_cb = NULL;
+	sb->kill_ud = NULL;
+}
+
+int sbox_pause(sbox *sb, sbx_err *e)
+{
+	sbx_err re;
+	if (!sb->rt)
+		return sbx_error(e, "sandbox %s did not start, so it cannot be paused; kill it", sb->rec.id);
+	if (sb->ops->pause(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	sb->rec.state = SB_PAUSED;
+	sb->ready = 0;
+	timeouts_disarm(sb);
+	sbox_save(sb);
+	sbox_log(sb, "paused");
+	return 0;
+}
+
+int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
+{
+	sbx_err re;
+	if (!sb->rt)
+		return sbx_error(e, "sandbox %s did not start, so it cannot be resumed; kill it", sb->rec.id);
+	if (sb->ops->resume(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	sb->rec.state = SB_RUNNING;
+	sbox_log(sb, "resumed");
+	sbox_set_timeout(sb, timeout_s);
+	agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+	return 0;
+}
+
+void sbox_set_timeout(sbox *sb, int timeout_s)
+{
+	sb->rec.timeout_s = timeout_s;
+	sb->rec.end_at = wall_ms() + (int64_t)timeout_s * 1000;
+	sbox_save(sb);
+	timeouts_arm(sb);
+}
+
+void sbox_release(sbox *sb)
+{
+	timeouts_disarm(sb);
+	agent_op_cancel(sb);
+	unlink_box(sb);
+	struct sbox_waiter *w;
+	while ((w = sb->waiters)) {
+		sb->waiters = w->next;
+		w->cb(sb, 0, "sbxd is stopping", w->ud);
+		free(w);
+	}
+	if (sb->rt)
+		sb->ops->release(sb->rt);
+	box_free(sb);
+}
+
+char *sbox_log_tail(sbox *sb, int lines)
+{
+	char **logs = store_runtime_logs(sb->d->sb_dir, sb->rec.id);
+	size_t skip = strlen(sb->d->sb_dir) + strlen(sb->rec.id) + 2;
+	sbx_buf out = SBX_BUF_INIT;
+	for (char **p = logs; *p; p++) {
+		char *text;
+		size_t len;
+		if (files_read(*p, 8192, &text, &len, NULL) < 0)
+			continue;
+		while (len && text[len - 1] == '\n')
+			len--;
+		/* back to the start of the last `lines` lines */
+		size_t i = len;
+		for (int seen = 0; i > 0; i--)
+			if (text[i - 1] == '\n' && ++seen == lines)
+				break;
+		if (len > i)
+			buf_printf(&out, "%s[%s] %.*s", out.len ? "\n" : "", *p + skip, (int)(len - i), text + i);
+		free(text);
+	}
+	store_list_free(logs);
+	return buf_detach(&out);
+}

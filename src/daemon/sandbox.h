@@ -1,0 +1,68 @@
+/*
+ * sandbox: the life of one sandbox in sbxd — create, adopt, pause, resume,
+ * timeout changes, kill — keeping memory, the state file and the runtime
+ * in step.  Slow runtime work (create, destroy) runs in jobs (jobs.h);
+ * readying operations (the runtime's create, the agent's start-up, resume,
+ * pool claim) are asynchronous: callers queue on sbox_when_ready().
+ *
+ * A killed sandbox leaves d->boxes at once (the API no longer sees it) and
+ * is freed once its teardown job is done, never inside a caller's stack;
+ * sb->dead tells a callback that it is on its way out.
+ */
+#ifndef SBX_DAEMON_SANDBOX_H
+#define SBX_DAEMON_SANDBOX_H
+#include "daemon_int.h"
+
+typedef struct sbox_new_args {
+	const sbxd_template *tpl;
+	const char *alias;          /* the name asked for */
+	int cpus, memory_mb, disk_mb;
+	int internet;
+	int timeout_s;
+	int auto_pause, auto_resume;
+	int pooled;
+	const char *token;          /* NULL: a fresh random one */
+	const kvlist *metadata;     /* may be NULL */
+	const kvlist *env;          /* may be NULL */
+} sbox_new_args;
+
+#define SBOX_START_TIMEOUT_MS 30000
+#define SBOX_RESUME_TIMEOUT_MS 15000
+
+sbox *sbox_find(sbxd *d, const char *id);
+/* Records it, starts the runtime's create in a job, then waits for its
+ * agent; -1 only when nothing could be started. */
+int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e);
+/* Takes the record over (at sbxd start); -1 (and why) when the sandbox is
+ * gone: what is left of it is then torn down like a killed one. */
+int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e);
+
+/* cb runs when no readying operation is in flight (at once if none is):
+ * ok = whether the agent is answering. */
+void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud);
+void sbox_unwait(sbox *sb, sbox_ready_cb cb, void *ud);
+/* For agent_op: the operation finished; tells every waiter. */
+void sbox_op_done(sbox *sb, int ok, const char *err);
+
+/* Takes it off the list, fails its waiters (why), and tears it and its
+ * files down in a job; cb (may be NULL) hears how that went. */
+void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud);
+/* The caller of sbox_kill no longer wants its cb. */
+void sbox_kill_detach(sbox *sb);
+/* sbxd stopping with sb's teardown unfinished: free it (its record stays
+ * on disk, so the next sbxd finishes the job). */
+void sbox_abandon(sbox *sb);
+int sbox_pause(sbox *sb, sbx_err *e);
+/* Thaws it, sets the timeout, and starts waiting for the agent. */
+int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
+/* end = now + timeout_s; persisted and (re)armed. */
+void sbox_set_timeout(sbox *sb, int timeout_s);
+void sbox_save(sbox *sb);
+/* Frees the handle only; the sandbox lives on (sbxd stopping). */
+void sbox_release(sbox *sb);
+/* A line in both sbxd's log and the sandbox's own event log. */
+void sbox_log(sbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last lines of the runtime's logs, for error messages ("" if none). */
+char *sbox_log_tail(sbox *sb, int lines);
+
+#endif

@@ -1,0 +1,944 @@
+/*
+ * sbxd end to end in one process: the real daemon, API and proxy on one
+ * loop, a real sbx-agent per sandbox, and a stand-in runtime ("host") that
+ * runs that agent as a plain host process (pause = SIGSTOP).  The ns
+ * runtime itself is covered by tests/integration/t_sbxd_*.sh.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "../../src/daemon/daemon_int.h"
+#include "../../src/daemon/files.h"
+#include "../../src/daemon/listq.h"
+#include "../../src/daemon/sandbox.h"
+#include "../../src/daemon/sbxd.h"
+#include "../../src/daemon/store.h"
+#include "../../src/http/client.h"
+#include "../../src/util/buf.h"
+#include "../../src/util/timeutil.h"
+#include "../../src/util/xalloc.h"
+
+/* --- the "host" runtime -------------------------------------------------------- */
+
+struct rt_sandbox {
+	pid_t pid;
+	char *dir, *addr;
+};
+
+static int host_available(sbx_err *e)
+{
+	(void)e;
+	return 1;
+}
+
+static rt_sandbox *host_handle(const char *dir, pid_t pid)
+{
+	rt_sandbox *s = xcalloc(1, sizeof *s);
+	s->pid = pid;
+	s->dir = xstrdup(dir);
+	s->addr = xasprintf("unix:%s/agent.sock", dir);
+	return s;
+}
+
+/* Templates named for a failure: "broken" (create fails), "dies" (the
+ * agent exits at once), "slow" (create takes 500 ms). */
+static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
+{
+	if (strstr(spec->template_dir, "/broken"))
+		return sbx_error(e, "cannot mount the broken template");
+	if (strstr(spec->template_dir, "/slow"))
+		usleep(500000);
+	int dies = strstr(spec->template_dir, "/dies") != NULL;
+	char *sock = xasprintf("unix:%s/agent.sock", spec->state_dir);
+	char *log = xasprintf("%s/agent.log", spec->state_dir);
+	const char *argv[64] = { spec->agent_bin, "--listen", sock, "--access-token", spec->access_token,
+				 "--no-kernel", "--workdir", spec->state_dir };
+	int n = 8;
+	for (const char *const *v = spec->env; v && *v && n < 60; v++) {
+		argv[n++] = "--env";
+		argv[n++] = *v;
+	}
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setsid();
+		if (dies) {
+			fprintf(stderr, "agent: cannot bind: no socket for you\n");
+			_exit(3);
+		}
+		execv(spec->agent_bin, (char *const *)argv);
+		_exit(127);
+	}
+	free(sock);
+	free(log);
+	if (pid < 0)
+		return sbx_error_errno(e, "fork");
+	char *pidf = xasprintf("%s/pid", spec->state_dir);
+	FILE *f = fopen(pidf, "w");
+	fprintf(f, "%d\n", (int)pid);
+	fclose(f);
+	free(pidf);
+	*out = host_handle(spec->state_dir, pid);
+	return 0;
+}
+
+static int host_adopt(const char *dir, rt_sandbox **out, sbx_err *e)
+{
+	char *pidf = xasprintf("%s/pid", dir);
+	FILE *f = fopen(pidf, "r");
+	free(pidf);
+	int pid = 0;
+	if (!f)
+		return sbx_error(e, "no pid file");
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	*out = host_handle(dir, pid);
+	return 0;
+}
+
+static const char *host_addr(rt_sandbox *s) { return s->addr; }
+
+/* The agent is sbxd's grandchild (created in a job), reaped by init; a
+ * zombie still answers kill 0, so look at its state too. */
+static int pid_alive(pid_t pid)
+{
+	char path[64], st[512];
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(st, 1, sizeof st - 1, f);
+	fclose(f);
+	st[n] = '\0';
+	char *rp = strrchr(st, ')');
+	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+static int host_alive(rt_sandbox *s)
+{
+	return pid_alive(s->pid);
+}
+
+static int host_pause(rt_sandbox *s, sbx_err *e)
+{
+	return kill(s->pid, SIGSTOP) < 0 ? sbx_error_errno(e, "SIGSTOP") : 0;
+}
+
+static int host_resume(rt_sandbox *s, sbx_err *e)
+{
+	return kill(s->pid, SIGCONT) < 0 ? sbx_error_errno(e, "SIGCONT") : 0;
+}
+
+static int host_stats(rt_sandbox *s, rt_stats *st, sbx_err *e)
+{
+	(void)s, (void)e;
+	*st = (rt_stats){ .cpu_count = 1, .cpu_used_pct = 1.5, .mem_used = 1 << 20, .mem_total = 1 << 30,
+			  .disk_used = 1 << 10, .disk_total = 1 << 20 };
+	return 0;
+}
+
+static void host_release(rt_sandbox *s)
+{
+	free(s->dir);
+	free(s->addr);
+	free(s);
+}
+
+static int host_destroy(rt_sandbox *s, sbx_err *e)
+{
+	(void)e;
+	if (s->pid > 0 && kill(s->pid, SIGKILL) == 0)
+		for (int i = 0; i < 200 && pid_alive(s->pid); i++)
+			usleep(10000);
+	host_release(s);
+	return 0;
+}
+
+static const runtime_ops host_rt = {
+	.name = "host", .available = host_available, .create = host_create, .adopt = host_adopt,
+	.agent_addr = host_addr, .alive = host_alive, .pause = host_pause, .resume = host_resume,
+	.stats = host_stats, .destroy = host_destroy, .release = host_release,
+};
+static const runtime_ops *const host_rts[] = { &host_rt, NULL };
+
+static int find_template(const char *name, sbxd_template *out, sbx_err *e)
+{
+	if (!strcmp(name, "base") || !strcmp(name, "code-interpreter-v1") || !strcmp(name, "code-interpreter") ||
+	    !strcmp(name, "broken") || !strcmp(name, "dies") || !strcmp(name, "slow")) {
+		out->id = xstrdup(strstr(name, "code-interpreter") ? "code-interpreter" : name);
+		out->dir = xasprintf("/nonexistent/templates/%s", out->id);
+		out->cpus = 1;
+		out->memory_mb = 256;
+		out->disk_mb = 1024;
+		return 0;
+	}
+	return sbx_error(e, "template '%s' is not built; run `sbx template build %s`", name, name);
+}
+
+/* --- fixture --------------------------------------------------------------------- */
+
+#define KEY "sbx_testkey_0123456789abcdef"
+
+struct fx {
+	char dir[64];
+	char *agent;
+	sbx_loop *loop;
+	sbxd *d;
+	http_client *cl;
+	char base[64];
+};
+
+static char *agent_path(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';   /* build/tests */
+	char *p = xasprintf("%s/../sbx-agent", exe);
+	if (access(p, X_OK) < 0)
+		fail_msg("%s is missing: build it first (make)", p);
+	return p;
+}
+
+static void start_sbxd(struct fx *f, int pool)
+{
+	static const char *const pool_tpl[] = { "base", NULL };
+	sbxd_opts o = {
+		.listen = "tcp:127.0.0.1:0", .state_dir = f->dir, .runtime = "auto", .pool = pool,
+		.api_key = KEY, .agent_bin = f->agent, .runtimes = host_rts, .find_template = find_template,
+		.pool_templates = pool_tpl,
+	};
+	sbx_err e;
+	f->d = sbxd_new(f->loop, &o, &e);
+	if (!f->d)
+		fail_msg("sbxd_new: %s", e.msg);
+	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", sbxd_port(f->d));
+}
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/sbx-test-sbxd.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->agent = agent_path();
+	f->loop = loop_new();
+	f->cl = http_client_new(f->loop);
+	signal(SIGPIPE, SIG_IGN);
+	start_sbxd(f, 0);
+	*state = f;
+	return 0;
+}
+
+/* Kill whatever sandboxes a failed test left, then free everything. */
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	sbx_err e;
+	if (f->d) {
+		while (f->d->boxes)
+			sbox_kill(f->d->boxes, "test teardown", NULL, NULL);
+		sbxd_free(f->d);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	http_client_free(f->cl);
+	loop_free(f->loop);
+	files_rmtree(f->dir, &e);
+	free(f->agent);
+	free(f);
+	return 0;
+}
+
+/* --- a blocking request (the loop runs while we wait) ------------------------------ */
+
+struct resp {
+	int done, ok, status;
+	sbx_buf body;
+	char next[128];
+	int64_t first_data_ms, done_ms;
+	int pieces;
+};
+
+static void r_headers(http_call *c, int status, void *ud)
+{
+	struct resp *r = ud;
+	const char *n = http_call_header(c, "X-Next-Token");
+	r->status = status;
+	snprintf(r->next, sizeof r->next, "%s", n ? n : "");
+}
+
+static void r_data(http_call *c, const char *data, size_t len, void *ud)
+{
+	(void)c;
+	struct resp *r = ud;
+	if (!r->pieces++)
+		r->first_data_ms = now_ms();
+	buf_append(&r->body, data, len);
+}
+
+static void r_done(http_call *c, int ok, const char *err, void *ud)
+{
+	(void)c, (void)err;
+	struct resp *r = ud;
+	r->done = 1;
+	r->ok = ok;
+	r->done_ms = now_ms();
+}
+
+static void wait_for(struct fx *f, int *flag, int64_t ms)
+{
+	int64_t end = now_ms() + ms;
+	while (!*flag && now_ms() < end)
+		loop_once(f->loop, 50);
+}
+
+static void sleep_loop(struct fx *f, int64_t ms)
+{
+	int64_t end = now_ms() + ms;
+	while (now_ms() < end)
+		loop_once(f->loop, (int)(end - now_ms()));
+}
+
+/* hdrs: NULL-terminated "Name: value"; key: add X-API-KEY. */
+static int req_ex(struct fx *f, const char *method, const char *path, const char **hdrs, const void *body,
+		  size_t len, struct resp *r)
+{
+	char url[512];
+	snprintf(url, sizeof url, "%s%s", f->base, path);
+	memset(r, 0, sizeof *r);
+	http_call_opts o = { .method = method, .url = url, .headers = hdrs, .body = body, .body_len = len,
+			     .timeout_ms = 20000, .on_headers = r_headers, .on_data = r_data, .on_done = r_done,
+			     .ud = r };
+	http_call_start(f->cl, &o);
+	wait_for(f, &r->done, 25000);
+	assert_true(r->done);
+	return r->status;
+}
+
+static int api(struct fx *f, const char *method, const char *path, const char *body, struct resp *r)
+{
+	const char *h[] = { "X-API-KEY: " KEY, "Content-Type: application/json", NULL };
+	return req_ex(f, method, path, h, body, body ? strlen(body) : 0, r);
+}
+
+static json_t *body_json(struct resp *r)
+{
+	json_error_t je;
+	json_t *j = json_loads(buf_cstr(&r->body), 0, &je);
+	if (!j)
+		fail_msg("not JSON (%s): %s", je.text, buf_cstr(&r->body));
+	return j;
+}
+
+static const char *jstr(json_t *j, const char *k)
+{
+	json_t *v = json_object_get(j, k);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* Through the proxy, as the SDK would: E2b-Sandbox-Id + X-Access-Token. */
+static int data(struct fx *f, const char *method, const char *path, const char *id, const char *token,
+		const char *ctype, const void *body, size_t len, struct resp *r)
+{
+	char h1[128], h2[128], h3[128];
+	const char *h[5] = { NULL };
+	int n = 0;
+	snprintf(h1, sizeof h1, "E2b-Sandbox-Id: %s", id);
+	h[n++] = h1;
+	if (token) {
+		snprintf(h2, sizeof h2, "X-Access-Token: %s", token);
+		h[n++] = h2;
+	}
+	if (ctype) {
+		snprintf(h3, sizeof h3, "Content-Type: %s", ctype);
+		h[n++] = h3;
+	}
+	return req_ex(f, method, path, h, body, len, r);
+}
+
+/* create → (id, token); asserts 201 */
+static void create(struct fx *f, const char *body, char *id, char *token)
+{
+	struct resp r;
+	if (api(f, "POST", "/v2/sandboxes", body, &r) != 201)
+		fail_msg("create %s: %d %s", body, r.status, buf_cstr(&r.body));
+	json_t *j = body_json(&r);
+	snprintf(id, 64, "%s", jstr(j, "sandboxID"));
+	snprintf(token, 64, "%s", jstr(j, "envdAccessToken"));
+	json_decref(j);
+	buf_free(&r.body);
+}
+
+static void expect_status(struct fx *f, const char *method, const char *path, const char *body, int want)
+{
+	struct resp r;
+	int got = api(f, method, path, body, &r);
+	if (got != want)
+		fail_msg("%s %s: got %d want %d: %s", method, path, got, want, buf_cstr(&r.body));
+	buf_free(&r.body);
+}
+
+/* --- tests ------------------------------------------------------------------------ */
+
+static void test_errors(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	json_t *j;
+
+	assert_int_equal(req_ex(f, "GET", "/v2/sandboxes", NULL, NULL, 0, &r), 401);
+	j = body_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 401);
+	assert_non_null(strstr(jstr(j, "message"), "X-API-KEY"));
+	json_decref(j);
+	buf_free(&r.body);
+	const char *wrong[] = { "X-API-KEY: nope", NULL };
+	assert_int_equal(req_ex(f, "GET", "/sandboxes", wrong, NULL, 0, &r), 401);
+	buf_free(&r.body);
+
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":", &r), 400);
+	j = body_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 400);
+	assert_non_null(strstr(jstr(j, "message"), "not valid JSON"));
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "[1]", &r), 400);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"timeout\":10}", &r), 400);
+	assert_non_null(strstr(buf_cstr(&r.body), "templateID"));
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"timeout\":\"x\"}", &r), 400);
+	assert_non_null(strstr(buf_cstr(&r.body), "timeout"));
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"envVars\":{\"A\":1}}", &r), 400);
+	assert_non_null(strstr(buf_cstr(&r.body), "envVars['A']"));
+	buf_free(&r.body);
+
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"nosuch\"}", &r), 404);
+	j = body_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 404);
+	assert_non_null(strstr(jstr(j, "message"), "sbx template build nosuch"));
+	json_decref(j);
+	buf_free(&r.body);
+
+	const char *paths[] = { "/sandboxes/nosuchid", "/sandboxes/nosuchid/metrics", "/sandboxes/nosuchid/logs" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(api(f, "GET", paths[i], NULL, &r), 404);
+		j = body_json(&r);
+		assert_int_equal(json_integer_value(json_object_get(j, "code")), 404);
+		json_decref(j);
+		buf_free(&r.body);
+	}
+	expect_status(f, "DELETE", "/sandboxes/nosuchid", NULL, 404);
+	expect_status(f, "POST", "/sandboxes/nosuchid/pause", "{}", 404);
+	expect_status(f, "POST", "/sandboxes/nosuchid/timeout", "{\"timeout\":5}", 404);
+	expect_status(f, "POST", "/v2/sandboxes/nosuchid/connect", "{}", 404);
+	expect_status(f, "GET", "/v2/sandboxes/x/y/z", NULL, 404);
+	expect_status(f, "PUT", "/v2/sandboxes", NULL, 405);
+	expect_status(f, "GET", "/nowhere", NULL, 404);
+
+	/* data plane: unknown sandbox → 502 with sandboxId */
+	assert_int_equal(data(f, "GET", "/health", "nosuchid", NULL, NULL, NULL, 0, &r), 502);
+	j = body_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 502);
+	assert_string_equal(jstr(j, "sandboxId"), "nosuchid");
+	assert_non_null(strstr(jstr(j, "message"), "was not found or is not running"));
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* bytes that are not UTF-8, echoed back in error messages */
+	assert_int_equal(api(f, "GET", "/nowhere%ff%fe", NULL, &r), 404);
+	j = body_json(&r);
+	assert_non_null(strstr(jstr(j, "message"), "/nowhere??"));
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/health", "bad\xff", NULL, NULL, NULL, 0, &r), 502);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "sandboxId"), "bad?");
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* sbxd's own health, no key needed */
+	assert_int_equal(req_ex(f, "GET", "/health", NULL, NULL, 0, &r), 200);
+	buf_free(&r.body);
+}
+
+static size_t records(struct fx *f)
+{
+	char **ids, *dir = xasprintf("%s/sandboxes", f->dir);
+	size_t n = 0;
+	sbx_err e;
+	if (store_list(dir, &ids, &n, &e) == 0)
+		store_list_free(ids);
+	free(dir);
+	return n;
+}
+
+static void test_create_failures(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"broken\"}", &r), 500);
+	assert_non_null(strstr(buf_cstr(&r.body), "could not start the sandbox: cannot mount the broken template"));
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"dies\"}", &r), 500);
+	/* why, and the end of the sandbox's own log */
+	assert_non_null(strstr(buf_cstr(&r.body), "exited while its agent was starting"));
+	assert_non_null(strstr(buf_cstr(&r.body), "no socket for you"));
+	buf_free(&r.body);
+	/* killed while the runtime's create still runs (in a job): the create
+	 * answers 500 and the sandbox goes once the job is done */
+	char url[256];
+	snprintf(url, sizeof url, "%s/v2/sandboxes", f->base);
+	const char *h[] = { "X-API-KEY: " KEY, NULL };
+	const char *body = "{\"templateID\":\"slow\"}";
+	memset(&r, 0, sizeof r);
+	http_call_opts o = { .url = url, .headers = h, .body = body, .body_len = strlen(body), .timeout_ms = 10000,
+			     .on_headers = r_headers, .on_data = r_data, .on_done = r_done, .ud = &r };
+	http_call_start(f->cl, &o);
+	int64_t end = now_ms() + 5000;
+	while (!(f->d->boxes && f->d->boxes->creating) && now_ms() < end)
+		loop_once(f->loop, 5);
+	assert_non_null(f->d->boxes);
+	assert_true(f->d->boxes->creating);
+	sbox_kill(f->d->boxes, "the test says so", NULL, NULL);
+	assert_null(f->d->boxes);   /* off the list at once */
+	wait_for(f, &r.done, 5000);
+	assert_int_equal(r.status, 500);
+	assert_non_null(strstr(buf_cstr(&r.body), "the test says so"));
+	buf_free(&r.body);
+	end = now_ms() + 5000;
+	while (f->d->dying && now_ms() < end)
+		loop_once(f->loop, 50);
+	assert_null(f->d->dying);
+	assert_int_equal(records(f), 0);
+}
+
+static void test_create_get_list_kill(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], id2[64], tok2[64], path[256];
+	json_t *j;
+
+	assert_int_equal(api(f, "POST", "/v2/sandboxes",
+			     "{\"templateID\":\"code-interpreter-v1\",\"metadata\":{\"user\":\"u1\"},"
+			     "\"envVars\":{\"X\":\"1\"},\"timeout\":120}", &r), 201);
+	j = body_json(&r);
+	snprintf(id, sizeof id, "%s", jstr(j, "sandboxID"));
+	snprintf(tok, sizeof tok, "%s", jstr(j, "envdAccessToken"));
+	assert_int_equal(strlen(id), 20);
+	assert_string_equal(jstr(j, "templateID"), "code-interpreter");
+	assert_string_equal(jstr(j, "alias"), "code-interpreter-v1");
+	assert_string_equal(jstr(j, "envdVersion"), "0.6.13");
+	assert_string_equal(jstr(j, "trafficAccessToken"), tok);
+	assert_true(strlen(tok) >= 32);
+	assert_true(json_is_null(json_object_get(j, "domain")));
+	assert_true(json_is_string(json_object_get(j, "clientID")));
+	json_decref(j);
+	buf_free(&r.body);
+	create(f, "{\"templateID\":\"base\",\"cpuCount\":2,\"memoryMB\":300}", id2, tok2);
+	assert_string_not_equal(tok, tok2);
+
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "state"), "running");
+	assert_string_equal(jstr(json_object_get(j, "metadata"), "user"), "u1");
+	assert_int_equal(json_integer_value(json_object_get(j, "cpuCount")), 1);   /* template default */
+	assert_int_equal(json_integer_value(json_object_get(j, "memoryMB")), 256);
+	assert_string_equal(jstr(j, "envdAccessToken"), tok);
+	int64_t started, end;
+	assert_int_equal(parse_rfc3339(jstr(j, "startedAt"), &started), 0);
+	assert_int_equal(parse_rfc3339(jstr(j, "endAt"), &end), 0);
+	assert_true(end - started >= 119000 && end - started <= 121000);
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* lists: metadata filter as the SDK sends it, state filter, v1 */
+	assert_int_equal(api(f, "GET", "/v2/sandboxes?metadata=user%3Du1&state=running,paused&limit=10", NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 1);
+	assert_string_equal(jstr(json_array_get(j, 0), "sandboxID"), id);
+	assert_null(json_object_get(json_array_get(j, 0), "envdAccessToken"));
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", "/v2/sandboxes?state=paused", NULL, &r), 200);
+	assert_string_equal(buf_cstr(&r.body), "[]");
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", "/v2/sandboxes?limit=1", NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 1);
+	assert_true(strlen(r.next) > 0);
+	json_decref(j);
+	char next[256];
+	snprintf(next, sizeof next, "/v2/sandboxes?limit=1&nextToken=%s", r.next);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", next, NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 1);
+	assert_string_equal(r.next, "");
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", "/sandboxes", NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 2);
+	json_decref(j);
+	buf_free(&r.body);
+	expect_status(f, "GET", "/v2/sandboxes?state=bogus", NULL, 400);
+
+	/* data plane: the agent enforces the token; env vars reached it */
+	assert_int_equal(data(f, "GET", "/health", id, tok, NULL, NULL, 0, &r), 204);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/envs", id, NULL, NULL, NULL, 0, &r), 401);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/envs", id, tok2, NULL, NULL, 0, &r), 401);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/envs", id, tok, NULL, NULL, 0, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "X"), "1");
+	json_decref(j);
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/metrics", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "cpuCount")), 1);
+	json_decref(j);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s/logs", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	assert_non_null(strstr(buf_cstr(&r.body), "==> sbxd <=="));
+	assert_non_null(strstr(buf_cstr(&r.body), "agent ready"));
+	assert_non_null(strstr(buf_cstr(&r.body), "==> agent.log <=="));
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
+	expect_status(f, "POST", path, "{\"timeout\":30}", 204);
+	expect_status(f, "POST", path, "{}", 400);
+	expect_status(f, "POST", path, "{\"timeout\":-1}", 400);
+
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "DELETE", path, NULL, 204);
+	expect_status(f, "DELETE", path, NULL, 404);
+	expect_status(f, "GET", path, NULL, 404);
+	assert_int_equal(data(f, "GET", "/health", id, tok, NULL, NULL, 0, &r), 502);
+	buf_free(&r.body);
+	char *json = xasprintf("%s/sandboxes/%s.json", f->dir, id), *rtdir = xasprintf("%s/sandboxes/%s", f->dir, id);
+	assert_int_equal(access(json, F_OK), -1);
+	assert_int_equal(access(rtdir, F_OK), -1);
+	free(json);
+	free(rtdir);
+	snprintf(path, sizeof path, "/sandboxes/%s", id2);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
+static void test_pause_connect(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], path[256];
+	json_t *j;
+	create(f, "{\"templateID\":\"base\",\"timeout\":60}", id, tok);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	expect_status(f, "POST", path, "{}", 204);
+	assert_int_equal(api(f, "POST", path, "{}", &r), 409);
+	j = body_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 409);
+	json_decref(j);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "state"), "paused");
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", "/v2/sandboxes?state=paused", NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 1);
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", "/sandboxes", NULL, &r), 200);   /* v1: running only */
+	assert_string_equal(buf_cstr(&r.body), "[]");
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/health", id, tok, NULL, NULL, 0, &r), 502);
+	assert_non_null(strstr(buf_cstr(&r.body), "paused"));
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/v2/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":90}", &r), 201);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "sandboxID"), id);
+	assert_string_equal(jstr(j, "envdAccessToken"), tok);
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/health", id, tok, NULL, NULL, 0, &r), 204);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":10}", &r), 200);   /* running: 200 */
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	int64_t started, end, now = wall_ms();
+	assert_int_equal(parse_rfc3339(jstr(j, "endAt"), &end), 0);
+	assert_int_equal(parse_rfc3339(jstr(j, "startedAt"), &started), 0);
+	assert_true(end - now > 80000);   /* connect only extends */
+	json_decref(j);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s/resume", id);
+	expect_status(f, "POST", path, "{}", 409);   /* v1 resume of a running one */
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
+static void test_timeouts(void **state)
+{
+	struct fx *f = *state;
+	char id[64], tok[64], id2[64], tok2[64], id3[64], tok3[64], path[256];
+	struct resp r;
+	json_t *j;
+	create(f, "{\"templateID\":\"base\",\"timeout\":1}", id, tok);
+	create(f, "{\"templateID\":\"base\",\"timeout\":1,\"autoPause\":true,\"autoResume\":{\"enabled\":true}}",
+	       id2, tok2);
+	create(f, "{\"templateID\":\"base\",\"timeout\":1}", id3, tok3);
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id3);
+	expect_status(f, "POST", path, "{\"timeout\":60}", 204);
+	sleep_loop(f, 1600);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "GET", path, NULL, 404);
+	snprintf(path, sizeof path, "/sandboxes/%s", id3);
+	expect_status(f, "GET", path, NULL, 200);
+	snprintf(path, sizeof path, "/sandboxes/%s", id2);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "state"), "paused");
+	assert_string_equal(jstr(json_object_get(j, "lifecycle"), "onTimeout"), "pause");
+	json_decref(j);
+	buf_free(&r.body);
+	/* autoResume: traffic wakes it */
+	assert_int_equal(data(f, "GET", "/health", id2, tok2, NULL, NULL, 0, &r), 204);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "state"), "running");
+	json_decref(j);
+	buf_free(&r.body);
+	expect_status(f, "DELETE", path, NULL, 204);
+	snprintf(path, sizeof path, "/sandboxes/%s", id3);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
+/* Connect stream through the proxy: frames arrive as they are made. */
+static void envelope(sbx_buf *b, const char *json)
+{
+	size_t n = strlen(json);
+	unsigned char h[5] = { 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
+			       (unsigned char)n };
+	buf_append(b, h, 5);
+	buf_puts(b, json);
+}
+
+static void test_proxy_streams(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], path[512];
+	create(f, "{\"templateID\":\"base\"}", id, tok);
+
+	sbx_buf req = SBX_BUF_INIT;
+	envelope(&req, "{\"process\":{\"cmd\":\"/bin/sh\",\"args\":[\"-c\",\"echo one; sleep 0.5; echo two\"]}}");
+	char h1[128], h2[128];
+	snprintf(h1, sizeof h1, "E2b-Sandbox-Id: %s", id);
+	snprintf(h2, sizeof h2, "X-Access-Token: %s", tok);
+	const char *h[] = { h1, h2, "Content-Type: application/connect+json", "Connect-Protocol-Version: 1", NULL };
+	int64_t t0 = now_ms();
+	assert_int_equal(req_ex(f, "POST", "/process.Process/Start", h, req.data, req.len, &r), 200);
+	buf_free(&req);
+	assert_true(r.ok);
+	assert_true(r.pieces >= 2);
+	/* the start event came well before the end, not all at once */
+	assert_true(r.done_ms - r.first_data_ms >= 350);
+	assert_true(r.first_data_ms - t0 < 400);
+	/* envelopes: binary headers, JSON payloads */
+	assert_non_null(memmem(r.body.data, r.body.len, "\"start\"", 7));
+	assert_non_null(memmem(r.body.data, r.body.len, "\"end\"", 5));
+	buf_free(&r.body);
+
+	/* 3 MB up, then down: bodies stream both ways, bytes intact */
+	size_t big = 3 * 1024 * 1024 + 17;
+	unsigned char *blob = xmalloc(big);
+	for (size_t i = 0; i < big; i++)
+		blob[i] = (unsigned char)(i * 7 + (i >> 11));
+	snprintf(path, sizeof path, "/files?path=%s/sandboxes/big%%20file.bin", f->dir);
+	assert_int_equal(data(f, "POST", path, id, tok, "application/octet-stream", blob, big, &r), 200);
+	assert_non_null(strstr(buf_cstr(&r.body), "big file.bin"));
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", path, id, tok, NULL, NULL, 0, &r), 200);
+	assert_int_equal(r.body.len, big);
+	assert_memory_equal(r.body.data, blob, big);
+	buf_free(&r.body);
+	free(blob);
+	/* an empty file: Content-Length 0 survives the proxy (the SDK checks it) */
+	snprintf(path, sizeof path, "/files?path=%s/sandboxes/empty", f->dir);
+	assert_int_equal(data(f, "POST", path, id, tok, "application/octet-stream", "", 0, &r), 200);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", path, id, tok, NULL, NULL, 0, &r), 200);
+	assert_int_equal(r.body.len, 0);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
+static void test_restart_adopts(void **state)
+{
+	struct fx *f = *state;
+	char a[64], ta[64], b[64], tb[64], c[64], tc[64], path[256];
+	struct resp r;
+	json_t *j;
+	create(f, "{\"templateID\":\"base\",\"metadata\":{\"k\":\"a\"}}", a, ta);
+	create(f, "{\"templateID\":\"base\",\"metadata\":{\"k\":\"b\"}}", b, tb);
+	create(f, "{\"templateID\":\"base\"}", c, tc);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", b);
+	expect_status(f, "POST", path, "{}", 204);
+	/* c's processes die while sbxd is down: it is dropped at adoption */
+	sbox *sc = f->d->boxes;
+	while (strcmp(sc->rec.id, c))
+		sc = sc->next;
+	pid_t cpid = sc->rt->pid;
+	sbxd_free(f->d);
+	f->d = NULL;
+	kill(cpid, SIGKILL);
+	for (int i = 0; i < 200 && pid_alive(cpid); i++)
+		usleep(10000);
+	start_sbxd(f, 0);
+
+	assert_int_equal(api(f, "GET", "/v2/sandboxes?order=asc", NULL, &r), 200);
+	j = body_json(&r);
+	assert_int_equal(json_array_size(j), 2);
+	assert_string_equal(jstr(json_array_get(j, 0), "sandboxID"), a);
+	assert_string_equal(jstr(json_array_get(j, 0), "state"), "running");
+	assert_string_equal(jstr(json_array_get(j, 1), "sandboxID"), b);
+	assert_string_equal(jstr(json_array_get(j, 1), "state"), "paused");
+	json_decref(j);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", c);
+	expect_status(f, "GET", path, NULL, 404);
+	assert_int_equal(data(f, "GET", "/envs", a, ta, NULL, NULL, 0, &r), 200);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/v2/sandboxes/%s/connect", b);
+	expect_status(f, "POST", path, "{}", 201);
+	assert_int_equal(data(f, "GET", "/envs", b, tb, NULL, NULL, 0, &r), 200);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", a);
+	expect_status(f, "DELETE", path, NULL, 204);
+	snprintf(path, sizeof path, "/sandboxes/%s", b);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
+static int pool_ready(struct fx *f)
+{
+	for (sbox *sb = f->d->boxes; sb; sb = sb->next)
+		if (sb->rec.pooled && sb->ready && !sb->op)
+			return 1;
+	return 0;
+}
+
+static void test_pool(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], path[256];
+	json_t *j;
+	sbxd_free(f->d);
+	start_sbxd(f, 1);
+	int64_t end = now_ms() + 10000;
+	while (!pool_ready(f) && now_ms() < end)
+		loop_once(f->loop, 50);
+	assert_true(pool_ready(f));
+	/* pool sandboxes are invisible */
+	assert_int_equal(api(f, "GET", "/v2/sandboxes", NULL, &r), 200);
+	assert_string_equal(buf_cstr(&r.body), "[]");
+	buf_free(&r.body);
+	sbox *pooled = f->d->boxes;
+	char old_token[64];
+	snprintf(old_token, sizeof old_token, "%s", pooled->rec.token);
+
+	int64_t t0 = now_ms();
+	create(f, "{\"templateID\":\"base\",\"envVars\":{\"POOLED\":\"yes\"},\"metadata\":{\"m\":\"1\"}}", id, tok);
+	int64_t took = now_ms() - t0;
+	print_message("pool claim: create → 201 in %lld ms\n", (long long)took);
+	assert_string_equal(id, pooled->rec.id);
+	assert_string_not_equal(tok, old_token);
+	assert_int_equal(data(f, "GET", "/envs", id, tok, NULL, NULL, 0, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(j, "POOLED"), "yes");
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/envs", id, old_token, NULL, NULL, 0, &r), 401);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	assert_string_equal(jstr(json_object_get(j, "metadata"), "m"), "1");
+	json_decref(j);
+	buf_free(&r.body);
+	/* own limits: not from the pool */
+	char id2[64], tok2[64];
+	create(f, "{\"templateID\":\"base\",\"memoryMB\":400}", id2, tok2);
+	assert_string_not_equal(id2, pooled->rec.id);
+	/* the pool refills in the background */
+	end = now_ms() + 10000;
+	while (!pool_ready(f) && now_ms() < end)
+		loop_once(f->loop, 50);
+	assert_true(pool_ready(f));
+	expect_status(f, "DELETE", path, NULL, 204);
+	snprintf(path, sizeof path, "/sandboxes/%s", id2);
+	expect_status(f, "DELETE", path, NULL, 204);
+	/* stopping destroys unclaimed pool sandboxes */
+	sbxd_free(f->d);
+	f->d = NULL;
+	char **ids;
+	size_t n;
+	sbx_err e;
+	char *dir = xasprintf("%s/sandboxes", f->dir);
+	assert_int_equal(store_list(dir, &ids, &n, &e), 0);
+	assert_int_equal(n, 0);
+	store_list_free(ids);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_get_list_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_streams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_adopts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
