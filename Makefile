@@ -105,8 +105,8 @@ templates: all
 	$(BUILD)/sbx template build code-interpreter
 
 test: deps
-	$(MAKE) all
-	$(MAKE) SAN=1 all
+	$(MAKE) -j$(shell nproc) all
+	$(MAKE) -j$(shell nproc) SAN=1 all
 	$(MAKE) templates
 	./tests/integration/ns-template.sh build-san/sbx-agent
 	./tests/run-unit.sh build build-san
