@@ -237,9 +237,9 @@ static void start_sbxd(struct fx *f, int pool)
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof *f);
+	f->agent = agent_path();   /* first: a failed setup gets no teardown */
 	snprintf(f->dir, sizeof f->dir, "/tmp/sbx-test-sbxd.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	f->agent = agent_path();
 	f->loop = loop_new();
 	f->cl = http_client_new(f->loop);
 	signal(SIGPIPE, SIG_IGN);
