@@ -214,12 +214,15 @@ static void kick(http_server *s)
 
 static void wake(http_req *r)
 {
+	unwatch_peer(r);
 	if (r->waiting) {
 		r->waiting = 0;
 		MHD_resume_connection(r->conn);
 		kick(r->srv);
 	}
 }
+
+static void watch_peer(http_req *r);
 
 static void feed_body(http_req *r, const char *data, size_t len)
 {
@@ -292,9 +295,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_destroy_response(r->resp);
 		return rc;
 	}
+	if (!r->resp && r->peer_gone)
+		return MHD_NO;   /* the client left while we had no answer yet */
 	if (!r->resp && !r->waiting) {
 		r->waiting = 1;
 		MHD_suspend_connection(c);
+		watch_peer(r);
 	}
 	return MHD_YES;
 }
@@ -585,7 +591,10 @@ static void on_peer(sbx_loop *l, int fd, int events, void *ud)
 	unwatch_peer(r);   /* EOF, error, or pipelined bytes: stop watching either way */
 	if (n <= 0) {
 		r->peer_gone = 1;
-		stream_wake(r);
+		if (r->waiting)
+			wake(r);
+		else
+			stream_wake(r);
 	}
 }
 

@@ -117,6 +117,12 @@ static void handler(http_req *r, void *ud)
 		http_req_on_close(r, stream_closed, s);
 		http_stream_begin(r, 200, "application/x-ndjson");
 		s->timer = loop_add_timer(f->loop, 20, stream_tick, s);
+	} else if (!strcmp(p, "/never")) {
+		/* An answer that never comes: only EOF detection can end it. */
+		struct streamer *s = xcalloc(1, sizeof *s);
+		s->r = r;
+		s->f = f;
+		http_req_on_close(r, stream_closed, s);
 	} else if (!strcmp(p, "/hang")) {
 		/* A stream with nothing to say: only EOF detection can end it. */
 		struct streamer *s = xcalloc(1, sizeof *s);
@@ -323,6 +329,18 @@ static void test_stream_client_gone(void **state)
 	pthread_mutex_unlock(&f->mu);
 }
 
+static void wait_closed_fail(struct fixture *f);
+
+static void test_waiting_client_gone(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "GET /never HTTP/1.1\r\nHost: x\r\n\r\n");
+	usleep(100000);
+	close(fd);
+	wait_closed_fail(f);
+}
+
 static void test_idle_stream_client_gone(void **state)
 {
 	struct fixture *f = *state;
@@ -330,6 +348,11 @@ static void test_idle_stream_client_gone(void **state)
 	send_all(fd, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
 	free(read_until(fd, "{}"));
 	close(fd);
+	wait_closed_fail(f);
+}
+
+static void wait_closed_fail(struct fixture *f)
+{
 	/* Nothing is written any more, so only watching the socket can tell. */
 	for (int i = 0; i < 250; i++) {
 		pthread_mutex_lock(&f->mu);
@@ -397,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_stream_client_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_waiting_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_request_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
 		cmocka_unit_test(test_bad_listen_addresses),
