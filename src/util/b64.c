@@ -40,25 +40,35 @@ static int val(unsigned char c)
 
 unsigned char *b64_decode(const char *s, size_t slen, size_t *outlen)
 {
-	while (slen && s[slen - 1] == '=')
-		slen--;
-	if (slen % 4 == 1)
-		return NULL;
 	unsigned char *out = xmalloc(slen / 4 * 3 + 3 + 1), *o = out;
 	unsigned acc = 0;
 	int bits = 0;
+	size_t digits = 0, pad = 0;
 	for (size_t i = 0; i < slen; i++) {
-		int v = val((unsigned char)s[i]);
-		if (v < 0) {
+		unsigned char c = (unsigned char)s[i];
+		/* MIME-style base64 (Jupyter's image data) carries line breaks. */
+		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		int v = val(c);
+		if (v < 0 || pad) {   /* a bad character, or data after padding */
 			free(out);
 			return NULL;
 		}
+		digits++;
 		acc = (acc << 6 | (unsigned)v) & 0xffffff;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
 			*o++ = (unsigned char)(acc >> bits);
 		}
+	}
+	if (digits % 4 == 1 || pad > 2) {
+		free(out);
+		return NULL;
 	}
 	*o = '\0';
 	*outlen = (size_t)(o - out);

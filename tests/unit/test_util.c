@@ -68,6 +68,13 @@ static void test_b64_variants(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(d[0], 0xfb);
 	free(d);
+	/* Line breaks inside (Jupyter's b2a_base64 / encodebytes output). */
+	d = b64_decode("Zm9v\nYmFy\n", 10, &n);
+	assert_non_null(d);
+	assert_int_equal(n, 6);
+	assert_memory_equal(d, "foobar", 6);
+	free(d);
+	assert_null(b64_decode("Zg==Zg==", 8, &n));
 	assert_null(b64_decode("a", 1, &n));
 	assert_null(b64_decode("ab!d", 4, &n));
 }
