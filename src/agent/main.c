@@ -5,6 +5,7 @@
  */
 #include "agent.h"
 #include "../util/log.h"
+#include "../util/selfpath.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
 #include <limits.h>
@@ -40,19 +41,9 @@ static int is_dir(const char *p)
  * built from (a build dir elsewhere), else the installed copy. */
 static char *default_python_path(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *p = xasprintf("%s/../vm/python", exe);
-			if (is_dir(p))
-				return p;
-			free(p);
-		}
-	}
+	char *p = self_find("../vm/python", 1);
+	if (p)
+		return p;
 #ifdef SBX_SOURCE_DIR
 	if (is_dir(SBX_SOURCE_DIR "/vm/python"))
 		return xstrdup(SBX_SOURCE_DIR "/vm/python");

@@ -3,6 +3,7 @@
  * outlive it: the next `sbx serve` with the same state dir adopts them.
  */
 #include "cli.h"
+#include "../util/selfpath.h"
 #include "../daemon/config.h"
 #include "../daemon/files.h"
 #include "../daemon/sbxd.h"
@@ -93,20 +94,8 @@ static int is_loopback(const char *listen)
 /* build/sbx → build/sbx-agent; an installed sbx → /usr/lib/sbx/sbx-agent. */
 static char *default_agent(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *p = xasprintf("%s/sbx-agent", exe);
-			if (access(p, X_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return xstrdup("/usr/lib/sbx/sbx-agent");
+	char *p = self_find("sbx-agent", 0);
+	return p ? p : xstrdup("/usr/lib/sbx/sbx-agent");
 }
 
 /* One sbxd per state dir: two would fight over the same sandboxes.  The

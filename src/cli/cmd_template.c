@@ -4,6 +4,7 @@
  * progress line that says which step runs and for how long.
  */
 #include "cli.h"
+#include "../util/selfpath.h"
 #include "cmd_common.h"
 #include "../../vm/template.h"
 #include "../util/xalloc.h"
@@ -23,34 +24,11 @@ static const char usage[] =
 	"Builds a shipped recipe (base, code-interpreter) or a recipe/Dockerfile at PATH into the\n"
 	"template cache ($SBX_CACHE_DIR, else ~/.cache/sbx); builds need root and mmdebstrap.\n";
 
-static int is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int is_exe(const char *p)
-{
-	return access(p, X_OK) == 0;
-}
-
 /* Next to the sbx binary in a checkout (build/sbx → vm/...), else installed. */
 static char *find_path(const char *rel_checkout, const char *installed, int dir)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			char *p = xasprintf("%s/%s", exe, rel_checkout);
-			if (dir ? is_dir(p) : is_exe(p))
-				return p;
-			free(p);
-		}
-	}
-	return xstrdup(installed);
+	char *p = self_find(rel_checkout, dir);
+	return p ? p : xstrdup(installed);
 }
 
 typedef struct build_view {
