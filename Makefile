@@ -113,6 +113,7 @@ test: deps
 	./tests/run-integration.sh build-san
 	./tests/run-fuzz.sh
 	./tests/run-compat.sh build
+	./tests/run-compat.sh --api build
 
 test-unit: all
 	./tests/run-unit.sh $(BUILD)

@@ -1,22 +1,37 @@
 #!/bin/bash
-# The official E2B JS SDKs (tests/compat, pinned) against a fresh sbx-agent.
+# The official E2B JS SDKs (tests/compat, pinned) against sbx, in two modes.
 #   tests/run-compat.sh BUILD_DIR [TEST_FILE...]
-# Starts BUILD_DIR/sbx-agent on a free loopback port with a scratch workdir,
-# runs `node --test` in E2B debug mode pointed at it, and stops the agent and
-# everything it started.  Prints node's spec summary (ℹ tests/pass/fail).
+#     Debug mode: BUILD_DIR/sbx-agent on a free loopback port with a scratch
+#     workdir, the SDKs in E2B debug mode pointed at it.
+#   tests/run-compat.sh --api BUILD_DIR [TEST_FILE...]
+#     Normal (API) mode: a private sbxd (`sbx serve`: own XDG dirs, free port,
+#     state dir in a scratch dir) with ns sandboxes; the SDKs get what
+#     `sbx env` prints.  Afterwards every sandbox and sbxd are killed and the
+#     host is checked for leftovers (one "ok"/"not ok" line).  Needs root and
+#     the built templates (make templates); skipped without root.
+# TEST_FILEs are names in tests/compat (default: all; api_*.test.mjs skip
+# themselves in debug mode).  Prints node's spec summary (ℹ tests/pass/fail);
+# fails if a test fails.
 set -u
-BUILD=${1:?usage: tests/run-compat.sh BUILD_DIR [TEST_FILE...]}
+MODE=debug
+if [ "${1:-}" = --api ]; then MODE=api; shift; fi
+BUILD=${1:?usage: tests/run-compat.sh [--api] BUILD_DIR [TEST_FILE...]}
 shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COMPAT=$ROOT/tests/compat
-AGENT=$(cd "$BUILD" 2>/dev/null && pwd)/sbx-agent
-if [ ! -x "$AGENT" ]; then
-	echo "run-compat: no sbx-agent in '$BUILD'; build it with make" >&2
-	exit 2
-fi
-for tool in node npm curl; do
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "run-compat: no build dir '$BUILD'" >&2; exit 2; }
+AGENT=$BUILD/sbx-agent
+SBX=$BUILD/sbx
+for bin in "$AGENT" "$SBX"; do
+	[ -x "$bin" ] || { echo "run-compat: no $(basename "$bin") in '$BUILD'; build it with make" >&2; exit 2; }
+done
+for tool in node npm curl jq; do
 	command -v "$tool" >/dev/null || { echo "run-compat: $tool is not installed (make deps)" >&2; exit 2; }
 done
+if [ "$MODE" = api ] && [ "$(id -u)" -ne 0 ]; then
+	echo "run-compat: --api skipped: the ns runtime needs root"
+	exit 0
+fi
 
 # Reinstall the pinned SDKs whenever the lockfile changed since the last npm ci.
 STAMP=$COMPAT/node_modules/.sbx-lock-sha256
@@ -31,11 +46,11 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
 fi
 
 SCRATCH=$(mktemp -d /tmp/sbx-compat.XXXXXX)
-WORKDIR=$SCRATCH/work
-LOG=$SCRATCH/agent.log
-mkdir -p "$WORKDIR"
-AGENT_PID=
 RC=1
+
+free_port() {
+	node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
 
 # Every live descendant of $1 (the agent's commands, PTYs and kernels).
 descendants() {
@@ -46,6 +61,18 @@ descendants() {
 		descendants "$k"
 	done
 }
+
+# node --test over the given files (default: all), under an outer guard
+# against a runner hang; each test has its own timeout.
+run_suite() {
+	cd "$COMPAT" || return 1
+	if [ $# -eq 0 ]; then set -- *.test.mjs; fi
+	timeout --foreground --kill-after=10 1200 node --test --test-reporter=spec "$@"
+}
+
+# ---- debug mode: one bare sbx-agent -----------------------------------------
+AGENT_PID=
+AGENT_LOG=$SCRATCH/agent.log
 
 stop_agent() {
 	[ -n "$AGENT_PID" ] || return 0
@@ -71,42 +98,193 @@ stop_agent() {
 	AGENT_PID=
 }
 
-cleanup() {
-	stop_agent
-	if [ "$RC" -ne 0 ] && [ -f "$LOG" ]; then
-		echo "run-compat: agent log (last 40 lines of $LOG):"
-		tail -n 40 "$LOG" | sed 's/^/  | /'
+run_debug() {
+	local workdir=$SCRATCH/work url
+	mkdir -p "$workdir"
+	url=http://127.0.0.1:$(free_port)
+	"$AGENT" --listen "tcp:${url#http://}" --workdir "$workdir" >"$AGENT_LOG" 2>&1 &
+	AGENT_PID=$!
+	local ready=
+	for _ in $(seq 1 200); do
+		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			echo "run-compat: sbx-agent exited during start-up" >&2
+			return 1
+		fi
+		case "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" in 2??) ready=1; break;; esac
+		sleep 0.05
+	done
+	if [ -z "$ready" ]; then
+		echo "run-compat: sbx-agent did not answer GET $url/health within 10 s" >&2
+		return 1
 	fi
-	rm -rf "$SCRATCH"
+	echo "run-compat: debug mode: sbx-agent $("$AGENT" --version 2>/dev/null) on $url, workdir $workdir"
+	E2B_DEBUG=true E2B_SANDBOX_URL=$url SBX_COMPAT_WORKDIR=$workdir run_suite "$@"
+}
+
+# ---- API mode: a private sbxd with ns sandboxes -----------------------------
+STATE=$SCRATCH/state            # short: sandbox socket paths live under it
+SBXD_PID=
+SBXD_LOG=$SCRATCH/sbxd.log
+OWNED=$SCRATCH/owned            # copies of each sandbox's driver state.json
+SAMPLER_PID=
+FWD0=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0)
+
+start_sbxd() {
+	local port; port=$(free_port)
+	# Its own session: a Ctrl-C of the run must not stop sbxd before the
+	# cleanup has used it to kill the sandboxes.
+	setsid "$SBX" serve --listen "tcp:127.0.0.1:$port" --state-dir "$STATE" >>"$SBXD_LOG" 2>&1 &
+	SBXD_PID=$!
+	for _ in $(seq 1 200); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && return 0
+		kill -0 "$SBXD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "run-compat: sbxd did not start; its log:" >&2
+	sed 's/^/  | /' "$SBXD_LOG" >&2
+	return 1
+}
+
+stop_sbxd() {
+	[ -n "$SBXD_PID" ] || return 0
+	kill -TERM "$SBXD_PID" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$SBXD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SBXD_PID" 2>/dev/null
+	wait "$SBXD_PID" 2>/dev/null
+	SBXD_PID=
+}
+
+# What a sandbox owns on the host (init pid, veth, cgroups) is in its
+# driver's state.json, which destroy removes: copy it while it lives.
+sample_owned() {
+	local d
+	mkdir -p "$OWNED"
+	while :; do
+		for d in "$STATE"/sandboxes/*/; do
+			[ -f "$d/state.json" ] && cp "$d/state.json" "$OWNED/$(basename "$d").json" 2>/dev/null
+		done
+		sleep 0.2
+	done
+}
+
+# Every sandbox this run had: the ids in sbxd's log and in the samples.
+run_ids() {
+	{
+		grep -oE 'sbxd: sandbox [a-z0-9]{20}' "$SBXD_LOG" | cut -d' ' -f3
+		ls "$OWNED" 2>/dev/null | sed 's/\.json$//'
+	} | sort -u
+}
+
+# After sbxd (stopped and waited for) and its sandboxes are gone: nothing
+# of theirs may be left on the host.
+check_leaks() {
+	local ids alt why="" d v
+	# leak WHAT ITEMS...: note what is left (nothing when ITEMS is empty).
+	leak() { local w=$1; shift; [ $# -gt 0 ] && why="$why $w: $*;"; }
+	ids=$(run_ids)
+	alt=$(echo $ids | tr ' ' '|')
+	if [ -n "$alt" ]; then
+		leak processes $(grep -lE ":/sbx/($alt)(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3)
+		leak cgroups $(for d in /sys/fs/cgroup/*/sbx/* /sys/fs/cgroup/sbx/*; do
+			[ -d "$d" ] && echo "$ids" | grep -qx "$(basename "$d")" && echo "$d"; done)
+	fi
+	leak veths $(for v in $(cat "$OWNED"/*.json 2>/dev/null | jq -r '.veth // empty' | sort -u); do
+		ip link show "$v" >/dev/null 2>&1 && echo "$v"; done)
+	leak mounts $(cut -d' ' -f2 /proc/mounts | grep -F "$SCRATCH/")
+	leak "loop devices" $(losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -F "$SCRATCH/" | cut -d' ' -f1)
+	leak records $(ls "$STATE/sandboxes" 2>/dev/null)
+	if [ -z "$why" ]; then
+		echo "ok - API run left nothing behind ($(echo $ids | wc -w) sandboxes: no process, cgroup, veth, mount, loop device or record)"
+		return 0
+	fi
+	echo "not ok - API run left things behind:$why"
+	return 1
+}
+
+# Kill the sandboxes that are still there (the tests kill their own).
+kill_all() {
+	local out
+	out=$("$SBX" kill --all 2>&1)
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "run-compat: sbx kill --all failed: $out" >&2
+		return 1
+	fi
+	if echo "$out" | grep -q '^killed'; then
+		echo "run-compat: note: sandboxes still alive after the suite, now killed: $(echo "$out" | grep '^killed' | cut -d' ' -f2- | tr '\n' ' ')"
+	fi
+}
+
+# On any exit: sbxd and whatever it still runs, then the shared network
+# pieces when no sandbox of anyone needs them (vm/ns/ns_net.h).
+cleanup_api() {
+	[ -n "$SAMPLER_PID" ] && { kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; }
+	SAMPLER_PID=
+	if [ -n "$SBXD_PID" ] && kill -0 "$SBXD_PID" 2>/dev/null; then
+		"$SBX" kill --all >/dev/null 2>&1
+	fi
+	stop_sbxd
+	local st
+	for st in "$STATE"/sandboxes/*/; do
+		[ -f "$st/state.json" ] && [ -x "$BUILD/tools/sbx-rt" ] && "$BUILD/tools/sbx-rt" destroy "$st" >/dev/null 2>&1
+	done
+	FWD0=$FWD0 flock -x /run/sbx-ns.lock sh -c '
+		ip -o link show | grep -q ": sbx[0-9]*@" && exit 0
+		nft delete table inet sbx 2>/dev/null
+		[ "$FWD0" = 0 ] && echo 0 >/proc/sys/net/ipv4/ip_forward
+		exit 0'
+}
+
+run_api() {
+	local t
+	for t in base code-interpreter; do
+		if ! "$SBX" template ls --json 2>/dev/null | jq -e --arg t "$t" 'any(.[]; .name == $t)' >/dev/null; then
+			echo "run-compat: template '$t' is not built; run make templates" >&2
+			return 2
+		fi
+	done
+	# Private config (a fresh API key) and state; the template cache is shared.
+	export XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/xdg-state
+	unset E2B_DEBUG E2B_DOMAIN SBX_COMPAT_WORKDIR
+	start_sbxd || return 1
+	local env_out
+	env_out=$("$SBX" env --state-dir "$STATE") || { echo "run-compat: sbx env failed" >&2; return 1; }
+	eval "$env_out"
+	export E2B_API_URL E2B_SANDBOX_URL E2B_API_KEY
+	echo "run-compat: API mode: sbxd on $E2B_API_URL (state $STATE, log $SBXD_LOG)"
+	sample_owned &
+	SAMPLER_PID=$!
+	run_suite "$@"
+	local rc=$?
+	kill "$SAMPLER_PID" 2>/dev/null
+	wait "$SAMPLER_PID" 2>/dev/null
+	SAMPLER_PID=
+	kill_all || rc=1
+	stop_sbxd
+	check_leaks || rc=1
+	return $rc
+}
+
+cleanup() {
+	if [ "$MODE" = api ]; then cleanup_api; else stop_agent; fi
+	local log=$AGENT_LOG
+	[ "$MODE" = api ] && log=$SBXD_LOG
+	if [ "$RC" -ne 0 ] && [ -f "$log" ]; then
+		echo "run-compat: $MODE mode failed; last 40 lines of $log:"
+		tail -n 40 "$log" | sed 's/^/  | /'
+	fi
+	if cut -d' ' -f2 /proc/mounts | grep -qF "$SCRATCH/"; then
+		echo "run-compat: $SCRATCH still has mounts; left in place" >&2
+	else
+		rm -rf "$SCRATCH"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-URL=http://127.0.0.1:$PORT
-"$AGENT" --listen "tcp:127.0.0.1:$PORT" --workdir "$WORKDIR" >"$LOG" 2>&1 &
-AGENT_PID=$!
-
-ready=
-for _ in $(seq 1 200); do
-	if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-		echo "run-compat: sbx-agent exited during start-up" >&2
-		exit 1
-	fi
-	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")
-	case "$code" in 2??) ready=1; break;; esac
-	sleep 0.05
-done
-if [ -z "$ready" ]; then
-	echo "run-compat: sbx-agent did not answer GET $URL/health within 10 s" >&2
-	exit 1
-fi
-echo "run-compat: sbx-agent $($AGENT --version 2>/dev/null) on $URL, workdir $WORKDIR"
-
-cd "$COMPAT" || exit 1
-if [ $# -eq 0 ]; then set -- *.test.mjs; fi
-# The outer timeout only guards against a runner hang; each test has its own.
-E2B_DEBUG=true E2B_SANDBOX_URL=$URL SBX_COMPAT_WORKDIR=$WORKDIR \
-	timeout --foreground --kill-after=10 1200 node --test --test-reporter=spec "$@"
+if [ "$MODE" = api ]; then run_api "$@"; else run_debug "$@"; fi
 RC=$?
 exit "$RC"

@@ -28,7 +28,7 @@ test('cwd and envs options', SHORT, async () => {
   assert.equal(r.stdout, '/tmp\nfoo value|a=b\n')
 })
 
-test('the default cwd is the agent workdir', { ...SHORT, skip: !WORKDIR && 'SBX_COMPAT_WORKDIR not set' }, async () => {
+test("the default cwd is the workdir (the agent's --workdir; /home/user in a sandbox)", { ...SHORT, skip: !WORKDIR && 'SBX_COMPAT_WORKDIR not set' }, async () => {
   assert.equal((await sbx.commands.run('pwd')).stdout, `${WORKDIR}\n`)
 })
 
@@ -103,7 +103,7 @@ test('list shows running commands with cmd, args, envs and cwd', SHORT, async ()
 
 test('list shows the tag of a process started with one', SHORT, async () => {
   const tag = `compat-tag-${process.pid}`
-  const t = await startTagged('sleep 30', tag)
+  const t = await startTagged(sbx, 'sleep 30', tag)
   try {
     const p = (await sbx.commands.list()).find((x) => x.pid === t.pid)
     assert.ok(p, `pid ${t.pid} listed`)

@@ -1,7 +1,8 @@
-// The sandbox object itself in debug mode: its health probe (GET /health).
+// The sandbox object itself: its health probe (GET /health on envd; through
+// sbxd in API mode, routed by the headers the SDK sends).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, SANDBOX_URL, SHORT } from './helpers.mjs'
+import { connect, sandboxHeaders, SANDBOX_URL, SHORT } from './helpers.mjs'
 
 const sbx = await connect()
 
@@ -10,7 +11,7 @@ test('isRunning is true (GET /health answers 2xx)', SHORT, async () => {
 })
 
 test('GET /health is 204 with no body, as envd answers', SHORT, async () => {
-  const res = await fetch(`${SANDBOX_URL}/health`)
+  const res = await fetch(`${SANDBOX_URL}/health`, { headers: sandboxHeaders(sbx) })
   assert.equal(res.status, 204)
   assert.equal(await res.text(), '')
 })
