@@ -40,6 +40,7 @@ struct proc {
 	size_t nstreams;
 	rpc_stream *starter;
 	int64_t grace_timer, expire_timer;
+	int64_t deadline_timer;     /* the Start deadline, once its stream left */
 };
 
 static void proc_finish(proc *p);
@@ -65,14 +66,28 @@ static void kill_group(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+static int64_t on_deadline(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	proc *p = ud;
+	p->deadline_timer = 0;
+	if (!p->exited) {
+		log_info("process %d: deadline of its Start request passed, killing it", (int)p->pid);
+		kill_group(p->pid, SIGKILL);
+	}
+	return -1;
+}
+
 static void stream_gone(rpc_stream *s, int why, void *owner)
 {
 	proc *p = owner;
 	/* Connect-Timeout-Ms of Start is the process's lifetime (envd's
-	 * context.WithTimeout); a client that merely left does not kill it. */
-	if (why == RPC_GONE_DEADLINE && s == p->starter && !p->exited) {
-		log_info("process %d: deadline of its Start request passed, killing it", (int)p->pid);
-		kill_group(p->pid, SIGKILL);
+	 * context.WithTimeout); a client that left does not kill it, but its
+	 * deadline still does. */
+	if (s == p->starter && !p->exited) {
+		int64_t left = why == RPC_GONE_DEADLINE ? 0 : rpc_stream_deadline_left(s);
+		if (left >= 0 && !p->deadline_timer)
+			p->deadline_timer = loop_add_timer(p->t->a->loop, left, on_deadline, p);
 	}
 	detach(p, s);
 }
@@ -336,6 +351,8 @@ static void proc_destroy(proc *p)
 		loop_del_timer(l, p->grace_timer);
 	if (p->expire_timer)
 		loop_del_timer(l, p->expire_timer);
+	if (p->deadline_timer)
+		loop_del_timer(l, p->deadline_timer);
 	envd_proc_config_free(&p->config);
 	free(p->tag);
 	free(p->end_json);

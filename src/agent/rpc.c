@@ -101,7 +101,7 @@ struct rpc_stream {
 	char *keepalive;
 	int64_t keepalive_ms, last_send;
 	int64_t keepalive_timer, deadline_timer;
-	int64_t deadline_ms;
+	int64_t deadline_ms, deadline_at;
 	int finished;
 	rpc_gone_fn gone;
 	void *owner;
@@ -171,6 +171,14 @@ void rpc_stream_set_owner(rpc_stream *s, rpc_gone_fn gone, void *owner)
 {
 	s->gone = gone;
 	s->owner = owner;
+}
+
+int64_t rpc_stream_deadline_left(rpc_stream *s)
+{
+	if (!s->deadline_at)
+		return -1;
+	int64_t left = s->deadline_at - now_ms();
+	return left > 0 ? left : 0;
 }
 
 http_req *rpc_stream_req(rpc_stream *s)
@@ -271,8 +279,10 @@ static void stream_body(http_req *r, const char *body, size_t len, void *ud)
 	}
 	s->last_send = now_ms();
 	s->keepalive_timer = loop_add_timer(s->a->loop, s->keepalive_ms, on_keepalive, s);
-	if (s->deadline_ms > 0)
+	if (s->deadline_ms > 0) {
+		s->deadline_at = now_ms() + s->deadline_ms;
 		s->deadline_timer = loop_add_timer(s->a->loop, s->deadline_ms, on_deadline, s);
+	}
 	s->fn(s->a, s, j, s->fn_ud);
 	json_decref(j);
 }

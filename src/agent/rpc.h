@@ -48,6 +48,8 @@ void rpc_stream_open(agent *a, http_req *r, const char *keepalive_json, rpc_stre
 
 void rpc_stream_set_owner(rpc_stream *s, rpc_gone_fn gone, void *owner);
 http_req *rpc_stream_req(rpc_stream *s);
+/* ms until Connect-Timeout-Ms elapses (0: passed), or -1 when it has none. */
+int64_t rpc_stream_deadline_left(rpc_stream *s);
 /* Sends one data frame (msg's reference is taken). */
 void rpc_stream_send(rpc_stream *s, json_t *msg);
 void rpc_stream_send_raw(rpc_stream *s, const char *json, size_t len);

@@ -213,6 +213,16 @@ sleep 0.3
 if kill -0 "$(cat "$SCRATCH/dl.pid")" 2>/dev/null; then notok "deadline kills the process" "still running"
 else ok "deadline kills the process"; fi
 
+# The deadline is the process's lifetime even when its client left first.
+curl -s -o /dev/null --max-time 0.4 -H 'Content-Type: application/connect+json' -H 'Connect-Timeout-Ms: 1000' \
+	--data-binary @<(printf '%s' "$(start_req 'echo $$ > '"$SCRATCH"'/dl2.pid; exec sleep 30')" | "$TOOLS/connect_frame" enc) \
+	"$URL$P/Start"
+alive_at_start=no; kill -0 "$(cat "$SCRATCH/dl2.pid" 2>/dev/null)" 2>/dev/null && alive_at_start=yes
+for _ in $(seq 1 100); do kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null || break; sleep 0.05; done
+if [ "$alive_at_start" = yes ] && ! kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null; then
+	ok "deadline kills the process after its client left"
+else notok "deadline kills the process after its client left" "alive at start: $alive_at_start; still running: $(kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null && echo yes || echo no)"; fi
+
 r=$(rpc_stream $P/Start "$(start_req 'sleep 2.3')" -H 'Keepalive-Ping-Interval: 1')
 expect_eq "keepalives after Keepalive-Ping-Interval of silence" \
 	"$(printf '%s\n' "$r" | grep -c '^0 {"event":{"keepalive":{}}}$')" 2
