@@ -56,6 +56,9 @@ typedef struct runtime_ops {
 	int (*pause)(rt_sandbox *s, sbx_err *e);
 	int (*resume)(rt_sandbox *s, sbx_err *e);
 	int (*stats)(rt_sandbox *s, rt_stats *st, sbx_err *e);
+	/* Save the paused sandbox's whole state (memory included) under dir, so
+	 * it can be restored later; -1 with why where the driver cannot. */
+	int (*snapshot)(rt_sandbox *s, const char *dir, sbx_err *e);
 	/* Kill everything, remove what the driver made (mounts, cgroups, links);
 	 * frees s.  Leaves state_dir's logs for sbxd to remove. */
 	int (*destroy)(rt_sandbox *s, sbx_err *e);

@@ -226,6 +226,17 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	if (!j)
 		return;
 	int rc = parse_request(r, j, cr);
+	/* sbx's own field (sbx create --runtime): one sbxd runs one driver. */
+	json_t *rt = rc < 0 ? NULL : json_object_get(j, "runtime");
+	if (rt && !json_is_null(rt)) {
+		const char *want = json_is_string(rt) ? json_string_value(rt) : "";
+		if (strcmp(want, "auto") != 0 && strcmp(want, c->d->rt->name) != 0) {
+			api_error(r, 400, "runtime '%s' is not what this sbxd runs ('%s'); start sbxd with "
+				  "`sbx serve --runtime %s` (it must be available on this machine)",
+				  want, c->d->rt->name, *want ? want : "NAME");
+			rc = -1;
+		}
+	}
 	json_decref(j);
 	if (rc < 0)
 		return;

@@ -22,12 +22,12 @@ static json_t *listed_common(const sbxd_record *r)
 	char started[40], end[40];
 	rfc3339_ms(r->started_at, started, sizeof started);
 	rfc3339_ms(r->end_at, end, sizeof end);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[]}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[],s:s}",
 			 "sandboxID", r->id, "templateID", r->template_id, "alias", r->alias,
 			 "clientID", SBXD_CLIENT_ID, "startedAt", started, "endAt", end,
 			 "cpuCount", r->cpus, "memoryMB", r->memory_mb, "diskSizeMB", r->disk_mb,
 			 "metadata", kv_to_json(&r->metadata), "state", api_state(r),
-			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts");
+			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts", "runtime", r->runtime ? r->runtime : "");
 }
 
 json_t *json_listed_sandbox(const sbxd_record *r)

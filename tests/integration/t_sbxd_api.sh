@@ -139,6 +139,9 @@ expect_eq "data plane to an unknown id → 502" "$(status) $(jq -r .code <<<"$ou
 expect_eq "  ... naming the sandbox" "$(jq -r .sandboxId <<<"$out")" nosuchsandbox0000000
 api GET /nowhere >/dev/null
 expect_eq "unknown route → 404" "$(status)" 404
+out=$(api POST /v2/sandboxes '{"templateID":"base","runtime":"qemu"}')
+expect_eq "a runtime this sbxd does not run → 400" "$(status)" 400
+expect_match "  ... saying how to get it" "$(jq -r .message <<<"$out")" 'sbx serve --runtime qemu'
 
 # --- create, get, list ---------------------------------------------------------
 t0=$(ms)
@@ -159,6 +162,7 @@ expect_eq "get → 200" "$(status)" 200
 expect_eq "SandboxDetail: state, limits, metadata" "$(jq -c '[.state,.cpuCount,.memoryMB,.diskSizeMB,.metadata.user]' <<<"$out" 2>/dev/null)" \
 	'["running",2,512,2048,"u1"]'
 expect_eq "SandboxDetail: the token" "$(jq -r .envdAccessToken <<<"$out")" "$TOK"
+expect_eq "SandboxDetail: the runtime" "$(jq -r .runtime <<<"$out")" ns
 expect_match "SandboxDetail: RFC 3339 times" "$(jq -r '.startedAt + " " + .endAt' <<<"$out")" \
 	'^[0-9-]{10}T[0-9:.]+Z [0-9-]{10}T[0-9:.]+Z$'
 out=$(api GET '/v2/sandboxes?metadata=user%3Du1&state=running,paused&limit=10')

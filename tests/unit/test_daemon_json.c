@@ -80,16 +80,17 @@ static void test_detail_and_listed_shapes(void **state)
 	json_t *d = json_sandbox_detail(&r), *l = json_listed_sandbox(&r);
 	static const char *const lkeys[] = { "sandboxID", "templateID", "alias", "clientID", "startedAt", "endAt",
 					     "cpuCount", "memoryMB", "diskSizeMB", "metadata", "state",
-					     "envdVersion", "volumeMounts", NULL };
+					     "envdVersion", "volumeMounts", "runtime", NULL };
 	static const char *const dkeys[] = { "sandboxID", "templateID", "alias", "clientID", "startedAt", "endAt",
 					     "cpuCount", "memoryMB", "diskSizeMB", "metadata", "state",
-					     "envdVersion", "volumeMounts", "envdAccessToken", "domain",
+					     "envdVersion", "volumeMounts", "runtime", "envdAccessToken", "domain",
 					     "allowInternetAccess", "lifecycle", NULL };
 	assert_keys(l, lkeys);
 	assert_keys(d, dkeys);
 	assert_string_equal(json_string_value(json_object_get(d, "startedAt")), "2023-11-14T22:13:20.123000Z");
 	assert_string_equal(json_string_value(json_object_get(d, "endAt")), "2023-11-14T22:18:20.123000Z");
 	assert_string_equal(json_string_value(json_object_get(d, "state")), "paused");
+	assert_string_equal(json_string_value(json_object_get(d, "runtime")), "ns");
 	assert_int_equal(json_integer_value(json_object_get(d, "cpuCount")), 2);
 	assert_int_equal(json_integer_value(json_object_get(d, "memoryMB")), 512);
 	assert_int_equal(json_integer_value(json_object_get(d, "diskSizeMB")), 2048);

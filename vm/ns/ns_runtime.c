@@ -98,6 +98,14 @@ static int ns_pause(rt_sandbox *s, sbx_err *e)
 	return nscg_freeze(&s->st.cg, 1, e);
 }
 
+static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
+{
+	(void)s, (void)dir;
+	/* Processes on the host kernel cannot be written out without CRIU. */
+	return sbx_error(e, "the ns runtime cannot snapshot a sandbox's memory to disk; pause keeps it "
+			 "frozen in memory, and the VM runtimes (qemu, ch) take snapshots");
+}
+
 static int ns_resume(rt_sandbox *s, sbx_err *e)
 {
 	if (need_alive(s, "resume", e) < 0)
@@ -207,6 +215,7 @@ const runtime_ops runtime_ns = {
 	.pause = ns_pause,
 	.resume = ns_resume,
 	.stats = ns_stats,
+	.snapshot = ns_snapshot,
 	.destroy = ns_destroy,
 	.release = ns_release,
 };
