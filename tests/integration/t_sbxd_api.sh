@@ -257,6 +257,11 @@ api GET "/sandboxes/$TID" >/dev/null
 expect_eq "timeout 3 s: gone after 4 s" "$(status)" 404
 api GET "/sandboxes/$ID2" >/dev/null
 expect_eq "timeout changed to 2 s: gone too" "$(status)" 404
+# Teardown runs in a background job after the API has forgotten the sandbox.
+for _ in $(seq 1 100); do
+	kill -0 "$tpid" 2>/dev/null && [ "$(ps -o stat= -p "$tpid" | cut -c1)" != Z ] || break
+	sleep 0.1
+done
 if kill -0 "$tpid" 2>/dev/null && [ "$(ps -o stat= -p "$tpid" | cut -c1)" != Z ]; then
 	notok "timeout really kills" "pid $tpid still runs"
 else
