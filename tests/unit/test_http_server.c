@@ -307,6 +307,22 @@ static void test_stream_response(void **state)
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* Polls (tries x 20 ms) until the close callback has reported a failure. */
+static void wait_closed_fail(struct fixture *f, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		pthread_mutex_lock(&f->mu);
+		int n = f->closed_fail;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			break;
+		usleep(20000);
+	}
+	pthread_mutex_lock(&f->mu);
+	assert_int_equal(f->closed_fail, 1);
+	pthread_mutex_unlock(&f->mu);
+}
+
 static void test_stream_client_gone(void **state)
 {
 	struct fixture *f = *state;
@@ -316,20 +332,8 @@ static void test_stream_client_gone(void **state)
 	free(r);
 	close(fd);
 	/* The next writes fail and the close callback reports it. */
-	for (int i = 0; i < 100; i++) {
-		pthread_mutex_lock(&f->mu);
-		int n = f->closed_fail;
-		pthread_mutex_unlock(&f->mu);
-		if (n)
-			break;
-		usleep(20000);
-	}
-	pthread_mutex_lock(&f->mu);
-	assert_int_equal(f->closed_fail, 1);
-	pthread_mutex_unlock(&f->mu);
+	wait_closed_fail(f, 100);
 }
-
-static void wait_closed_fail(struct fixture *f);
 
 static void test_waiting_client_gone(void **state)
 {
@@ -338,7 +342,8 @@ static void test_waiting_client_gone(void **state)
 	send_all(fd, "GET /never HTTP/1.1\r\nHost: x\r\n\r\n");
 	usleep(100000);
 	close(fd);
-	wait_closed_fail(f);
+	/* No answer is ever written, so only watching the socket can tell. */
+	wait_closed_fail(f, 250);
 }
 
 static void test_idle_stream_client_gone(void **state)
@@ -348,23 +353,8 @@ static void test_idle_stream_client_gone(void **state)
 	send_all(fd, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
 	free(read_until(fd, "{}"));
 	close(fd);
-	wait_closed_fail(f);
-}
-
-static void wait_closed_fail(struct fixture *f)
-{
 	/* Nothing is written any more, so only watching the socket can tell. */
-	for (int i = 0; i < 250; i++) {
-		pthread_mutex_lock(&f->mu);
-		int n = f->closed_fail;
-		pthread_mutex_unlock(&f->mu);
-		if (n)
-			break;
-		usleep(20000);
-	}
-	pthread_mutex_lock(&f->mu);
-	assert_int_equal(f->closed_fail, 1);
-	pthread_mutex_unlock(&f->mu);
+	wait_closed_fail(f, 250);
 }
 
 static void test_streamed_request_body(void **state)
