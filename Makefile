@@ -1,7 +1,7 @@
 # sbx — build, test and run.  See README.md.
 #   make            build everything (after `make deps`)
 #   make test       deps, build, every test suite
-#   make run        deps, build, start the agent (the workbench arrives in step 3)
+#   make run        deps, build, the default templates, then the workbench
 #   make bench      benchmarks, written to docs/PERFORMANCE.md
 #   make SAN=1      the ASan/UBSan build, in build-san/
 
@@ -38,6 +38,21 @@ UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
 TOOL_BIN  = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
+# The workbench's curses-free model (ui/model): libsbxui.a, linked into
+# tests/unit/test_ui_* with its own pkg-config list.
+UI_PKGS      = vterm libsixel libpng jansson
+UI_CFLAGS    = $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
+UI_LDLIBS    = $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm
+UI_MODEL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/model/*.c))
+$(UI_MODEL_OBJ): CFLAGS += $(UI_CFLAGS)
+
+# The workbench's view (ui/*.c): the only code that includes curses.
+UI_VIEW_PKGS   = ncursesw
+UI_VIEW_CFLAGS = $(shell pkg-config --cflags $(UI_VIEW_PKGS) 2>/dev/null)
+UI_VIEW_LDLIBS = $(shell pkg-config --libs $(UI_VIEW_PKGS) 2>/dev/null)
+UI_VIEW_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
+$(UI_VIEW_OBJ): CFLAGS += $(UI_CFLAGS) $(UI_VIEW_CFLAGS)
+
 .PHONY: all deps templates test test-unit test-integration test-compat test-fuzz bench run clean
 all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
 
@@ -62,8 +77,8 @@ $(BUILD)/libsbxdaemon.a: $(DAEMON_OBJ)
 $(BUILD)/libsbx.a: $(CLIENT_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/sbx: $(CLI_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/sbx: $(CLI_OBJ) $(UI_VIEW_OBJ) $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(UI_VIEW_LDLIBS) $(UI_LDLIBS) $(LDLIBS)
 
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -78,13 +93,6 @@ $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter tests/unit/%.c %.o %.a,$^) $(LDLIBS) -lcmocka
 
-# The workbench's curses-free model (ui/model): libsbxui.a, linked into
-# tests/unit/test_ui_* with its own pkg-config list.
-UI_PKGS      = vterm libsixel libpng jansson
-UI_CFLAGS    = $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
-UI_LDLIBS    = $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm
-UI_MODEL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/model/*.c))
-$(UI_MODEL_OBJ): CFLAGS += $(UI_CFLAGS)
 
 $(BUILD)/libsbxui.a: $(UI_MODEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
@@ -111,6 +119,7 @@ test: deps
 	./tests/integration/ns-template.sh build-san/sbx-agent
 	./tests/run-unit.sh build build-san
 	./tests/run-integration.sh build-san
+	./tests/run-tui.sh build-san
 	./tests/run-fuzz.sh
 	./tests/run-compat.sh build
 	./tests/run-compat.sh --api build
@@ -129,7 +138,8 @@ bench: deps all
 
 run: deps all
 	$(BUILD)/sbx template build base
-	./tests/run-sbxd.sh $(BUILD)
+	$(BUILD)/sbx template build code-interpreter
+	$(BUILD)/sbx
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -1,5 +1,6 @@
 /* sbx: one binary, one command table. */
 #include "cli.h"
+#include "../../ui/workbench.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ typedef struct sbx_cmd {
 } sbx_cmd;
 
 static const sbx_cmd commands[] = {
+	{ "workbench", cmd_workbench, "the terminal workbench (what `sbx` alone opens)" },
 	{ "serve", cmd_serve, "run sbxd, the local E2B control plane, in the foreground" },
 	{ "env", cmd_env, "print the E2B_* exports that point E2B SDK code at sbxd" },
 	{ "create", cmd_create, "create a sandbox; prints its id" },
@@ -29,7 +31,7 @@ static const sbx_cmd commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sbx COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: sbx [COMMAND [ARGS...]]\n\nWith no command, sbx opens the workbench.\n\ncommands:\n");
 	for (const sbx_cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n`sbx COMMAND --help` tells more about each.\n");
@@ -37,10 +39,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2 || (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help")))
+		return cmd_workbench(argc, argv);  /* `sbx`, `sbx --theme dark`... */
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

@@ -14,6 +14,7 @@ typedef struct api_ctx {
 	sbx_done_cb done_cb;
 	sbx_metrics_cb metrics_cb;
 	sbx_text_cb text_cb;
+	sbx_templates_cb templates_cb;
 	void *ud;
 	/* list_all */
 	int all;
@@ -222,6 +223,56 @@ static void fin_text(sbx_op *op, const sbx_err *e)
 	json_decref(j);
 }
 
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* The Template objects of the answer; elements that are not objects or
+ * lack a templateID are skipped (nothing could be created from them). */
+static void fin_templates(sbx_op *op, const sbx_err *e)
+{
+	api_ctx *c = op->ctx;
+	sbx_err pe;
+	if (e) {
+		c->templates_cb(NULL, 0, e, c->ud);
+		return;
+	}
+	json_t *j = op_json(op, &pe);
+	if (!j || !json_is_array(j)) {
+		if (j)
+			sbx_error(&pe, "cannot %s: the answer is not a JSON array", op->what);
+		c->templates_cb(NULL, 0, &pe, c->ud);
+		json_decref(j);
+		return;
+	}
+	size_t n = json_array_size(j), k = 0;
+	sbx_template *t = xcalloc(n + 1, sizeof *t);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(j, i), *al = json_object_get(o, "aliases"), *v;
+		if (!json_is_object(o) || !*jstr(o, "templateID"))
+			continue;
+		sbx_template *x = &t[k++];
+		x->id = jstr(o, "templateID");
+		x->build_id = jstr(o, "buildID");
+		x->build_status = jstr(o, "buildStatus");
+		x->is_public = json_is_true(json_object_get(o, "public"));
+		x->cpus = (int)json_integer_value(json_object_get(o, "cpuCount"));
+		x->memory_mb = (int)json_integer_value(json_object_get(o, "memoryMB"));
+		x->aliases = xcalloc(json_array_size(al) + 1, sizeof *x->aliases);
+		size_t a;
+		json_array_foreach(al, a, v)
+			if (json_is_string(v))
+				x->aliases[x->naliases++] = json_string_value(v);
+	}
+	c->templates_cb(t, k, NULL, c->ud);
+	for (size_t i = 0; i < k; i++)
+		free(t[i].aliases);
+	free(t);
+	json_decref(j);
+}
+
 /* --- calls ----------------------------------------------------------------- */
 
 static json_t *kv_json(const sbx_kv *kv, size_t n)
@@ -383,6 +434,17 @@ int sbx_api_logs(sbx_client *cl, const char *id, sbx_text_cb cb, void *ud, sbx_o
 	api_ctx *c = ctx_new(ud);
 	c->text_cb = cb;
 	return one(cl, "get the logs of sandbox", "GET", "/sandboxes/%s/logs", id, NULL, c, fin_text, out, e);
+}
+
+int sbx_api_templates(sbx_client *cl, sbx_templates_cb cb, void *ud, sbx_op **out, sbx_err *e)
+{
+	api_ctx *c = ctx_new(ud);
+	c->templates_cb = cb;
+	sbx_op *op = api_start(cl, "list templates", "GET", "/templates", NULL, c, fin_templates, e);
+	if (!op)
+		return -1;
+	op_out(out, op);
+	return 0;
 }
 
 int sbx_api_health(sbx_client *cl, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)

@@ -55,10 +55,22 @@ typedef struct sbx_metric {
 	int64_t mem_used, mem_total, disk_used, disk_total;
 } sbx_metric;
 
+/* A Template of GET /templates: what a create's templateID may name.
+ * Strings are "" when absent; aliases may be empty. */
+typedef struct sbx_template {
+	const char *id;                  /* templateID */
+	const char *build_id, *build_status;   /* buildStatus: "ready" when usable */
+	const char **aliases;
+	size_t naliases;
+	int is_public;
+	int cpus, memory_mb;
+} sbx_template;
+
 typedef void (*sbx_info_cb)(const sbx_info *info, const sbx_err *e, void *ud);
 /* next_token NULL: the last page. */
 typedef void (*sbx_list_cb)(const sbx_info *items, size_t n, const char *next_token, const sbx_err *e, void *ud);
 typedef void (*sbx_metrics_cb)(const sbx_metric *m, size_t n, const sbx_err *e, void *ud);
+typedef void (*sbx_templates_cb)(const sbx_template *t, size_t n, const sbx_err *e, void *ud);
 typedef void (*sbx_text_cb)(const char *text, size_t len, const sbx_err *e, void *ud);
 
 int sbx_api_create(sbx_client *c, const sbx_create_opts *o, sbx_info_cb cb, void *ud, sbx_op **op, sbx_err *e);
@@ -77,6 +89,8 @@ int sbx_api_connect(sbx_client *c, const char *id, int timeout_s, sbx_info_cb cb
 int sbx_api_metrics(sbx_client *c, const char *id, sbx_metrics_cb cb, void *ud, sbx_op **op, sbx_err *e);
 /* GET /sandboxes/{id}/logs: sbxd's text, or E2B's {"logs":[{line}]} as lines. */
 int sbx_api_logs(sbx_client *c, const char *id, sbx_text_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* GET /templates: the templates sandboxes can be created from. */
+int sbx_api_templates(sbx_client *c, sbx_templates_cb cb, void *ud, sbx_op **op, sbx_err *e);
 /* GET /health: a local sbxd answers 200 {"status":"ok","pid",...}. */
 int sbx_api_health(sbx_client *c, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **op, sbx_err *e);
 

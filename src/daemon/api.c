@@ -1,4 +1,5 @@
 #include "api.h"
+#include "api_templates.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "../util/xalloc.h"
@@ -221,9 +222,11 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0;
+	int v2 = 0, templates = 0;
 	if ((rest = under(path, "/v2/sandboxes")))
 		v2 = 1;
+	else if ((rest = under(path, "/templates")))
+		templates = 1;
 	else
 		rest = under(path, "/sandboxes");
 	if (rest) {
@@ -233,7 +236,10 @@ void api_handle(http_req *r, void *ud)
 				  : "missing API key: send it in the X-API-KEY header (eval \"$(sbx env)\" sets E2B_API_KEY)");
 			return;
 		}
-		route_sandboxes(d, r, rest, v2);
+		if (templates)
+			api_templates(d, r, rest);
+		else
+			route_sandboxes(d, r, rest, v2);
 		return;
 	}
 	const char *sid = http_req_header(r, "E2b-Sandbox-Id");

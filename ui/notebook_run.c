@@ -1,0 +1,421 @@
+/*
+ * notebook_run: executing cells — a queue of cell ids run one at a time
+ * with sbx_code_exec on the session's sandbox, outputs appended as the
+ * NDJSON lines arrive; a cell that raises stops the queue (as Jupyter's
+ * run-all does).  Also the kernel: choosing the context (language) the
+ * notebook runs in, interrupting (cancelling the exec; the agent
+ * interrupts the kernel when its client goes away) and restarting.
+ */
+#include "notebook_priv.h"
+#include "../src/util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+static void run_next(nb_pane *np);
+
+static nb_cell *find(nb_pane *np, const char *id)
+{
+	long i = id ? nb_find(np->nb, id) : -1;
+	return i < 0 ? NULL : np->nb->cells[i];
+}
+
+int nbp_is_running(nb_pane *np, const nb_cell *c)
+{
+	return np->running && strcmp(np->running, c->id) == 0;
+}
+
+int nbp_is_queued(nb_pane *np, const nb_cell *c)
+{
+	for (size_t i = 0; i < np->nqueue; i++)
+		if (strcmp(np->queue[i], c->id) == 0)
+			return 1;
+	return 0;
+}
+
+static void clear_queue(nb_pane *np)
+{
+	for (size_t i = 0; i < np->nqueue; i++)
+		free(np->queue[i]);
+	np->nqueue = 0;
+}
+
+static void note(nb_pane *np, nb_cell *c, const char *msg)
+{
+	if (c)
+		nb_cell_add_stream(np->nb, c, "stderr", msg, strlen(msg));
+}
+
+static int blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+static int can_run(nb_pane *np)
+{
+	session *s = np->base.session;
+	if (!s) {
+		app_error(np->base.app, "this notebook has no sandbox: open it from a sandbox's tab to run cells");
+		return 0;
+	}
+	if (s->state == SESSION_GONE || np->kernel == KERNEL_DEAD) {
+		app_error(np->base.app, "cannot run: the sandbox is gone (%s); save the notebook with C-s and "
+					"open it in another sandbox",
+			  s->gone_reason ? s->gone_reason : "it no longer exists");
+		return 0;
+	}
+	if (s->state == SESSION_PAUSED) {
+		app_error(np->base.app, "cannot run: the sandbox is paused; resume it from the sandboxes pane");
+		return 0;
+	}
+	return 1;
+}
+
+void nbp_run_cells(nb_pane *np, size_t from, size_t to)
+{
+	if (!can_run(np))
+		return;
+	for (size_t i = from; i < to && i < np->nb->ncells; i++) {
+		nb_cell *c = np->nb->cells[i];
+		if (c->type != NB_CODE || blank(c->source) || nbp_is_running(np, c) || nbp_is_queued(np, c))
+			continue;
+		np->queue = xrealloc(np->queue, (np->nqueue + 1) * sizeof *np->queue);
+		np->queue[np->nqueue++] = xstrdup(c->id);
+	}
+	if (!np->running)
+		run_next(np);
+	app_dirty(np->base.app);
+}
+
+static void on_event(const sbx_code_event *ev, void *ud)
+{
+	nb_pane *np = ud;
+	nb_cell *c = find(np, np->running);
+	if (ev->type == SBX_CODE_ERROR)
+		np->run_failed = 1;
+	if (!c || ev->type == SBX_CODE_END || !ev->raw)
+		return;
+	sbx_err e;
+	if (nb_cell_add_e2b(np->nb, c, ev->raw, &e) < 0)
+		note(np, c, e.msg);
+	app_dirty(np->base.app);
+}
+
+static void on_done(const sbx_err *e, void *ud)
+{
+	nb_pane *np = ud;
+	np->exec_op = NULL;
+	nb_cell *c = find(np, np->running);
+	if (e) {
+		char msg[1200];
+		snprintf(msg, sizeof msg, "execution failed: %s\n", e->msg);
+		note(np, c, msg);
+		app_error(np->base.app, "running a cell failed: %s", e->msg);
+	}
+	free(np->running);
+	np->running = NULL;
+	if (e || np->run_failed)
+		clear_queue(np);
+	run_next(np);
+	app_dirty(np->base.app);
+}
+
+static void run_next(nb_pane *np)
+{
+	while (np->nqueue) {
+		char *id = np->queue[0];
+		memmove(np->queue, np->queue + 1, (np->nqueue - 1) * sizeof *np->queue);
+		np->nqueue--;
+		nb_cell *c = find(np, id);
+		if (!c || c->type != NB_CODE) {
+			free(id);
+			continue;
+		}
+		nb_cell_clear_outputs(np->nb, c);
+		sbx_exec_opts o = { 0 };
+		o.code = c->source;
+		o.context_id = np->context_id;
+		o.language = np->context_id ? NULL : np->language;
+		sbx_code_handler h = { on_event, on_done, np };
+		sbx_err e;
+		if (sbx_code_exec(app_client(np->base.app), &np->base.session->sb, &o, &h, &np->exec_op, &e) < 0) {
+			char msg[1200];
+			snprintf(msg, sizeof msg, "could not start: %s\n", e.msg);
+			note(np, c, msg);
+			app_error(np->base.app, "running a cell failed: %s", e.msg);
+			free(id);
+			clear_queue(np);
+			break;
+		}
+		np->running = id;
+		np->run_failed = 0;
+		np->kernel = KERNEL_BUSY;
+		np->run_started_ms = app_now_ms(np->base.app);
+		return;
+	}
+	if (np->kernel != KERNEL_DEAD)
+		np->kernel = KERNEL_IDLE;
+}
+
+/* Stops the running cell (with a note in its output) and the queue. */
+static void stop_all(nb_pane *np, const char *why)
+{
+	if (np->exec_op) {
+		sbx_op_cancel(np->exec_op);
+		np->exec_op = NULL;
+	}
+	if (np->running) {
+		note(np, find(np, np->running), why);
+		free(np->running);
+		np->running = NULL;
+	}
+	clear_queue(np);
+}
+
+void nbp_interrupt(nb_pane *np)
+{
+	if (!np->running) {
+		app_info(np->base.app, "nothing is running");
+		return;
+	}
+	size_t q = np->nqueue;
+	stop_all(np, "KeyboardInterrupt: interrupted from the workbench\n");
+	if (np->kernel != KERNEL_DEAD)
+		np->kernel = KERNEL_IDLE;
+	app_info(np->base.app, "interrupted%s", q ? "; the queued cells will not run" : "");
+	app_dirty(np->base.app);
+}
+
+void nbp_sandbox_gone(nb_pane *np)
+{
+	stop_all(np, "the sandbox is gone: this cell did not finish\n");
+	if (np->ctx_op) {
+		sbx_op_cancel(np->ctx_op);
+		np->ctx_op = NULL;
+	}
+	np->kernel = KERNEL_DEAD;
+}
+
+/* --- restart ------------------------------------------------------------- */
+
+static void restarted(const sbx_err *e, void *ud)
+{
+	nb_pane *np = ud;
+	np->ctx_op = NULL;
+	if (e) {
+		app_error(np->base.app, "restarting the kernel failed: %s", e->msg);
+	} else {
+		if (np->kernel != KERNEL_DEAD)
+			np->kernel = KERNEL_IDLE;
+		app_info(np->base.app, "kernel restarted: variables and imports are gone");
+	}
+	app_dirty(np->base.app);
+}
+
+static void restart_id(nb_pane *np, const char *id)
+{
+	sbx_err e;
+	if (sbx_context_restart(app_client(np->base.app), &np->base.session->sb, id, restarted, np, &np->ctx_op,
+				&e) < 0) {
+		np->ctx_op = NULL;
+		app_error(np->base.app, "restarting the kernel failed: %s", e.msg);
+	}
+}
+
+static void restart_listed(const sbx_context *ctx, size_t n, const sbx_err *e, void *ud)
+{
+	nb_pane *np = ud;
+	np->ctx_op = NULL;
+	if (e) {
+		app_error(np->base.app, "restarting the kernel failed: cannot list contexts: %s", e->msg);
+		return;
+	}
+	const char *want = np->language ? np->language : "python";
+	for (size_t i = 0; i < n; i++)
+		if (ctx[i].language && strcmp(ctx[i].language, want) == 0) {
+			restart_id(np, ctx[i].id);
+			return;
+		}
+	app_error(np->base.app, "no %s context is running yet: run a cell first (nothing to restart)", want);
+}
+
+static void restart_answer(app *a, int ok, void *ud)
+{
+	(void)a;
+	nb_pane *np = ud;
+	if (!ok || !can_run(np))
+		return;
+	if (np->ctx_op) {
+		app_info(np->base.app, "the kernel is busy with another request; try again in a moment");
+		return;
+	}
+	stop_all(np, "interrupted: the kernel was restarted\n");
+	np->kernel = KERNEL_BUSY;
+	if (np->context_id) {
+		restart_id(np, np->context_id);
+		return;
+	}
+	sbx_err e;
+	if (sbx_context_list(app_client(np->base.app), &np->base.session->sb, restart_listed, np, &np->ctx_op,
+			     &e) < 0) {
+		np->ctx_op = NULL;
+		np->kernel = KERNEL_IDLE;
+		app_error(np->base.app, "restarting the kernel failed: %s", e.msg);
+	}
+	app_dirty(np->base.app);
+}
+
+void nbp_restart(nb_pane *np)
+{
+	if (!can_run(np))
+		return;
+	app_confirm(np->base.app, &np->base, "Restart the kernel? Variables and imports will be lost.",
+		    restart_answer, np);
+}
+
+/* --- choosing the kernel ------------------------------------------------ */
+
+static const char *const new_langs[] = { "python", "javascript", "typescript", "r", "java", "bash" };
+#define NNEW (sizeof new_langs / sizeof *new_langs)
+
+typedef struct kpick {
+	nb_pane *np;
+	char **ids, **langs;
+	size_t n;
+} kpick;
+
+static void kpick_free(kpick *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->ids[i]);
+		free(k->langs[i]);
+	}
+	free(k->ids);
+	free(k->langs);
+	free(k);
+}
+
+static void use_context(nb_pane *np, const char *id, const char *lang)
+{
+	free(np->context_id);
+	free(np->language);
+	np->context_id = id ? xstrdup(id) : NULL;
+	np->language = lang ? xstrdup(lang) : NULL;
+	const char *l = lang ? lang : "python";
+	if (strcmp(nb_language(np->nb), l) != 0)
+		nb_set_kernel(np->nb, strcmp(l, "python") == 0 ? "python3" : l, l, l);
+	np->kernel = KERNEL_IDLE;
+	app_dirty(np->base.app);
+}
+
+static void created(const sbx_context *ctx, const sbx_err *e, void *ud)
+{
+	nb_pane *np = ud;
+	np->ctx_op = NULL;
+	if (e) {
+		np->kernel = KERNEL_IDLE;
+		app_error(np->base.app, "creating the context failed: %s", e->msg);
+		return;
+	}
+	use_context(np, ctx->id, ctx->language);
+	app_info(np->base.app, "the notebook now runs in a new %s context (%.8s)",
+		 ctx->language ? ctx->language : "python", ctx->id);
+}
+
+static void picked(app *a, int index, void *ud)
+{
+	kpick *k = ud;
+	nb_pane *np = k->np;
+	if (index < 0) {
+		kpick_free(k);
+		return;
+	}
+	size_t i = (size_t)index;
+	if (i == 0) {
+		use_context(np, NULL, NULL);
+		app_info(a, "the notebook runs in the default python context");
+	} else if (i <= k->n) {
+		use_context(np, k->ids[i - 1], k->langs[i - 1]);
+		app_info(a, "the notebook runs in context %.8s (%s)", k->ids[i - 1], k->langs[i - 1]);
+	} else if (i - k->n - 1 < NNEW && !np->ctx_op && can_run(np)) {
+		sbx_err e;
+		np->kernel = KERNEL_BUSY;
+		if (sbx_context_create(app_client(a), &np->base.session->sb, new_langs[i - k->n - 1], NULL, created,
+				       np, &np->ctx_op, &e) < 0) {
+			np->ctx_op = NULL;
+			np->kernel = KERNEL_IDLE;
+			app_error(a, "creating the context failed: %s", e.msg);
+		}
+	}
+	kpick_free(k);
+}
+
+static void listed(const sbx_context *ctx, size_t n, const sbx_err *e, void *ud)
+{
+	nb_pane *np = ud;
+	np->ctx_op = NULL;
+	if (e) {
+		app_error(np->base.app, "listing the sandbox's contexts failed: %s", e->msg);
+		return;
+	}
+	kpick *k = xcalloc(1, sizeof *k);
+	k->np = np;
+	k->n = n;
+	k->ids = xcalloc(n ? n : 1, sizeof *k->ids);
+	k->langs = xcalloc(n ? n : 1, sizeof *k->langs);
+	size_t nitems = 1 + n + NNEW;
+	char **items = xcalloc(nitems, sizeof *items);
+	int selected = 0;
+	items[0] = xstrdup("default python context");
+	for (size_t i = 0; i < n; i++) {
+		k->ids[i] = xstrdup(ctx[i].id ? ctx[i].id : "");
+		k->langs[i] = xstrdup(ctx[i].language ? ctx[i].language : "python");
+		sbx_buf b = SBX_BUF_INIT;
+		buf_printf(&b, "%s context %.8s%s%s", k->langs[i], k->ids[i], ctx[i].cwd ? " in " : "",
+			   ctx[i].cwd ? ctx[i].cwd : "");
+		items[1 + i] = buf_detach(&b);
+		if (np->context_id && strcmp(np->context_id, k->ids[i]) == 0)
+			selected = (int)(1 + i);
+	}
+	for (size_t i = 0; i < NNEW; i++) {
+		sbx_buf b = SBX_BUF_INIT;
+		buf_printf(&b, "new %s context", new_langs[i]);
+		items[1 + n + i] = buf_detach(&b);
+	}
+	app_pick(np->base.app, &np->base, "Run this notebook in", (const char *const *)items, nitems, selected,
+		 picked, k);
+	for (size_t i = 0; i < nitems; i++)
+		free(items[i]);
+	free(items);
+}
+
+void nbp_pick_kernel(nb_pane *np)
+{
+	if (!can_run(np))
+		return;
+	if (np->ctx_op) {
+		app_info(np->base.app, "the kernel is busy with another request; try again in a moment");
+		return;
+	}
+	sbx_err e;
+	if (sbx_context_list(app_client(np->base.app), &np->base.session->sb, listed, np, &np->ctx_op, &e) < 0) {
+		np->ctx_op = NULL;
+		app_error(np->base.app, "listing the sandbox's contexts failed: %s", e.msg);
+	}
+}
+
+void nbp_run_free(nb_pane *np)
+{
+	if (np->exec_op)
+		sbx_op_cancel(np->exec_op);
+	if (np->ctx_op)
+		sbx_op_cancel(np->ctx_op);
+	np->exec_op = np->ctx_op = NULL;
+	clear_queue(np);
+	free(np->queue);
+	free(np->running);
+	free(np->context_id);
+	free(np->language);
+}

@@ -1,0 +1,168 @@
+/*
+ * sandboxes_create: the sandboxes pane's create form — template (from
+ * GET /templates; "code-interpreter" and "base" when sbxd cannot say),
+ * timeout, runtime ("default" or one seen in the list), env "K=V K2=V2",
+ * internet — then sbx_api_create under a progress entry, and attach.
+ */
+#include "sandboxes_priv.h"
+#include "../src/util/xalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const fallback[] = { "code-interpreter", "base" };
+
+static void set_templates(sbpane *sp, const sbx_template *t, size_t n)
+{
+	for (size_t i = 0; i < sp->ntemplates; i++)
+		free(sp->templates[i]);
+	free(sp->templates);
+	sp->templates = NULL;
+	sp->ntemplates = 0;
+	size_t k = t ? n : sizeof fallback / sizeof *fallback;
+	sp->templates = xcalloc(k + 1, sizeof *sp->templates);
+	for (size_t i = 0; i < k; i++) {
+		if (t && *t[i].build_status && strcmp(t[i].build_status, "ready"))
+			continue;   /* still building or failed: a create would fail */
+		sp->templates[sp->ntemplates++] = xstrdup(t ? t[i].id : fallback[i]);
+	}
+}
+
+static void show_form(sbpane *sp);
+
+static void on_templates(const sbx_template *t, size_t n, const sbx_err *e, void *ud)
+{
+	sbpane *sp = ud;
+	sp->templates_op = NULL;
+	/* An older sbxd (or a cloud that will not list them): the fallback. */
+	if (!sp->form_open)
+		set_templates(sp, e ? NULL : t, n);
+	sp->templates_ok = !e;
+	app_dirty(sp->p.app);
+	if (sp->form_wanted) {
+		sp->form_wanted = 0;
+		show_form(sp);
+	}
+}
+
+void sb_templates_fetch(sbpane *sp)
+{
+	if (sp->templates_op)
+		return;
+	sbx_err e;
+	if (sbx_api_templates(app_client(sp->p.app), on_templates, sp, &sp->templates_op, &e) < 0) {
+		sp->templates_op = NULL;
+		on_templates(NULL, 0, &e, sp);
+	}
+}
+
+void sb_create_start(sbpane *sp)
+{
+	if (sp->form_open)
+		return;
+	sp->form_wanted = 1;   /* the form opens when the templates come */
+	sb_templates_fetch(sp);
+}
+
+/* --- the create call ---------------------------------------------------------- */
+
+static void on_created(const sbx_info *info, const sbx_err *e, void *ud)
+{
+	sb_call *c = ud;
+	sbpane *sp = c->sp;
+	app *a = sp->p.app;
+	if (e) {
+		app_error(a, "cannot create a sandbox: %s", e->msg);
+	} else {
+		app_info(a, "created sandbox %.8s (%s)", info->id, info->template_id);
+		app_attach(a, info);
+		sb_refresh(sp);
+	}
+	sb_call_done(c);
+}
+
+/* "K=V K2=V2" → pairs pointing into buf (modified); -1 on a word without '='. */
+static int parse_env(char *buf, sbx_kv **kv, size_t *n, const char **bad)
+{
+	*kv = NULL;
+	*n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(w, '=');
+		if (!eq || eq == w) {
+			*bad = w;
+			free(*kv);
+			*kv = NULL;
+			return -1;
+		}
+		*eq = '\0';
+		*kv = xrealloc(*kv, (*n + 1) * sizeof **kv);
+		(*kv)[(*n)++] = (sbx_kv){ w, eq + 1 };
+	}
+	return 0;
+}
+
+static void on_form(app *a, const char *const *v, void *ud)
+{
+	sbpane *sp = ud;
+	sp->form_open = 0;
+	free(sp->form_rt);
+	sp->form_rt = NULL;
+	if (!v)
+		return;
+	char *end;
+	long timeout = strtol(v[1], &end, 10);
+	if (end == v[1] || *end || timeout <= 0) {
+		app_error(a, "timeout \"%s\" is not a number of seconds; try again with e.g. 300", v[1]);
+		return;
+	}
+	char *envbuf = xstrdup(v[3]);
+	sbx_kv *env;
+	size_t nenv;
+	const char *bad = NULL;
+	if (parse_env(envbuf, &env, &nenv, &bad) < 0) {
+		app_error(a, "env \"%s\" is not KEY=VALUE; write variables as K=V K2=V2", bad);
+		free(envbuf);
+		return;
+	}
+	sbx_create_opts o = {
+		.template_id = v[0], .timeout_s = (int)timeout, .env = env, .nenv = nenv,
+		.no_internet = !strcmp(v[4], "0"), .runtime = strcmp(v[2], "default") ? v[2] : NULL,
+	};
+	sb_call *c = sb_call_new(sp, v[0], "creating sandbox…");
+	sbx_err e;
+	if (sbx_api_create(app_client(a), &o, on_created, c, &c->op, &e) < 0) {
+		app_error(a, "cannot create a sandbox: %s", e.msg);
+		sb_call_done(c);
+	}
+	free(env);
+	free(envbuf);
+}
+
+static void show_form(sbpane *sp)
+{
+	if (!sp->ntemplates)
+		set_templates(sp, NULL, 0);
+	const char **rt = xcalloc(sp->nruntimes + 2, sizeof *rt);
+	rt[0] = "default";
+	for (size_t i = 0; i < sp->nruntimes; i++)
+		rt[i + 1] = sp->runtimes[i];
+	size_t sel = 0;
+	for (size_t i = 0; i < sp->ntemplates; i++)
+		if (!strcmp(sp->templates[i], "code-interpreter"))
+			sel = i;
+	app_field f[] = {
+		{ .label = "Template", .kind = FIELD_CHOICE, .value = (int)sel,
+		  .choices = (const char *const *)sp->templates, .nchoices = sp->ntemplates,
+		  .hint = sp->templates_ok ? "the templates sbxd has built" : "sbxd did not list its templates" },
+		{ .label = "Timeout (seconds)", .kind = FIELD_TEXT, .text = "300",
+		  .hint = "killed after this long unless extended" },
+		{ .label = "Runtime", .kind = FIELD_CHOICE, .value = 0, .choices = rt, .nchoices = sp->nruntimes + 1,
+		  .hint = "default: sbxd's own" },
+		{ .label = "Environment", .kind = FIELD_TEXT, .text = "", .hint = "K=V K2=V2" },
+		{ .label = "Internet access", .kind = FIELD_TOGGLE, .value = 1 },
+	};
+	/* The choices stay alive until the form answers. */
+	sp->form_rt = rt;
+	sp->form_open = 1;
+	app_form(sp->p.app, &sp->p, "Create a sandbox", f, sizeof f / sizeof *f, on_form, sp);
+}

@@ -1,0 +1,61 @@
+/*
+ * sandboxes_priv: the sandboxes pane's state, shared by pane_sandboxes.c
+ * (the table, refreshes, actions) and sandboxes_create.c (the create form).
+ */
+#ifndef SBX_UI_SANDBOXES_PRIV_H
+#define SBX_UI_SANDBOXES_PRIV_H
+#include "app.h"
+
+typedef struct sb_row {
+	char *id, *template_id, *runtime;
+	int paused;
+	int64_t started_ms, end_ms;   /* unix ms */
+	int have_metrics;
+	double cpu_pct;
+	int64_t mem_used, mem_total;
+} sb_row;
+
+/* A call in flight that answers to the pane (cancelled when it closes). */
+typedef struct sb_call {
+	struct sbpane *sp;
+	sbx_op *op;
+	char id[64];
+	int progress;                 /* app progress handle, or -1 */
+	int resume;                   /* connect: it was paused */
+	struct sb_call *prev, *next;
+} sb_call;
+
+typedef struct sbpane {
+	pane p;
+	sb_row *rows;
+	size_t n;
+	size_t cursor, top;
+	int loaded;                   /* a list answered at least once */
+	char *error;                  /* the last list error, NULL when fine */
+	sbx_op *list_op, *templates_op;
+	int64_t timer;
+	int64_t last_metrics_ms;
+	char **known;                 /* ids of the last list (to see them go) */
+	size_t nknown;
+	char **runtimes;              /* runtime names seen */
+	size_t nruntimes;
+	char **templates;             /* from GET /templates (or the fallback) */
+	size_t ntemplates;
+	int templates_ok;
+	sb_call *calls;
+	int64_t last_click_ms;        /* double clicks */
+	int form_wanted;              /* open the form when the templates come */
+	int form_open;                /* its choices (templates, form_rt) must stay */
+	const char **form_rt;
+} sbpane;
+
+sb_call *sb_call_new(sbpane *sp, const char *id, const char *progress_label);
+void sb_call_done(sb_call *c);
+void sb_refresh(sbpane *sp);
+
+/* sandboxes_create.c: asks for the templates, then shows the form. */
+void sb_create_start(sbpane *sp);
+/* The templates for the hint line of an empty list (may be empty). */
+void sb_templates_fetch(sbpane *sp);
+
+#endif
