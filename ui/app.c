@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "pane_notebook.h"
 #include "term_probe.h"
+#include "model/autosave.h"
 #include "model/colour.h"
 #include "../src/daemon/config.h"
 #include "../src/util/log.h"
@@ -737,9 +738,19 @@ static void on_daemon(const sbx_err *e, int started, void *ud)
 		return;
 	}
 	a->daemon_ok = 1;
-	if (started)
+	nb_autosave_entry *saved;
+	size_t nsaved = 0;
+	if (nb_autosave_list(a->state_dir, &saved, &nsaved, NULL) == 0 && nsaved) {
+		app_info(a, "%zu unsaved notebook%s from an earlier run: attach a sandbox (Enter) to get %s back", nsaved,
+			 nsaved > 1 ? "s" : "", nsaved > 1 ? "them" : "it");
+		nb_autosave_list_free(saved, nsaved);
+	} else if (started) {
 		app_info(a, "started sbxd (%s; log in %s/sbxd.log)", sbx_client_config(a->client)->api_url,
 			 sbx_client_config(a->client)->state_dir);
+	} else {
+		a->msg[0] = '\0';  /* "connecting…" is over */
+		app_dirty(a);
+	}
 	/* the sandboxes pane refreshes on its timer; --attach is done here */
 	if (a->o.attach) {
 		sbx_err e2;

@@ -9,6 +9,7 @@
 #include "app_priv.h"
 #include "../src/util/timeutil.h"
 #include "../src/util/xalloc.h"
+#include "model/keyinput.h"
 #include "model/utf8.h"
 #include <string.h>
 
@@ -22,12 +23,6 @@ static const struct { const char *cap; uint32_t code; } modkeys[] = {
 	{ "kHOM", UK_HOME }, { "kEND", UK_END }, { "kPRV", UK_PGUP }, { "kNXT", UK_PGDN },
 	{ "kDC", UK_DELETE }, { "kIC", UK_INSERT },
 };
-
-static unsigned xterm_mods(int m)
-{
-	m -= 1;
-	return (m & 1 ? KEY_SHIFT : 0) | (m & 2 ? KEY_ALT : 0) | (m & 4 ? KEY_CTRL : 0);
-}
 
 /* The curses key codes of the modified keys (terminfo is fixed for the run). */
 static void build_modmap(app *a)
@@ -43,7 +38,7 @@ static void build_modmap(app *a)
 			if (code <= 0 || a->nmodmap == sizeof a->modmap / sizeof *a->modmap)
 				continue;
 			a->modmap[a->nmodmap].code = code;
-			a->modmap[a->nmodmap].key = (ui_key){ modkeys[i].code, xterm_mods(m) };
+			a->modmap[a->nmodmap].key = (ui_key){ modkeys[i].code, keyin_mods(m) };
 			a->nmodmap++;
 		}
 }
@@ -102,56 +97,6 @@ static int decode_code(app *a, int code, ui_key *k)
 			return 1;
 		}
 	return 0;
-}
-
-/* A character from the terminal → ui_key (C0 controls become C-x). */
-static ui_key decode_char(uint32_t c)
-{
-	if (c == '\r' || c == '\n')
-		return (ui_key){ UK_ENTER, 0 };
-	if (c == '\t')
-		return (ui_key){ UK_TAB, 0 };
-	if (c == 127 || c == 8)
-		return (ui_key){ UK_BSPACE, 0 };
-	if (c == 27)
-		return (ui_key){ UK_ESCAPE, 0 };
-	if (c == 0)
-		return (ui_key){ ' ', KEY_CTRL };
-	if (c < 27)
-		return (ui_key){ 'a' + c - 1, KEY_CTRL };
-	if (c < 32)
-		return (ui_key){ "\\]^_"[c - 28], KEY_CTRL };
-	return (ui_key){ c, 0 };
-}
-
-/* CSI 27;m;c ~ (modifyOtherKeys) and CSI c;m u (CSI u) → a key. */
-static int decode_csi(const uint32_t *p, size_t n, ui_key *k)
-{
-	int v[4] = { 0 }, nv = 0;
-	size_t i = 0;
-	for (; i < n && nv < 4; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			v[nv] = v[nv] * 10 + (int)(p[i] - '0');
-		else if (p[i] == ';')
-			nv++;
-		else
-			break;
-	}
-	if (i >= n)
-		return 0;
-	nv++;
-	uint32_t code;
-	int mods;
-	if (p[i] == '~' && nv == 3 && v[0] == 27)
-		code = (uint32_t)v[2], mods = v[1];
-	else if (p[i] == 'u' && nv >= 1)
-		code = (uint32_t)v[0], mods = nv >= 2 ? v[1] : 1;
-	else
-		return 0;
-	*k = decode_char(code);
-	k->mods |= xterm_mods(mods);
-	*k = key_normalize(*k);
-	return 1;
 }
 
 static void deliver_key(app *a, ui_key k)
@@ -371,7 +316,7 @@ void app_on_stdin(sbx_loop *l, int fd, int events, void *ud)
 		if (k.v == 27 && i + 1 < n) {
 			inkey nx = in[i + 1];
 			if (nx.is_code == 2) {
-				deliver_key(a, decode_char(27));
+				deliver_key(a, keyin_char(27));
 				continue;
 			}
 			if (!nx.is_code && nx.v == '[' && i + 2 < n) {
@@ -384,7 +329,7 @@ void app_on_stdin(sbx_loop *l, int fd, int events, void *ud)
 						break;
 					j++;
 				}
-				if (decode_csi(seq, m, &key)) {
+				if (keyin_csi(seq, m, &key)) {
 					deliver_key(a, key);
 					i = j;
 					continue;
@@ -396,13 +341,13 @@ void app_on_stdin(sbx_loop *l, int fd, int events, void *ud)
 					deliver_key(a, key);
 				}
 			} else {
-				key = decode_char(nx.v);
+				key = keyin_char(nx.v);
 				key.mods |= KEY_ALT;
 				deliver_key(a, key);
 			}
 			i++;
 			continue;
 		}
-		deliver_key(a, decode_char(k.v));
+		deliver_key(a, keyin_char(k.v));
 	}
 }

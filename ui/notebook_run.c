@@ -100,6 +100,9 @@ static void on_event(const sbx_code_event *ev, void *ud)
 	sbx_err e;
 	if (nb_cell_add_e2b(np->nb, c, ev->raw, &e) < 0)
 		note(np, c, e.msg);
+	/* the output of the selected cell comes into view as it grows */
+	if (np->sel < np->nb->ncells && np->nb->cells[np->sel] == c && !np->editing)
+		np->follow = 1;
 	app_dirty(np->base.app);
 }
 

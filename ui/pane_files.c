@@ -217,6 +217,23 @@ static void go_to_dir(fpane *fp, const char *dir, const char *select)
 
 /* --- viewing a file --------------------------------------------------------- */
 
+/* NUL bytes, or many bytes that are neither UTF-8 text nor usual
+ * whitespace (more than 1 in 10): not something to read as text. */
+static int looks_binary(const char *s, size_t n)
+{
+	if (memchr(s, '\0', n))
+		return 1;
+	size_t bad = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = utf8_decode(s + i, n - i, &cp);
+		if ((cp == UTF8_REPLACEMENT && k == 1) || (cp < 0x20 && !strchr("\t\n\r\f\033", (int)cp)))
+			bad++;
+		i += k;
+	}
+	return bad * 10 > n;
+}
+
 static void on_read(const sbx_err *e, void *ud)
 {
 	fcall *c = ud;
@@ -236,8 +253,8 @@ static void on_read(const sbx_err *e, void *ud)
 				break;
 			got += (size_t)r;
 		}
-		if (memchr(text, '\0', got))
-			app_error(a, "%s looks binary (it has NUL bytes); press d to download it instead", c->path);
+		if (looks_binary(text, got))
+			app_error(a, "%s looks binary (not text); press d to download it instead", c->path);
 		else
 			app_add_pane(a, fp->p.session, pane_viewer_new(a, fp->p.session, c->path, text, got), 0);
 		free(text);
@@ -298,7 +315,16 @@ static void on_made(const sbx_entry *en, const sbx_err *e, void *ud)
 	} else {
 		free(fp->reselect);
 		fp->reselect = xstrdup(c->path);
-		relist_parent(fp, c->path);
+		/* Open the directory it went into, so the new one shows. */
+		char *d = ft_dirname(c->path);
+		ft_node *pn = filetree_find(fp->t, d);
+		if (pn && pn != fp->t->root && !pn->expanded)
+			filetree_toggle(fp->t, pn);
+		if (pn) {
+			files_list(fp, d);
+			sync_watches(fp, 0);
+		}
+		free(d);
 	}
 	fcall_done(c);
 }

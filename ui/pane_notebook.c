@@ -59,10 +59,13 @@ int nbp_dirty(nb_pane *np)
 
 void nbp_set_path(nb_pane *np, const char *path)
 {
+	/* path may be np->path itself */
+	char *copy = path ? xstrdup(path) : NULL;
 	free(np->path);
 	free(np->name);
-	np->path = path ? xstrdup(path) : NULL;
+	np->path = copy;
 	if (path) {
+		path = copy;
 		const char *slash = strrchr(path, '/');
 		np->name = xstrdup(slash ? slash + 1 : path);
 	} else {
@@ -181,7 +184,6 @@ static void toggle_chart_data(nb_pane *np)
 static void run_sel(nb_pane *np, int then /* 0 stay, 1 next, 2 insert below */)
 {
 	nb_cell *c = nbp_cell(np);
-	int was_editing = np->editing;
 	if (np->editing)
 		leave_edit(np);
 	size_t i = np->sel;
@@ -198,7 +200,6 @@ static void run_sel(nb_pane *np, int then /* 0 stay, 1 next, 2 insert below */)
 		insert_new(np, i + 1);
 		enter_edit(np, 0);
 	}
-	(void)was_editing;
 }
 
 /* --- the editor ---------------------------------------------------------- */
@@ -543,10 +544,6 @@ static void nbo_sandbox_state(pane *p)
 	}
 	app_dirty(p->app);
 }
-
-typedef struct close_ask {
-	nb_pane *np;
-} close_ask;
 
 static void close_answer(app *a, int ok, void *ud)
 {

@@ -155,7 +155,7 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 	sp->list_op = NULL;
 	if (e) {
 		if (!sp->error || strcmp(sp->error, e->msg))
-			app_error(a, "cannot list sandboxes: %s (start sbxd with `sbx serve`, or create a sandbox: "
+			app_error(a, "%s (start sbxd with `sbx serve`, or create a sandbox: "
 				     "`sbx create` starts it)", e->msg);
 		free(sp->error);
 		sp->error = xstrdup(e->msg);

@@ -143,7 +143,7 @@ static void on_event(const sbx_proc_event *ev, void *ud)
 	case SBX_PROC_END:
 		t->exited = 1;
 		t->exit_code = sbx_proc_exit_status(ev);
-		if (ev->error)
+		if (ev->error && !ev->exited)   /* "exit status N" is no failure */
 			snprintf(t->err, sizeof t->err, "the process failed: %.500s", ev->error);
 		buf_reset(&t->pending);
 		break;
