@@ -348,18 +348,38 @@ static void open_default_panes(app *a, session *s, const char *notebook)
 		layout_set_focus(s->layout, nb->id, NULL);
 }
 
+void app_session_update(app *a, const sbx_info *info)
+{
+	session *s = app_find_session(a, info->id);
+	if (!s)
+		return;
+	sbx_err e;
+	sbx_sandbox sb;
+	/* only Connect/Create answers carry tokens; list entries do not */
+	if (*info->access_token && sbx_info_sandbox(info, sbx_client_config(a->client), &sb, &e) == 0) {
+		sbx_sandbox_free(&s->sb);
+		s->sb = sb;
+	}
+	if (info->end_ms)
+		s->end_ms = info->end_ms;
+	if (*info->runtime && strcmp(info->runtime, s->runtime)) {
+		free(s->runtime);
+		s->runtime = xstrdup(info->runtime);
+	}
+	if (!strcmp(info->state, "paused"))
+		app_sandbox_state(a, s->id, SESSION_PAUSED, NULL);
+	else if (!strcmp(info->state, "running") || *info->access_token)
+		app_sandbox_state(a, s->id, SESSION_RUNNING, NULL);
+	app_dirty(a);
+}
+
 session *app_attach(app *a, const sbx_info *info)
 {
 	session *s = app_find_session(a, info->id);
 	sbx_err e;
 	if (s) {
 		/* a resumed sandbox: fresh tokens, same panes */
-		sbx_sandbox sb;
-		if (sbx_info_sandbox(info, sbx_client_config(a->client), &sb, &e) == 0) {
-			sbx_sandbox_free(&s->sb);
-			s->sb = sb;
-		}
-		app_sandbox_state(a, s->id, SESSION_RUNNING, NULL);
+		app_session_update(a, info);
 	} else {
 		s = xcalloc(1, sizeof *s);
 		if (sbx_info_sandbox(info, sbx_client_config(a->client), &s->sb, &e) < 0) {

@@ -81,7 +81,8 @@ typedef struct app_field {
 	size_t nchoices;
 	const char *hint;                 /* one line under the field, may be NULL */
 } app_field;
-/* On ok, values[i] is field i's text ("0"/"1" for toggles, the chosen
+/* fields (labels, texts, choices, hints) are copied.
+ * On ok, values[i] is field i's text ("0"/"1" for toggles, the chosen
  * text for choices); valid during the callback.  values NULL: cancelled. */
 typedef void (*app_form_cb)(app *a, const char *const *values, void *ud);
 void app_form(app *a, pane *owner, const char *title, const app_field *fields, size_t n, app_form_cb cb,
@@ -102,6 +103,10 @@ int app_pane_focused(app *a, pane *p);
  * answer). */
 session *app_attach(app *a, const sbx_info *info);
 session *app_find_session(app *a, const char *sandbox_id);
+/* Fresh facts about an attached sandbox (a Connect answer's new tokens,
+ * its state, end time, runtime): updates its session and tells its panes,
+ * without switching tabs.  No-op when it is not attached. */
+void app_session_update(app *a, const sbx_info *info);
 /* The control plane says a sandbox changed (from the sandboxes pane's
  * refresh, or an action's answer): updates its session if attached and
  * tells its panes.  reason: for GONE. */

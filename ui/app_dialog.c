@@ -73,6 +73,11 @@ static void refilter(dialog *d)
 		for (size_t i = 0; i < d->nitems; i++)
 			if (!*pat || strcasestr(d->items[i], pat))
 				d->order[d->nmatch++] = i;
+	} else if (!*pat) {
+		/* nothing typed: the caller's order (fuzzy_rank would sort by length) */
+		for (size_t i = 0; i < d->nitems; i++)
+			d->order[i] = i;
+		d->nmatch = d->nitems;
 	} else {
 		d->nmatch = fuzzy_rank(pat, (const char *const *)d->items, d->nitems, d->order);
 	}

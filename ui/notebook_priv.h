@@ -75,6 +75,9 @@ typedef struct nb_pane {
 	char *banner;                 /* sandbox gone */
 	int banner_rows;              /* rows the banner takes at the top (0 or 1) */
 	gfx_places places, shown;     /* sixel placements of the last draw / overlay */
+	gfx_places emitted;           /* what the terminal shows now (written at emitted_epoch) */
+	unsigned emitted_epoch;
+	int emitted_y0, emitted_x0;
 } nb_pane;
 
 /* One row of a cell's output area, as notebook_out.c lays it out. */

@@ -515,7 +515,16 @@ static int nbo_cursor(pane *p, int *y, int *x)
 static void nbo_overlay(pane *p, int y0, int x0)
 {
 	nb_pane *np = (nb_pane *)p;
+	/* pixels stay on screen until cells are rewritten under them: emit
+	 * again only when the pictures moved or the app repainted (epoch) */
+	unsigned epoch = app_gfx_epoch(p->app);
+	if (np->emitted_epoch == epoch && gfx_places_equal(&np->places, &np->emitted) && np->emitted_y0 == y0 &&
+	    np->emitted_x0 == x0)
+		return;
 	gfx_overlay(p->app, &np->places, y0, x0);
+	gfx_places_copy(&np->emitted, &np->places);
+	np->emitted_epoch = epoch;
+	np->emitted_y0 = y0, np->emitted_x0 = x0;
 }
 
 static void nbo_status(pane *p, sbx_buf *out)
@@ -586,6 +595,7 @@ static void nbo_free(pane *p)
 		nb_cell_free(np->undo[i].cell);
 	gfx_places_free(&np->places);
 	gfx_places_free(&np->shown);
+	gfx_places_free(&np->emitted);
 	nb_free(np->nb);
 	free(np->path);
 	free(np->name);

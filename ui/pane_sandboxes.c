@@ -104,7 +104,13 @@ static void tell_sessions(sbpane *sp)
 		if (s->state != st && s->state != SESSION_GONE)
 			app_sandbox_state(a, sp->rows[i].id, st, NULL);
 		s->end_ms = sp->rows[i].end_ms;
+		if (*sp->rows[i].runtime && strcmp(s->runtime, sp->rows[i].runtime)) {
+			free(s->runtime);
+			s->runtime = xstrdup(sp->rows[i].runtime);
+		}
 	}
+	/* gone: listed before, not now (a sandbox attached after this list
+	 * was asked for is simply not in it yet) */
 	for (size_t i = 0; i < sp->nknown; i++)
 		if (!row_of(sp, sp->known[i])) {
 			session *s = app_find_session(a, sp->known[i]);
@@ -252,14 +258,13 @@ static void on_connected(const sbx_info *info, const sbx_err *e, void *ud)
 
 static void on_resumed(const sbx_info *info, const sbx_err *e, void *ud)
 {
-	(void)info;
 	sb_call *c = ud;
 	app *a = c->sp->p.app;
 	if (e) {
 		app_error(a, "cannot resume %s: %s", c->id, e->msg);
 	} else {
 		app_info(a, "sandbox %.8s is running again", c->id);
-		app_sandbox_state(a, c->id, SESSION_RUNNING, NULL);
+		app_session_update(a, info);   /* new tokens for its panes */
 		sb_refresh(c->sp);
 	}
 	sb_call_done(c);
