@@ -53,7 +53,7 @@ UI_VIEW_LDLIBS = $(shell pkg-config --libs $(UI_VIEW_PKGS) 2>/dev/null)
 UI_VIEW_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 $(UI_VIEW_OBJ): CFLAGS += $(UI_CFLAGS) $(UI_VIEW_CFLAGS)
 
-.PHONY: all deps templates test test-unit test-integration test-compat test-fuzz bench run clean
+.PHONY: all deps templates test test-unit test-integration test-tui test-compat test-fuzz bench run clean
 all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -128,6 +128,8 @@ test-unit: all
 	./tests/run-unit.sh $(BUILD)
 test-integration: all
 	./tests/run-integration.sh $(BUILD)
+test-tui: all
+	./tests/run-tui.sh $(BUILD)
 test-compat: all
 	./tests/run-compat.sh $(BUILD)
 test-fuzz:

@@ -805,7 +805,7 @@ static void curses_stop(app *a)
 	if (!a->curses_on)
 		return;
 	/* mouse, bracketed paste and modifyOtherKeys off again */
-	const char *off = "\033[?2004l\033[>4m";
+	const char *off = "\033[?2004l\033[>4m\033[0 q";
 	app_tty_write(a, off, strlen(off));
 	if (a->dlgwin)
 		delwin(a->dlgwin);

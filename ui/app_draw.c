@@ -265,6 +265,14 @@ void app_render(app *a)
 	}
 	curs_set(cursor ? 1 : 0);
 	doupdate();
+	/* a program's cursor shape (vi's bar in insert mode) on the real cursor */
+	int style = cursor && !a->ndlgs && last && last->ops->cursor_style ? last->ops->cursor_style(last) : 0;
+	if (style != a->cursor_style) {
+		char seq[16];
+		int k = snprintf(seq, sizeof seq, "\033[%d q", style);
+		app_tty_write(a, seq, (size_t)k);
+		a->cursor_style = style;
+	}
 	if (!a->ndlgs)
 		for (size_t i = 0; i < nvis; i++)
 			if (visible[i]->ops->overlay)

@@ -67,6 +67,7 @@ struct app {
 	imgcache *imgcache;
 	unsigned epoch, tick;
 	int dirty, quit, curses_on;
+	int cursor_style;           /* DECSCUSR last sent (0: the terminal's own) */
 	int cols, rows;
 	WINDOW *frame, *dlgwin;
 	int winch_fd[2];

@@ -5,6 +5,7 @@
  */
 #ifndef SBX_UI_FILES_PRIV_H
 #define SBX_UI_FILES_PRIV_H
+#include <sys/queue.h>
 #include "app.h"
 #include "model/filetree.h"
 
@@ -25,7 +26,7 @@ typedef struct fcall {
 	sbx_op *op;
 	char *path, *path2;
 	int fd;                       /* a temp file, or -1 */
-	struct fcall *prev, *next;
+	LIST_ENTRY(fcall) link;
 } fcall;
 
 struct xfer;
@@ -38,8 +39,8 @@ struct fpane {
 	char **pending;               /* directories to list again (debounced) */
 	size_t npending;
 	int64_t debounce;             /* the timer, 0 when none */
-	fcall *calls;
-	struct xfer *xfers;
+	LIST_HEAD(, fcall) calls;
+	LIST_HEAD(, xfer) xfers;
 	char *reselect;               /* put the cursor here once it is a row */
 	int64_t last_click_ms;
 	size_t last_click_row;

@@ -33,7 +33,7 @@ typedef struct xfer {
 	sbx_op *op;
 	char *top_src, *top_dst;      /* for messages */
 	size_t files_done;
-	struct xfer *prev, *next_x;
+	LIST_ENTRY(xfer) link;
 } xfer;
 
 static void add_item(xfer *x, char *src, char *dst, int dir, int64_t size)
@@ -54,10 +54,7 @@ static xfer *xfer_new(fpane *fp, int upload, const char *src, const char *dst)
 	x->progress = -1;
 	x->top_src = xstrdup(src);
 	x->top_dst = xstrdup(dst);
-	x->next_x = fp->xfers;
-	if (fp->xfers)
-		fp->xfers->prev = x;
-	fp->xfers = x;
+	LIST_INSERT_HEAD(&fp->xfers, x, link);
 	return x;
 }
 
@@ -70,12 +67,7 @@ static void xfer_free(xfer *x)
 		close(x->fd);
 	if (x->progress >= 0)
 		app_progress_end(fp->p.app, x->progress);
-	if (x->prev)
-		x->prev->next_x = x->next_x;
-	else
-		fp->xfers = x->next_x;
-	if (x->next_x)
-		x->next_x->prev = x->prev;
+	LIST_REMOVE(x, link);
 	for (size_t i = 0; i < x->n; i++) {
 		free(x->items[i].src);
 		free(x->items[i].dst);
@@ -88,8 +80,8 @@ static void xfer_free(xfer *x)
 
 void files_xfers_free(fpane *fp)
 {
-	while (fp->xfers)
-		xfer_free(fp->xfers);
+	while (!LIST_EMPTY(&fp->xfers))
+		xfer_free(LIST_FIRST(&fp->xfers));
 }
 
 static void show_progress(xfer *x)

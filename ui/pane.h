@@ -60,6 +60,9 @@ typedef struct pane_ops {
 	/* 1 with (y, x) inside the pane when the hardware cursor should show
 	 * there (editing, terminal); 0 hides it. */
 	int (*cursor)(pane *p, int *y, int *x);
+	/* The cursor's shape as DECSCUSR numbers (2 block, 4 underline, 6
+	 * bar; 0 the terminal's default), for programs that set it. */
+	int (*cursor_style)(pane *p);
 	/* After the screen was updated: write out-of-band graphics (sixel)
 	 * with app_sixel(); origin is the inside's screen position. */
 	void (*overlay)(pane *p, int y0, int x0);

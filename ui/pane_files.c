@@ -34,22 +34,13 @@ fcall *fcall_new(fpane *fp, const char *path, const char *path2)
 	c->path = path ? xstrdup(path) : NULL;
 	c->path2 = path2 ? xstrdup(path2) : NULL;
 	c->fd = -1;
-	c->next = fp->calls;
-	if (fp->calls)
-		fp->calls->prev = c;
-	fp->calls = c;
+	LIST_INSERT_HEAD(&fp->calls, c, link);
 	return c;
 }
 
 void fcall_done(fcall *c)
 {
-	fpane *fp = c->fp;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		fp->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->path);
@@ -738,10 +729,11 @@ static void free_op(pane *p)
 		fp->watches = w->next;
 		watch_free(w);
 	}
-	while (fp->calls) {
-		if (fp->calls->op)
-			sbx_op_cancel(fp->calls->op);
-		fcall_done(fp->calls);
+	fcall *c;
+	while ((c = LIST_FIRST(&fp->calls))) {
+		if (c->op)
+			sbx_op_cancel(c->op);
+		fcall_done(c);
 	}
 	files_xfers_free(fp);
 	filetree_free(fp->t);

@@ -32,10 +32,7 @@ sb_call *sb_call_new(sbpane *sp, const char *id, const char *progress_label)
 	c->sp = sp;
 	snprintf(c->id, sizeof c->id, "%s", id ? id : "");
 	c->progress = progress_label ? app_progress_begin(sp->p.app, progress_label) : -1;
-	c->next = sp->calls;
-	if (sp->calls)
-		sp->calls->prev = c;
-	sp->calls = c;
+	LIST_INSERT_HEAD(&sp->calls, c, link);
 	return c;
 }
 
@@ -44,12 +41,7 @@ void sb_call_done(sb_call *c)
 	sbpane *sp = c->sp;
 	if (c->progress >= 0)
 		app_progress_end(sp->p.app, c->progress);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		sp->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	free(c);
 }
 
@@ -635,10 +627,11 @@ static void free_op(pane *p)
 		sbx_op_cancel(sp->list_op);
 	if (sp->templates_op)
 		sbx_op_cancel(sp->templates_op);
-	while (sp->calls) {
-		if (sp->calls->op)
-			sbx_op_cancel(sp->calls->op);
-		sb_call_done(sp->calls);
+	sb_call *c;
+	while ((c = LIST_FIRST(&sp->calls))) {
+		if (c->op)
+			sbx_op_cancel(c->op);
+		sb_call_done(c);
 	}
 	rows_free(sp->rows, sp->n);
 	for (size_t i = 0; i < sp->nknown; i++)

@@ -430,6 +430,16 @@ static void free_op(pane *p)
 	free(t);
 }
 
+static int cursor_style_op(pane *p)
+{
+	term_pane *tp = (term_pane *)p;
+	switch (term_screen_cursor_shape(tp->ts)) {
+	case TERM_CURSOR_UNDERLINE: return 4;
+	case TERM_CURSOR_BAR: return 6;
+	default: return 2;
+	}
+}
+
 static const pane_ops ops = {
 	.kind = PANE_TERMINAL,
 	.title = title_op,
@@ -441,6 +451,7 @@ static const pane_ops ops = {
 	.mouse = mouse_op,
 	.resize = resize_op,
 	.cursor = cursor_op,
+	.cursor_style = cursor_style_op,
 	.status = status_op,
 	.sandbox_state = sandbox_state_op,
 	.can_close = can_close_op,

@@ -4,6 +4,7 @@
  */
 #ifndef SBX_UI_SANDBOXES_PRIV_H
 #define SBX_UI_SANDBOXES_PRIV_H
+#include <sys/queue.h>
 #include "app.h"
 
 typedef struct sb_row {
@@ -22,7 +23,7 @@ typedef struct sb_call {
 	char id[64];
 	int progress;                 /* app progress handle, or -1 */
 	int resume;                   /* connect: it was paused */
-	struct sb_call *prev, *next;
+	LIST_ENTRY(sb_call) link;
 } sb_call;
 
 typedef struct sbpane {
@@ -42,7 +43,7 @@ typedef struct sbpane {
 	char **templates;             /* from GET /templates (or the fallback) */
 	size_t ntemplates;
 	int templates_ok;
-	sb_call *calls;
+	LIST_HEAD(, sb_call) calls;
 	int64_t last_click_ms;        /* double clicks */
 	int form_wanted;              /* open the form when the templates come */
 	int form_open;                /* its choices (templates, form_rt) must stay */

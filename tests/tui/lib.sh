@@ -33,6 +33,7 @@ TUI_SOCK=sbxtui$$
 TUI_GOLDEN=$TUI_DIR/golden
 TUI_ART=${SBX_TUI_ARTEFACTS:-/tmp/sbx-tui-artefacts}/$TUI_NAME
 TUI_LOG=$SCRATCH/workbench.log
+TUI_EXIT=$SCRATCH/workbench.exit
 TUI_PID=
 TUI_IDS=$SCRATCH/ids          # every sandbox id seen, for the normaliser
 export LC_ALL=C.UTF-8
@@ -77,7 +78,10 @@ tui_cleanup() {
 # tui_start [ARGS...]: a fresh tmux server with one 100x30 window running
 # `sbx workbench ARGS` (stderr to $TUI_LOG); waits until it draws.
 tui_start() {
-	local cmd="exec $(printf '%q ' "$SBX" workbench "$@")2>>$(printf %q "$TUI_LOG")"
+	# A shell stays the pane's process: it reaps the workbench and records
+	# its exit status (tmux 3.3a sometimes never reaps a pane's process).
+	local cmd="$(printf '%q ' "$SBX" workbench "$@")2>>$(printf %q "$TUI_LOG"); echo \$? >$(printf %q "$TUI_EXIT")"
+	rm -f "$TUI_EXIT"
 	tm kill-server 2>/dev/null
 	# (tmux 3.3a dies on window-size/remain-on-exit set before the first
 	# session: they come after it; a dead pane stays for its exit status.)
@@ -87,8 +91,14 @@ tui_start() {
 		-e "XDG_CONFIG_HOME=$XDG_CONFIG_HOME" -e "XDG_STATE_HOME=$XDG_STATE_HOME" -e "HOME=$SCRATCH" \
 		-e "LC_ALL=C.UTF-8" "$cmd" \
 		\; set -g window-size manual \; set -g remain-on-exit on \; set -g status off
-	TUI_PID=$(tm display -p -t wb '#{pane_pid}')
-	local i
+	local i sh
+	sh=$(tm display -p -t wb '#{pane_pid}')
+	TUI_PID=
+	for i in $(seq 1 50); do
+		TUI_PID=$(ps -o pid= --ppid "$sh" | tr -d ' ' | head -n1)
+		[ -n "$TUI_PID" ] && break
+		sleep 0.05
+	done
 	for i in $(seq 1 100); do
 		tui_screen | grep -q 'F1 help' && return 0
 		tui_dead && break
@@ -103,16 +113,18 @@ tui_screen() { tm capture-pane -p -t wb 2>/dev/null | sed 's/ *$//'; }
 
 # 0 when the workbench has exited (or its pane is gone).
 tui_dead() {
+	[ -s "$TUI_EXIT" ] && return 0
 	[ "$(tm display -p -t wb '#{pane_dead}' 2>/dev/null)" = 0 ] || return 0
 	[ -n "$TUI_PID" ] && kill -0 "$TUI_PID" 2>/dev/null && return 1
 	return 0
 }
+# The workbench's exit status ("" while it runs).
+tui_exit_status() { cat "$TUI_EXIT" 2>/dev/null; }
 
 # What a failure shows: the screen and the workbench's stderr.
 tui_dump() {
 	local st
-	st=$(tm display -p -t wb '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}' 2>/dev/null)
-	echo "# pane dead/status/signal: ${st:-no pane}"
+	if [ -s "$TUI_EXIT" ]; then echo "# the workbench exited with status $(tui_exit_status)"; fi
 	echo "# screen:"
 	tui_screen | sed 's/^/#   |/'
 	if [ -s "$TUI_LOG" ]; then
@@ -197,6 +209,9 @@ tui_normalise() {
 			s/\Q$p\E[a-z0-9]*/<sbx-id>/g;
 		}
 		s/\b(?=[a-z0-9]*[0-9])[a-z0-9]{20}\b/<sandbox-id-20-char>/g;
+		# what a narrow pane leaves of an id: cut or wrapped pieces
+		s/\buser@[a-z0-9]+/user\@<id>/g;
+		s{\b([a-z0-9]{4,})\b}{ my $t = $1; (grep { index($_, $t) >= 0 } @ids) && $t =~ /\d/ ? "<id>" : $t }ge;
 		s/\Q$scr\E/<scratch>/g;
 		s/sbxk-[0-9]+-[A-Za-z0-9]+/sbxk-<tmp>/g;
 		s/\b\d{4}-\d\d-\d\d\b/<date>/g;
@@ -204,6 +219,7 @@ tui_normalise() {
 		s/\bpid \d+/pid <pid>/g;
 		s/\b\d+\.\d+s\b/<dur>/g;
 		s/\b\d+(?:[dhm]\d\d[hms]|s)\b/<dur>/g;
+		s/\b\d+[dhm]\d?$/<dur>/;      # cut by the right edge
 		s/(\s)(?:\d+%|-)\s+(?:\d[\d.]*[KMGT]?\/\d[\d.]*[KMGT]?|-)\s*$/$1<metrics>/;
 		s/[\x{2800}-\x{28ff}]/*/g;
 		if (/<dur>/) { my ($a, $b) = split /<dur>/, $_, 2; $b =~ s/ {2,}/  /g; $_ = "$a<dur>$b"; }
@@ -259,3 +275,19 @@ tui_api_create() {
 
 # tui_sandbox_state ID: running/paused as the API says.
 tui_sandbox_state() { api GET "/sandboxes/$1" | jq -r .state; }
+
+# tui_open_sandbox: a code-interpreter sandbox through the API, opened from
+# the sandboxes list (R reloads it, Enter attaches); waits for its shell
+# prompt and the idle kernel.  Sets ID and TOK.
+tui_open_sandbox() {
+	tui_api_create code-interpreter || return 1
+	tui_keys R
+	tui_wait_for "the new sandbox is listed" "${ID:0:8}" || return 1
+	tui_keys Enter
+	tui_wait_for "Enter opens its tab: the notebook" "notebook untitled" 30 || return 1
+	tui_wait_for "... the terminal's prompt" "user@$ID:~\$" 30 || return 1
+	tui_wait_for "... the kernel" "kernel: idle" 30 || return 1
+}
+
+# sandbox_sh CMD: CMD's stdout, run in the sandbox $ID through the API.
+sandbox_sh() { run "$ID" "$TOK" "$1"; }

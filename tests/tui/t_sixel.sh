@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Sixel in a real terminal: Xvfb + `xterm -ti vt340` (font 6x13, 100x30)
+# runs the workbench on a code-interpreter sandbox; a notebook cell draws
+# a matplotlib chart; the workbench must send sixel, and a screenshot
+# (ImageMagick import) must show the chart's blue line (#1f77b4 and its
+# anti-aliased edges) inside the notebook's cell area, where the screenshot
+# before the run had none, and not over the other panes.  Keys go in
+# through tests/tui/ptyfeed.py (xterm_lib.sh); its copy of the output
+# tells when the workbench drew what.  Skipped only when Xvfb, xterm or
+# ImageMagick is missing.
+. "$(dirname "$0")/lib.sh"
+for tool in Xvfb xterm import convert; do
+	if ! command -v "$tool" >/dev/null; then
+		ok "sixel in xterm # SKIP $tool is not installed (tests/deps.sh installs xvfb, xterm, imagemagick)"
+		exit 0
+	fi
+done
+tui_init code-interpreter
+. "$TUI_DIR/xterm_lib.sh"
+mkdir -p "$TUI_ART"
+tui_api_create code-interpreter || exit 1
+x_start || exit 1
+
+# Chart-blue pixels in a screenshot's rectangle W H X Y: #1f77b4 and the
+# anti-aliased edges of its 1.5-px line (blue above red by 25 %, above
+# green by 10 %); the workbench's own colours (cyan borders, blue status
+# bar) are outside the rectangles used.
+blue() {
+	convert "$1" -crop "${2}x${3}+${4}+${5}" +repage -fx '(b-r>0.25 && b-g>0.1)?1:0' \
+		-format '%[fx:round(mean*w*h)]' info:
+}
+
+drawn "the workbench starts in xterm" "F1 help" 20 || exit 1
+key R
+drawn "the sandbox is listed" "${ID:0:8}" || exit 1
+key '\r'
+drawn "Enter attaches it" "kernel: idle" 40 || exit 1
+key '\r'
+key 'import matplotlib.pyplot as plt; plt.plot([1,3,2]); plt.title("sbx"); plt.show()'
+drawn "the cell is typed" 'plt.title("sbx")' || exit 1
+sleep 0.5   # the screenshot must show the typed cell; nothing to poll in X
+shot "$TUI_ART/before.png"
+
+# The notebook pane: columns 0-49, rows 5-28 under the cell; xterm's
+# inner border is 2 px; cells are 6x13 px.
+CW=6 CH=13 B=2
+NB_X=$B NB_Y=$((B + 5 * CH)) NB_W=$((50 * CW)) NB_H=$((24 * CH))
+RIGHT_X=$((B + 51 * CW)) RIGHT_W=$((49 * CW)) TOP_Y=$((B + CH)) TOP_H=$((28 * CH))
+before=$(blue "$TUI_ART/before.png" $NB_W $NB_H $NB_X $NB_Y)
+
+key '\033[15~'   # F5 runs the cell
+n=0
+for _ in $(seq 1 300); do
+	grep -aqP '\eP[0-9;]*q' "$OUT" && break
+	sleep 0.1
+done
+if grep -aqP '\eP[0-9;]*q' "$OUT"; then ok "the workbench sent a sixel image"; else
+	notok "the workbench sent a sixel image" "no DCS ... q in its output"; tail -n 20 "$TUI_LOG" | sed 's/^/#   /'; fi
+# Poll the screenshots until xterm has painted it.
+for _ in $(seq 1 50); do
+	shot "$TUI_ART/after.png"
+	n=$(blue "$TUI_ART/after.png" $NB_W $NB_H $NB_X $NB_Y)
+	[ "$n" -gt 150 ] && break
+	sleep 0.2
+done
+echo "# screenshots: $TUI_ART/before.png $TUI_ART/after.png"
+echo "# chart-blue pixels in the notebook's cell area: before $before, after $n"
+if [ "$before" -lt 20 ] && [ "$n" -gt 150 ]; then
+	ok "the chart's pixels are in the notebook's cell area ($n blue pixels)"
+else
+	notok "the chart's pixels are in the notebook's cell area" "before $before, after $n blue pixels (want < 20, > 150)"
+fi
+outside=$(blue "$TUI_ART/after.png" $RIGHT_W $TOP_H $RIGHT_X $TOP_Y)
+if [ "$outside" -lt $((n / 5)) ]; then ok "no chart over the files and terminal panes ($outside blue-ish pixels there)"; else
+	notok "no chart pixels over the files and terminal panes" "$outside blue pixels there"; fi
+crop() { convert "$1" -crop "${NB_W}x${NB_H}+${NB_X}+${NB_Y}" +repage "$2"; }
+crop "$TUI_ART/before.png" "$SCRATCH/b.png"; crop "$TUI_ART/after.png" "$SCRATCH/a.png"
+changed=$(compare -metric AE "$SCRATCH/b.png" "$SCRATCH/a.png" null: 2>&1 | cut -d' ' -f1)
+if [ "${changed%.*}" -gt 5000 ]; then ok "the image fills part of the cell area ($changed pixels changed)"; else
+	notok "the image fills part of the cell area" "only $changed pixels changed"; fi
+if kill -0 "$XTERM_PID" 2>/dev/null; then ok "the workbench is alive after the chart"; else
+	notok "the workbench is alive after the chart" "xterm is gone"; tail -n 20 "$TUI_LOG" | sed 's/^/#   /'; exit 1; fi
+key '\021'   # C-q
+drawn "C-q asks before quitting" "Quit the workbench?" || exit 1
+key y
+for _ in $(seq 1 100); do kill -0 "$XTERM_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$XTERM_PID" 2>/dev/null; then notok "y ends the workbench (and xterm)" "still running"; else
+	ok "y ends the workbench (and xterm)"; wait "$XTERM_PID"; XTERM_PID=; fi
