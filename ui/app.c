@@ -749,15 +749,10 @@ static void on_attach_list(const sbx_info *items, size_t n, const char *next, co
 	free(ids);
 }
 
-static void on_daemon(const sbx_err *e, int started, void *ud)
+/* The control plane answers (or a remote one is configured): what waited
+ * for it — the autosave notice and --attach. */
+static void control_plane_ready(app *a, int started)
 {
-	app *a = ud;
-	a->starter = NULL;
-	if (e) {
-		app_error(a, "%s", e->msg);
-		return;
-	}
-	a->daemon_ok = 1;
 	nb_autosave_entry *saved;
 	size_t nsaved = 0;
 	if (nb_autosave_list(a->state_dir, &saved, &nsaved, NULL) == 0 && nsaved) {
@@ -771,12 +766,21 @@ static void on_daemon(const sbx_err *e, int started, void *ud)
 		a->msg[0] = '\0';  /* "connecting…" is over */
 		app_dirty(a);
 	}
-	/* the sandboxes pane refreshes on its timer; --attach is done here */
 	if (a->o.attach) {
-		sbx_err e2;
-		if (sbx_api_list_all(a->client, NULL, on_attach_list, a, NULL, &e2) < 0)
-			app_error(a, "cannot attach %s: %s", a->o.attach, e2.msg);
+		sbx_err e;
+		if (sbx_api_list_all(a->client, NULL, on_attach_list, a, NULL, &e) < 0)
+			app_error(a, "cannot attach %s: %s", a->o.attach, e.msg);
 	}
+}
+
+static void on_daemon(const sbx_err *e, int started, void *ud)
+{
+	app *a = ud;
+	a->starter = NULL;
+	if (e)
+		app_error(a, "%s", e->msg);
+	else
+		control_plane_ready(a, started);
 }
 
 static void curses_start(app *a)
@@ -906,7 +910,7 @@ int app_main(const app_opts *o)
 		else
 			app_info(a, "connecting to sbxd…");
 	} else {
-		a->daemon_ok = 1;
+		control_plane_ready(a, 0);
 	}
 	loop_add_fd(a->loop, STDIN_FILENO, LOOP_READ, app_on_stdin, a);
 	loop_add_prepare(a->loop, prepare, a);

@@ -56,7 +56,6 @@ struct app {
 	sbx_loop *loop;
 	sbx_client *client;
 	sbx_starter *starter;
-	int daemon_ok;              /* sbxd answered (or was started) */
 	keytable *keys;
 	theme theme;
 	char *theme_dirs[2];

@@ -692,11 +692,11 @@ static keymode mode_op(pane *p)
 static void status_op(pane *p, sbx_buf *out)
 {
 	fpane *fp = (fpane *)p;
-	ft_node *n = filetree_cursor(fp->t);
 	size_t items = 0;
 	for (size_t i = 0; i < fp->t->root->nkids; i++)
 		items += fp->t->show_hidden || fp->t->root->kids[i]->name[0] != '.';
-	buf_printf(out, "%s  %zu item%s", n ? n->path : fp->t->root->path, items, items == 1 ? "" : "s");
+	/* the directory listed (the selected row is highlighted in it) */
+	buf_printf(out, "%s  %zu item%s", fp->t->root->path, items, items == 1 ? "" : "s");
 }
 
 static void sandbox_state_op(pane *p)
