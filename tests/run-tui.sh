@@ -18,19 +18,8 @@ if [ $# -gt 0 ]; then
 else
 	tests=("$here"/tui/t_*.sh)
 fi
-pass=0 fail=0
-for t in "${tests[@]}"; do
-	echo "# $(basename "$t")"
-	out=$(timeout 600 bash "$t" 2>&1); rc=$?
-	printf '%s\n' "$out"
-	p=$(printf '%s\n' "$out" | grep -c '^ok - ')
-	f=$(printf '%s\n' "$out" | grep -c '^not ok - ')
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - $(basename "$t") exited $rc"; f=1
-	fi
-	pass=$((pass + p)); fail=$((fail + f))
-done
+. "$here/tap_run.sh"
+tap_run tui 600 "${tests[@]}"; rc=$?
 # Nothing to keep: drop the (empty) artefacts dir again.
 rmdir "$SBX_TUI_ARTEFACTS" 2>/dev/null
-echo "tui: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+exit $rc

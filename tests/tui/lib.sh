@@ -167,27 +167,22 @@ _poll() {
 _has() { tui_screen | grep -qF -- "$1"; }
 _hasnt() { ! _has "$1"; }
 
-tui_wait_for() {
-	local rc
-	_poll "${3:-10}" _has "$2"; rc=$?
+# tui_wait_for NAME TEXT [SECS] / tui_wait_gone NAME TEXT [SECS]: ok once
+# TEXT is on (off) the screen, polled; not ok with the screen and the
+# workbench's log when the time is up or the workbench exited.
+_tui_wait() {
+	local check=$1 name=$2 text=$3 secs=${4:-10} what rc
+	[ "$check" = _has ] && what="'$text' did not show up" || what="'$text' still on the screen"
+	_poll "$secs" "$check" "$text"; rc=$?
 	case $rc in
-	0) ok "$1" ;;
-	2) notok "$1" "the workbench exited while waiting for '$2'"; tui_dump ;;
-	*) notok "$1" "'$2' did not show up within ${3:-10} s"; tui_dump ;;
+	0) ok "$name" ;;
+	2) notok "$name" "the workbench exited while waiting ($what)"; tui_dump ;;
+	*) notok "$name" "$what within $secs s"; tui_dump ;;
 	esac
 	return $rc
 }
-
-tui_wait_gone() {
-	local rc
-	_poll "${3:-10}" _hasnt "$2"; rc=$?
-	case $rc in
-	0) ok "$1" ;;
-	2) notok "$1" "the workbench exited while waiting for '$2' to go"; tui_dump ;;
-	*) notok "$1" "'$2' still on the screen after ${3:-10} s"; tui_dump ;;
-	esac
-	return $rc
-}
+tui_wait_for() { _tui_wait _has "$@"; }
+tui_wait_gone() { _tui_wait _hasnt "$@"; }
 
 # Sandbox ids the private sbxd knows (kept: the normaliser must also hide
 # ids of sandboxes that are gone by now).
