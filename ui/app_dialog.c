@@ -697,7 +697,7 @@ int dialog_draw(app *a, int *cy, int *cx)
 				draw_text_pad(w, y, vx, vw, d->fvals[i] ? "[x] yes  (Space toggles)" : "[ ] no   (Space toggles)", va);
 			} else {
 				char buf[256];
-				snprintf(buf, sizeof buf, "\xe2\x97\x82 %s \xe2\x96\xb8  (%d of %zu)", f->nchoices ? f->choices[d->fvals[i]] : "",
+				snprintf(buf, sizeof buf, "\xe2\x97\x84 %s \xe2\x96\xba  (%d of %zu)", f->nchoices ? f->choices[d->fvals[i]] : "",
 					 d->fvals[i] + 1, f->nchoices);
 				draw_text_pad(w, y, vx, vw, buf, va);
 			}

@@ -250,7 +250,7 @@ static void draw_nbcell(dctx *d, size_t ci, const orows *o)
 	if (visible(d, y) && boxed)
 		draw_edge(d, y, bx, bw, "\xe2\x94\x8c", "\xe2\x94\x90", battr, label);
 	if (sel && visible(d, y))
-		draw_text(d->w, y, 0, 1, "\xe2\x96\xb6", battr);
+		draw_text(d->w, y, 0, 1, "\xe2\x96\xba", battr);  /* U+25BA: in WGL4 fonts such as xterm's fixed */
 	/* the prompt, on the first source line */
 	y = wrow(d, top + 1);
 	if (visible(d, y) && c->type == NB_CODE) {

@@ -618,7 +618,7 @@ static void draw_op(pane *p, WINDOW *w, int focused)
 			na = ma = s;
 		}
 		char name[4200];
-		const char *mark = !ft_is_dir(n) ? "  " : n->loading ? "… " : n->expanded ? "▾ " : "▸ ";
+		const char *mark = !ft_is_dir(n) ? "  " : n->loading ? "… " : n->expanded ? "▼ " : "► ";
 		snprintf(name, sizeof name, "%*s%s%s%s%s", r->depth * 2, "", mark, n->name, n->link ? " -> " : "",
 			 n->link ? n->link : "");
 		draw_text(w, y + 1, 0, name_w - 1, name, na);

@@ -9,8 +9,8 @@ tui_wait_for "started" "No sandboxes."
 tui_keys n
 tui_wait_for "n opens the create form" "Create a sandbox"
 # Pick the template with the arrows (the order is sbxd's).
-for _ in 1 2 3 4 5; do _has "◂ code-interpreter ▸" && break; tui_keys Right; sleep 0.2; done
-tui_wait_for "the form offers code-interpreter" "◂ code-interpreter ▸"
+for _ in 1 2 3 4 5; do _has "◄ code-interpreter ►" && break; tui_keys Right; sleep 0.2; done
+tui_wait_for "the form offers code-interpreter" "◄ code-interpreter ►"
 tui_golden create-form
 tui_keys Enter
 tui_wait_for "OK creates and attaches: the sandbox's tab" "1:" 30

@@ -12,9 +12,9 @@ tui_golden files-home
 tui_keys h
 tui_wait_for "h goes up to /home" "│/home"
 tui_keys h
-tui_wait_for "h again: / lists bin" "▸ bin"
+tui_wait_for "h again: / lists bin" "► bin"
 tui_keys End
-tui_wait_for "End scrolls down to tmp" "▸ tmp"
+tui_wait_for "End scrolls down to tmp" "► tmp"
 tui_keys g C-u
 tui_type /tmp
 tui_keys Enter

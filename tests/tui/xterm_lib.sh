@@ -31,7 +31,7 @@ x_start() {
 	KEYS=$SCRATCH/keys OUT=$SCRATCH/out.log
 	mkfifo "$KEYS"; : >"$OUT"
 	xterm -ti vt340 -xrm 'XTerm*decTerminalID: vt340' -xrm 'XTerm*numColorRegisters: 256' \
-		-u8 -fn 6x13 -geometry 100x30+0+0 -bw 0 +sb -tn xterm-256color \
+		-u8 -fn '-misc-fixed-medium-r-semicondensed--13-120-75-75-c-60-iso10646-1' -geometry 100x30+0+0 -bw 0 +sb -tn xterm-256color \
 		-e /usr/bin/python3 "$TUI_DIR/ptyfeed.py" "$KEYS" "$OUT" "$SBX" workbench "$@" 2>>"$TUI_LOG" &
 	XTERM_PID=$!
 }
