@@ -26,15 +26,16 @@
 
 #define DAEMON_TIMEOUT_MS 30000
 
-/* The SIGWINCH self-pipe: the handler's only way into the loop. */
-static int winch_write_fd = -1;
+/* The signal self-pipe, the handlers' only way into the loop: 'w' for a
+ * resize, 'q' for SIGTERM/SIGHUP (quit at once; notebooks autosave). */
+static int signal_write_fd = -1;
 
-static void on_sigwinch(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
 	int saved = errno;
-	if (winch_write_fd >= 0 && write(winch_write_fd, "w", 1) < 0) {
-		/* full pipe: a resize is already pending */
+	const char *b = sig == SIGWINCH ? "w" : "q";
+	if (signal_write_fd >= 0 && write(signal_write_fd, b, 1) < 0) {
+		/* full pipe: the same news is already waiting */
 	}
 	errno = saved;
 }
@@ -702,13 +703,19 @@ static int64_t on_tick(sbx_loop *l, int64_t id, void *ud)
 	return 250;
 }
 
-static void on_winch(sbx_loop *l, int fd, int events, void *ud)
+static void on_signal_pipe(sbx_loop *l, int fd, int events, void *ud)
 {
 	(void)l, (void)events;
 	app *a = ud;
 	char buf[64];
-	while (read(fd, buf, sizeof buf) > 0)
-		;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (memchr(buf, 'q', (size_t)n))
+			a->quit = 1;
+	if (a->quit) {
+		loop_stop(a->loop);
+		return;
+	}
 	struct winsize ws;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
 		resize_term(ws.ws_row, ws.ws_col);
@@ -884,13 +891,15 @@ int app_main(const app_opts *o)
 		a->gfx.cell_h = 13;
 	}
 
-	if (pipe2(a->winch_fd, O_CLOEXEC | O_NONBLOCK) == 0) {
-		winch_write_fd = a->winch_fd[1];
-		struct sigaction sa = { .sa_handler = on_sigwinch };
+	if (pipe2(a->signal_fd, O_CLOEXEC | O_NONBLOCK) == 0) {
+		signal_write_fd = a->signal_fd[1];
+		struct sigaction sa = { .sa_handler = on_signal };
 		sigemptyset(&sa.sa_mask);
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGWINCH, &sa, NULL);
-		loop_add_fd(a->loop, a->winch_fd[0], LOOP_READ, on_winch, a);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		loop_add_fd(a->loop, a->signal_fd[0], LOOP_READ, on_signal_pipe, a);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	curses_start(a);
@@ -933,12 +942,14 @@ int app_main(const app_opts *o)
 	loop_del_timer(a->loop, a->tick_timer);
 	loop_del_prepare(a->loop, prepare, a);
 	loop_del_fd(a->loop, STDIN_FILENO);
-	if (a->winch_fd[0] > 0) {
+	if (a->signal_fd[0] > 0) {
 		signal(SIGWINCH, SIG_DFL);
-		winch_write_fd = -1;
-		loop_del_fd(a->loop, a->winch_fd[0]);
-		close(a->winch_fd[0]);
-		close(a->winch_fd[1]);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal_write_fd = -1;
+		loop_del_fd(a->loop, a->signal_fd[0]);
+		close(a->signal_fd[0]);
+		close(a->signal_fd[1]);
 	}
 	sbx_client_free(a->client);
 	loop_free(a->loop);

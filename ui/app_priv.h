@@ -69,7 +69,7 @@ struct app {
 	int cursor_style;           /* DECSCUSR last sent (0: the terminal's own) */
 	int cols, rows;
 	WINDOW *frame, *dlgwin;
-	int winch_fd[2];
+	int signal_fd[2];           /* on_signal() → the loop */
 	int64_t tick_timer;
 
 	session home;               /* tab 0: the sandboxes pane */
