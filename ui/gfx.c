@@ -119,45 +119,58 @@ static int decode(const char *b64, size_t len, ui_image *img)
 	return img_png_decode_b64(b64, len, img, NULL);
 }
 
+/* The rows [r0, r1) of a picture scaled to fw x fh, as sixel bytes. */
+static int encode_band(app *a, const char *b64, size_t len, int cols, int rows, int r0, int r1, int regs,
+		       sbx_buf *out)
+{
+	const app_gfx *g = app_graphics(a);
+	ui_image img, scaled;
+	if (decode(b64, len, &img) < 0)
+		return -1;
+	int fw, fh;
+	img_fit(img.w, img.h, cols * g->cell_w, rows * g->cell_h, 0, &fw, &fh);
+	img_scale(&img, fw, fh, &scaled);
+	img_free(&img);
+	int top = r0 * g->cell_h, bottom = r1 * g->cell_h < fh ? r1 * g->cell_h : fh;
+	int rc = -1;
+	if (bottom > top) {
+		/* a band of whole rows: the picture's pixels under the visible cells */
+		ui_image band = { scaled.w, bottom - top, scaled.rgba + (size_t)top * scaled.w * 4 };
+		rc = img_sixel_encode(&band, regs, pane_bg(a), out, NULL);
+	}
+	img_free(&scaled);
+	return rc;
+}
+
 static void draw_sixel(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len,
 		       gfx_places *pl)
 {
 	const app_gfx *g = app_graphics(a);
+	/* only the rows inside the window: a picture cut by the pane's edge
+	 * is sent as the band of pixels that shows */
 	int wrows = getmaxy(w);
-	if (y < 0 || y + rows > wrows) {
-		/* cut by the window: pixels cannot be clipped to cells, so a
-		 * placeholder holds the place until it scrolls fully in */
-		placeholder(a, w, y, x, cols, rows, b64, len, "IMAGE (scroll to show it)");
+	int r0 = y < 0 ? -y : 0, r1 = y + rows > wrows ? wrows - y : rows;
+	if (r1 <= r0)
 		return;
-	}
 	int regs = g->sixel_registers > 1 ? (g->sixel_registers > 256 ? 256 : g->sixel_registers) : 256;
-	imgcache_key k = { img_hash(b64, len), KIND_SIXEL, cols, rows, g->cell_w, g->cell_h, regs };
+	/* the kind carries the band, so each crop is cached on its own */
+	imgcache_key k = { img_hash(b64, len), KIND_SIXEL | r0 << 8 | r1 << 19, cols, rows, g->cell_w, g->cell_h,
+			   regs };
 	size_t n;
 	if (!imgcache_get(app_imgcache(a), &k, &n)) {
-		ui_image img, scaled;
-		if (decode(b64, len, &img) < 0) {
-			placeholder(a, w, y, x, cols, rows, b64, len, "IMAGE (cannot decode)");
-			return;
-		}
-		int fw, fh;
-		img_fit(img.w, img.h, cols * g->cell_w, rows * g->cell_h, 0, &fw, &fh);
-		img_scale(&img, fw, fh, &scaled);
 		sbx_buf out = SBX_BUF_INIT;
-		int rc = img_sixel_encode(&scaled, regs, pane_bg(a), &out, NULL);
-		img_free(&img);
-		img_free(&scaled);
-		if (rc < 0) {
+		if (encode_band(a, b64, len, cols, rows, r0, r1, regs, &out) < 0) {
 			buf_free(&out);
-			placeholder(a, w, y, x, cols, rows, b64, len, "IMAGE (cannot encode)");
+			placeholder(a, w, y, x, cols, rows, b64, len, "IMAGE (cannot decode)");
 			return;
 		}
 		imgcache_put(app_imgcache(a), &k, out.data, out.len);
 		buf_free(&out);
 	}
-	draw_fill(w, y, x, cols, rows, app_th(a, TH_NORMAL));
+	draw_fill(w, y + r0, x, cols, r1 - r0, app_th(a, TH_NORMAL));
 	if (pl->n == pl->cap)
 		pl->v = xrealloc(pl->v, (pl->cap = pl->cap ? pl->cap * 2 : 4) * sizeof *pl->v);
-	pl->v[pl->n++] = (gfx_place){ y, x, k };
+	pl->v[pl->n++] = (gfx_place){ y + r0, x, r1 - r0, k };
 }
 
 static void draw_halfblock(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len)
@@ -216,7 +229,7 @@ void gfx_overlay(app *a, const gfx_places *pl, int y0, int x0)
 	for (size_t i = 0; i < pl->n; i++) {
 		const gfx_place *p = &pl->v[i];
 		/* a sixel reaching the last row would scroll the whole screen */
-		if (y0 + p->y + p->key.rows >= LINES || x0 + p->x + p->key.cols > COLS)
+		if (y0 + p->y + p->rows >= LINES || x0 + p->x + p->key.cols > COLS)
 			continue;
 		size_t n;
 		const void *d = imgcache_get(app_imgcache(a), &p->key, &n);
@@ -241,9 +254,12 @@ int gfx_places_equal(const gfx_places *a, const gfx_places *b)
 {
 	if (a->n != b->n)
 		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (memcmp(&a->v[i], &b->v[i], sizeof a->v[i]) != 0)
+	for (size_t i = 0; i < a->n; i++) {
+		const gfx_place *p = &a->v[i], *q = &b->v[i];
+		/* field by field: the struct has padding */
+		if (p->y != q->y || p->x != q->x || p->rows != q->rows || memcmp(&p->key, &q->key, sizeof p->key))
 			return 0;
+	}
 	return 1;
 }
 

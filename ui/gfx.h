@@ -4,9 +4,9 @@
  *   - sixel, when the terminal has it and the cell size in pixels is
  *     known: the cells are blanked at draw time and a placement is
  *     recorded; the pane's overlay op then writes the cached sixel bytes
- *     at screen coordinates (gfx_overlay).  A picture only partly inside
- *     the window, or one that would reach the screen's last row, is not
- *     written (a text placeholder stands in while it is cut);
+ *     at screen coordinates (gfx_overlay).  A picture partly inside the
+ *     window is sent as the band of pixel rows that shows; one that would
+ *     reach the screen's last row is not written (it would scroll it);
  *   - half blocks (two pixels per cell), with 8 colours or more;
  *   - a text placeholder ("IMAGE 640x480") otherwise.
  * Encodings are kept in app_imgcache, so redraws re-emit bytes.
@@ -20,6 +20,7 @@ typedef enum { GFX_SIXEL, GFX_HALFBLOCK, GFX_TEXT } gfx_mode;
 
 typedef struct gfx_place {
 	int y, x;               /* pane-inside cell of the top-left corner */
+	int rows;               /* the rows it covers (a cut picture: fewer) */
 	imgcache_key key;       /* the sixel bytes in app_imgcache */
 } gfx_place;
 

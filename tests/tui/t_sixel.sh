@@ -80,6 +80,34 @@ if [ "${changed%.*}" -gt 5000 ]; then ok "the image fills part of the cell area 
 	notok "the image fills part of the cell area" "only $changed pixels changed"; fi
 if kill -0 "$XTERM_PID" 2>/dev/null; then ok "the workbench is alive after the chart"; else
 	notok "the workbench is alive after the chart" "xterm is gone"; tail -n 20 "$TUI_LOG" | sed 's/^/#   /'; exit 1; fi
+
+# A tall cell above pushes the chart past the pane's bottom: the part that
+# still shows is sent as a band of pixel rows, never past the pane.
+sixels() { grep -aoP '\eP[0-9;]*q' "$OUT" | wc -l; }
+sent=$(sixels)
+key '\033'; sleep 0.2; key a; sleep 0.2; key '\r'
+for i in $(seq 1 14); do key "# filler line $i\r"; done
+key '# last filler'
+drawn "a tall cell is typed above the chart" '# last filler' || exit 1
+key '\033'
+for _ in $(seq 1 50); do [ "$(sixels)" -gt "$sent" ] && break; sleep 0.1; done
+if [ "$(sixels)" -gt "$sent" ]; then ok "the cut chart is sent again"; else
+	notok "the cut chart is sent again" "no new sixel after the chart moved"; fi
+for _ in $(seq 1 30); do
+	shot "$TUI_ART/cut.png"
+	cut=$(blue "$TUI_ART/cut.png" $NB_W $NB_H $NB_X $NB_Y)
+	[ "$cut" -gt 30 ] && break
+	sleep 0.2
+done
+# the status row under the notebook, right of the blue mode label
+STATUS_Y=$((B + 29 * CH))
+below=$(blue "$TUI_ART/cut.png" $((38 * CW)) $CH $((B + 12 * CW)) $STATUS_Y)
+echo "# screenshot of the cut chart: $TUI_ART/cut.png (blue in the cell area $cut, on the status row $below)"
+if [ "$cut" -gt 30 ] && [ "$cut" -lt "$n" ]; then ok "part of the chart still shows ($cut of $n blue pixels)"; else
+	notok "part of the chart still shows" "$cut blue pixels (want 30..$n)"; fi
+if [ "$below" -lt 5 ]; then ok "nothing drawn over the status bar"; else
+	notok "nothing drawn over the status bar" "$below blue pixels on its row"; fi
+
 key '\021'   # C-q
 drawn "C-q asks before quitting" "Quit the workbench?" || exit 1
 key y
