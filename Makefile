@@ -101,6 +101,11 @@ $(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(UI_LDLIBS) $(LDLIBS) -lcmocka
 
+# make bench's terminal-pane throughput tool (links the curses-free ui model).
+$(BUILD)/bench/term_bench: tests/bench/term_bench.c $(BUILD)/libsbxui.a $(BUILD)/libsbxcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(UI_LDLIBS) $(LDLIBS)
+
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
@@ -135,7 +140,7 @@ test-compat: all
 test-fuzz:
 	./tests/run-fuzz.sh
 
-bench: deps all
+bench: deps all $(BUILD)/bench/term_bench
 	./tests/bench/run.sh $(BUILD)
 
 run: deps all

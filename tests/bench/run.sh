@@ -1,5 +1,6 @@
 #!/bin/bash
-# make bench: a `1+1` round-trip through sbx-agent vs. jupyter_client direct.
+# make bench: a `1+1` round-trip through sbx-agent vs. jupyter_client direct,
+# the terminal pane's throughput (bench/term_bench), sandbox start-up.
 #   tests/bench/run.sh BUILD_DIR [N]
 # Starts BUILD_DIR/sbx-agent on a free loopback port, runs roundtrip.py with
 # Debian's python (the one with jupyter_client/ipykernel), and rewrites the
@@ -59,6 +60,15 @@ PYDEVD_DISABLE_FILE_VALIDATION=1 timeout --foreground 900 $PY "$ROOT/tests/bench
 	--agent-version "$("$AGENT" --version 2>/dev/null)"
 RC=$?
 [ "$RC" -ne 0 ] && exit "$RC"
+
+# The workbench's terminal panes: libvterm alone vs our term_screen.
+if [ -x "$BUILD/bench/term_bench" ]; then
+	"$BUILD/bench/term_bench" "${SBX_BENCH_TERM_MB:-16}" 5 >"$SCRATCH/term.md" || exit 1
+	awk -v f="$SCRATCH/term.md" '
+		/<!-- workbench:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+		/<!-- workbench:end/ { skip = 0 }
+		!skip' "$ROOT/docs/PERFORMANCE.md" >"$SCRATCH/perf.md" && cp "$SCRATCH/perf.md" "$ROOT/docs/PERFORMANCE.md"
+fi
 
 # Sandboxes through sbxd (needs root for the ns runtime and a built template).
 if [ "$(id -u)" -ne 0 ]; then

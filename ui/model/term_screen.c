@@ -91,18 +91,21 @@ static int on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 	int n = cols;
 	while (n > 0 && cell_blank(&cells[n - 1]))
 		n--;
-	sb_line *l = xmalloc(sizeof *l + (size_t)n * sizeof l->cells[0]);
-	l->ncells = n;
-	memcpy(l->cells, cells, (size_t)n * sizeof cells[0]);
+	size_t size = sizeof(sb_line) + (size_t)n * sizeof cells[0];
+	sb_line *l;
 	if (t->sb_count == t->sb_cap) {
-		free(t->sb[t->sb_head]);
+		/* the ring is full: the oldest line's memory becomes the newest */
+		l = xrealloc(t->sb[t->sb_head], size);
 		t->sb[t->sb_head] = l;
 		t->sb_head = (t->sb_head + 1) % t->sb_cap;
 		term_copy_dropped(t);
 	} else {
+		l = xmalloc(size);
 		t->sb[(t->sb_head + t->sb_count) % t->sb_cap] = l;
 		t->sb_count++;
 	}
+	l->ncells = n;
+	memcpy(l->cells, cells, (size_t)n * sizeof cells[0]);
 	t->dirty = 1;
 	return 1;
 }
