@@ -56,13 +56,20 @@ for _ in $(seq 1 300); do
 done
 if grep -aqP '\eP[0-9;]*q' "$OUT"; then ok "the workbench sent a sixel image"; else
 	notok "the workbench sent a sixel image" "no DCS ... q in its output"; tail -n 20 "$TUI_LOG" | sed 's/^/#   /'; fi
-# Poll the screenshots until xterm has painted it.
-for _ in $(seq 1 50); do
-	shot "$TUI_ART/after.png"
-	n=$(blue "$TUI_ART/after.png" $NB_W $NB_H $NB_X $NB_Y)
-	[ "$n" -gt 150 ] && break
-	sleep 0.2
-done
+# shoot_blue FILE MIN TRIES: screenshots until the cell area has more than
+# MIN chart-blue pixels (xterm paints a while after the bytes arrive);
+# prints the last count.
+shoot_blue() {
+	local c=0
+	for _ in $(seq 1 "$3"); do
+		shot "$1"
+		c=$(blue "$1" $NB_W $NB_H $NB_X $NB_Y)
+		[ "$c" -gt "$2" ] && break
+		sleep 0.2
+	done
+	echo "$c"
+}
+n=$(shoot_blue "$TUI_ART/after.png" 150 50)
 echo "# screenshots: $TUI_ART/before.png $TUI_ART/after.png"
 echo "# chart-blue pixels in the notebook's cell area: before $before, after $n"
 if [ "$before" -lt 20 ] && [ "$n" -gt 150 ]; then
@@ -93,12 +100,7 @@ key '\033'
 for _ in $(seq 1 50); do [ "$(sixels)" -gt "$sent" ] && break; sleep 0.1; done
 if [ "$(sixels)" -gt "$sent" ]; then ok "the cut chart is sent again"; else
 	notok "the cut chart is sent again" "no new sixel after the chart moved"; fi
-for _ in $(seq 1 30); do
-	shot "$TUI_ART/cut.png"
-	cut=$(blue "$TUI_ART/cut.png" $NB_W $NB_H $NB_X $NB_Y)
-	[ "$cut" -gt 30 ] && break
-	sleep 0.2
-done
+cut=$(shoot_blue "$TUI_ART/cut.png" 30 30)
 # the status row under the notebook, right of the blue mode label
 STATUS_Y=$((B + 29 * CH))
 below=$(blue "$TUI_ART/cut.png" $((38 * CW)) $CH $((B + 12 * CW)) $STATUS_Y)
