@@ -927,7 +927,9 @@ int app_main(const app_opts *o)
 	app_dirty(a);
 	loop_run(a->loop);
 
-	/* teardown: notebooks autosave in their free, then the screen goes */
+	/* teardown: no more input or frames; notebooks autosave in their free */
+	loop_del_prepare(a->loop, prepare, a);
+	loop_del_fd(a->loop, STDIN_FILENO);
 	dialog_free_all(a);
 	while (a->nsessions)
 		app_detach(a, a->sessions[0]);
@@ -939,9 +941,11 @@ int app_main(const app_opts *o)
 	if (a->starter)
 		sbx_starter_cancel(a->starter);
 	curses_stop(a);
+	/* the panes' last words (a terminal's kill for its shell) go out */
+	int64_t flush_end = now_ms() + 2000;
+	while (sbx_client_busy(a->client) && now_ms() < flush_end)
+		loop_once(a->loop, 50);
 	loop_del_timer(a->loop, a->tick_timer);
-	loop_del_prepare(a->loop, prepare, a);
-	loop_del_fd(a->loop, STDIN_FILENO);
 	if (a->signal_fd[0] > 0) {
 		signal(SIGWINCH, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

@@ -32,6 +32,7 @@ void sbx_client_free(sbx_client *c)
 }
 
 sbx_loop *sbx_client_loop(sbx_client *c) { return c->loop; }
+int sbx_client_busy(const sbx_client *c) { return c->ops != NULL; }
 const sbx_config *sbx_client_config(sbx_client *c) { return &c->cfg; }
 
 void sbx_client_set_config(sbx_client *c, const sbx_config *cfg)

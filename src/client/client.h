@@ -34,5 +34,8 @@ const sbx_config *sbx_client_config(sbx_client *c);
 void sbx_client_set_config(sbx_client *c, const sbx_config *cfg);
 
 void sbx_op_cancel(sbx_op *op);
+/* 1 while any call is in flight (a program about to exit can let its
+ * last fire-and-forget calls finish). */
+int sbx_client_busy(const sbx_client *c);
 
 #endif
