@@ -2,8 +2,8 @@
 # (h) Quit.  With no sandbox open C-q ends the workbench at once; with a
 # sandbox's tab open it asks first (n keeps the workbench), y ends it.
 # Each time: exit status 0, no workbench process or child of it left, the
-# terminal back from the alternate screen; the sandbox keeps running and
-# the unsaved notebook is autosaved.
+# terminal back from the alternate screen; the sandbox keeps running, its
+# terminal pane's shell does not, and the unsaved notebook is autosaved.
 . "$(dirname "$0")/lib.sh"
 tui_init code-interpreter
 
@@ -38,6 +38,9 @@ tui_wait_for "the sandbox is listed" "${ID:0:8}"
 tui_keys Enter
 tui_wait_for "Enter opens the sandbox's tab" "notebook untitled" 30
 tui_wait_for "the kernel is ready" "kernel: idle" 30
+tui_wait_for "the terminal pane's shell is up" "user@" 30
+shells() { run "$ID" "$TOK" "pgrep -fc '^/bin/bash -i -l' || true"; }
+expect_eq "the sandbox runs the terminal pane's shell" "$(shells)" 1
 tui_keys Enter
 tui_type "x = 42"
 tui_wait_for "typed into the cell" "x = 42"
@@ -53,6 +56,7 @@ tui_wait_for "C-q asks again" "Quit the workbench?"
 tui_keys y
 check_gone "C-q, y"
 expect_eq "the sandbox keeps running" "$(tui_sandbox_state "$ID")" running
+expect_eq "quitting ended the terminal pane's shell in the sandbox" "$(shells)" 0
 saved=$(grep -l 'x = 42' "$XDG_STATE_HOME"/sbx/autosave/*.ipynb 2>/dev/null | head -n1)
 if [ -n "$saved" ]; then ok "the unsaved notebook is autosaved"; else
 	notok "the unsaved notebook is autosaved" "no .ipynb with the cell in $XDG_STATE_HOME/sbx/autosave"; fi
