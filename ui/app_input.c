@@ -334,6 +334,12 @@ void app_on_stdin(sbx_loop *l, int fd, int events, void *ud)
 					i = j;
 					continue;
 				}
+				if (m && seq[m - 1] >= 0x40 && seq[m - 1] <= 0x7e && m > 1) {
+					/* a whole sequence we have no key for (focus
+					 * reports...): dropped, not typed */
+					i = j;
+					continue;
+				}
 			}
 			if (nx.is_code) {
 				if (decode_code(a, (int)nx.v, &key)) {
