@@ -147,7 +147,7 @@ void draw_box(WINDOW *w, int y, int x, int width, int height, ui_attr a, const c
 	}
 }
 
-void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tick, ui_attr done, ui_attr todo)
+void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tick, ui_attr done, ui_attr rest)
 {
 	if (width <= 0)
 		return;
@@ -155,7 +155,7 @@ void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tic
 		int blk = width / 4 ? width / 4 : 1, at = (int)(tick % (unsigned)width);
 		for (int i = 0; i < width; i++) {
 			int on = (i - at + width) % width < blk;
-			put_cp(w, y, x + i, on ? 0x2588 : 0x2591, on ? done : todo);
+			put_cp(w, y, x + i, on ? 0x2588 : 0x2591, on ? done : rest);
 		}
 		return;
 	}
@@ -163,7 +163,7 @@ void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tic
 		frac = 1;
 	int n = (int)(frac * width + 0.5);
 	for (int i = 0; i < width; i++)
-		put_cp(w, y, x + i, i < n ? 0x2588 : 0x2591, i < n ? done : todo);
+		put_cp(w, y, x + i, i < n ? 0x2588 : 0x2591, i < n ? done : rest);
 }
 
 void fmt_size(int64_t bytes, char *out, size_t n)

@@ -34,7 +34,7 @@ void draw_fill(WINDOW *w, int y, int x, int width, int height, ui_attr a);
 void draw_box(WINDOW *w, int y, int x, int width, int height, ui_attr a, const char *title, ui_attr ta);
 /* A progress bar of `width` columns, frac 0..1 (< 0: unknown: an
  * indeterminate bar that moves with `tick`). */
-void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tick, ui_attr done, ui_attr todo);
+void draw_progress(WINDOW *w, int y, int x, int width, double frac, unsigned tick, ui_attr done, ui_attr rest);
 
 /* Human sizes and durations for lists: "1.5K", "3.2M"; "45s", "12m", "3h". */
 void fmt_size(int64_t bytes, char *out, size_t n);

@@ -66,11 +66,7 @@ static char *read_all(const char *file, sbx_err *e)
 		return NULL;
 	}
 	sbx_buf b = SBX_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		buf_append(&b, tmp, n);
-	int bad = ferror(f);
+	int bad = buf_read_stream(&b, f) < 0;
 	if (f != stdin)
 		fclose(f);
 	if (bad) {

@@ -92,3 +92,12 @@ const char *buf_cstr(sbx_buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+int buf_read_stream(sbx_buf *b, FILE *f)
+{
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(b, chunk, n);
+	return ferror(f) ? -1 : 0;
+}

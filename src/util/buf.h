@@ -2,6 +2,7 @@
 #ifndef SBX_BUF_H
 #define SBX_BUF_H
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct sbx_buf {
 	char *data;   /* NULL until the first append */
@@ -22,5 +23,7 @@ void buf_printf(sbx_buf *b, const char *fmt, ...) __attribute__((format(printf, 
 void buf_consume(sbx_buf *b, size_t n);           /* drop n bytes from the front */
 char *buf_detach(sbx_buf *b);                     /* caller frees; b is reset */
 const char *buf_cstr(sbx_buf *b);                 /* "" when empty */
+/* Appends everything left in f; -1 when reading failed (ferror). */
+int buf_read_stream(sbx_buf *b, FILE *f);
 
 #endif

@@ -20,10 +20,8 @@ static char *read_doc(void)
 		fail_msg("cannot open %s", path);
 	free(path);
 	sbx_buf b = SBX_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
+	if (buf_read_stream(&b, f) < 0)
+		fail_msg("cannot read docs/workbench.md");
 	fclose(f);
 	return buf_detach(&b);
 }

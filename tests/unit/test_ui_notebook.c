@@ -39,10 +39,8 @@ static char *slurp(const char *path, size_t *len)
 	if (!f)
 		fail_msg("cannot open %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
+	if (buf_read_stream(&b, f) < 0)
+		fail_msg("cannot read %s", path);
 	fclose(f);
 	*len = b.len;
 	return buf_detach(&b);

@@ -246,11 +246,7 @@ notebook *ipynb_load(const char *path, sbx_err *e)
 		return NULL;
 	}
 	sbx_buf b = SBX_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f);
+	int bad = buf_read_stream(&b, f) < 0;
 	fclose(f);
 	notebook *nb = NULL;
 	if (bad) {

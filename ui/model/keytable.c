@@ -185,11 +185,7 @@ int keytable_load_file(keytable *kt, const char *path, sbx_err *e)
 	if (!f)
 		return sbx_error_errno(e, "cannot read key bindings from %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f);
+	int bad = buf_read_stream(&b, f) < 0;
 	fclose(f);
 	int rc = bad ? sbx_error(e, "cannot read key bindings from %s", path)
 		     : keytable_load(kt, buf_cstr(&b), path, e);

@@ -15,11 +15,7 @@ int theme_load_file(theme *t, const char *path, int colors, sbx_err *e)
 	if (!f)
 		return sbx_error_errno(e, "cannot read theme %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_append(&b, chunk, n);
-	int bad = ferror(f);
+	int bad = buf_read_stream(&b, f) < 0;
 	fclose(f);
 	/* The default name is the file name without directory and suffix. */
 	const char *base = strrchr(path, '/');
