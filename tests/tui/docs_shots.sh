@@ -46,6 +46,12 @@ key '\007'; sleep 0.2          # C-g: keys back to the workbench
 key '\033[1;3A'; sleep 0.3     # M-Up: files
 key 'h'; sleep 0.5; key 'h'; sleep 1
 save files 300 196 304 0
+key g; sleep 0.3; key '\025/etc/os-release\r'   # goto (C-u clears the prompt)
+sleep 1; key '\r'                               # Enter views the file
+drawn "viewer" "PRETTY_NAME" || exit 1
+sleep 0.5
+save viewer $FULL
+key q; sleep 0.3
 key '\033OP'                   # F1
 drawn "help" "Keys:" || exit 1
 sleep 0.5
