@@ -206,7 +206,9 @@ tui_normalise() {
 		s/\b(?=[a-z0-9]*[0-9])[a-z0-9]{20}\b/<sandbox-id-20-char>/g;
 		# what a narrow pane leaves of an id: cut or wrapped pieces
 		s/\buser@[a-z0-9]+/user\@<id>/g;
-		s{\b([a-z0-9]{4,})\b}{ my $t = $1; (grep { index($_, $t) >= 0 } @ids) && $t =~ /\d/ ? "<id>" : $t }ge;
+		# (a piece of 6 or more letters inside an id is no English word by
+		# chance; shorter ones must hold a digit)
+		s{\b([a-z0-9]{4,})\b}{ my $t = $1; (grep { index($_, $t) >= 0 } @ids) && ($t =~ /\d/ || length($t) >= 6) ? "<id>" : $t }ge;
 		s/\Q$scr\E/<scratch>/g;
 		s/sbxk-[0-9]+-[A-Za-z0-9]+/sbxk-<tmp>/g;
 		s/\b\d{4}-\d\d-\d\d\b/<date>/g;
