@@ -12,6 +12,7 @@
 #include "model/colour.h"
 #include "../src/daemon/config.h"
 #include "../src/util/log.h"
+#include "../src/util/selfpath.h"
 #include "../src/util/timeutil.h"
 #include "../src/util/xalloc.h"
 #include <errno.h>
@@ -249,6 +250,27 @@ void app_focus_pane(app *a, pane *p)
 	app_dirty(a);
 }
 
+/* Everything of the app's that points at p goes: its dialogs (cancelled),
+ * a mouse grab, its window. */
+static void pane_unhook(app *a, pane *p)
+{
+	dialog_cancel_owner(a, p);
+	if (a->mouse_grab == p)
+		a->mouse_grab = NULL;
+	if (p->win) {
+		delwin(p->win);
+		p->win = NULL;
+	}
+}
+
+/* Unhooked now, freed by prepare() after the callback we are in returns. */
+static void pane_doom(app *a, pane *p)
+{
+	pane_unhook(a, p);
+	a->doomed = xrealloc(a->doomed, (a->ndoomed + 1) * sizeof *a->doomed);
+	a->doomed[a->ndoomed++] = p;
+}
+
 void app_close_pane(app *a, pane *p)
 {
 	session *s = owner_session(a, p);
@@ -257,9 +279,6 @@ void app_close_pane(app *a, pane *p)
 		i++;
 	if (i == s->npanes)
 		return;  /* already closing */
-	dialog_cancel_owner(a, p);
-	if (a->mouse_grab == p)
-		a->mouse_grab = NULL;
 	memmove(s->panes + i, s->panes + i + 1, (s->npanes - i - 1) * sizeof *s->panes);
 	s->npanes--;
 	if (s->npanes == 0) {
@@ -268,13 +287,7 @@ void app_close_pane(app *a, pane *p)
 	} else {
 		layout_close(s->layout, p->id, NULL);
 	}
-	/* freed after the callback we are in returns */
-	a->doomed = xrealloc(a->doomed, (a->ndoomed + 1) * sizeof *a->doomed);
-	a->doomed[a->ndoomed++] = p;
-	if (p->win) {
-		delwin(p->win);
-		p->win = NULL;
-	}
+	pane_doom(a, p);
 	if (s != &a->home && s->npanes == 0)
 		app_detach(a, s);
 	else if (s == &a->home && s->npanes == 0)
@@ -396,7 +409,6 @@ session *app_attach(app *a, const sbx_info *info)
 		a->sessions = xrealloc(a->sessions, (a->nsessions + 1) * sizeof *a->sessions);
 		a->sessions[a->nsessions++] = s;
 		int first = a->nsessions == 1;
-		app_switch_tab(a, a->nsessions);
 		open_default_panes(a, s, first ? a->o.notebook : NULL);
 		if (first)
 			notebook_offer_restore(a, s);
@@ -430,11 +442,7 @@ static void session_free(app *a, session *s)
 {
 	while (s->npanes) {
 		pane *p = s->panes[--s->npanes];
-		dialog_cancel_owner(a, p);
-		if (a->mouse_grab == p)
-			a->mouse_grab = NULL;
-		if (p->win)
-			delwin(p->win);
+		pane_unhook(a, p);
 		p->ops->free(p);
 	}
 	free(s->panes);
@@ -457,18 +465,8 @@ void app_detach(app *a, session *s)
 		return;
 	/* panes still open are closed through the doomed list so a pane
 	 * calling this from its own callback is not freed under itself */
-	while (s->npanes) {
-		pane *p = s->panes[--s->npanes];
-		dialog_cancel_owner(a, p);
-		if (a->mouse_grab == p)
-			a->mouse_grab = NULL;
-		if (p->win) {
-			delwin(p->win);
-			p->win = NULL;
-		}
-		a->doomed = xrealloc(a->doomed, (a->ndoomed + 1) * sizeof *a->doomed);
-		a->doomed[a->ndoomed++] = p;
-	}
+	while (s->npanes)
+		pane_doom(a, s->panes[--s->npanes]);
 	memmove(a->sessions + i, a->sessions + i + 1, (a->nsessions - i - 1) * sizeof *a->sessions);
 	a->nsessions--;
 	if (a->tab > a->nsessions || a->tab == i + 1)
@@ -831,20 +829,7 @@ static void load_config(app *a)
 	a->config_dir = conf_dir;
 	a->state_dir = sbx_state_dir();
 	a->theme_dirs[a->nthemedirs++] = xasprintf("%s/themes", conf_dir);
-	char exe_dir[4096];
-	ssize_t n = readlink("/proc/self/exe", exe_dir, sizeof exe_dir - 1);
-	char *installed = NULL;
-	if (n > 0) {
-		exe_dir[n] = '\0';
-		char *slash = strrchr(exe_dir, '/');
-		if (slash)
-			*slash = '\0';
-		installed = xasprintf("%s/../share/sbx/themes", exe_dir);
-		if (access(installed, R_OK) != 0) {
-			free(installed);
-			installed = NULL;
-		}
-	}
+	char *installed = self_find("../share/sbx/themes", 1);
 	a->theme_dirs[a->nthemedirs++] = installed ? installed : xstrdup(SBX_SOURCE_DIR "/themes");
 	sbx_err e;
 	char *keys = xasprintf("%s/keys.conf", conf_dir);

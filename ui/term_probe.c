@@ -1,19 +1,12 @@
 /* term_probe: the start-up terminal queries over the tty (term_probe.h). */
 #include "term_probe.h"
+#include "../src/util/timeutil.h"
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 void term_probe(int in_fd, int out_fd, int timeout_ms, tprobe *r)
 {
@@ -34,9 +27,9 @@ void term_probe(int in_fd, int out_fd, int timeout_ms, tprobe *r)
 		if (write(out_fd, TPROBE_QUERY, strlen(TPROBE_QUERY)) > 0) {
 			char buf[512];
 			size_t len = 0;
-			long long end = now_ms() + timeout_ms;
+			int64_t end = now_ms() + timeout_ms;
 			while (!r->done) {
-				long long left = end - now_ms();
+				int64_t left = end - now_ms();
 				if (left <= 0)
 					break;
 				struct pollfd pfd = { .fd = in_fd, .events = POLLIN };
