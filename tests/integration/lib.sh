@@ -31,8 +31,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1: $2"; FAILS=$((FAILS + 1)); }
+TESTS_RUN=0
+ok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "ok - $1"; }
+notok() { TESTS_RUN=$((TESTS_RUN + 1)); echo "not ok - $1: $2"; FAILS=$((FAILS + 1)); }
+# The last line of every test script: the TAP plan ("1..N"), so the runner can
+# tell a script that ended early from one that ran to its end.
+done_testing() { echo "1..$TESTS_RUN"; }
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "got [$2] want [$3]"; fi
 }

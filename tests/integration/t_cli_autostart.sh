@@ -67,3 +67,4 @@ err=$(timeout 20 "$SBX" ls 2>&1); rc=$?
 kill $FOREIGN 2>/dev/null; wait $FOREIGN 2>/dev/null
 expect_eq "a foreign server: exit 1" "$rc" 1
 expect_match "a foreign server: says it is not sbxd" "$err" 'not sbxd'
+done_testing

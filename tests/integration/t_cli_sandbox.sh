@@ -158,3 +158,4 @@ expect_match "kill again: no such sandbox" "$err" "no sandbox '$ID'"
 expect_eq "kill --all" "$("$SBX" ls --json | jq length)" 0
 stop_all
 expect_eq "sbxd stopped" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" 000
+done_testing

@@ -266,3 +266,4 @@ if grep -q 'Sanitizer' "$AGENT_LOG"; then
 else
 	ok "failed-kernel agent exits without sanitizer reports"
 fi
+done_testing

@@ -232,3 +232,4 @@ expect_eq "signed upload URL" "$st $(cat "$W/up.txt" 2>&1)" "200 u"
 st=$(code "$URL/files?path=s.txt&signature=$(sign s.txt read '')" -H 'X-Access-Token: wrong')
 expect_eq "a wrong header token is not rescued by a signature" "$st" 401
 expect_eq "/health needs no token" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
+done_testing

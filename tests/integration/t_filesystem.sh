@@ -183,4 +183,4 @@ b=$(rpc $F/GetWatcherEvents "{\"watcherId\":\"$id\"}")
 expect_eq "a watcher's terminal error is returned" "$(code_of "$b")" not_found
 
 expect_eq "agent healthy" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
-exit 0
+done_testing

@@ -73,3 +73,4 @@ st=$(code "$URL/init" -X POST -d '{"accessToken":"tok-2"}')
 expect_eq "/init cannot replace the token without it" "$st" 401
 st=$(code "$URL/init" -X POST -H 'X-Access-Token: tok-1' -d '{"accessToken":"tok-2"}')
 expect_eq "/init with the token rotates it" "$st $(code "$URL/envs" -H 'X-Access-Token: tok-2')" "204 200"
+done_testing

@@ -89,3 +89,4 @@ long=$NS_ROOT/$(printf 'x%.0s' $(seq 1 90))
 out=$("$RT" create --template "$NS_TEMPLATE" --state "$long" --id long 2>&1)
 expect_match "state dir too long for the socket: clear error" "$out" 'too long'
 rm -rf "$long"
+done_testing

@@ -74,3 +74,4 @@ expect_eq "a sandbox whose agent was killed is adopted as dead" "$("$RT" adopt "
 expect_match "pausing it is a clear error" "$("$RT" pause "$X" 2>&1)" 'not running'
 if out=$("$RT" destroy "$X" 2>&1); then ok "destroy a dead sandbox"; else notok "destroy a dead sandbox" "$out"; fi
 ns_no_leak dies "$X"
+done_testing

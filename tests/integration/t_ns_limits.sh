@@ -92,3 +92,4 @@ dt=$(printf '%s\n' "$stats" | awk '$1=="disk_total"{print $2}')
 ns_snapshot "$D"
 "$RT" destroy "$D" || notok "destroy full" "failed"
 ns_no_leak full "$D"
+done_testing

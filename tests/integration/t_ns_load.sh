@@ -83,3 +83,4 @@ for i in $(seq 1 $N); do
 	case $out in ok*) ;; *) leaks=$((leaks + 1)); echo "# $out" ;; esac
 done
 expect_eq "no sandbox leaks a process, mount, cgroup, loop device or veth" "$leaks" 0
+done_testing

@@ -76,3 +76,4 @@ for s in "$A" "$B" "$C"; do
 	"$RT" destroy "$s" || notok "destroy $s" "failed"
 	ns_no_leak "$(basename "$s")" "$s"
 done
+done_testing

@@ -256,4 +256,4 @@ expect_eq "empty cmd → invalid_argument" "$(printf '%s\n' "$r" | trailer_of | 
 
 # The agent is still healthy after all of that.
 expect_eq "agent healthy" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
-exit 0
+done_testing

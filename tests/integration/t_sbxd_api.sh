@@ -185,3 +185,4 @@ expect_eq "no mounts left (were $mounts_before)" "$(grep -c " $STATE/" /proc/mou
 
 sbxd_stop TERM
 expect_eq "sbxd stops on SIGTERM with status 0 (no leak reports under ASan)" "$SBXD_RC" 0
+done_testing

@@ -113,3 +113,4 @@ expect_eq "sbxd stops on SIGTERM with status 0" "$SBXD_RC" 0
 left=$(ls "$STATE/sandboxes" | grep -c '\.json$')
 expect_eq "stopping sbxd destroys the unclaimed pool sandboxes" "$left" 0
 expect_eq "no mounts left" "$(grep -c " $STATE/" /proc/mounts)" 0
+done_testing

@@ -44,3 +44,4 @@ SBX_CACHE_DIR=$SCRATCH/empty-cache sbxd_start || { notok "sbx serve restarts" "s
 out=$(api GET /templates)
 expect_eq "no built templates → 200 []" "$(status) $out" "200 []"
 sbxd_stop
+done_testing

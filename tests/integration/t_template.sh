@@ -154,3 +154,4 @@ if [ "${SBX_TEST_FULL_TEMPLATES:-}" = 1 ]; then
 		notok "build code-interpreter" "$(tail -n 15 "$SCRATCH/ci.err" | tr '\n' ' ')"
 	fi
 fi
+done_testing

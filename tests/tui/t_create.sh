@@ -25,3 +25,4 @@ ID=$(jq -r '.[0].sandboxID' <<<"$list")
 tui_wait_for "the prompt names the sandbox" "user@$ID:~\$" 30
 tui_golden create-attached 10
 tui_alive "after create"
+done_testing

@@ -32,3 +32,4 @@ tui_wait_for "the upload shows up in the listing" "upload-me.txt   "
 tui_golden files-uploaded
 expect_eq "the sandbox has the uploaded file" "$(sandbox_sh 'cat /home/user/upload-me.txt')" "from the host"
 tui_alive "after the upload"
+done_testing

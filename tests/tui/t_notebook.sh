@@ -21,3 +21,4 @@ tui_keys F5
 tui_wait_for "F5 runs it: the traceback" "ZeroDivisionError: division by zero" 30
 tui_golden notebook-traceback
 tui_alive "after the traceback"
+done_testing

@@ -19,3 +19,4 @@ tui_wait_gone "... the tab's label too" "(paused)"
 expect_eq "the sandbox runs again" "$(tui_sandbox_state "$ID")" running
 tui_golden pause-resumed
 tui_alive "after pause and resume"
+done_testing

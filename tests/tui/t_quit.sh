@@ -60,3 +60,4 @@ expect_eq "quitting ended the terminal pane's shell in the sandbox" "$(shells)" 
 saved=$(grep -l 'x = 42' "$XDG_STATE_HOME"/sbx/autosave/*.ipynb 2>/dev/null | head -n1)
 if [ -n "$saved" ]; then ok "the unsaved notebook is autosaved"; else
 	notok "the unsaved notebook is autosaved" "no .ipynb with the cell in $XDG_STATE_HOME/sbx/autosave"; fi
+done_testing

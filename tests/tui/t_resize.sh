@@ -37,3 +37,4 @@ tui_golden resize-sandbox-back-100x30
 tui_keys C-l
 tui_golden resize-sandbox-back-100x30
 tui_alive "after C-l"
+done_testing

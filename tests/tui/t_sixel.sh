@@ -116,3 +116,4 @@ key y
 for _ in $(seq 1 100); do kill -0 "$XTERM_PID" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$XTERM_PID" 2>/dev/null; then notok "y ends the workbench (and xterm)" "still running"; else
 	ok "y ends the workbench (and xterm)"; wait "$XTERM_PID"; XTERM_PID=; fi
+done_testing

@@ -16,3 +16,4 @@ tui_keys Escape
 tui_wait_gone "Esc closes the help overlay" "Keys: Sandboxes"
 tui_golden start-empty
 tui_alive "after the help overlay"
+done_testing

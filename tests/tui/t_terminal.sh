@@ -28,3 +28,4 @@ tui_wait_for "cat shows the text" "│hello from vi"
 tui_golden terminal-cat
 expect_eq "the sandbox has the file" "$(sandbox_sh 'cat /tmp/x.txt')" "hello from vi"
 tui_alive "after vi"
+done_testing
