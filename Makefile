@@ -87,6 +87,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lcmocka
 
+# libsbx links without sbxd, as libcurl without curl(1): test_client_config
+# takes every object of libsbx.a against libsbxcore.a alone, and no libsbx
+# source may include another part's headers.
+$(BUILD)/tests/test_client_config: tests/unit/test_client_config.c $(BUILD)/libsbx.a $(BUILD)/libsbxcore.a
+	@if grep -n '^#include "\.\./\(daemon\|cli\|agent\)/\|^#include "\.\./\.\./' src/client/*.[ch]; then \
+		echo "libsbx (src/client) must not include sbxd's, the CLI's or the agent's headers" >&2; exit 1; fi
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libsbx.a -Wl,--no-whole-archive \
+		$(BUILD)/libsbxcore.a $(LDLIBS) -lcmocka
+
 # test_client_opts also tests the CLI's pure parsers and result renderer.
 CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o
 $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a

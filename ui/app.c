@@ -10,7 +10,7 @@
 #include "term_probe.h"
 #include "model/autosave.h"
 #include "model/colour.h"
-#include "../src/daemon/config.h"
+#include "../src/proto/local.h"
 #include "../src/util/log.h"
 #include "../src/util/selfpath.h"
 #include "../src/util/timeutil.h"

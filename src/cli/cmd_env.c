@@ -1,6 +1,6 @@
 /* sbx env: the exports that point unmodified E2B SDK code at sbxd. */
 #include "cli.h"
-#include "../daemon/config.h"
+#include "../proto/local.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
 #include <stdio.h>
@@ -41,11 +41,15 @@ int cmd_env(int argc, char **argv)
 	if (!state)
 		state = sbx_state_dir();
 	sbx_err e;
-	if (sbx_api_key(0, &key, &e) < 0) {
+	if (sbx_api_key_read(&key, &e) < 0) {
 		fprintf(stderr, "sbx env: %s\n", e.msg);
 		free(state);
 		return 1;
 	}
+	if (!sbx_key_has_form(key, SBX_KEY_PREFIX))
+		fprintf(stderr, "sbx env: note: this API key is not in E2B's form " SBX_KEY_PREFIX "<hex>, which E2B SDKs "
+			"2.27 to 2.45 insist on; restart sbxd (`sbx serve`) to migrate a key it made, or delete "
+			"the key file for a new one\n");
 	sbxd_endpoint ep;
 	if (sbxd_endpoint_read(state, &ep, &e) == 0) {
 		url = xstrdup(ep.url);

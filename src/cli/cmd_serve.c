@@ -175,12 +175,24 @@ int cmd_serve(int argc, char **argv)
 		state = sbx_state_dir();
 	if (!agent)
 		agent = default_agent();
-	if (files_mkdirs(state, 0700, &e) < 0 || sbx_api_key(1, &key, &e) < 0) {
+	if (files_mkdirs(state, 0700, &e) < 0) {
 		fprintf(stderr, "sbx serve: %s\n", e.msg);
 		goto out;
 	}
 	if (lock_state(state, &lockfd) < 0)
 		goto out;
+	/* After the lock: a second `sbx serve` that is refused must not
+	 * rewrite the key the running one serves with. */
+	char *key_path = sbx_api_key_path(), *note = NULL;
+	int krc = sbxd_api_key(key_path, &key, &note, &e);
+	free(key_path);
+	if (note)
+		log_warn("sbxd: %s", note);
+	free(note);
+	if (krc < 0) {
+		fprintf(stderr, "sbx serve: %s\n", e.msg);
+		goto out;
+	}
 
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		perror("sbx serve: pipe");

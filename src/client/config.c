@@ -1,5 +1,5 @@
 #include "config.h"
-#include "../daemon/config.h"
+#include "../proto/local.h"
 #include "../util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +58,7 @@ int sbx_config_load(sbx_config *out, sbx_err *e)
 	sbxd_endpoint ep = { 0 };
 	int have_ep = sbxd_endpoint_read(state, &ep, NULL) == 0;
 	sbx_err ke;
-	if (sbx_api_key(0, &key, &ke) < 0)
+	if (sbx_api_key_read(&key, &ke) < 0)
 		key = NULL;   /* not made yet: the first `sbx serve` makes it */
 	env.state_dir = state;
 	env.local_url = have_ep ? ep.url : NULL;

@@ -1,6 +1,6 @@
 #include "daemon.h"
 #include "client_int.h"
-#include "../daemon/config.h"
+#include "../proto/local.h"
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <errno.h>

@@ -1,9 +1,9 @@
 #include "api.h"
 #include "api_templates.h"
+#include "config.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "../util/xalloc.h"
-#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,9 +126,7 @@ void api_wait_over(api_ctx *c)
 
 static int key_ok(sbxd *d, http_req *r)
 {
-	const char *k = http_req_header(r, "X-API-KEY");
-	size_t n = strlen(d->api_key);
-	return k && strlen(k) == n && CRYPTO_memcmp(k, d->api_key, n) == 0;
+	return sbxd_key_matches(d->api_key, http_req_header(r, "X-API-KEY"));
 }
 
 static void method_not_allowed(http_req *r, const char *allow)

@@ -3,92 +3,100 @@
 #include "../util/rand.h"
 #include "../util/xalloc.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <pwd.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-static char *home_dir(void)
-{
-	const char *h = getenv("HOME");
-	if (h && *h)
-		return xstrdup(h);
-	struct passwd *pw = getpwuid(getuid());
-	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
-}
+#define REFUSED_BY "E2B SDKs 2.27 to 2.45 refuse other keys before sending a request"
 
-/* $VAR/sbx, else ~/FALLBACK/sbx (XDG base directory rules: relative values are ignored). */
-static char *xdg_dir(const char *var, const char *fallback)
+static int mkdir_parent(const char *path, sbx_err *e)
 {
-	const char *v = getenv(var);
-	if (v && v[0] == '/')
-		return xasprintf("%s/sbx", v);
-	char *home = home_dir(), *p = xasprintf("%s/%s/sbx", home, fallback);
-	free(home);
-	return p;
-}
-
-char *sbx_config_dir(void) { return xdg_dir("XDG_CONFIG_HOME", ".config"); }
-char *sbx_state_dir(void) { return xdg_dir("XDG_STATE_HOME", ".local/state"); }
-
-static int key_valid(const char *k)
-{
-	size_t n = strlen(k);
-	if (n < 16)
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (k[i] <= ' ' || k[i] > '~')
-			return 0;
-	return 1;
+	char *dir = xstrndup(path, (size_t)(slash - path));
+	int rc = files_mkdirs(dir, 0700, e);
+	free(dir);
+	return rc;
 }
 
-static int read_key(const char *path, char **key, sbx_err *e)
+/* Written under a temp name, then link()ed: two first starts at once end
+ * up sharing whichever key won, never a half-written one. */
+static int mint(const char *path, char **key, sbx_err *e)
 {
-	char *s;
-	if (files_read(path, 4096, &s, NULL, e) < 0)
+	if (mkdir_parent(path, e) < 0)
 		return -1;
-	s[strcspn(s, "\r\n")] = '\0';
-	if (!key_valid(s)) {
-		free(s);
-		return sbx_error(e, "%s does not hold a valid API key; delete it and run `sbx serve` to make a new one", path);
-	}
-	*key = s;
-	return 0;
-}
-
-int sbx_api_key(int create, char **key, sbx_err *e)
-{
-	char *dir = sbx_config_dir(), *path = xasprintf("%s/api_key", dir);
+	char hex[SBX_KEY_HEX + 1];
 	int rc = -1;
-	if (access(path, F_OK) == 0 || !create) {
-		rc = read_key(path, key, e);
-		if (rc < 0 && !create && errno == ENOENT)
-			sbx_error(e, "no API key in %s yet; start sbxd once with `sbx serve`", path);
-		goto out;
-	}
-	if (files_mkdirs(dir, 0700, e) < 0)
-		goto out;
-	/* Written under a temp name, then link()ed: two first starts at once
-	 * end up sharing whichever key won, never a half-written one. */
-	char hex[41], *k, *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	rand_hex(hex, 40);
-	k = xasprintf("sbx_%s\n", hex);
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	rand_hex(hex, SBX_KEY_HEX);
+	char *k = xasprintf(SBX_KEY_PREFIX "%s\n", hex);
 	if (files_write_atomic(tmp, k, strlen(k), 0600, e) == 0) {
 		if (link(tmp, path) < 0 && errno != EEXIST)
 			sbx_error_errno(e, "cannot create %s", path);
 		else
-			rc = read_key(path, key, e);
+			rc = sbx_api_key_read_file(path, key, e);
 		unlink(tmp);
 	}
 	free(k);
 	free(tmp);
-out:
-	free(path);
-	free(dir);
 	return rc;
+}
+
+/* sbx_<hex> -> e2b_<hex>: the same secret, in the form E2B's SDKs accept. */
+static int migrate(const char *path, char **key, char **note, sbx_err *e)
+{
+	const char *hex = *key + strlen(SBX_KEY_LEGACY_PREFIX);
+	char *k = xasprintf(SBX_KEY_PREFIX "%s\n", hex);
+	if (files_write_atomic(path, k, strlen(k), 0600, e) < 0) {
+		free(k);
+		return -1;
+	}
+	k[strlen(k) - 1] = '\0';
+	*note = xasprintf("the API key in %s was in sbxd's old form " SBX_KEY_LEGACY_PREFIX "…; it is now "
+			  SBX_KEY_PREFIX "… with the same digits, E2B's form (" REFUSED_BY "). "
+			  "Re-run `eval \"$(sbx env)\"`; the old key is still accepted",
+			  path);
+	free(*key);
+	*key = k;
+	return 0;
+}
+
+int sbxd_api_key(const char *path, char **key, char **note, sbx_err *e)
+{
+	*note = NULL;
+	if (sbx_api_key_read_file(path, key, e) < 0)
+		return errno == ENOENT ? mint(path, key, e) : -1;
+	if (sbx_key_has_form(*key, SBX_KEY_LEGACY_PREFIX)) {
+		if (migrate(path, key, note, e) < 0) {
+			free(*key);
+			*key = NULL;
+			return -1;
+		}
+	} else if (!sbx_key_has_form(*key, SBX_KEY_PREFIX)) {
+		*note = xasprintf("the API key in %s is not in E2B's form " SBX_KEY_PREFIX "<%d hex digits>: "
+				  REFUSED_BY "; delete the file and restart sbxd for a new key",
+				  path, SBX_KEY_HEX);
+	}
+	return 0;
+}
+
+static int same(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	return strlen(b) == n && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int sbxd_key_matches(const char *want, const char *got)
+{
+	if (!got)
+		return 0;
+	if (same(want, got))
+		return 1;
+	return sbx_key_has_form(want, SBX_KEY_PREFIX) && sbx_key_has_form(got, SBX_KEY_LEGACY_PREFIX) &&
+	       same(want + strlen(SBX_KEY_PREFIX), got + strlen(SBX_KEY_LEGACY_PREFIX));
 }
 
 int sbxd_endpoint_write(const char *state_dir, const sbxd_endpoint *ep, sbx_err *e)
@@ -102,35 +110,4 @@ int sbxd_endpoint_write(const char *state_dir, const sbxd_endpoint *ep, sbx_err 
 	json_decref(j);
 	free(path);
 	return rc;
-}
-
-int sbxd_endpoint_read(const char *state_dir, sbxd_endpoint *ep, sbx_err *e)
-{
-	char *path = xasprintf("%s/sbxd.json", state_dir);
-	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
-	const char *url = NULL, *listen = NULL;
-	int port = 0, pid = 0, rc = -1;
-	memset(ep, 0, sizeof *ep);
-	if (!j) {
-		sbx_error(e, "cannot read %s: %s (has `sbx serve` run with this state dir?)", path, je.text);
-	} else if (json_unpack(j, "{s:s,s?s,s?i,s?i}", "url", &url, "listen", &listen, "port", &port, "pid", &pid) < 0) {
-		sbx_error(e, "%s is not what `sbx serve` writes; delete it and restart sbxd", path);
-	} else {
-		ep->url = xstrdup(url);
-		ep->listen = xstrdup(listen ? listen : "");
-		ep->port = port;
-		ep->pid = pid;
-		rc = 0;
-	}
-	json_decref(j);
-	free(path);
-	return rc;
-}
-
-void sbxd_endpoint_free(sbxd_endpoint *ep)
-{
-	free(ep->url);
-	free(ep->listen);
-	memset(ep, 0, sizeof *ep);
 }

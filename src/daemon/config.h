@@ -1,36 +1,24 @@
 /*
- * config: where sbx keeps its files, shared by sbxd and the sbx CLI.
- *   config dir  $XDG_CONFIG_HOME/sbx or ~/.config/sbx      api_key (0600)
- *   state dir   $XDG_STATE_HOME/sbx  or ~/.local/state/sbx  sbxd.json (where
- *               the running sbxd listens), sandboxes/, sbxd.lock
- * Paths are heap strings the caller frees.
+ * config: sbxd's side of the files it shares with its clients
+ * (src/proto/local.h, which clients read): sbxd makes the API key and
+ * records where it listens.
  */
 #ifndef SBX_DAEMON_CONFIG_H
 #define SBX_DAEMON_CONFIG_H
-#include <sys/types.h>
-#include "../util/err.h"
+#include "../proto/local.h"
 
-#define SBXD_DEFAULT_PORT 49982
-#define SBXD_DEFAULT_LISTEN "tcp:127.0.0.1:49982"
+/* The key sbxd serves with, from the file at path.  None yet: one is made
+ * in E2B's form (0600; two first starts at once share whichever won).  A key
+ * in sbxd's old form sbx_<hex> is rewritten in place as e2b_<same hex>.
+ * Any other key is kept as the user wrote it.  *note (heap, else NULL) is
+ * what to tell the user about a migrated or an SDK-refused key. */
+int sbxd_api_key(const char *path, char **key, char **note, sbx_err *e);
 
-char *sbx_config_dir(void);
-char *sbx_state_dir(void);
-
-/* The API key from <config dir>/api_key; with create, one is generated
- * (and stored 0600) when there is none yet. */
-int sbx_api_key(int create, char **key, sbx_err *e);
-
-/* What `sbx serve` records about itself in <state dir>/sbxd.json. */
-typedef struct sbxd_endpoint {
-	char *url;      /* http://127.0.0.1:PORT: what E2B_API_URL and E2B_SANDBOX_URL get */
-	char *listen;   /* the --listen address */
-	int port;
-	pid_t pid;
-} sbxd_endpoint;
+/* The X-API-KEY check, in constant time.  Besides want itself, a key
+ * e2b_<hex> also accepts sbx_<same hex>: what clients exported before the
+ * key was migrated keeps working. */
+int sbxd_key_matches(const char *want, const char *got);
 
 int sbxd_endpoint_write(const char *state_dir, const sbxd_endpoint *ep, sbx_err *e);
-/* -1 when there is no endpoint file (sbxd never ran with this state dir). */
-int sbxd_endpoint_read(const char *state_dir, sbxd_endpoint *ep, sbx_err *e);
-void sbxd_endpoint_free(sbxd_endpoint *ep);
 
 #endif

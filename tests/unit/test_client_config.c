@@ -1,16 +1,22 @@
 /* libsbx's pure configuration parts: where calls go (local sbxd, a given
  * API URL, E2B's cloud), data-plane URLs and headers, sandbox descriptions,
- * id prefixes. */
+ * id prefixes, reading the local API key.  Linked with libsbx and
+ * libsbxcore only (see the Makefile): libsbx needs nothing of sbxd. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../../src/client/api.h"
 #include "../../src/client/config.h"
 #include "../../src/client/idprefix.h"
 #include "../../src/client/sandbox.h"
+#include "../../src/proto/local.h"
+#include "../../src/util/xalloc.h"
 
 static void test_local_default(void **state)
 {
@@ -161,13 +167,80 @@ static void test_id_prefix(void **state)
 	assert_int_equal(sbx_id_resolve("a", ids, 0, &e), -1);
 }
 
+static void test_key_form(void **state)
+{
+	(void)state;
+	const char *hex = "0123456789abcdef0123456789abcdef01234567";
+	char *k = xasprintf("e2b_%s", hex);
+	assert_true(sbx_key_has_form(k, SBX_KEY_PREFIX));
+	assert_false(sbx_key_has_form(k, SBX_KEY_LEGACY_PREFIX));
+	free(k);
+	k = xasprintf("sbx_%s", hex);
+	assert_true(sbx_key_has_form(k, SBX_KEY_LEGACY_PREFIX));
+	assert_false(sbx_key_has_form(k, SBX_KEY_PREFIX));   /* what SDKs 2.27-2.45 refuse */
+	free(k);
+	assert_false(sbx_key_has_form("e2b_0123", SBX_KEY_PREFIX));                                      /* short */
+	assert_false(sbx_key_has_form("e2b_0123456789ABCDEF0123456789abcdef01234567", SBX_KEY_PREFIX));   /* upper */
+	assert_false(sbx_key_has_form("e2b_0123456789abcdef0123456789abcdef012345678", SBX_KEY_PREFIX));  /* 41 */
+	assert_false(sbx_key_has_form("", SBX_KEY_PREFIX));
+}
+
+/* Writes data to dir/name; returns the path. */
+static char *put(const char *dir, const char *name, const char *data, size_t n)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+	return p;
+}
+
+static void test_key_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sbx-keytest.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	const char *k1 = "e2b_0123456789abcdef0123456789abcdef01234567";
+	char *key = NULL, *p;
+	sbx_err e;
+	/* the key as stored, newline dropped; an old sbx_ key reads as it is */
+	char *text = xasprintf("%s\n", k1);
+	p = put(dir, "a", text, strlen(text));
+	assert_int_equal(sbx_api_key_read_file(p, &key, &e), 0);
+	assert_string_equal(key, k1);
+	free(key), unlink(p), free(p), free(text);
+	p = put(dir, "b", "sbx_0123456789abcdef0123456789abcdef01234567", 44);
+	assert_int_equal(sbx_api_key_read_file(p, &key, &e), 0);
+	assert_string_equal(key, "sbx_0123456789abcdef0123456789abcdef01234567");
+	free(key), unlink(p), free(p);
+	/* none: ENOENT, so the caller can tell "not made yet" */
+	p = xasprintf("%s/none", dir);
+	assert_int_equal(sbx_api_key_read_file(p, &key, &e), -1);
+	assert_int_equal(errno, ENOENT);
+	free(p);
+	/* not a key: too short, a NUL, spaces */
+	const struct { const char *data; size_t n; } bad[] = {
+		{ "short\n", 6 }, { "e2b_0123456789\0abcdef0123456789", 30 }, { "e2b_0123 456789abcdef0123", 25 }, { "", 0 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		p = put(dir, "bad", bad[i].data, bad[i].n);
+		assert_int_equal(sbx_api_key_read_file(p, &key, &e), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_non_null(strstr(e.msg, "does not hold a valid API key"));
+		unlink(p), free(p);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_local_default),      cmocka_unit_test(test_api_url_given),
 		cmocka_unit_test(test_cloud),              cmocka_unit_test(test_single_url_headers),
 		cmocka_unit_test(test_info_parse),         cmocka_unit_test(test_metadata_query),
-		cmocka_unit_test(test_id_prefix),
+		cmocka_unit_test(test_id_prefix),          cmocka_unit_test(test_key_form),
+		cmocka_unit_test(test_key_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
