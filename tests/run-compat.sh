@@ -8,10 +8,15 @@
 #     state dir in a scratch dir) with ns sandboxes; the SDKs get what
 #     `sbx env` prints.  Afterwards every sandbox and sbxd are killed and the
 #     host is checked for leftovers (one "ok"/"not ok" line).  Needs root and
-#     the built templates (make templates); skipped without root.
-# TEST_FILEs are names in tests/compat (default: all; api_*.test.mjs skip
-# themselves in debug mode).  Prints node's spec summary (ℹ tests/pass/fail);
-# fails if a test fails.
+#     the built templates (make templates); fails without them.  Before sbxd
+#     starts, its config dir gets a key in sbxd's old form (sbx_<hex>): sbxd
+#     must migrate it, saying so, and still accept it.
+# TEST_FILEs are names in tests/compat (default: all; in debug mode all but
+# api_*.test.mjs, which need sbxd).  Prints node's spec output, the verdict of
+# tests/compat/verdict.mjs (a failed, skipped or todo test, a file that ran
+# no test of its own, or no test at all fail the run) and, last, the closing
+# line "compat-MODE: N passed, N failed, N skipped" over node's tests and
+# this script's own checks.
 set -u
 MODE=debug
 if [ "${1:-}" = --api ]; then MODE=api; shift; fi
@@ -29,8 +34,9 @@ for tool in node npm curl jq; do
 	command -v "$tool" >/dev/null || { echo "run-compat: $tool is not installed (make deps)" >&2; exit 2; }
 done
 if [ "$MODE" = api ] && [ "$(id -u)" -ne 0 ]; then
-	echo "run-compat: --api skipped: the ns runtime needs root"
-	exit 0
+	echo "not ok - run-compat --api needs root (the ns runtime); run it as root"
+	echo "compat-api: 0 passed, 1 failed, 0 skipped"
+	exit 1
 fi
 
 # Reinstall the pinned SDKs whenever the lockfile changed since the last npm ci.
@@ -47,6 +53,10 @@ fi
 
 SCRATCH=$(mktemp -d /tmp/sbx-compat.XXXXXX)
 RC=1
+# This script's own checks, added to node's in the closing line.
+PASS=0 FAIL=0 SKIPPED=0
+ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
+notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 
 free_port() {
 	node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -62,12 +72,32 @@ descendants() {
 	done
 }
 
-# node --test over the given files (default: all), under an outer guard
-# against a runner hang; each test has its own timeout.
+# node --test over the given files (default: all but api_* in debug mode),
+# under an outer guard against a runner hang (each test has its own
+# timeout).  The spec reporter shows the run; verdict.mjs judges it.
 run_suite() {
+	local verdict=$SCRATCH/verdict.txt rc line
 	cd "$COMPAT" || return 1
-	if [ $# -eq 0 ]; then set -- *.test.mjs; fi
-	timeout --foreground --kill-after=10 1200 node --test --test-reporter=spec "$@"
+	if [ $# -eq 0 ]; then
+		set -- *.test.mjs
+		[ "$MODE" = debug ] && set -- $(printf '%s\n' "$@" | grep -v '^api_')
+	fi
+	SBX_COMPAT_NAME=node SBX_COMPAT_FILES="$*" timeout --foreground --kill-after=10 1200 \
+		node --test --test-reporter=spec --test-reporter-destination=stdout \
+		--test-reporter=./verdict.mjs --test-reporter-destination="$verdict" "$@"
+	rc=$?
+	cat "$verdict" 2>/dev/null
+	line=$(grep -E '^node: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$verdict" 2>/dev/null)
+	if [ -z "$line" ]; then
+		notok "node --test exited $rc without verdict.mjs's closing line"
+		return 1
+	fi
+	set -- $line
+	PASS=$((PASS + $2)) FAIL=$((FAIL + $4)) SKIPPED=$((SKIPPED + $6))
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$verdict"; then
+		notok "node --test exited $rc"
+	fi
+	[ "$rc" -eq 0 ] && ! grep -q '^not ok' "$verdict"
 }
 
 # ---- debug mode: one bare sbx-agent -----------------------------------------
@@ -107,14 +137,14 @@ run_debug() {
 	local ready=
 	for _ in $(seq 1 200); do
 		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			echo "run-compat: sbx-agent exited during start-up" >&2
+			notok "sbx-agent exited during start-up"
 			return 1
 		fi
 		case "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" in 2??) ready=1; break;; esac
 		sleep 0.05
 	done
 	if [ -z "$ready" ]; then
-		echo "run-compat: sbx-agent did not answer GET $url/health within 10 s" >&2
+		notok "sbx-agent did not answer GET $url/health within 10 s"
 		return 1
 	fi
 	echo "run-compat: debug mode: sbx-agent $("$AGENT" --version 2>/dev/null) on $url, workdir $workdir"
@@ -197,10 +227,10 @@ check_leaks() {
 	leak "loop devices" $(losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -F "$SCRATCH/" | cut -d' ' -f1)
 	leak records $(ls "$STATE/sandboxes" 2>/dev/null)
 	if [ -z "$why" ]; then
-		echo "ok - API run left nothing behind ($(echo $ids | wc -w) sandboxes: no process, cgroup, veth, mount, loop device or record)"
+		ok "API run left nothing behind ($(echo $ids | wc -w) sandboxes: no process, cgroup, veth, mount, loop device or record)"
 		return 0
 	fi
-	echo "not ok - API run left things behind:$why"
+	notok "API run left things behind:$why"
 	return 1
 }
 
@@ -210,7 +240,7 @@ kill_all() {
 	out=$("$SBX" kill --all 2>&1)
 	local rc=$?
 	if [ $rc -ne 0 ]; then
-		echo "run-compat: sbx kill --all failed: $out" >&2
+		notok "sbx kill --all failed: $out"
 		return 1
 	fi
 	if echo "$out" | grep -q '^killed'; then
@@ -238,23 +268,54 @@ cleanup_api() {
 		exit 0'
 }
 
+# The key sbxd started with was HEX in sbxd's old form, sbx_HEX: it must be
+# e2b_HEX now (E2B SDKs 2.27 to 2.45 refuse anything else before sending),
+# in the file and in what `sbx env` exports, sbxd must have said so, and
+# both forms must be accepted, a wrong key not.
+check_key_migration() {
+	local hex=$1 file=$XDG_CONFIG_HOME/sbx/api_key now k want got bad=
+	now=$(cat "$file")
+	if [ "$now" = "e2b_$hex" ] && grep -q "old form sbx_" "$SBXD_LOG"; then
+		ok "sbxd migrated the old key sbx_… to e2b_… (same digits) and said so"
+	else
+		notok "old key not migrated: $file holds '$now'; sbxd's log: $(grep -i 'key' "$SBXD_LOG" | head -3)"
+	fi
+	if [ "$E2B_API_KEY" = "e2b_$hex" ]; then ok "sbx env exports the migrated key"
+	else notok "sbx env exports '$E2B_API_KEY', not e2b_$hex"; fi
+	local wrong=${hex%?}0
+	[ "$wrong" = "$hex" ] && wrong=${hex%?}1
+	for k in "sbx_$hex=200" "e2b_$hex=200" "e2b_$wrong=401" "sbx_$wrong=401" "=401"; do
+		want=${k##*=} k=${k%=*}
+		got=$(curl -m 10 -s -o /dev/null -w '%{http_code}' ${k:+-H "X-API-KEY: $k"} "$E2B_API_URL/sandboxes")
+		[ "$got" = "$want" ] || bad="$bad ${k:-no key}: HTTP $got, want $want;"
+	done
+	if [ -z "$bad" ]; then ok "sbxd takes the key in both forms and refuses a wrong or missing one (401)"
+	else notok "sbxd's key check:$bad"; fi
+}
+
 run_api() {
 	local t
 	for t in base code-interpreter; do
 		if ! "$SBX" template ls --json 2>/dev/null | jq -e --arg t "$t" 'any(.[]; .name == $t)' >/dev/null; then
-			echo "run-compat: template '$t' is not built; run make templates" >&2
+			notok "template '$t' is not built; run make templates"
 			return 2
 		fi
 	done
-	# Private config (a fresh API key) and state; the template cache is shared.
+	# Private config and state; the template cache is shared.  The config
+	# starts with a key in sbxd's old form, as an existing user's does.
 	export XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/xdg-state
 	unset E2B_DEBUG E2B_DOMAIN SBX_COMPAT_WORKDIR
-	start_sbxd || return 1
+	local hex
+	hex=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+	mkdir -p "$XDG_CONFIG_HOME/sbx"
+	(umask 077; echo "sbx_$hex" >"$XDG_CONFIG_HOME/sbx/api_key")
+	start_sbxd || { notok "sbxd did not start"; return 1; }
 	local env_out
-	env_out=$("$SBX" env --state-dir "$STATE") || { echo "run-compat: sbx env failed" >&2; return 1; }
+	env_out=$("$SBX" env --state-dir "$STATE") || { notok "sbx env failed"; return 1; }
 	eval "$env_out"
 	export E2B_API_URL E2B_SANDBOX_URL E2B_API_KEY
 	echo "run-compat: API mode: sbxd on $E2B_API_URL (state $STATE, log $SBXD_LOG)"
+	check_key_migration "$hex"
 	sample_owned &
 	SAMPLER_PID=$!
 	run_suite "$@"
@@ -265,6 +326,7 @@ run_api() {
 	kill_all || rc=1
 	stop_sbxd
 	check_leaks || rc=1
+	[ "$FAIL" -eq 0 ] || rc=1
 	return $rc
 }
 
@@ -281,10 +343,13 @@ cleanup() {
 	else
 		rm -rf "$SCRATCH"
 	fi
+	echo "compat-$MODE: $PASS passed, $FAIL failed, $SKIPPED skipped"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ "$MODE" = api ]; then run_api "$@"; else run_debug "$@"; fi
 RC=$?
+# Only a run that passed something and failed and skipped nothing passes.
+if [ "$RC" -eq 0 ] && { [ "$FAIL" -ne 0 ] || [ "$SKIPPED" -ne 0 ] || [ "$PASS" -eq 0 ]; }; then RC=1; fi
 exit "$RC"

@@ -36,29 +36,35 @@ test('a missing cwd is InvalidArgumentError', SHORT, async () => {
   await assert.rejects(sbx.commands.run('true', { cwd: `${uniquePath('nocwd')}/x` }), InvalidArgumentError)
 })
 
+// A command that waits (bounded) until the test creates a file: what it does
+// after that cannot have happened before the test saw what came first.
+const gate = (file) => `for i in $(seq 500); do [ -e ${file} ] && break; sleep 0.02; done; [ -e ${file} ]`
+
 test('onStdout/onStderr stream chunks as they are produced', SHORT, async () => {
   const out = []
   const err = []
-  const t0 = Date.now()
-  let firstAt
-  const r = await sbx.commands.run('for i in 1 2 3; do echo line$i; echo e$i >&2; sleep 0.4; done', {
-    onStdout: (d) => { firstAt ??= Date.now(); out.push(d) },
+  const go = uniquePath('go')
+  const p = sbx.commands.run(`echo line1; echo e1 >&2; ${gate(go)} && echo line2 && echo e2 >&2`, {
+    onStdout: (d) => out.push(d),
     onStderr: (d) => err.push(d)
   })
-  const doneAt = Date.now()
-  assert.equal(out.join(''), 'line1\nline2\nline3\n')
-  assert.equal(err.join(''), 'e1\ne2\ne3\n')
-  assert.equal(r.stdout, 'line1\nline2\nline3\n')
-  assert.ok(out.length >= 2, `stdout arrived in ${out.length} callback(s)`)
-  assert.ok(doneAt - firstAt >= 600, `first chunk ${firstAt - t0} ms after start, end at ${doneAt - t0} ms`)
+  // the first lines arrive while the command still waits for us
+  await until(() => out.join('') === 'line1\n' && err.join('') === 'e1\n', 10_000, 'line1 and e1 before the end', () => [out, err])
+  await sbx.files.write(go, '')
+  const r = await p
+  assert.equal(out.join(''), 'line1\nline2\n')
+  assert.equal(err.join(''), 'e1\ne2\n')
+  assert.equal(r.stdout, 'line1\nline2\n')
+  assert.equal(r.stderr, 'e1\ne2\n')
 })
 
 test('background: true returns a handle at once; wait() gives the result', SHORT, async () => {
-  const t0 = Date.now()
-  const h = await sbx.commands.run('sleep 1; echo done', { background: true })
-  assert.ok(Date.now() - t0 < 900, 'run() returned before the command finished')
+  // run() returns while the command cannot have finished: it waits for go
+  const go = uniquePath('go')
+  const h = await sbx.commands.run(`${gate(go)} && echo done`, { background: true })
   assert.ok(Number.isInteger(h.pid) && h.pid > 0, `pid ${h.pid}`)
   assert.equal(h.exitCode, undefined)
+  await sbx.files.write(go, '')
   const r = await h.wait()
   assert.equal(r.exitCode, 0)
   assert.equal(r.stdout, 'done\n')
@@ -126,10 +132,12 @@ test('kill ends a running command; wait() reports the signal; list forgets it', 
 })
 
 test('connect attaches to a running command and gets its output', SHORT, async () => {
-  const h = await sbx.commands.run('sleep 0.5; echo later', { background: true })
+  const go = uniquePath('go')
+  const h = await sbx.commands.run(`${gate(go)} && echo later`, { background: true })
   await h.disconnect()
   const out = []
   const c = await sbx.commands.connect(h.pid, { onStdout: (d) => out.push(d) })
+  await sbx.files.write(go, '')   // only now, attached, may it print
   const r = await within(c.wait(), 10_000, 'wait() on connected handle')
   assert.equal(r.exitCode, 0)
   assert.equal(out.join(''), 'later\n')
@@ -138,10 +146,10 @@ test('connect attaches to a running command and gets its output', SHORT, async (
 test('timeoutMs bounds the command: TimeoutError, and the process is gone', SHORT, async () => {
   // The client aborts at timeoutMs by itself; the list check proves the
   // agent honoured Connect-Timeout-Ms as the process lifetime too.
-  const cmd = `sleep 10.${process.pid}`
-  const t0 = Date.now()
+  // It would run for 10 minutes: the test's own 20 s limit shows that the
+  // TimeoutError came at timeoutMs, not at the process's end.
+  const cmd = `sleep 600.${process.pid}`
   await assert.rejects(sbx.commands.run(cmd, { timeoutMs: 1000 }), TimeoutError)
-  assert.ok(Date.now() - t0 < 5_000, 'failed at the timeout, not at process end')
   const alive = async () => (await sbx.commands.list()).some((p) => p.args.includes(cmd))
   await until(async () => !(await alive()), 3_000, `${cmd} killed at its deadline`)
 })
