@@ -26,7 +26,8 @@ static int usage_error(const char *name, const char *usage, const char *fmt, con
 
 /* --- kill ------------------------------------------------------------------ */
 
-static const char kill_usage[] = "usage: sbx kill ID... | --all\nKills sandboxes (running or paused) for good.\n";
+static const char kill_usage[] =
+	"usage: sbx kill ID... | --all\nKills sandboxes (running, paused or dead) for good.\n";
 
 typedef struct all_wait {
 	sbx_wait w;
@@ -76,7 +77,7 @@ int cmd_kill(int argc, char **argv)
 	if (all) {
 		all_wait a = { 0 };
 		sbx_err e;
-		sbx_list_opts o = { .state = "running,paused" };
+		sbx_list_opts o = { .state = NULL };   /* running, paused and (sbxd) dead */
 		if (sbx_api_list_all(c.s.client, &o, on_all, &a, NULL, &e) < 0 || sbx_sync_wait(&c.s, &a.w, 0, &e) < 0)
 			rc = cli_fail(&c, "%s", e.msg);
 		for (size_t i = 0; i < a.n; i++) {
