@@ -1,6 +1,5 @@
 #include "liveness.h"
 #include "sandbox.h"
-#include <poll.h>
 #include <unistd.h>
 
 static void on_exit_fd(sbx_loop *l, int fd, int events, void *ud)
@@ -22,7 +21,7 @@ void liveness_watch(sbox *sb)
 	if (fd < 0)
 		return;   /* none, or gone already: the backstop or the caller's check sees it */
 	sb->watch_fd = fd;
-	loop_add_fd(sb->d->loop, fd, POLLIN, on_exit_fd, sb);
+	loop_add_fd(sb->d->loop, fd, LOOP_READ, on_exit_fd, sb);
 }
 
 void liveness_unwatch(sbox *sb)
