@@ -75,6 +75,39 @@ expect_eq "after a restart: b runs" "$(run "$B" "$TB" 'echo hi')" hi
 kill -9 "$(agent_pid "$B")"
 expect_eq "an adopted sandbox's agent killed: dead" "$(wait_state "$B" dead)" dead
 
+# the official JS SDK (tests/compat, after `npm ci` there): getInfo passes
+# "dead" through; connect and calls on a handle held from before fail clearly
+COMPAT=$(cd "$(dirname "$0")/../compat" && pwd)
+if command -v node >/dev/null && [ -d "$COMPAT/node_modules/e2b" ]; then
+	create '{"templateID":"base"}' || { notok "create c" "$(status): $CREATED"; exit 1; }
+	C=$ID
+	sdk=$(cd "$COMPAT" && SID=$C PID=$(agent_pid "$C") timeout -k 5 60 node --input-type=module -e '
+		import { Sandbox } from "e2b"
+		import { execSync } from "node:child_process"
+		const id = process.env.SID, out = {}
+		const sbx = await Sandbox.connect(id)
+		execSync(`kill -9 ${process.env.PID}`)
+		for (let i = 0; i < 100 && out.state !== "dead"; i++) {
+			out.state = (await Sandbox.getInfo(id)).state
+			if (out.state !== "dead") await new Promise((r) => setTimeout(r, 100))
+		}
+		try { await Sandbox.connect(id); out.connect = "connected" } catch (e) { out.connect = e.message }
+		try { await sbx.commands.run("true"); out.run = "ran" } catch (e) { out.run = e.constructor.name + ": " + e.message }
+		try { await sbx.files.read("/etc/hostname"); out.read = "read" } catch (e) { out.read = e.message }
+		console.log(JSON.stringify(out))' 2>&1)
+	expect_eq "SDK getInfo: state dead" "$(jq -r .state <<<"$sdk" 2>/dev/null)" dead
+	expect_match "SDK connect: refused with the reason" "$(jq -r .connect <<<"$sdk" 2>/dev/null)" "^409: sandbox $C's agent died"
+	# a Connect call's 502 is the SDK's own "not running" (it drops the message);
+	# a REST call's carries ours
+	expect_match "SDK commands.run on a held handle: not running" "$(jq -r .run <<<"$sdk" 2>/dev/null)" \
+		"^SandboxNotFoundError: .*not running"
+	expect_match "SDK files.read on a held handle: the reason" "$(jq -r .read <<<"$sdk" 2>/dev/null)" \
+		"sandbox $C's agent died \\(.*\\); .*kill it"
+	api DELETE "/sandboxes/$C" >/dev/null
+else
+	ok "the JS SDK on a dead sandbox # SKIP no node or tests/compat/node_modules (npm ci there)"
+fi
+
 api DELETE "/sandboxes/$A" >/dev/null
 expect_eq "DELETE a dead one: 204" "$(status)" 204
 api GET "/sandboxes/$A" >/dev/null
