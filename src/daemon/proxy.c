@@ -84,6 +84,17 @@ static void dead_answer(http_req *r, sbox *sb)
 				   api_string(sb->rec.id)));
 }
 
+/* No answer from the agent (or none to ask): why, once the body is in. */
+static void answer_down(proxy *p)
+{
+	sbox *sb = sbox_find(p->d, p->id);
+	p->begun = 1;
+	if (sb && sb->rec.state == SB_DEAD)
+		dead_answer(p->req, sb);
+	else
+		not_running(p->req, p->id, p->upstream_err);
+}
+
 void proxy_encode(sbx_buf *out, const char *s, int is_path)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -226,19 +237,10 @@ static void up_done(http_call *c, int ok, const char *err, void *ud)
 		log_info("sbxd: proxy %s %s → %s: %s", http_req_method(p->req), http_req_path(p->req), p->id,
 			 p->upstream_err);
 		sbox *sb = sbox_find(p->d, p->id);
-		if (sb && !liveness_check(sb)) {   /* no agent: say it died, not "cannot connect" */
-			if (p->body_done) {
-				p->begun = 1;
-				dead_answer(p->req, sb);
-			} else {
-				sbox_dead_msg(sb, p->upstream_err, sizeof p->upstream_err);
-			}
-			return;   /* else req_body_end answers */
-		}
-		if (p->body_done) {
-			p->begun = 1;
-			not_running(p->req, p->id, p->upstream_err);
-		}
+		if (sb)
+			liveness_check(sb);   /* no agent: did it die? then say so, not "cannot connect" */
+		if (p->body_done)
+			answer_down(p);
 		return;   /* else req_body_end answers */
 	}
 	maybe_begin(p);
@@ -265,8 +267,7 @@ static void req_body_end(http_req *r, void *ud)
 	if (p->call && p->has_body)
 		http_call_end_body(p->call);
 	if (p->upstream_done && !p->status && !p->begun) {
-		p->begun = 1;
-		not_running(p->req, p->id, p->upstream_err);
+		answer_down(p);
 		return;
 	}
 	maybe_begin(p);
@@ -352,10 +353,8 @@ static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud)
 	if (!ok) {
 		p->upstream_done = 1;
 		snprintf(p->upstream_err, sizeof p->upstream_err, "%s", err);
-		if (p->body_done) {
-			p->begun = 1;
-			not_running(p->req, p->id, err);
-		}
+		if (p->body_done)
+			answer_down(p);
 		return;   /* else req_body_end answers */
 	}
 	start_upstream(p, sb);
