@@ -72,6 +72,7 @@ sbxd_stop KILL
 sbxd_start || { notok "sbxd restarts" "see above"; exit 1; }
 expect_eq "after a restart: still dead" "$(api GET "/sandboxes/$A" | jq -r .state)" dead
 expect_eq "after a restart: b runs" "$(run "$B" "$TB" 'echo hi')" hi
+expect_eq "sbx resume of a running one says so" "$("$SBX" resume "$B" 2>&1)" "sandbox $B is already running"
 kill -9 "$(agent_pid "$B")"
 expect_eq "an adopted sandbox's agent killed: dead" "$(wait_state "$B" dead)" dead
 
