@@ -10,6 +10,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
 unset E2B_DOMAIN E2B_DEBUG
 SID=hostile0000000000001
+if [ ! -x /usr/bin/python3 ]; then ok "downloads from a hostile server # SKIP no /usr/bin/python3"; done_testing; exit 0; fi
 SRV_PID=
 
 stop_srv() {
