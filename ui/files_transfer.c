@@ -7,6 +7,8 @@
  */
 #include "files_priv.h"
 #include "draw.h"
+#include "../src/util/dirat.h"
+#include "../src/util/path.h"
 #include "../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@ typedef struct xfer {
 	int64_t total, done, cur;
 	int progress;
 	int fd;
+	int root;                     /* a directory download: its target, open */
 	sbx_op *op;
 	char *top_src, *top_dst;      /* for messages */
 	size_t files_done;
@@ -51,6 +54,7 @@ static xfer *xfer_new(fpane *fp, int upload, const char *src, const char *dst)
 	x->fp = fp;
 	x->upload = upload;
 	x->fd = -1;
+	x->root = -1;
 	x->progress = -1;
 	x->top_src = xstrdup(src);
 	x->top_dst = xstrdup(dst);
@@ -65,6 +69,8 @@ static void xfer_free(xfer *x)
 		sbx_op_cancel(x->op);
 	if (x->fd >= 0)
 		close(x->fd);
+	if (x->root >= 0)
+		close(x->root);
 	if (x->progress >= 0)
 		app_progress_end(fp->p.app, x->progress);
 	LIST_REMOVE(x, link);
@@ -191,8 +197,11 @@ static void step(xfer *x)
 			fail(x, it->src, e.msg);
 		return;
 	}
-	if (it->dir) {
-		if (mkdir(it->dst, 0755) < 0 && errno != EEXIST) {
+	if (x->root < 0 && it->dir) {
+		/* the target of a directory download: the user's to name (a
+		 * symlink is fine); all below it goes through dirat */
+		if ((mkdir(it->dst, 0755) < 0 && errno != EEXIST) ||
+		    (x->root = open(it->dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 			char msg[600];
 			snprintf(msg, sizeof msg, "%s (check that the destination is writable)", strerror(errno));
 			fail(x, it->dst, msg);
@@ -201,11 +210,24 @@ static void step(xfer *x)
 		step(x);
 		return;
 	}
-	x->fd = open(it->dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (it->dir) {
+		if (dirat_mkdir(x->root, it->dst, &e) < 0) {
+			fail(x, x->top_dst, e.msg);
+			return;
+		}
+		step(x);
+		return;
+	}
+	x->fd = x->root >= 0 ? dirat_create(x->root, it->dst, &e)
+			     : open(it->dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (x->fd < 0) {
-		char msg[600];
-		snprintf(msg, sizeof msg, "%s (check that the destination is writable and has space)", strerror(errno));
-		fail(x, it->dst, msg);
+		char msg[1200];
+		if (x->root >= 0)
+			snprintf(msg, sizeof msg, "%s", e.msg);
+		else
+			snprintf(msg, sizeof msg, "%s (check that the destination is writable and has space)",
+				 strerror(errno));
+		fail(x, x->root >= 0 ? x->top_dst : it->dst, msg);
 		return;
 	}
 	if (sbx_files_read(files_client(x->fp), files_sb(x->fp), it->src, x->fd, on_bytes, on_item_done, x, &x->op,
@@ -301,6 +323,9 @@ static void on_tree_listed(const sbx_entry *en, size_t n, const sbx_err *e, void
 		fail(x, x->top_src, e->msg);
 		return;
 	}
+	/* Item destinations below the target are relative to it, each element
+	 * a name the server sent: all must be plain names (path.h), checked
+	 * before anything is written. */
 	size_t sl = strlen(x->top_src);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = en[i].path;
@@ -308,16 +333,23 @@ static void on_tree_listed(const sbx_entry *en, size_t n, const sbx_err *e, void
 			continue;
 		if (en[i].symlink_target && en[i].type == SBX_FILE_DIR)
 			continue;   /* a link to a directory: not followed */
-		char *dst = xasprintf("%s%s", x->top_dst, p + sl);
-		if (en[i].type == SBX_FILE_DIR)
-			add_item(x, xstrdup(p), dst, 1, 0);
-		else if (en[i].type == SBX_FILE_FILE)
-			add_item(x, xstrdup(p), dst, 0, en[i].size);
-		else
-			free(dst);
+		if (en[i].type != SBX_FILE_DIR && en[i].type != SBX_FILE_FILE)
+			continue;
+		char *bad = path_rel_unsafe(p + sl + 1);
+		if (bad) {
+			char *shown = path_name_show(bad), msg[600];
+			snprintf(msg, sizeof msg, "the sandbox listed %s, whose element %s is not a plain file name "
+				 "(a broken or hostile agent?); nothing was written", p, shown);
+			free(shown);
+			free(bad);
+			fail(x, x->top_src, msg);
+			return;
+		}
+		add_item(x, xstrdup(p), xstrdup(p + sl + 1), en[i].type == SBX_FILE_DIR,
+			 en[i].type == SBX_FILE_DIR ? 0 : en[i].size);
 	}
 	/* Parents before children: sort by destination path. */
-	for (size_t i = 1; i < x->n; i++)
+	for (size_t i = 2; i < x->n; i++)
 		for (size_t j = i; j > 1 && strcmp(x->items[j - 1].dst, x->items[j].dst) > 0; j--) {
 			xitem t = x->items[j];
 			x->items[j] = x->items[j - 1];
@@ -336,7 +368,16 @@ static void on_download_path(app *a, const char *text, void *ud)
 			     ? xasprintf("%s%s", getenv("HOME") ? getenv("HOME") : "", text + 1)
 			     : xstrdup(text);
 	struct stat st;
-	char *dst = stat(dest, &st) == 0 && S_ISDIR(st.st_mode) ? ft_join(dest, n->name) : xstrdup(dest);
+	int into = stat(dest, &st) == 0 && S_ISDIR(st.st_mode);
+	if (into && !path_name_safe(n->name)) {
+		char *shown = path_name_show(n->name);
+		app_error(a, "cannot download %s: its name %s is not a plain file name; give a file name to "
+			  "download it to", n->path, shown);
+		free(shown);
+		free(dest);
+		return;
+	}
+	char *dst = into ? ft_join(dest, n->name) : xstrdup(dest);
 	free(dest);
 	xfer *x = xfer_new(fp, 0, n->path, dst);
 	x->progress = app_progress_begin(a, "download");

@@ -53,6 +53,7 @@ static void rows_free(sb_row *rows, size_t n)
 		free(rows[i].id);
 		free(rows[i].template_id);
 		free(rows[i].runtime);
+		free(rows[i].reason);
 	}
 	free(rows);
 }
@@ -92,9 +93,9 @@ static void tell_sessions(sbpane *sp)
 		session *s = app_find_session(a, sp->rows[i].id);
 		if (!s)
 			continue;
-		session_state st = sp->rows[i].paused ? SESSION_PAUSED : SESSION_RUNNING;
+		session_state st = sp->rows[i].dead ? SESSION_GONE : sp->rows[i].paused ? SESSION_PAUSED : SESSION_RUNNING;
 		if (s->state != st && s->state != SESSION_GONE)
-			app_sandbox_state(a, sp->rows[i].id, st, NULL);
+			app_sandbox_state(a, sp->rows[i].id, st, sp->rows[i].dead ? sp->rows[i].reason : NULL);
 		s->end_ms = sp->rows[i].end_ms;
 		if (*sp->rows[i].runtime && strcmp(s->runtime, sp->rows[i].runtime)) {
 			free(s->runtime);
@@ -136,7 +137,7 @@ static void on_metrics(const sbx_metric *m, size_t n, const sbx_err *e, void *ud
 static void fetch_metrics(sbpane *sp)
 {
 	for (size_t i = 0; i < sp->n; i++) {
-		if (sp->rows[i].paused)
+		if (sp->rows[i].paused || sp->rows[i].dead)
 			continue;
 		sb_call *c = sb_call_new(sp, sp->rows[i].id, NULL);
 		sbx_err e;
@@ -170,10 +171,15 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 		r->template_id = xstrdup(*items[i].alias ? items[i].alias : items[i].template_id);
 		r->runtime = xstrdup(items[i].runtime);
 		r->paused = !strcmp(items[i].state, "paused");
+		r->dead = !strcmp(items[i].state, "dead");
+		if (r->dead) {
+			const char *why = json_string_value(json_object_get(items[i].raw, "stateReason"));
+			r->reason = xasprintf("its agent died: %s; x kills it", why ? why : "no reason given");
+		}
 		r->started_ms = items[i].started_ms;
 		r->end_ms = items[i].end_ms;
 		sb_row *old = row_of(sp, r->id);
-		if (old && !r->paused) {   /* keep the last metrics until new ones come */
+		if (old && !r->paused && !r->dead) {   /* keep the last metrics until new ones come */
 			r->have_metrics = old->have_metrics;
 			r->cpu_pct = old->cpu_pct;
 			r->mem_used = old->mem_used;
@@ -269,6 +275,10 @@ static void connect_selected(sbpane *sp, int attach)
 		app_info(sp->p.app, "no sandbox selected");
 		return;
 	}
+	if (r->dead) {
+		app_error(sp->p.app, "sandbox %.8s cannot be used: %s", r->id, r->reason);
+		return;
+	}
 	if (!attach && !r->paused) {
 		app_info(sp->p.app, "sandbox %.8s is already running", r->id);
 		return;
@@ -301,6 +311,10 @@ static void pause_selected(sbpane *sp)
 	sb_row *r = selected(sp);
 	if (!r) {
 		app_info(sp->p.app, "no sandbox selected");
+		return;
+	}
+	if (r->dead) {
+		app_error(sp->p.app, "sandbox %.8s cannot be paused: %s", r->id, r->reason);
 		return;
 	}
 	if (r->paused) {
@@ -455,7 +469,7 @@ static void cell_text(const sb_row *r, int c, int64_t now, char *out, size_t n)
 	char a[32], b[32];
 	switch (c) {
 	case C_ID: snprintf(out, n, "%.8s", r->id); break;
-	case C_STATE: snprintf(out, n, "%s", r->paused ? "paused" : "running"); break;
+	case C_STATE: snprintf(out, n, "%s", r->dead ? "dead" : r->paused ? "paused" : "running"); break;
 	case C_TEMPLATE: snprintf(out, n, "%s", r->template_id); break;
 	case C_RUNTIME: snprintf(out, n, "%s", *r->runtime ? r->runtime : "-"); break;
 	case C_AGE:
@@ -465,19 +479,19 @@ static void cell_text(const sb_row *r, int c, int64_t now, char *out, size_t n)
 			snprintf(out, n, "-");
 		break;
 	case C_LEFT:
-		if (r->end_ms && !r->paused)
+		if (r->end_ms && !r->paused && !r->dead)
 			fmt_duration((r->end_ms - now) / 1000, out, n);
 		else
 			snprintf(out, n, "-");
 		break;
 	case C_CPU:
-		if (r->have_metrics && !r->paused)
+		if (r->have_metrics && !r->paused && !r->dead)
 			snprintf(out, n, "%.0f%%", r->cpu_pct);
 		else
 			snprintf(out, n, "-");
 		break;
 	case C_MEM:
-		if (r->have_metrics && !r->paused) {
+		if (r->have_metrics && !r->paused && !r->dead) {
 			fmt_size(r->mem_used, a, sizeof a);
 			fmt_size(r->mem_total, b, sizeof b);
 			snprintf(out, n, "%s/%s", a, b);
@@ -554,7 +568,8 @@ static void draw_op(pane *p, WINDOW *w, int focused)
 				continue;
 			char text[64];
 			cell_text(r, c, now, text, sizeof text);
-			ui_attr at = c == C_STATE ? app_th(a, r->paused ? TH_SB_PAUSED : TH_SB_RUNNING) : norm;
+			ui_attr at = c != C_STATE ? norm
+				     : app_th(a, r->dead ? TH_SB_STOPPED : r->paused ? TH_SB_PAUSED : TH_SB_RUNNING);
 			if (is_sel)
 				at = focused ? sel : meta;
 			if (c == C_ID && app_find_session(a, r->id))
@@ -610,12 +625,16 @@ static void status_op(pane *p, sbx_buf *out)
 		buf_puts(out, "sbxd unreachable");
 		return;
 	}
-	size_t paused = 0;
-	for (size_t i = 0; i < sp->n; i++)
+	size_t paused = 0, dead = 0;
+	for (size_t i = 0; i < sp->n; i++) {
 		paused += sp->rows[i].paused;
+		dead += sp->rows[i].dead;
+	}
 	buf_printf(out, "%zu sandbox%s", sp->n, sp->n == 1 ? "" : "es");
 	if (paused)
 		buf_printf(out, " (%zu paused)", paused);
+	if (dead)
+		buf_printf(out, " (%zu dead: their agent died)", dead);
 }
 
 static void free_op(pane *p)

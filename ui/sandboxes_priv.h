@@ -10,6 +10,8 @@
 typedef struct sb_row {
 	char *id, *template_id, *runtime;
 	int paused;
+	int dead;                     /* its agent died (sbxd's state "dead") */
+	char *reason;                 /* why, when dead */
 	int64_t started_ms, end_ms;   /* unix ms */
 	int have_metrics;
 	double cpu_pct;

@@ -53,6 +53,12 @@ typedef struct runtime_ops {
 	const char *(*agent_addr)(rt_sandbox *s);
 	/* 1 while the sandbox's processes exist (running or paused). */
 	int (*alive)(rt_sandbox *s);
+	/* An fd that polls readable once the sandbox's processes are gone (a
+	 * pidfd of its init), for any process, not only the creator; the
+	 * caller closes it.  -1 when the driver has none or the sandbox is
+	 * already gone (alive() tells which).  May be NULL: sbxd then only
+	 * polls alive(). */
+	int (*watch)(rt_sandbox *s);
 	int (*pause)(rt_sandbox *s, sbx_err *e);
 	int (*resume)(rt_sandbox *s, sbx_err *e);
 	int (*stats)(rt_sandbox *s, rt_stats *st, sbx_err *e);

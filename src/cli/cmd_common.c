@@ -115,7 +115,7 @@ char *cli_resolve(cli *c, const char *prefix)
 {
 	list_wait l = { 0 };
 	sbx_err e;
-	sbx_list_opts o = { .state = "running,paused" };
+	sbx_list_opts o = { .state = NULL };   /* the server's default: sbxd's lists dead ones too */
 	char *out = NULL;
 	if (sbx_api_list_all(c->s.client, &o, on_list, &l, NULL, &e) < 0 ||
 	    sbx_sync_wait(&c->s, &l.w, ID_LIST_TIMEOUT_MS, &e) < 0) {
@@ -174,6 +174,10 @@ int cli_target(cli *c, const char *prefix, sbx_sandbox *sb)
 		cli_fail(c, "%s", e.msg);
 	} else if (!strcmp(info.state, "paused")) {
 		cli_fail(c, "sandbox %s is paused; resume it with `sbx resume %s`", info.id, info.id);
+	} else if (!strcmp(info.state, "dead")) {
+		const char *why = json_string_value(json_object_get(j, "stateReason"));
+		cli_fail(c, "sandbox %s's agent died (%s); kill it with `sbx kill %s` and create a new one "
+			 "(`sbx logs %s` shows its last logs)", info.id, why ? why : "no reason given", info.id, info.id);
 	} else if (sbx_info_sandbox(&info, sbx_client_config(c->s.client), sb, &e) < 0) {
 		cli_fail(c, "%s", e.msg);
 	} else {

@@ -81,13 +81,15 @@ int files_put_one(cli *c, const sbx_sandbox *sb, const char *local, const char *
 	return rc;
 }
 
-int files_get_one(cli *c, const sbx_sandbox *sb, const char *remote, const char *local, xfer_progress *p)
+int files_get_at(cli *c, const sbx_sandbox *sb, const char *remote, int dir, const char *local,
+		 xfer_progress *p)
 {
 	int to_stdout = !strcmp(local, "-");
 	char *tmp = to_stdout ? NULL : xasprintf("%s.sbx-part", local);
-	int fd = to_stdout ? 1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a symlink planted where the file goes is not written through */
+	int fd = to_stdout ? 1 : openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		int rc = cli_fail(c, "cannot write %s: %s", tmp, strerror(errno));
+		int rc = cli_fail(c, "cannot write %s: %s", tmp, errno == ELOOP ? "it is a symlink" : strerror(errno));
 		free(tmp);
 		return rc;
 	}
@@ -102,16 +104,22 @@ int files_get_one(cli *c, const sbx_sandbox *sb, const char *remote, const char 
 		rc = cli_fail(c, "%s", e.msg);
 	}
 	if (!to_stdout) {
-		/* the whole file or nothing: a failed download leaves no half file */
+		/* the whole file or nothing: a failed download leaves no half file;
+		 * renameat replaces a symlink at local rather than following it */
 		if (close(fd) < 0 && !rc)
 			rc = cli_fail(c, "cannot write %s: %s", local, strerror(errno));
-		if (!rc && rename(tmp, local) < 0)
+		if (!rc && renameat(dir, tmp, dir, local) < 0)
 			rc = cli_fail(c, "cannot write %s: %s", local, strerror(errno));
 		if (rc)
-			unlink(tmp);
+			unlinkat(dir, tmp, 0);
 	}
 	free(tmp);
 	return rc;
+}
+
+int files_get_one(cli *c, const sbx_sandbox *sb, const char *remote, const char *local, xfer_progress *p)
+{
+	return files_get_at(c, sb, remote, AT_FDCWD, local, p);
 }
 
 /* --- stat / ls ------------------------------------------------------------- */

@@ -20,6 +20,10 @@ void progress_end(xfer_progress *p);
 /* One file each way (remote paths as envd takes them). */
 int files_put_one(cli *c, const sbx_sandbox *sb, const char *local, const char *remote, xfer_progress *p);
 int files_get_one(cli *c, const sbx_sandbox *sb, const char *remote, const char *local, xfer_progress *p);
+/* The same into name local under the directory fd dir (AT_FDCWD: local is
+ * a path); a symlink at local is replaced, never written through. */
+int files_get_at(cli *c, const sbx_sandbox *sb, const char *remote, int dir, const char *local,
+		 xfer_progress *p);
 /* Whole trees: remote/local is made and filled. */
 int files_put_tree(cli *c, const sbx_sandbox *sb, const char *local, const char *remote);
 int files_get_tree(cli *c, const sbx_sandbox *sb, const char *remote, const char *local);

@@ -2,11 +2,14 @@
  * Directory trees for `sbx files get|put` (E2B itself moves single files):
  * the local side walked with opendir, the remote side with ListDir one
  * level at a time (names joined here, so no path arithmetic on what the
- * server reports).  Symlinked directories are not followed (no loops);
- * symlinked files are copied as their content.  Files go one after the
- * other with one progress line for the whole tree.
+ * server reports; each must be a plain name, and the host side is written
+ * through dirat.h, never through a symlink).  Symlinked directories are not
+ * followed (no loops); symlinked files are copied as their content.  Files
+ * go one after the other with one progress line for the whole tree.
  */
 #include "cmd_files.h"
+#include "../util/dirat.h"
+#include "../util/path.h"
 #include "../util/xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -168,6 +171,10 @@ int files_put_tree(cli *c, const sbx_sandbox *sb, const char *local, const char 
 
 /* --- download -------------------------------------------------------------- */
 
+/* Items' local paths are relative to the target directory ("" is the target
+ * itself), made of names the server listed: each must be one plain name
+ * (path_name_safe), and dirat opens them one at a time without following
+ * symlinks, so a hostile agent cannot steer a write out of the target. */
 static int walk_remote(cli *c, const sbx_sandbox *sb, const char *remote, const char *local, items *it)
 {
 	wait_entries we = { 0 };
@@ -175,10 +182,19 @@ static int walk_remote(cli *c, const sbx_sandbox *sb, const char *remote, const 
 	if (sbx_fs_list(c->s.client, sb, remote, 1, on_entries, &we, NULL, &e) < 0 ||
 	    sbx_sync_wait(&c->s, &we.w, 0, &e) < 0)
 		return cli_fail(c, "%s", e.msg);
-	add(it, local, remote, 1, 0);
+	if (*local)
+		add(it, local, remote, 1, 0);
 	int rc = 0;
 	for (size_t i = 0; i < we.n && !rc; i++) {
-		char *rp = xasprintf("%s/%s", remote, we.names[i]), *lp = xasprintf("%s/%s", local, we.names[i]);
+		if (!path_name_safe(we.names[i])) {
+			char *shown = path_name_show(we.names[i]);
+			rc = cli_fail(c, "refusing to download %s: the sandbox listed the name %s in it, which is not a "
+				      "plain file name (a broken or hostile agent?); nothing was written", remote, shown);
+			free(shown);
+			break;
+		}
+		char *rp = xasprintf("%s/%s", remote, we.names[i]);
+		char *lp = *local ? xasprintf("%s/%s", local, we.names[i]) : xstrdup(we.names[i]);
 		if (we.types[i] == SBX_FILE_DIR)
 			rc = walk_remote(c, sb, rp, lp, it);
 		else if (we.types[i] == SBX_FILE_FILE)
@@ -192,22 +208,41 @@ static int walk_remote(cli *c, const sbx_sandbox *sb, const char *remote, const 
 	return rc;
 }
 
+static int get_item(cli *c, const sbx_sandbox *sb, int root, const char *target, const item *v, xfer_progress *p)
+{
+	sbx_err e;
+	if (v->dir)
+		return dirat_mkdir(root, v->local, &e) < 0 ? cli_fail(c, "%s: %s", target, e.msg) : 0;
+	const char *leaf;
+	int dir = dirat_parent(root, v->local, 0, &leaf, &e);
+	if (dir < 0)
+		return cli_fail(c, "%s: %s", target, e.msg);
+	int rc = files_get_at(c, sb, v->remote, dir, leaf, p);
+	close(dir);
+	return rc;
+}
+
 int files_get_tree(cli *c, const sbx_sandbox *sb, const char *remote, const char *local)
 {
 	items it = { 0 };
-	int rc = walk_remote(c, sb, remote, local, &it);
+	int rc = walk_remote(c, sb, remote, "", &it);
+	int root = -1;
+	/* the target itself is the user's to name: it may be a symlink */
+	if (!rc && mkdir(local, 0755) < 0 && errno != EEXIST)
+		rc = cli_fail(c, "cannot make %s: %s", local, strerror(errno));
+	if (!rc && (root = open(local, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = cli_fail(c, "cannot open %s: %s", local, strerror(errno));
 	xfer_progress p = { .tty = cli_isatty(2), .verb = "download", .total = it.bytes, .files_total = it.files };
 	for (size_t i = 0; i < it.n && !rc; i++) {
-		if (it.v[i].dir) {
-			if (mkdir(it.v[i].local, 0755) < 0 && errno != EEXIST)
-				rc = cli_fail(c, "cannot make %s: %s", it.v[i].local, strerror(errno));
-			continue;
+		rc = get_item(c, sb, root, local, &it.v[i], &p);
+		if (!it.v[i].dir) {
+			p.base += it.v[i].size;
+			p.files_done++;
 		}
-		rc = files_get_one(c, sb, it.v[i].remote, it.v[i].local, &p);
-		p.base += it.v[i].size;
-		p.files_done++;
 	}
 	progress_end(&p);
+	if (root >= 0)
+		close(root);
 	if (!rc)
 		printf("downloaded %zu files (%lld bytes) to %s\n", it.files, (long long)it.bytes, local);
 	items_free(&it);

@@ -26,7 +26,8 @@ static int usage_error(const char *name, const char *usage, const char *fmt, con
 
 /* --- kill ------------------------------------------------------------------ */
 
-static const char kill_usage[] = "usage: sbx kill ID... | --all\nKills sandboxes (running or paused) for good.\n";
+static const char kill_usage[] =
+	"usage: sbx kill ID... | --all\nKills sandboxes (running, paused or dead) for good.\n";
 
 typedef struct all_wait {
 	sbx_wait w;
@@ -76,7 +77,7 @@ int cmd_kill(int argc, char **argv)
 	if (all) {
 		all_wait a = { 0 };
 		sbx_err e;
-		sbx_list_opts o = { .state = "running,paused" };
+		sbx_list_opts o = { .state = NULL };   /* running, paused and (sbxd) dead */
 		if (sbx_api_list_all(c.s.client, &o, on_all, &a, NULL, &e) < 0 || sbx_sync_wait(&c.s, &a.w, 0, &e) < 0)
 			rc = cli_fail(&c, "%s", e.msg);
 		for (size_t i = 0; i < a.n; i++) {
@@ -196,18 +197,24 @@ int cmd_resume(int argc, char **argv)
 	int rc = 1;
 	if (cli_open(&c, "resume"))
 		goto out;
-	char *id = cli_resolve(&c, prefix);
-	if (!id)
+	json_t *j = cli_describe(&c, prefix);
+	if (!j)
 		goto out;
+	const char *id = json_string_value(json_object_get(j, "sandboxID"));
+	const char *st = json_string_value(json_object_get(j, "state"));
+	/* connect answers a running sandbox too (it only extends the timeout) */
+	int was_running = st && !strcmp(st, "running");
 	sbx_wait w = { 0 };
-	if (sbx_api_connect(c.s.client, id, secs, on_connected, &w, NULL, &e) < 0 ||
-	    sbx_sync_wait(&c.s, &w, 0, &e) < 0) {
+	if (!id) {
+		cli_fail(&c, "the server described the sandbox without a sandboxID");
+	} else if (sbx_api_connect(c.s.client, id, secs, on_connected, &w, NULL, &e) < 0 ||
+		   sbx_sync_wait(&c.s, &w, 0, &e) < 0) {
 		cli_fail(&c, "%s", e.msg);
 	} else {
-		printf("resumed %s\n", id);
+		printf(was_running ? "sandbox %s is already running\n" : "resumed %s\n", id);
 		rc = 0;
 	}
-	free(id);
+	json_decref(j);
 out:
 	cli_close(&c);
 	return rc;

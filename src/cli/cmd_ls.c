@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const char ls_usage[] =
-	"usage: sbx ls [--json] [--state running|paused] [--meta K=V]...\n"
-	"Lists sandboxes (running and paused unless --state says).\n";
+	"usage: sbx ls [--json] [--state running|paused|dead] [--meta K=V]...\n"
+	"Lists sandboxes (all of them unless --state says; dead: the agent died, see `sbx info ID`).\n";
 
 typedef struct ls_wait {
 	sbx_wait w;
@@ -55,7 +55,7 @@ static void print_table(json_t *items)
 		if (sbx_info_parse(v, &in, NULL) < 0)
 			continue;
 		cli_ago(in.started_ms, started, sizeof started);
-		if (in.end_ms && strcmp(in.state, "paused"))
+		if (in.end_ms && !strcmp(in.state, "running"))
 			cli_duration((in.end_ms - cli_now_ms()) / 1000, left, sizeof left);
 		else
 			snprintf(left, sizeof left, "-");
@@ -75,7 +75,7 @@ int cmd_ls(int argc, char **argv)
 	};
 	cli c = { .name = "ls" };
 	int ch, json = 0, rc = 1;
-	const char *state = "running,paused";
+	const char *state = NULL;   /* the server's default: every state */
 	sbx_kv *meta = NULL;
 	size_t nmeta = 0;
 	sbx_err e;
@@ -131,7 +131,7 @@ static void print_info(const sbx_info *in)
 {
 	char started[32], left[32], meta[512];
 	cli_ago(in->started_ms, started, sizeof started);
-	if (in->end_ms && strcmp(in->state, "paused"))
+	if (in->end_ms && !strcmp(in->state, "running"))
 		cli_duration((in->end_ms - cli_now_ms()) / 1000, left, sizeof left);
 	else
 		snprintf(left, sizeof left, "-");
@@ -141,6 +141,10 @@ static void print_info(const sbx_info *in)
 	       *in->alias && strcmp(in->alias, in->template_id) ? in->alias : "",
 	       *in->alias && strcmp(in->alias, in->template_id) ? ")" : "");
 	printf("state:     %s\n", in->state);
+	const char *why = json_string_value(json_object_get(in->raw, "stateReason"));
+	if (why)
+		printf("reason:    %s (kill it with `sbx kill %s`; `sbx logs %s` shows its last logs)\n", why, in->id,
+		       in->id);
 	if (*in->runtime)
 		printf("runtime:   %s\n", in->runtime);
 	printf("cpus:      %d\n", in->cpus);

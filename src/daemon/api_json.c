@@ -1,10 +1,11 @@
 #include "api_json.h"
 
 /* E2B reports the paused state as "paused" and everything live as
- * "running"; a sandbox still starting is not visible to clients yet. */
+ * "running"; a sandbox still starting is not visible to clients yet.
+ * "dead" is ours (the SDKs pass the string through). */
 static const char *api_state(const sbxd_record *r)
 {
-	return r->state == SB_PAUSED ? "paused" : "running";
+	return r->state == SB_PAUSED ? "paused" : r->state == SB_DEAD ? "dead" : "running";
 }
 
 json_t *json_sandbox(const sbxd_record *r)
@@ -22,12 +23,19 @@ static json_t *listed_common(const sbxd_record *r)
 	char started[40], end[40];
 	rfc3339_ms(r->started_at, started, sizeof started);
 	rfc3339_ms(r->end_at, end, sizeof end);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[],s:s}",
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[],s:s}",
 			 "sandboxID", r->id, "templateID", r->template_id, "alias", r->alias,
 			 "clientID", SBXD_CLIENT_ID, "startedAt", started, "endAt", end,
 			 "cpuCount", r->cpus, "memoryMB", r->memory_mb, "diskSizeMB", r->disk_mb,
 			 "metadata", kv_to_json(&r->metadata), "state", api_state(r),
 			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts", "runtime", r->runtime ? r->runtime : "");
+	if (r->state == SB_DEAD) {
+		char at[40];
+		rfc3339_ms(r->dead_at, at, sizeof at);
+		json_object_set_new(j, "stateReason", json_string(r->dead_reason ? r->dead_reason : "it died"));
+		json_object_set_new(j, "diedAt", json_string(at));
+	}
+	return j;
 }
 
 json_t *json_listed_sandbox(const sbxd_record *r)

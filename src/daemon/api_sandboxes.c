@@ -3,6 +3,7 @@
 #include "api_json.h"
 #include "files.h"
 #include "listq.h"
+#include "liveness.h"
 #include "sandbox.h"
 #include "store.h"
 #include "../util/buf.h"
@@ -17,6 +18,17 @@ static sbox *visible(sbxd *d, const char *id)
 {
 	sbox *sb = sbox_find(d, id);
 	return sb && !sb->rec.pooled ? sb : NULL;
+}
+
+/* 409 with why for a dead sandbox (1), else 0: what it cannot do. */
+static int refuse_dead(http_req *r, sbox *sb)
+{
+	if (sb->rec.state != SB_DEAD)
+		return 0;
+	char msg[1024];
+	sbox_dead_msg(sb, msg, sizeof msg);
+	api_error(r, 409, "%s", msg);
+	return 1;
 }
 
 /* --- lists ----------------------------------------------------------------- */
@@ -34,7 +46,9 @@ void api_list(sbxd *d, http_req *r, int v2)
 	/* v1 lists running sandboxes only and has no pages. */
 	if (!v2)
 		p.state = p.limit = p.next_token = NULL;
-	if (listq_parse(&q, &p, v2 ? LISTQ_RUNNING | LISTQ_PAUSED : LISTQ_RUNNING, &e) < 0) {
+	/* v2 with no state filter lists dead sandboxes too: that is where
+	 * users see them (`sbx ls`); an explicit filter names them. */
+	if (listq_parse(&q, &p, v2 ? LISTQ_RUNNING | LISTQ_PAUSED | LISTQ_DEAD : LISTQ_RUNNING, &e) < 0) {
 		api_error(r, 400, "%s", e.msg);
 		return;
 	}
@@ -127,6 +141,8 @@ static void timeout_body(http_req *r, const char *body, size_t len, void *ud)
 		api_not_found(r, c->id);
 		goto out;
 	}
+	if (refuse_dead(r, sb))
+		goto out;
 	if (!refresh || wall_ms() + (int64_t)secs * 1000 > sb->rec.end_at) {
 		sbox_set_timeout(sb, secs);
 		sbox_log(sb, "timeout set to %d s", secs);
@@ -174,6 +190,8 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 		api_not_found(r, c->id);
 		goto out;
 	}
+	if (refuse_dead(r, sb))
+		goto out;
 	if (sb->rec.state == SB_PAUSED) {
 		if (sbox_resume(sb, has ? secs : sb->rec.timeout_s, &e) < 0) {
 			api_error(r, 500, "%s", e.msg);
@@ -210,6 +228,8 @@ void api_connect(sbxd *d, http_req *r, const char *id, int v1_resume)
 static void pause_now(api_ctx *c, sbox *sb)
 {
 	sbx_err e;
+	if (refuse_dead(c->r, sb))
+		return;
 	if (sb->rec.state == SB_PAUSED)
 		api_error(c->r, 409, "sandbox \"%s\" is already paused", c->id);
 	else if (sbox_pause(sb, &e) < 0)
@@ -255,11 +275,15 @@ void api_metrics(sbxd *d, http_req *r, const char *id)
 		api_not_found(r, id);
 		return;
 	}
+	if (refuse_dead(r, sb))
+		return;
 	if (!sb->rt) {
 		api_json(r, 200, json_array());   /* still starting: no samples yet */
 		return;
 	}
 	if (sb->ops->stats(sb->rt, &st, &e) < 0) {
+		if (!liveness_check(sb) && refuse_dead(r, sb))   /* it died just now */
+			return;
 		api_error(r, 500, "cannot read the metrics of sandbox \"%s\": %s", id, e.msg);
 		return;
 	}

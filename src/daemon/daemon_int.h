@@ -46,6 +46,7 @@ struct sbox {
 	char *kill_why;
 	int teardowns;               /* attempts so far */
 	int64_t retry_timer;         /* the next attempt, when one failed */
+	int watch_fd;                /* liveness.c: the runtime's watch fd, -1: none */
 };
 
 struct sbxd {
@@ -62,6 +63,7 @@ struct sbxd {
 	struct pool *pool;
 	int port;
 	int stopping;
+	int64_t live_timer;                    /* liveness.c's backstop */
 };
 
 #endif

@@ -97,8 +97,11 @@ static int parse_states(const char *s, int *mask, sbx_err *e)
 			m |= LISTQ_RUNNING;
 		else if (!strcmp(t, "paused"))
 			m |= LISTQ_PAUSED;
+		else if (!strcmp(t, "dead"))
+			m |= LISTQ_DEAD;
 		else {
-			sbx_error(e, "unknown state '%s' in the state filter; use running, paused or running,paused", t);
+			sbx_error(e, "unknown state '%s' in the state filter; use running, paused, dead or a list "
+				  "like running,paused", t);
 			free(copy);
 			return -1;
 		}
@@ -172,7 +175,7 @@ static int matches(const listq *q, const sbxd_record *r)
 {
 	if (r->pooled || r->state == SB_STARTING)
 		return 0;
-	if (!(q->states & (r->state == SB_PAUSED ? LISTQ_PAUSED : LISTQ_RUNNING)))
+	if (!(q->states & (r->state == SB_PAUSED ? LISTQ_PAUSED : r->state == SB_DEAD ? LISTQ_DEAD : LISTQ_RUNNING)))
 		return 0;
 	if (q->template && strcmp(q->template, r->template_id) && strcmp(q->template, r->alias))
 		return 0;

@@ -15,6 +15,7 @@
 
 #define LISTQ_RUNNING 1
 #define LISTQ_PAUSED 2
+#define LISTQ_DEAD 4             /* ours: the agent died under it */
 #define LISTQ_MAX_LIMIT 100
 
 typedef struct listq {

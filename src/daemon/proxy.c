@@ -1,5 +1,6 @@
 #include "proxy.h"
 #include "api.h"
+#include "liveness.h"
 #include "sandbox.h"
 #include "../util/buf.h"
 #include "../util/log.h"
@@ -71,6 +72,27 @@ static void not_running(http_req *r, const char *id, const char *why)
 		 why ? why : "");
 	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", api_string(msg), "sandboxId",
 				   api_string(id)));
+}
+
+/* A dead sandbox (liveness.h): 502, which the SDK reads as not running,
+ * saying it died and what to do. */
+static void dead_answer(http_req *r, sbox *sb)
+{
+	char msg[1024];
+	sbox_dead_msg(sb, msg, sizeof msg);
+	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", api_string(msg), "sandboxId",
+				   api_string(sb->rec.id)));
+}
+
+/* No answer from the agent (or none to ask): why, once the body is in. */
+static void answer_down(proxy *p)
+{
+	sbox *sb = sbox_find(p->d, p->id);
+	p->begun = 1;
+	if (sb && sb->rec.state == SB_DEAD)
+		dead_answer(p->req, sb);
+	else
+		not_running(p->req, p->id, p->upstream_err);
 }
 
 void proxy_encode(sbx_buf *out, const char *s, int is_path)
@@ -214,10 +236,11 @@ static void up_done(http_call *c, int ok, const char *err, void *ud)
 	if (!ok && !p->status) {
 		log_info("sbxd: proxy %s %s → %s: %s", http_req_method(p->req), http_req_path(p->req), p->id,
 			 p->upstream_err);
-		if (p->body_done) {
-			p->begun = 1;
-			not_running(p->req, p->id, p->upstream_err);
-		}
+		sbox *sb = sbox_find(p->d, p->id);
+		if (sb)
+			liveness_check(sb);   /* no agent: did it die? then say so, not "cannot connect" */
+		if (p->body_done)
+			answer_down(p);
 		return;   /* else req_body_end answers */
 	}
 	maybe_begin(p);
@@ -244,8 +267,7 @@ static void req_body_end(http_req *r, void *ud)
 	if (p->call && p->has_body)
 		http_call_end_body(p->call);
 	if (p->upstream_done && !p->status && !p->begun) {
-		p->begun = 1;
-		not_running(p->req, p->id, p->upstream_err);
+		answer_down(p);
 		return;
 	}
 	maybe_begin(p);
@@ -331,10 +353,8 @@ static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud)
 	if (!ok) {
 		p->upstream_done = 1;
 		snprintf(p->upstream_err, sizeof p->upstream_err, "%s", err);
-		if (p->body_done) {
-			p->begun = 1;
-			not_running(p->req, p->id, err);
-		}
+		if (p->body_done)
+			answer_down(p);
 		return;   /* else req_body_end answers */
 	}
 	start_upstream(p, sb);
@@ -346,6 +366,10 @@ void proxy_handle(sbxd *d, http_req *r, const char *id)
 	sbx_err e;
 	if (!sb || sb->rec.pooled) {
 		not_running(r, id, NULL);
+		return;
+	}
+	if (sb->rec.state == SB_DEAD) {
+		dead_answer(r, sb);
 		return;
 	}
 	if (sb->rec.state == SB_PAUSED) {

@@ -73,6 +73,7 @@ void record_free(sbxd_record *r)
 	free(r->template_dir);
 	free(r->runtime);
 	free(r->token);
+	free(r->dead_reason);
 	kv_free(&r->metadata);
 	memset(r, 0, sizeof *r);
 }
@@ -83,6 +84,7 @@ const char *sb_state_name(sb_state s)
 	case SB_STARTING: return "starting";
 	case SB_RUNNING: return "running";
 	case SB_PAUSED: return "paused";
+	case SB_DEAD: return "dead";
 	}
 	return "unknown";
 }
@@ -123,6 +125,10 @@ json_t *record_to_json(const sbxd_record *r)
 			      "state", sb_state_name(r->state), "autoPause", r->auto_pause,
 			      "autoResume", r->auto_resume, "pooled", r->pooled);
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
+	if (r->state == SB_DEAD) {
+		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
+		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
+	}
 	return j;
 }
 
@@ -150,6 +156,8 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 		r->state = SB_PAUSED;
 	else if (!strcmp(state, "starting"))
 		r->state = SB_STARTING;
+	else if (!strcmp(state, "dead"))
+		r->state = SB_DEAD;
 	else
 		return sbx_error(e, "sandbox record has an unknown state '%s'", state);
 	snprintf(r->id, sizeof r->id, "%s", id);
@@ -164,6 +172,11 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_pause = ap;
 	r->auto_resume = ar;
 	r->pooled = pooled;
+	if (r->state == SB_DEAD) {
+		const char *why = json_string_value(json_object_get(j, "deadReason"));
+		r->dead_reason = xstrdup(why ? why : "it died");
+		r->dead_at = json_integer_value(json_object_get(j, "deadAt"));
+	}
 	if (kv_from_json(json_object_get(j, "metadata"), &r->metadata, "metadata", e) < 0) {
 		record_free(r);
 		return -1;

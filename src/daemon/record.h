@@ -27,7 +27,9 @@ json_t *kv_to_json(const kvlist *kv);
 /* An object of strings (NULL/null: empty).  what names the field in errors. */
 int kv_from_json(json_t *j, kvlist *kv, const char *what, sbx_err *e);
 
-typedef enum { SB_STARTING, SB_RUNNING, SB_PAUSED } sb_state;
+/* SB_DEAD: its agent or runtime died under it (not killed by sbxd); kept,
+ * with why, until it is killed or its record expires (sandbox.h). */
+typedef enum { SB_STARTING, SB_RUNNING, SB_PAUSED, SB_DEAD } sb_state;
 
 typedef struct sbxd_record {
 	char id[SBXD_ID_MAX + 1];
@@ -45,10 +47,12 @@ typedef struct sbxd_record {
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	kvlist metadata;
+	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
+	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 } sbxd_record;
 
 void record_free(sbxd_record *r);
-const char *sb_state_name(sb_state s);   /* "starting", "running", "paused" */
+const char *sb_state_name(sb_state s);   /* "starting", "running", "paused", "dead" */
 
 /* A fresh id: SBXD_ID_LEN random [a-z0-9]. out >= SBXD_ID_LEN + 1. */
 void record_new_id(char *out);

@@ -2,6 +2,8 @@
 #include "agent_op.h"
 #include "files.h"
 #include "jobs.h"
+#include "liveness.h"
+#include "pool.h"
 #include "runtimes.h"
 #include "store.h"
 #include "timeouts.h"
@@ -129,6 +131,7 @@ static void create_done(int ok, const char *err, void *ud)
 	}
 	sbox_log(sb, "created from template %s (%s) with the %s runtime", sb->rec.template_id, sb->rec.template_dir,
 		 sb->ops->name);
+	liveness_watch(sb);
 	agent_op_health(sb, SBOX_START_TIMEOUT_MS);
 }
 
@@ -138,6 +141,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	sbxd_record *r = &sb->rec;
 	char token[41];
 	sb->d = d;
+	sb->watch_fd = -1;
 	sb->ops = d->rt;
 	do
 		record_new_id(r->id);
@@ -208,6 +212,7 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	sbox *sb = xcalloc(1, sizeof *sb);
 	sbx_err re, ignore;
 	sb->d = d;
+	sb->watch_fd = -1;
 	sb->rec = *rec;
 	memset(rec, 0, sizeof *rec);
 	sb->ops = runtime_lookup(d->runtimes, sb->rec.runtime);
@@ -231,6 +236,13 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	free(rtdir);
 	int alive = sb->ops->alive(sb->rt);
 	link_box(d, sb);
+	if (sb->rec.state == SB_DEAD) {
+		/* Stays dead, and visible, until killed or expired. */
+		sbox_log(sb, "adopted (dead: %s)", sb->rec.dead_reason);
+		timeouts_arm(sb);
+		*out = sb;
+		return 0;
+	}
 	if (!alive || sb->rec.state == SB_STARTING || set_agent_addr(sb, e) < 0) {
 		if (!alive)
 			sbx_error(e, "its processes are gone");
@@ -241,6 +253,7 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 		return -1;
 	}
 	sbox_log(sb, "adopted (%s)", sb_state_name(sb->rec.state));
+	liveness_watch(sb);   /* a pidfd works for any process, not only our children */
 	if (sb->rec.state == SB_RUNNING) {
 		/* Trust, but check: requests queue until the agent answers. */
 		timeouts_arm(sb);
@@ -252,6 +265,12 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 
 void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud)
 {
+	if (sb->rec.state == SB_DEAD) {
+		char msg[1024];
+		sbox_dead_msg(sb, msg, sizeof msg);
+		cb(sb, 0, msg, ud);
+		return;
+	}
 	if (!sb->op && !sb->creating) {
 		cb(sb, sb->ready, sb->ready ? NULL : "the sandbox's agent is not answering", ud);
 		return;
@@ -418,6 +437,7 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 	sb->kill_why = xstrdup(why);
 	timeouts_disarm(sb);
 	agent_op_cancel(sb);
+	liveness_unwatch(sb);
 	unlink_box(sb);
 	sb->next = d->dying;
 	d->dying = sb;
@@ -447,9 +467,49 @@ void sbox_kill_detach(sbox *sb)
 	sb->kill_ud = NULL;
 }
 
+/* --- death ----------------------------------------------------------------------- */
+
+void sbox_dead_msg(const sbox *sb, char *out, size_t n)
+{
+	snprintf(out, n, "sandbox %s's agent died (%s); it cannot be used or resumed: kill it (`sbx kill %s`, "
+		 "Sandbox.kill) and create a new one; `sbx logs %s` shows its last logs", sb->rec.id,
+		 sb->rec.dead_reason ? sb->rec.dead_reason : "it died", sb->rec.id, sb->rec.id);
+}
+
+void sbox_died(sbox *sb, const char *why)
+{
+	if (sb->dead || (sb->rec.state != SB_RUNNING && sb->rec.state != SB_PAUSED))
+		return;
+	liveness_unwatch(sb);
+	if (sb->rec.pooled) {   /* never handed out: nobody to tell */
+		sbox_kill(sb, why, NULL, NULL);
+		pool_kick(sb->d);
+		return;
+	}
+	char *tail = sbox_log_tail(sb, 5);
+	sbox_log(sb, "died: %s%s%s", why, *tail ? "; the end of its logs:\n" : "", tail);
+	free(tail);
+	agent_op_cancel(sb);
+	free(sb->rec.dead_reason);
+	sb->rec.dead_reason = xstrdup(why);
+	sb->rec.dead_at = wall_ms();
+	sb->rec.state = SB_DEAD;
+	sb->ready = 0;
+	sbox_save(sb);
+	timeouts_arm(sb);   /* now the record's expiry */
+	char msg[1024];
+	sbox_dead_msg(sb, msg, sizeof msg);
+	notify(sb, 0, msg);
+}
+
 int sbox_pause(sbox *sb, sbx_err *e)
 {
 	sbx_err re;
+	char msg[1024];
+	if (sb->rec.state == SB_DEAD) {
+		sbox_dead_msg(sb, msg, sizeof msg);
+		return sbx_error(e, "%s", msg);
+	}
 	if (!sb->rt)
 		return sbx_error(e, "sandbox %s did not start, so it cannot be paused; kill it", sb->rec.id);
 	if (sb->ops->pause(sb->rt, &re) < 0)
@@ -465,6 +525,11 @@ int sbox_pause(sbox *sb, sbx_err *e)
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
 {
 	sbx_err re;
+	char msg[1024];
+	if (sb->rec.state == SB_DEAD) {
+		sbox_dead_msg(sb, msg, sizeof msg);
+		return sbx_error(e, "%s", msg);
+	}
 	if (!sb->rt)
 		return sbx_error(e, "sandbox %s did not start, so it cannot be resumed; kill it", sb->rec.id);
 	if (sb->ops->resume(sb->rt, &re) < 0)
@@ -488,6 +553,7 @@ void sbox_release(sbox *sb)
 {
 	timeouts_disarm(sb);
 	agent_op_cancel(sb);
+	liveness_unwatch(sb);
 	unlink_box(sb);
 	struct sbox_waiter *w;
 	while ((w = sb->waiters)) {

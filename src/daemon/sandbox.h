@@ -26,6 +26,9 @@ typedef struct sbox_new_args {
 	const kvlist *env;          /* may be NULL */
 } sbox_new_args;
 
+/* A dead sandbox stays visible (state "dead", its reason, its logs) until
+ * it is killed or until max(endAt, death + this), then it is torn down. */
+#define SBOX_DEAD_KEEP_MS (10 * 60 * 1000)
 #define SBOX_START_TIMEOUT_MS 30000
 #define SBOX_RESUME_TIMEOUT_MS 15000
 
@@ -52,6 +55,13 @@ void sbox_kill_detach(sbox *sb);
 /* sbxd stopping with sb's teardown unfinished: free it (its record stays
  * on disk, so the next sbxd finishes the job). */
 void sbox_abandon(sbox *sb);
+/* Its agent or runtime died under it (liveness.h): state SB_DEAD with why,
+ * persisted; waiters fail; no longer watched; torn down at its expiry.  A
+ * pool sandbox is killed instead.  No-op when not running or paused. */
+void sbox_died(sbox *sb, const char *why);
+/* For a dead sandbox: "sandbox ID's agent died (why); kill it ... and
+ * create a new one", what every refused request says. */
+void sbox_dead_msg(const sbox *sb, char *out, size_t n);
 int sbox_pause(sbox *sb, sbx_err *e);
 /* Thaws it, sets the timeout, and starts waiting for the agent. */
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);

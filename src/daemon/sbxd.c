@@ -3,6 +3,7 @@
 #include "config.h"
 #include "files.h"
 #include "jobs.h"
+#include "liveness.h"
 #include "pool.h"
 #include "runtimes.h"
 #include "sandbox.h"
@@ -93,6 +94,7 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	}
 	d->port = http_server_port(d->srv);
 	adopt_all(d);
+	liveness_start(d);
 	pool_init(d, o->pool, o->pool_templates);
 	return d;
 fail:
@@ -110,6 +112,7 @@ void sbxd_free(sbxd *d)
 	if (!d)
 		return;
 	d->stopping = 1;
+	liveness_stop(d);
 	/* Requests first: their close callbacks withdraw from the sandboxes. */
 	http_server_free(d->srv);
 	pool_free(d);

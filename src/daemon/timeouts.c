@@ -15,6 +15,10 @@ static void expire_when_ready(sbox *sb, int ok, const char *err, void *ud)
 static void expire(sbox *sb)
 {
 	sbx_err e;
+	if (sb->rec.state == SB_DEAD) {
+		sbox_kill(sb, "it was dead, and its record expired", NULL, NULL);
+		return;
+	}
 	if (sb->rec.auto_pause && sb->rec.state == SB_RUNNING) {
 		if (sb->op || sb->creating) {
 			sbox_when_ready(sb, expire_when_ready, NULL);
@@ -33,13 +37,21 @@ static int64_t on_timer(sbx_loop *l, int64_t id, void *ud)
 	(void)l, (void)id;
 	sbox *sb = ud;
 	sb->timeout_timer = 0;
-	int64_t left = sb->rec.end_at - wall_ms();
+	int64_t left = timeouts_due(sb) - wall_ms();
 	if (left > 0) {   /* the wall clock moved back: wait the rest */
 		timeouts_arm(sb);
 		return -1;
 	}
 	expire(sb);
 	return -1;
+}
+
+int64_t timeouts_due(const sbox *sb)
+{
+	if (sb->rec.state != SB_DEAD)
+		return sb->rec.end_at;
+	int64_t keep = sb->rec.dead_at + SBOX_DEAD_KEEP_MS;
+	return keep > sb->rec.end_at ? keep : sb->rec.end_at;
 }
 
 void timeouts_disarm(sbox *sb)
@@ -55,6 +67,6 @@ void timeouts_arm(sbox *sb)
 	timeouts_disarm(sb);
 	if (sb->rec.pooled || sb->rec.state == SB_PAUSED)
 		return;
-	int64_t left = sb->rec.end_at - wall_ms();
+	int64_t left = timeouts_due(sb) - wall_ms();
 	sb->timeout_timer = loop_add_timer(sb->d->loop, left > 0 ? left : 0, on_timer, sb);
 }

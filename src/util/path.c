@@ -1,5 +1,6 @@
 #include "path.h"
 #include "xalloc.h"
+#include <stdlib.h>
 #include <string.h>
 
 char *path_join(const char *base, const char *rel)
@@ -48,5 +49,54 @@ char *path_clean(const char *p)
 	if (w == 0)
 		out[w++] = abs ? '/' : '.';
 	out[w] = '\0';
+	return out;
+}
+
+int path_name_safe(const char *name)
+{
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c == '/' || *c < 0x20 || *c == 0x7f)
+			return 0;
+	return 1;
+}
+
+char *path_rel_unsafe(const char *rel)
+{
+	for (;;) {
+		const char *slash = strchr(rel, '/');
+		char *name = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup(rel);
+		if (!path_name_safe(name))
+			return name;
+		free(name);
+		if (!slash)
+			return NULL;
+		rel = slash + 1;
+	}
+}
+
+char *path_name_show(const char *name)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(name), k = 0;
+	char *out = xmalloc(2 + 4 * (n > 80 ? 80 : n) + 4), *w = out;
+	*w++ = '"';
+	for (const unsigned char *c = (const unsigned char *)name; *c && k < 80; c++, k++) {
+		if (*c < 0x20 || *c == 0x7f || *c == '"' || *c == '\\') {
+			*w++ = '\\';
+			*w++ = 'x';
+			*w++ = hex[*c >> 4];
+			*w++ = hex[*c & 15];
+		} else {
+			*w++ = (char)*c;
+		}
+	}
+	*w++ = '"';
+	if (n > 80) {
+		memcpy(w, "...", 3);
+		w += 3;
+	}
+	*w = '\0';
 	return out;
 }

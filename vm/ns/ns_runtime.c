@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,21 @@ static const char *ns_agent_addr(rt_sandbox *s)
 static int ns_alive(rt_sandbox *s)
 {
 	return nss_alive(&s->st);
+}
+
+static int ns_watch(rt_sandbox *s)
+{
+	if (s->st.pid <= 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_open, s->st.pid, 0);
+	if (fd < 0)
+		return -1;
+	/* Checked after the open: the pid may have been reused by then. */
+	if (!nss_alive(&s->st)) {
+		close(fd);
+		return -1;
+	}
+	return fd;   /* pidfds are close-on-exec */
 }
 
 static int need_alive(rt_sandbox *s, const char *what, sbx_err *e)
@@ -212,6 +228,7 @@ const runtime_ops runtime_ns = {
 	.adopt = ns_adopt,
 	.agent_addr = ns_agent_addr,
 	.alive = ns_alive,
+	.watch = ns_watch,
 	.pause = ns_pause,
 	.resume = ns_resume,
 	.stats = ns_stats,
