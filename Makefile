@@ -117,7 +117,10 @@ templates: all
 	$(BUILD)/sbx template build base
 	$(BUILD)/sbx template build code-interpreter
 
+# Never in golden-update mode, never with skips allowed (tests/tap_run.sh).
 test: deps
+	@if [ -n "$${SBX_TUI_UPDATE:-}$${SBX_TEST_ALLOW_SKIP:-}" ]; then \
+		echo "make test: unset SBX_TUI_UPDATE and SBX_TEST_ALLOW_SKIP: they turn checks into skips" >&2; exit 1; fi
 	$(MAKE) -j$(shell nproc) all
 	$(MAKE) -j$(shell nproc) SAN=1 all
 	$(MAKE) templates

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every tests/integration/t_*.sh against the agent of build dir $1 and
-# prints the closing summary "integration: N passed, N failed".
+# prints the closing summary "integration: N passed, N failed, N skipped"
+# (tests/tap_run.sh: plans, skips, time limit).
 set -u
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)

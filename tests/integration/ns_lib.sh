@@ -13,6 +13,9 @@
 #   ns_health ST [SECS]     the agent's /health status code ("000": no answer)
 #   ns_snapshot ST          remember what the sandbox owns on the host, for ns_no_leak
 #   ns_no_leak NAME ST      after destroy: no mount, cgroup, veth, loop, process
+#   ns_keep_logs [ST...]    copy sandboxes' agent logs (default: all) into
+#                           $SCRATCH/logs for done_testing's sanitizer scan
+#                           (ns_snapshot and done_testing call it)
 #
 # The test template is a minimal Debian rootfs cached outside the checkout
 # (SBX_NS_TEMPLATE overrides it with a built template dir); the agent under
@@ -70,8 +73,7 @@ ns_template_deps() {
 
 ns_init() {
 	if [ "$(id -u)" -ne 0 ]; then
-		ok "ns runtime # SKIP needs root"
-		exit 0
+		skip_all "the ns runtime needs root"
 	fi
 	local why
 	if ! why=$("$RT" available); then
@@ -91,6 +93,19 @@ ns_init() {
 	NS_ROOT=$(mktemp -d /tmp/sbx-ns.XXXXXX)
 	trap 'ns_cleanup; cleanup' EXIT
 	trap 'exit 143' TERM INT     # the runner's timeout still cleans up
+	at_done ns_keep_logs
+}
+
+ns_keep_logs() {
+	local st
+	[ $# -gt 0 ] || set -- "$NS_ROOT"/*
+	mkdir -p "$SCRATCH/logs"
+	for st in "$@"; do
+		[ -f "$st/disk/log/agent.log" ] && cp "$st/disk/log/agent.log" "$SCRATCH/logs/ns-$(basename "$st").log"
+		# destroy keeps the log's tail here: the agent's reports at exit
+		[ -f "$st/agent.log" ] && cp "$st/agent.log" "$SCRATCH/logs/ns-$(basename "$st")-tail.log"
+	done
+	return 0
 }
 
 ns_health() {
@@ -142,6 +157,7 @@ ns_end() { grep '^0 ' | cut -d' ' -f2- | jq -c '.event.end // empty'; }
 
 # What a sandbox owns on the host, read before destroy removes state.json.
 ns_snapshot() {
+	ns_keep_logs "$1"
 	SNAP_PID=$(jq -r .pid "$1/state.json")
 	SNAP_VETH=$(jq -r .veth "$1/state.json")
 	SNAP_CG=$(jq -r '.cgroup.dirs[]' "$1/state.json")
