@@ -13,6 +13,7 @@
 #   ns_health ST [SECS]     the agent's /health status code ("000": no answer)
 #   ns_snapshot ST          remember what the sandbox owns on the host, for ns_no_leak
 #   ns_no_leak NAME ST      after destroy: no mount, cgroup, veth, loop, process
+#   ns_leaks ST             the same as text ("" when nothing is left), no check
 #   ns_keep_logs [ST...]    copy sandboxes' agent logs (default: all) into
 #                           $SCRATCH/logs for done_testing's sanitizer scan
 #                           (ns_snapshot and done_testing call it)
@@ -171,8 +172,9 @@ ns_gone() {
 	[ -z "$s" ] || [ "${s:0:1}" = Z ]
 }
 
-ns_no_leak() {
-	local name=$1 st=$2 why="" d
+# ns_leaks ST: what a destroyed sandbox left behind, on stdout ("" for nothing).
+ns_leaks() {
+	local st=$1 why="" d
 	grep -q " $st/" /proc/mounts && why="$why mounts:$(grep " $st/" /proc/mounts | cut -d' ' -f2 | tr '\n' ' ')"
 	for d in $SNAP_CG; do [ -d "$d" ] && why="$why cgroup:$d"; done
 	[ -n "$SNAP_VETH" ] && ip link show "$SNAP_VETH" >/dev/null 2>&1 && why="$why veth:$SNAP_VETH"
@@ -180,7 +182,12 @@ ns_no_leak() {
 	ns_gone "$SNAP_PID" || why="$why process:$SNAP_PID"
 	[ -e "$st/state.json" ] && why="$why state.json"
 	[ -e "$st/disk" ] && why="$why disk-dir"
-	if [ -z "$why" ]; then ok "$name: destroy leaves nothing behind"; else notok "$name: destroy leaves nothing behind" "$why"; fi
+	printf '%s' "$why"
+}
+
+ns_no_leak() {
+	local why; why=$(ns_leaks "$2")
+	if [ -z "$why" ]; then ok "$1: destroy leaves nothing behind"; else notok "$1: destroy leaves nothing behind" "$why"; fi
 }
 
 ns_cleanup() {

@@ -160,7 +160,8 @@ expect_match "truncated multipart says so" "$(body)" 'truncated'
 printf 'keep me' >"$W/existing.txt"
 printf -- '--BB\r\nContent-Disposition: form-data; name="file"; filename="existing.txt"\r\n\r\npartial' >"$SCRATCH/trunc2.body"
 st=$(code "$URL/files" -H 'Content-Type: multipart/form-data; boundary=BB' --data-binary "@$SCRATCH/trunc2.body")
-expect_eq "a failed overwrite leaves the old file as it was" "$st $(cat "$W/existing.txt" 2>&1)" "400 keep me"
+# In place, as envd: a failed overwrite keeps the file, with what was written.
+expect_eq "a failed overwrite does not delete the file: it holds what came" "$st $(cat "$W/existing.txt" 2>&1)" "400 partial"
 head -c 20000000 /dev/zero >"$SCRATCH/big"
 curl -s -m 60 -o /dev/null --limit-rate 2M -H 'Content-Type: application/octet-stream' \
 	--data-binary "@$SCRATCH/big" "$URL/files?path=killed.bin" &
