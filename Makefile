@@ -53,7 +53,7 @@ UI_VIEW_LDLIBS = $(shell pkg-config --libs $(UI_VIEW_PKGS) 2>/dev/null)
 UI_VIEW_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 $(UI_VIEW_OBJ): CFLAGS += $(UI_CFLAGS) $(UI_VIEW_CFLAGS)
 
-.PHONY: all deps templates test test-unit test-integration test-tui test-compat test-fuzz bench run clean
+.PHONY: all deps templates test test-env test-unit test-integration test-tui test-compat test-fuzz bench run clean
 all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
@@ -127,7 +127,12 @@ templates: all
 	$(BUILD)/sbx template build base
 	$(BUILD)/sbx template build code-interpreter
 
-test: deps
+# Never in golden-update mode, never with skips allowed (tests/tap_run.sh).
+test-env:
+	@if [ -n "$${SBX_TUI_UPDATE:-}$${SBX_TEST_ALLOW_SKIP:-}" ]; then \
+		echo "make test: unset SBX_TUI_UPDATE and SBX_TEST_ALLOW_SKIP: they turn checks into skips" >&2; exit 1; fi
+
+test: test-env deps
 	$(MAKE) -j$(shell nproc) all
 	$(MAKE) -j$(shell nproc) SAN=1 all
 	$(MAKE) templates

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every tests/tui/t_*.sh (the workbench driven through tmux, and the
 # sixel check under Xvfb + xterm) against build dir $1 and prints the
-# closing summary "tui: N passed, N failed".  Screens that differ from
+# closing summary "tui: N passed, N failed, N skipped".  Screens that differ from
 # their goldens and the workbench's logs are kept in the artefacts dir the
-# run prints.  SBX_TUI_UPDATE=1 rewrites the goldens; extra args name the
+# run prints.  SBX_TUI_UPDATE=1 rewrites the goldens (each a skip, not a
+# pass: the run fails unless SBX_TEST_ALLOW_SKIP=1); extra args name the
 # tests to run (t_start t_quit ...).
 set -u
 build=${1:-build}

@@ -13,6 +13,10 @@
 #   ns_health ST [SECS]     the agent's /health status code ("000": no answer)
 #   ns_snapshot ST          remember what the sandbox owns on the host, for ns_no_leak
 #   ns_no_leak NAME ST      after destroy: no mount, cgroup, veth, loop, process
+#   ns_leaks ST             the same as text ("" when nothing is left), no check
+#   ns_keep_logs [ST...]    copy sandboxes' agent logs (default: all) into
+#                           $SCRATCH/logs for done_testing's sanitizer scan
+#                           (ns_snapshot and done_testing call it)
 #
 # The test template is a minimal Debian rootfs cached outside the checkout
 # (SBX_NS_TEMPLATE overrides it with a built template dir); the agent under
@@ -70,8 +74,7 @@ ns_template_deps() {
 
 ns_init() {
 	if [ "$(id -u)" -ne 0 ]; then
-		ok "ns runtime # SKIP needs root"
-		exit 0
+		skip_all "the ns runtime needs root"
 	fi
 	local why
 	if ! why=$("$RT" available); then
@@ -91,6 +94,19 @@ ns_init() {
 	NS_ROOT=$(mktemp -d /tmp/sbx-ns.XXXXXX)
 	trap 'ns_cleanup; cleanup' EXIT
 	trap 'exit 143' TERM INT     # the runner's timeout still cleans up
+	at_done ns_keep_logs
+}
+
+ns_keep_logs() {
+	local st
+	[ $# -gt 0 ] || set -- "$NS_ROOT"/*
+	mkdir -p "$SCRATCH/logs"
+	for st in "$@"; do
+		[ -f "$st/disk/log/agent.log" ] && cp "$st/disk/log/agent.log" "$SCRATCH/logs/ns-$(basename "$st").log"
+		# destroy keeps the log's tail here: the agent's reports at exit
+		[ -f "$st/agent.log" ] && cp "$st/agent.log" "$SCRATCH/logs/ns-$(basename "$st")-tail.log"
+	done
+	return 0
 }
 
 ns_health() {
@@ -142,6 +158,7 @@ ns_end() { grep '^0 ' | cut -d' ' -f2- | jq -c '.event.end // empty'; }
 
 # What a sandbox owns on the host, read before destroy removes state.json.
 ns_snapshot() {
+	ns_keep_logs "$1"
 	SNAP_PID=$(jq -r .pid "$1/state.json")
 	SNAP_VETH=$(jq -r .veth "$1/state.json")
 	SNAP_CG=$(jq -r '.cgroup.dirs[]' "$1/state.json")
@@ -155,8 +172,9 @@ ns_gone() {
 	[ -z "$s" ] || [ "${s:0:1}" = Z ]
 }
 
-ns_no_leak() {
-	local name=$1 st=$2 why="" d
+# ns_leaks ST: what a destroyed sandbox left behind, on stdout ("" for nothing).
+ns_leaks() {
+	local st=$1 why="" d
 	grep -q " $st/" /proc/mounts && why="$why mounts:$(grep " $st/" /proc/mounts | cut -d' ' -f2 | tr '\n' ' ')"
 	for d in $SNAP_CG; do [ -d "$d" ] && why="$why cgroup:$d"; done
 	[ -n "$SNAP_VETH" ] && ip link show "$SNAP_VETH" >/dev/null 2>&1 && why="$why veth:$SNAP_VETH"
@@ -164,7 +182,12 @@ ns_no_leak() {
 	ns_gone "$SNAP_PID" || why="$why process:$SNAP_PID"
 	[ -e "$st/state.json" ] && why="$why state.json"
 	[ -e "$st/disk" ] && why="$why disk-dir"
-	if [ -z "$why" ]; then ok "$name: destroy leaves nothing behind"; else notok "$name: destroy leaves nothing behind" "$why"; fi
+	printf '%s' "$why"
+}
+
+ns_no_leak() {
+	local why; why=$(ns_leaks "$2")
+	if [ -z "$why" ]; then ok "$1: destroy leaves nothing behind"; else notok "$1: destroy leaves nothing behind" "$why"; fi
 }
 
 ns_cleanup() {

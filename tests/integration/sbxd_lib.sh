@@ -1,6 +1,9 @@
 # Sourced (after lib.sh) by the sbxd integration tests: a private sbxd on a
 # free port with its own state dir, its clean-up, and curl helpers for the
 # control plane (api), the data plane (px, run, cell) and create.
+# done_testing stops sbxd with SIGTERM and checks it exits with status 0;
+# the sandboxes' agent logs are kept in $SCRATCH/logs before they are
+# destroyed, for the sanitizer scan.
 SBX=$(dirname "$AGENT")/sbx
 STATE=$SCRATCH/state
 SBXD_PID=
@@ -8,7 +11,7 @@ SBXD_LOG=$SCRATCH/sbxd.log
 FWD0=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0)
 
 sbxd_init() {
-	if [ "$(id -u)" -ne 0 ]; then ok "sbxd # SKIP needs root (the ns runtime)"; exit 0; fi
+	if [ "$(id -u)" -ne 0 ]; then skip_all "sbxd needs root (the ns runtime)"; fi
 	[ -x "$SBX" ] || { notok "sbx binary" "$SBX is missing; run make"; exit 1; }
 	local why
 	if ! why=$("$TOOLS/sbx-rt" available 2>&1); then notok "ns runtime available" "$why"; exit 1; fi
@@ -23,6 +26,25 @@ sbxd_init() {
 	PORT=$(free_port)
 	API=http://127.0.0.1:$PORT
 	trap 'sbxd_cleanup; cleanup' EXIT
+	at_done sbxd_done
+}
+
+# done_testing's: a clean stop of the sbxd still running.
+sbxd_done() {
+	[ -n "$SBXD_PID" ] || return 0
+	sbxd_keep_logs
+	sbxd_stop TERM
+	expect_eq "sbxd exits with status 0 on SIGTERM" "$SBXD_RC" 0
+}
+
+# Copies of the sandboxes' agent logs (they go with the sandbox).
+sbxd_keep_logs() {
+	local st
+	mkdir -p "$SCRATCH/logs"
+	for st in "$STATE"/sandboxes/*/; do
+		[ -f "$st/disk/log/agent.log" ] && cp "$st/disk/log/agent.log" "$SCRATCH/logs/agent-$(basename "$st").log"
+	done
+	return 0
 }
 
 sbxd_start() {
@@ -30,7 +52,7 @@ sbxd_start() {
 	SBXD_PID=$!
 	local i
 	for i in $(seq 1 200); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/health")" = 200 ] && return 0
+		[ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$API/health")" = 200 ] && return 0
 		kill -0 "$SBXD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -38,17 +60,17 @@ sbxd_start() {
 	return 1
 }
 
-sbxd_stop() {   # sbxd_stop [SIGNAL]; its exit status in SBXD_RC
+sbxd_stop() {   # sbxd_stop [SIGNAL]; its exit status in SBXD_RC (SIGKILL after 30 s)
 	[ -n "$SBXD_PID" ] || return 0
-	kill "-${1:-TERM}" "$SBXD_PID" 2>/dev/null
-	wait "$SBXD_PID" 2>/dev/null
-	SBXD_RC=$?
+	stop_pid "$SBXD_PID" "${1:-TERM}" 30
+	SBXD_RC=$STOP_RC
 	SBXD_PID=
 }
 
 # Whatever a failed run left: sbxd, then every sandbox it recorded.
 sbxd_cleanup() {
 	sbxd_stop KILL
+	sbxd_keep_logs
 	local st
 	for st in "$STATE"/sandboxes/*/; do
 		[ -f "$st/state.json" ] && "$TOOLS/sbx-rt" destroy "$st" >/dev/null 2>&1
@@ -57,13 +79,13 @@ sbxd_cleanup() {
 		nft delete table inet sbx 2>/dev/null
 		[ "$FWD0" = 0 ] && echo 0 >/proc/sys/net/ipv4/ip_forward
 	fi
-	if [ "$FAILS" -gt 0 ] || [ -n "${SBXD_SHOW_LOG:-}" ]; then echo "# sbxd log (last 30 lines):"; tail -n 30 "$SBXD_LOG" | sed 's/^/#   /'; fi
+	if [ "$(fails)" -gt 0 ] || [ -n "${SBXD_SHOW_LOG:-}" ]; then echo "# sbxd log (last 30 lines):"; tail -n 30 "$SBXD_LOG" | sed 's/^/#   /'; fi
 	return 0
 }
 
 # api METHOD PATH [BODY]: control plane with the key; body on stdout, status via $(status).
 api() {
-	local args=(-s -o "$SCRATCH/.body" -w '%{http_code}' -X "$1" -H "X-API-KEY: $E2B_API_KEY")
+	local args=(-s -m 120 -o "$SCRATCH/.body" -w '%{http_code}' -X "$1" -H "X-API-KEY: $E2B_API_KEY")
 	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
 	curl "${args[@]}" "$API$2" >"$STATUS_FILE"
 	cat "$SCRATCH/.body"
@@ -72,7 +94,7 @@ api() {
 # px ID TOKEN METHOD PATH [CURL_ARGS...]: data plane through the proxy.
 px() {
 	local id=$1 tok=$2 m=$3 p=$4; shift 4
-	curl -s -o "$SCRATCH/.body" -w '%{http_code}' -X "$m" -H "E2b-Sandbox-Id: $id" \
+	curl -s -m 60 -o "$SCRATCH/.body" -w '%{http_code}' -X "$m" -H "E2b-Sandbox-Id: $id" \
 		${tok:+-H "X-Access-Token: $tok"} "$@" "$API$p" >"$STATUS_FILE"
 	cat "$SCRATCH/.body"
 }

@@ -63,7 +63,7 @@ for _ in $(seq 1 100); do
 	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" = 404 ] && break
 	sleep 0.05
 done
-err=$(timeout 20 "$SBX" ls 2>&1); rc=$?
+err=$(timeout -k 5 20 "$SBX" ls 2>&1); rc=$?
 kill $FOREIGN 2>/dev/null; wait $FOREIGN 2>/dev/null
 expect_eq "a foreign server: exit 1" "$rc" 1
 expect_match "a foreign server: says it is not sbxd" "$err" 'not sbxd'

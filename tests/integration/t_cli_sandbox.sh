@@ -11,18 +11,16 @@ export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
 unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
 SBXD_PID=
 
-if [ "$(id -u)" -ne 0 ]; then ok "sbx CLI # SKIP needs root"; exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then skip_all "the sbx CLI's sandboxes need root"; fi
 tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
 if ! printf '%s\n' "$tpls" | grep -qx base; then
-	ok "sbx CLI # SKIP no built base template (sbx template build base)"
-	exit 0
+	skip_all "no built base template (sbx template build base)"
 fi
 
 stop_all() {
 	if [ -n "$SBXD_PID" ]; then
-		"$SBX" kill --all >/dev/null 2>&1
-		kill "$SBXD_PID" 2>/dev/null
-		wait "$SBXD_PID" 2>/dev/null
+		timeout -k 5 60 "$SBX" kill --all >/dev/null 2>&1
+		stop_pid "$SBXD_PID" TERM 30
 		SBXD_PID=
 	fi
 }
@@ -32,7 +30,7 @@ PORT=$(free_port)
 "$SBX" serve --listen "127.0.0.1:$PORT" >"$SCRATCH/sbxd.log" 2>&1 &
 SBXD_PID=$!
 for _ in $(seq 1 100); do
-	curl -s -o /dev/null "http://127.0.0.1:$PORT/health" && break
+	curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health" && break
 	sleep 0.05
 done
 expect_eq "sbxd answers" "$(curl -s "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
@@ -64,13 +62,13 @@ expect_eq "exec: stdout" "$(cat "$SCRATCH/o")" out
 expect_eq "exec: stderr" "$(cat "$SCRATCH/e")" err
 expect_eq "exec -i forwards stdin" "$(printf 'a\nb\n' | "$SBX" exec -i "$ID" -- wc -l)" 2
 expect_eq "exec --cwd" "$("$SBX" exec --cwd /tmp "$ID" -- pwd)" /tmp
-timeout 30 script -eqc "$SBX exec -t $ID -- 'tty; stty size; exit 3'" /dev/null </dev/null >"$SCRATCH/t"; rc=$?
+timeout -k 5 30 script -eqc "$SBX exec -t $ID -- 'tty; stty size; exit 3'" /dev/null </dev/null >"$SCRATCH/t"; rc=$?
 out=$(tr -d '\r' <"$SCRATCH/t")
 expect_eq "exec -t: exit code" "$rc" 3
 expect_match "exec -t: a pty" "$out" '/dev/pts/[0-9]+'
 expect_match "exec -t: its size" "$out" '^[0-9]+ [0-9]+$'
 (sleep 1; printf 'echo typed-$((6*7))\r'; sleep 1; printf 'exit 4\r'; sleep 1) |
-	timeout 30 script -eqc "$SBX exec -t $ID" /dev/null >"$SCRATCH/t"; rc=$?
+	timeout -k 5 30 script -eqc "$SBX exec -t $ID" /dev/null >"$SCRATCH/t"; rc=$?
 out=$(tr -d '\r' <"$SCRATCH/t")
 expect_match "exec -t: keys reach the shell" "$out" 'typed-42'
 expect_eq "exec -t: the shell's exit code" "$rc" 4
@@ -97,7 +95,7 @@ plt.bar(["a", "b", "c"], [1, 2, 3]); plt.title("Counts"); plt.show()')
 	expect_match "run: chart summary" "$out" "bar chart 'Counts'.*a=1, b=2, c=3"
 	"$SBX" kill "$CID" >/dev/null
 else
-	ok "run: charts # SKIP no built code-interpreter template"
+	skip "run: charts" "no built code-interpreter template (make templates)"
 fi
 
 # --- files --------------------------------------------------------------------
@@ -131,9 +129,12 @@ before=$("$SBX" info "$ID" --json | jq -r .endAt)
 after=$("$SBX" info "$ID" --json | jq -r .endAt)
 expect_eq "timeout moves endAt later" "$([[ "$after" > "$before" ]] && echo later)" later
 SHORT=$("$SBX" create | tail -n1)
+listed() { [ "$("$SBX" ls --json | jq --arg id "$1" '[.[] | select(.sandboxID == $id)] | length')" = 1 ]; }
+expect_eq "a sandbox for the timeout is listed" "$(listed "$SHORT" && echo yes)" yes
 "$SBX" timeout "$SHORT" 2 >/dev/null
-sleep 4
-expect_eq "a sandbox dies at its timeout" "$("$SBX" ls --json | jq --arg id "$SHORT" '[.[] | select(.sandboxID == $id)] | length')" 0
+unlisted() { ! listed "$1"; }
+wait_until 30 unlisted "$SHORT"
+expect_eq "a sandbox dies at its timeout" "$(listed "$SHORT" && echo "still listed" || echo gone)" gone
 
 # --- pause / resume -----------------------------------------------------------
 "$SBX" exec "$ID" -- 'echo kept > /tmp/state'
@@ -154,6 +155,7 @@ err=$("$SBX" kill "$ID" 2>&1); rc=$?
 expect_eq "kill again: exit 1" "$rc" 1
 expect_match "kill again: no such sandbox" "$err" "no sandbox '$ID'"
 "$SBX" create >/dev/null; "$SBX" create >/dev/null
+expect_eq "two sandboxes to kill" "$("$SBX" ls --json | jq length)" 2
 "$SBX" kill --all >/dev/null
 expect_eq "kill --all" "$("$SBX" ls --json | jq length)" 0
 stop_all

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The code interpreter: /execute (NDJSON from real ipykernel kernels) and
 # /contexts, against an agent that pre-starts its default Python kernel.
+# (Both agents' sanitizer reports: done_testing's scan.)
 . "$(dirname "$0")/lib.sh"
 start_agent || exit 1
 
@@ -10,12 +11,12 @@ NDJSON_BAD=0
 # run JSON [CURL_ARGS...]: NDJSON in $OUT, HTTP status on stdout.
 run() {
 	local json=$1; shift
-	curl -s -N -o "$OUT" -w '%{http_code}' -H 'Content-Type: application/json' \
+	curl -s -N -m 120 -o "$OUT" -w '%{http_code}' -H 'Content-Type: application/json' \
 		--data-binary "$json" "$@" "$URL/execute"
 }
 # runto FILE JSON: like run, NDJSON into FILE (for cells run in the background).
 runto() {
-	curl -s -N -o "$1" -H 'Content-Type: application/json' --data-binary "$2" "$URL/execute"
+	curl -s -N -m 120 -o "$1" -H 'Content-Type: application/json' --data-binary "$2" "$URL/execute"
 }
 # py CODE: runs CODE in the default context; pyin CONTEXT CODE: in CONTEXT.
 py() { run "$(jq -cn --arg c "$1" '{code:$c}')" >/dev/null; check_ndjson; }
@@ -36,7 +37,7 @@ stdout_text() { q '[.[] | select(.type == "stdout") | .text] | join("")'; }
 # post PATH [CURL_ARGS...]: status on stdout, body in $SCRATCH/.body
 req() {
 	local path=$1; shift
-	curl -s -o "$SCRATCH/.body" -w '%{http_code}' "$@" "$URL$path"
+	curl -s -m 60 -o "$SCRATCH/.body" -w '%{http_code}' "$@" "$URL$path"
 }
 body() { cat "$SCRATCH/.body"; }
 
@@ -174,21 +175,24 @@ expect_eq "language selects (normalised) python" "$(main_text)" 43
 # --- queueing, restart and delete while cells run ---------------------------------------
 st=$(req /contexts -X POST -d '{}')
 ctx3=$(body | jq -r .id)
-runto "$SCRATCH/.q1" "$(jq -cn --arg x "$ctx3" '{code:"import time\ntime.sleep(2)\nprint(\"first\")\nq_flag = \"second\"",context_id:$x}')" &
+# wait_out FILE TEXT: until the cell streaming into FILE printed TEXT (20 s).
+out_has() { jq -r -s '[.[] | select(.type == "stdout") | .text] | join("")' "$1" 2>/dev/null | grep -q "$2"; }
+wait_out() { wait_until 20 out_has "$1" "$2" || echo "# no '$2' from the cell in $1: $(head -c 300 "$1" 2>/dev/null)"; }
+runto "$SCRATCH/.q1" "$(jq -cn --arg x "$ctx3" '{code:"import time\nprint(\"started\", flush=True)\ntime.sleep(2)\nprint(\"first\")\nq_flag = \"second\"",context_id:$x}')" &
 q1=$!
-sleep 0.5
+wait_out "$SCRATCH/.q1" started
 pyin "$ctx3" 'print(q_flag)'
 wait $q1
-expect_eq "queued cell waits for the running one" "$(jq -r -s '[.[] | select(.type == "stdout") | .text] | join("")' "$SCRATCH/.q1" | tr -d '\n')/$(stdout_text)" "first/second"
-runto "$SCRATCH/.q2" "$(jq -cn --arg x "$ctx3" '{code:"import time\ntime.sleep(20)",context_id:$x}')" &
+expect_eq "queued cell waits for the running one" "$(jq -r -s '[.[] | select(.type == "stdout") | .text] | join("")' "$SCRATCH/.q1" | tr -d '\n')/$(stdout_text)" "startedfirst/second"
+runto "$SCRATCH/.q2" "$(jq -cn --arg x "$ctx3" '{code:"import time\nprint(\"running\", flush=True)\ntime.sleep(20)",context_id:$x}')" &
 q2=$!
-sleep 1
+wait_out "$SCRATCH/.q2" running
 st=$(req "/contexts/$ctx3/restart" -X POST)
 wait $q2
 expect_eq "restart ends a running cell with ContextRestarting" "$st $(jq -r -s '[.[] | select(.type == "error") | .name] | join(",")' "$SCRATCH/.q2") $(jq -r -s '.[-1].type' "$SCRATCH/.q2")" "200 ContextRestarting end_of_execution"
-runto "$SCRATCH/.q3" "$(jq -cn --arg x "$ctx3" '{code:"import time\ntime.sleep(20)",context_id:$x}')" &
+runto "$SCRATCH/.q3" "$(jq -cn --arg x "$ctx3" '{code:"import time\nprint(\"running\", flush=True)\ntime.sleep(20)",context_id:$x}')" &
 q3=$!
-sleep 1
+wait_out "$SCRATCH/.q3" running
 st=$(req "/contexts/$ctx3" -X DELETE)
 wait $q3
 expect_eq "delete ends a running cell with ContextDeleted" "$st $(jq -r -s '[.[] | select(.type == "error") | .name] | join(",")' "$SCRATCH/.q3") $(jq -r -s '.[-1].type' "$SCRATCH/.q3")" "200 ContextDeleted end_of_execution"
@@ -226,9 +230,9 @@ for p in $kpids; do
 	[ -n "$f" ] && rundir=$(dirname "$f")
 done
 expect_match "kernels are children of the agent" "$kpids" '[0-9]'
-kill -TERM "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null
-AGENT_PID=
+if [ -n "$rundir" ]; then ok "a kernel's connection file names the runtime dir ($rundir)"
+else notok "a kernel's connection file names the runtime dir" "no *.json in the cmdline of [$kpids]"; fi
+stop_agent
 # Exited kernels may stay zombies for a moment until init reaps them.
 for _ in $(seq 1 30); do
 	left=
@@ -240,13 +244,9 @@ for _ in $(seq 1 30); do
 	sleep 0.1
 done
 expect_eq "no kernel processes left after SIGTERM" "$left" ""
-if [ -n "$rundir" ] && [ -e "$rundir" ]; then notok "runtime dir removed" "$rundir still exists"
+if [ -z "$rundir" ]; then notok "runtime dir removed" "not known (see above)"
+elif [ -e "$rundir" ]; then notok "runtime dir removed" "$rundir still exists"
 else ok "runtime dir removed"; fi
-if grep -q 'Sanitizer' "$AGENT_LOG"; then
-	notok "agent exits without sanitizer reports" "$(grep -m3 -A8 'Sanitizer' "$AGENT_LOG" | tr '\n' ' ' | cut -c1-600)"
-else
-	ok "agent exits without sanitizer reports"
-fi
 
 # --- a kernel that cannot start: a clear error line, not a hang ------------------------------
 mkdir -p "$SCRATCH/jp/kernels/python3"
@@ -258,12 +258,4 @@ expect_eq "failed kernel start: status 200 and one error line" "$st $(q '[.[] | 
 expect_eq "failed kernel start: error name" "$(q '[.[] | select(.type == "error")][0].name')" KernelStartFailed
 expect_match "failed kernel start: says why, with the kernel's log" "$(q '[.[] | select(.type == "error")][0].value' | tr '\n' ' ')" 'exit status 3.*no kernel here'
 expect_eq "no blank lines or malformed NDJSON in the failure response" "$NDJSON_BAD" 0
-kill -TERM "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null
-AGENT_PID=
-if grep -q 'Sanitizer' "$AGENT_LOG"; then
-	notok "failed-kernel agent exits without sanitizer reports" "$(grep -m3 -A8 'Sanitizer' "$AGENT_LOG" | tr '\n' ' ' | cut -c1-600)"
-else
-	ok "failed-kernel agent exits without sanitizer reports"
-fi
 done_testing

@@ -10,7 +10,7 @@ code_of() { printf '%s' "$1" | jq -r .code; }
 bg() {
 	local name=$1 json=$2; shift 2
 	printf '%s' "$json" | "$TOOLS/connect_frame" enc >"$SCRATCH/$name.req"
-	curl -s -N -o "$SCRATCH/$name.resp" -H 'Content-Type: application/connect+json' \
+	curl -s -N -m 60 -o "$SCRATCH/$name.resp" -H 'Content-Type: application/connect+json' \
 		--data-binary "@$SCRATCH/$name.req" "$@" "$URL$F/WatchDir" &
 	eval "BG_$name=\$!"
 }
@@ -42,9 +42,11 @@ b=$(rpc $F/Stat '{"path":"link"}')
 expect_eq "symlink: target's type, own permissions, resolved target" \
 	"$(printf '%s' "$b" | jq -c '.entry|[.name,.type,.permissions,.symlinkTarget,.mode]')" \
 	"[\"link\",\"FILE_TYPE_FILE\",\"Lrwxrwxrwx\",\"$W/a.txt\",420]"
-if python3 -c "import os; os.setxattr('$W/a.txt', 'user.e2b.owner', b'me')" 2>/dev/null; then
+if /usr/bin/python3 -c "import os; os.setxattr('$W/a.txt', 'user.e2b.owner', b'me')" 2>/dev/null; then
 	b=$(rpc $F/Stat '{"path":"a.txt"}')
 	expect_eq "metadata from user.e2b.* xattrs" "$(printf '%s' "$b" | jq -c .entry.metadata)" '{"owner":"me"}'
+else
+	skip "metadata from user.e2b.* xattrs" "no user xattrs on the scratch filesystem"
 fi
 b=$(rpc $F/Stat '{"path":"~/a.txt"}')
 expect_eq "~ expands" "$(printf '%s' "$b" | jq -r .entry.path)" "$W/a.txt"
@@ -94,6 +96,8 @@ expect_eq "MakeDir over a file → 400 invalid_argument" "$(status) $(code_of "$
 if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null; then
 	b=$(rpc $F/MakeDir "{\"path\":\"$W/owned/by/nobody\"}" -H "Authorization: Basic $(printf 'nobody:' | base64)")
 	expect_eq "MakeDir chowns new dirs to the user" "$(stat -c %U "$W/owned" "$W/owned/by/nobody" | tr '\n' ' ')" "nobody nobody "
+else
+	skip "MakeDir chowns new dirs to the user" "needs root and a user 'nobody'"
 fi
 
 b=$(rpc $F/Move '{"source":"a.txt","destination":"moved/into/new/b.txt"}')
@@ -108,8 +112,12 @@ expect_eq "Remove → {}" "$(status) $b" "200 {}"
 [ ! -e "$W/tree" ] && ok "Remove is rm -rf" || notok "Remove is rm -rf" "still there"
 b=$(rpc $F/Remove '{"path":"tree"}')
 expect_eq "Remove of a missing path is fine" "$(status) $b" "200 {}"
-b=$(rpc $F/Remove '{"path":"treelink"}')
-[ ! -L "$W/treelink" ] && ok "Remove of a symlink removes the link" || notok "Remove of a symlink" "still there"
+# A link to a live directory: the link goes, what it points to stays.
+mkdir -p "$W/linked"; echo kept >"$W/linked/f.txt"; ln -s "$W/linked" "$W/dirlink"
+b=$(rpc $F/Remove '{"path":"dirlink"}')
+expect_eq "Remove of a symlink → {}" "$(status) $b" "200 {}"
+[ ! -L "$W/dirlink" ] && ok "Remove of a symlink removes the link" || notok "Remove of a symlink removes the link" "still there"
+expect_eq "  ... not the directory it points to" "$(cat "$W/linked/f.txt" 2>&1)" kept
 
 # --- WatchDir --------------------------------------------------------------------
 mkdir -p "$W/watched"
@@ -122,7 +130,8 @@ printf 'x' >"$W/watched/f.txt"
 printf 'yy' >>"$W/watched/f.txt"
 chmod 600 "$W/watched/f.txt"
 mkdir "$W/watched/sub"
-sleep 0.2   # the new directory's watch is added when its CREATE is read
+# The new directory's watch is added when its CREATE is read.
+wait_for R '"name":"sub"' || notok "CREATE sub arrives" "$(dec R)"
 printf 'z' >"$W/watched/sub/g.txt"
 mv "$W/watched/f.txt" "$W/watched/h.txt"
 rm "$W/watched/h.txt"
@@ -134,14 +143,15 @@ expect_match "rename then create, then remove" "$ev" 'RENAME f.txt,CREATE h.txt,
 expect_eq "includeEntry: entry on CREATE" "$(dec R | grep '"CREATE"\|EVENT_TYPE_CREATE' | head -1 | cut -d' ' -f2- | jq -c '.filesystem.entry|[.name,.type,.path]')" \
 	"[\"f.txt\",\"FILE_TYPE_FILE\",\"$W/watched/f.txt\"]"
 expect_eq "no entry on REMOVE" "$(dec R | grep 'EVENT_TYPE_REMOVE' | head -1 | cut -d' ' -f2- | jq -c '.filesystem|has("entry")')" false
-wait_for N 'REMOVE' || true
+# Its last event came in, so the sub/ ones (before it) would have too.
+if wait_for N '"name":"h.txt","type":"EVENT_TYPE_REMOVE"'; then ok "non-recursive: its last event arrives"
+else notok "non-recursive: its last event arrives" "$(dec N)"; fi
 expect_eq "non-recursive: no events from subdirectories" "$(events N | grep -c 'sub/')" 0
 expect_match "non-recursive: sees its own entries" "$(events N | tr '\n' ',')" 'CREATE f.txt,.*CREATE sub,'
 expect_eq "no entry without includeEntry" "$(dec N | grep -c '"entry"')" 0
 kill "$BG_R" "$BG_N" 2>/dev/null; wait "$BG_R" "$BG_N" 2>/dev/null
-sleep 0.1
 touch "$W/watched/after-disconnect"
-expect_eq "agent fine after watchers disconnect" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
+expect_eq "agent fine after watchers disconnect" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/health")" 204
 
 r=$(rpc_stream $F/WatchDir '{"path":"no-such-dir"}')
 expect_eq "WatchDir of a missing dir → 200 + not_found" "$(status) $(printf '%s\n' "$r" | grep '^2 ' | cut -d' ' -f2- | jq -r .error.code)" "200 not_found"
@@ -149,7 +159,9 @@ touch "$W/plain"
 r=$(rpc_stream $F/WatchDir '{"path":"plain"}')
 expect_eq "WatchDir of a file → invalid_argument" "$(printf '%s\n' "$r" | grep '^2 ' | cut -d' ' -f2- | jq -r .error.code)" invalid_argument
 r=$(rpc_stream $F/WatchDir '{"path":"watched"}' -H 'Keepalive-Ping-Interval: 1' -H 'Connect-Timeout-Ms: 2500')
-expect_eq "WatchDir keepalives" "$(printf '%s\n' "$r" | grep -c '^0 {"keepalive":{}}$')" 2
+# 2.5 s with a 1 s interval: 2 on time; 1 when the timers run late on a
+# loaded machine, never 0 nor a flood.
+expect_match "WatchDir keepalives" "$(printf '%s\n' "$r" | grep -c '^0 {"keepalive":{}}$')" '^[12]$'
 expect_eq "WatchDir ends at Connect-Timeout-Ms with deadline_exceeded" "$(printf '%s\n' "$r" | tail -1 | cut -d' ' -f2- | jq -r .error.code)" deadline_exceeded
 mkdir -p "$W/doomed"
 bg D '{"path":"doomed"}'
@@ -162,9 +174,14 @@ expect_eq "watched dir removed → stream ends not_found" "$(dec D | tail -1 | c
 b=$(rpc $F/CreateWatcher '{"path":"watched","recursive":true}')
 expect_eq "CreateWatcher → watcherId w1" "$(status) $b" '200 {"watcherId":"w1"}'
 touch "$W/watched/p1"
-sleep 0.2
-b=$(rpc $F/GetWatcherEvents '{"watcherId":"w1"}')
-expect_eq "GetWatcherEvents drains events" "$(printf '%s' "$b" | jq -c '[.events[]|select(.name=="p1")|.type]|unique')" '["EVENT_TYPE_CHMOD","EVENT_TYPE_CREATE"]'
+# Polled (each call drains) until both of p1's events came.
+: >"$SCRATCH/w1.events"
+p1_both() {
+	rpc $F/GetWatcherEvents '{"watcherId":"w1"}' | jq -c '.events[]' >>"$SCRATCH/w1.events"
+	[ "$(jq -s -c '[.[]|select(.name=="p1")|.type]|unique' "$SCRATCH/w1.events")" = '["EVENT_TYPE_CHMOD","EVENT_TYPE_CREATE"]' ]
+}
+wait_until 5 p1_both
+expect_eq "GetWatcherEvents drains events" "$(jq -s -c '[.[]|select(.name=="p1")|.type]|unique' "$SCRATCH/w1.events")" '["EVENT_TYPE_CHMOD","EVENT_TYPE_CREATE"]'
 b=$(rpc $F/GetWatcherEvents '{"watcher_id":"w1"}')
 expect_eq "…and leaves none behind" "$b" '{"events":[]}'
 b=$(rpc $F/RemoveWatcher '{"watcherId":"w1"}')
@@ -178,9 +195,9 @@ b=$(rpc $F/CreateWatcher '{"path":"doomed2"}')
 id=$(printf '%s' "$b" | jq -r .watcherId)
 expect_eq "ids count up" "$id" w2
 rmdir "$W/doomed2"
-sleep 0.2
-b=$(rpc $F/GetWatcherEvents "{\"watcherId\":\"$id\"}")
+w2_error() { b=$(rpc $F/GetWatcherEvents "{\"watcherId\":\"$id\"}"); [ "$(code_of "$b")" = not_found ]; }
+wait_until 5 w2_error
 expect_eq "a watcher's terminal error is returned" "$(code_of "$b")" not_found
 
-expect_eq "agent healthy" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
+expect_eq "agent healthy" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$URL/health")" 204
 done_testing

@@ -21,7 +21,8 @@ L=$ST
 r=$(ns_run "$L" 'echo kept > $HOME/keep; nohup bash -c "i=0; while :; do i=\$((i+1)); echo \$i > /tmp/counter; sleep 0.1; done" >/dev/null 2>&1 & echo $!')
 BGPID=$(printf '%s\n' "$r" | ns_out)
 expect_eq "a kernel variable is set" "$(execute "$L" 'x = 41; x')" 41
-sleep 0.5
+counting() { [ -n "$(counter "$L")" ]; }
+wait_until 10 counting
 [ -n "$(counter "$L")" ] && ok "a background process runs (counter $(counter "$L"))" || notok "background counter" "no /tmp/counter"
 
 t0=$(date +%s%N)
@@ -32,7 +33,8 @@ expect_eq "paused: the agent does not answer" "$(ns_health "$L" 1)" 000
 expect_eq "paused: still alive for the runtime" "$("$RT" adopt "$L" | cut -d' ' -f2)" alive
 if out=$("$RT" resume "$L" 2>&1); then ok "resume"; else notok "resume" "$out"; fi
 expect_eq "resumed: the agent answers" "$(ns_health "$L" 5)" 204
-sleep 0.5
+counts_on() { [ "$(counter "$L")" -gt "${c2:-0}" ] 2>/dev/null; }
+wait_until 10 counts_on
 c3=$(counter "$L")
 [ "${c3:-0}" -gt "${c2:-0}" ] && ok "resumed: the same process counts on ($c2 -> $c3)" || notok "counter resumes" "$c2 -> $c3"
 r=$(ns_run "$L" "cat \$HOME/keep; kill -0 $BGPID && echo running")

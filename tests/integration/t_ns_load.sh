@@ -79,8 +79,8 @@ for i in $(seq 1 $N); do
 	SNAP_PID=$(sed -n 1p "$SCRATCH/l$i.snap")
 	SNAP_VETH=$(sed -n 2p "$SCRATCH/l$i.snap")
 	SNAP_CG=$(sed -n '3,$p' "$SCRATCH/l$i.snap")
-	out=$(ns_no_leak "l$i" "$NS_ROOT/l$i")
-	case $out in ok*) ;; *) leaks=$((leaks + 1)); echo "# $out" ;; esac
+	why=$(ns_leaks "$NS_ROOT/l$i")
+	[ -z "$why" ] || { leaks=$((leaks + 1)); echo "# l$i left:$why"; }
 done
 expect_eq "no sandbox leaks a process, mount, cgroup, loop device or veth" "$leaks" 0
 done_testing

@@ -9,7 +9,7 @@
 ns_init
 
 PORT=$(free_port)
-python3 -m http.server "$PORT" --bind 0.0.0.0 >/dev/null 2>&1 &
+/usr/bin/python3 -m http.server "$PORT" --bind 0.0.0.0 >/dev/null 2>&1 &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; ns_cleanup; cleanup' EXIT
 
@@ -27,11 +27,11 @@ addr() { python3 -c "import ipaddress,sys; print(ipaddress.ip_address('10.231.0.
 A_HOST=$(addr "$ia" 1) A_IN=$(addr "$ia" 2) B_IN=$(addr "$ib" 2)
 HOST_IP=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\.231\.' | head -1)
 
-for i in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+for i in $(seq 1 100); do curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 expect_eq "control: the host listener answers on the host's loopback" \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" 200
+	"$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" 200
 expect_eq "control: and on the host side of net1's link, from the host" \
-	"$(curl -s -o /dev/null -w '%{http_code}' "http://$A_HOST:$PORT/")" 200
+	"$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://$A_HOST:$PORT/")" 200
 
 r=$(ns_run "$A" 'ip -4 -o addr show dev eth0 | awk "{print \$4}"; ip route show default')
 out=$(printf '%s\n' "$r" | ns_out)
@@ -40,7 +40,7 @@ expect_match "net1's default route is the host side of its link" "$(printf '%s\n
 expect_match "outbound traffic is masqueraded" "$(nft list table inet sbx 2>&1)" 'ip saddr 10\.231\.0\.0/16 oifname != "sbx\*" masquerade'
 
 # probe HOST PORT: "open" or "closed" from inside (bash's /dev/tcp, 3 s cap).
-probe() { printf '{ timeout 3 bash -c "echo > /dev/tcp/%s/%s" 2>/dev/null && echo open || echo closed; }' "$1" "$2"; }
+probe() { printf '{ timeout -k 1 3 bash -c "echo > /dev/tcp/%s/%s" 2>/dev/null && echo open || echo closed; }' "$1" "$2"; }
 
 r=$(ns_run "$A" "python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 & for i in \$(seq 50); do $(probe 127.0.0.1 8000) | grep -q open && break; sleep 0.1; done; $(probe 127.0.0.1 8000); kill %1")
 expect_eq "control: inside, the sandbox's own loopback works" "$(printf '%s\n' "$r" | ns_out)" open
@@ -51,12 +51,15 @@ r=$(ns_run "$A" "$(probe "$A_HOST" "$PORT")")
 expect_eq "net1 cannot reach the host side of its link ($A_HOST:$PORT)" "$(printf '%s\n' "$r" | ns_out)" closed
 if [ -n "$HOST_IP" ]; then
 	expect_eq "control: the listener answers on the host's $HOST_IP, from the host" \
-		"$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST_IP:$PORT/")" 200
+		"$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://$HOST_IP:$PORT/")" 200
 	r=$(ns_run "$A" "$(probe "$HOST_IP" "$PORT")")
 	expect_eq "net1 cannot reach the host's own address $HOST_IP:$PORT" "$(printf '%s\n' "$r" | ns_out)" closed
 fi
-r=$(ns_run "$A" "$(probe "$A_HOST" 22)" root)
-expect_eq "net1 cannot reach the host's other services either (port 22, as root)" "$(printf '%s\n' "$r" | ns_out)" closed
+# As root inside, the same listener (which answers the host on that address,
+# the control above) stays closed: the block does not depend on the user.
+expect_eq "control: the probe itself sees the listener open, from the host" "$(bash -c "$(probe "$A_HOST" "$PORT")")" open
+r=$(ns_run "$A" "$(probe "$A_HOST" "$PORT")" root)
+expect_eq "net1 cannot reach the host's listener as root either ($A_HOST:$PORT)" "$(printf '%s\n' "$r" | ns_out)" closed
 
 # Sandbox to sandbox: net2 listens on all addresses, net1 tries its address.
 ns_run "$B" 'nohup python3 -m http.server 8000 --bind 0.0.0.0 >/dev/null 2>&1 &' >/dev/null

@@ -17,7 +17,7 @@ start_req() { jq -nc --arg c "$1" '{process:{cmd:"/bin/bash",args:["-l","-c",$c]
 bg() {
 	local name=$1 path=$2 json=$3; shift 3
 	printf '%s' "$json" | "$TOOLS/connect_frame" enc >"$SCRATCH/$name.req"
-	curl -s -N -o "$SCRATCH/$name.resp" -H 'Content-Type: application/connect+json' \
+	curl -s -N -m 120 -o "$SCRATCH/$name.resp" -H 'Content-Type: application/connect+json' \
 		--data-binary "@$SCRATCH/$name.req" "$@" "$URL$path" &
 	eval "BG_$name=\$!"
 }
@@ -90,14 +90,14 @@ expect_eq "Connect to an unknown pid → end-stream not_found" "$(status) $(prin
 r=$(rpc_stream $P/Start '{"process":')
 expect_eq "bad JSON in a stream → end-stream invalid_argument" "$(printf '%s\n' "$r" | trailer_of | jq -r .error.code)" invalid_argument
 printf '\x00\x00\x00\x00\x09{}' >"$SCRATCH/trunc.bin"
-st=$(curl -s -o "$SCRATCH/trunc.resp" -w '%{http_code}' -H 'Content-Type: application/connect+json' --data-binary "@$SCRATCH/trunc.bin" "$URL$P/Start")
+st=$(curl -s -m 60 -o "$SCRATCH/trunc.resp" -w '%{http_code}' -H 'Content-Type: application/connect+json' --data-binary "@$SCRATCH/trunc.bin" "$URL$P/Start")
 expect_eq "truncated envelope → end-stream invalid_argument" "$st $("$TOOLS/connect_frame" dec <"$SCRATCH/trunc.resp" | trailer_of | jq -r .error.code)" "200 invalid_argument"
 printf '\x01\x00\x00\x00\x02{}' >"$SCRATCH/comp.bin"
-curl -s -o "$SCRATCH/comp.resp" -H 'Content-Type: application/connect+json' --data-binary "@$SCRATCH/comp.bin" "$URL$P/Start"
+curl -s -m 60 -o "$SCRATCH/comp.resp" -H 'Content-Type: application/connect+json' --data-binary "@$SCRATCH/comp.bin" "$URL$P/Start"
 expect_match "compressed envelope refused" "$("$TOOLS/connect_frame" dec <"$SCRATCH/comp.resp" | trailer_of)" 'invalid_argument.*compressed'
-b=$(curl -s -w ' %{http_code}' -H 'Content-Type: text/plain' -d '{}' "$URL$P/List")
+b=$(curl -s -m 60 -w ' %{http_code}' -H 'Content-Type: text/plain' -d '{}' "$URL$P/List")
 expect_match "wrong content type → Connect error" "$b" '^\{"code":"invalid_argument","message":"unsupported content type.*\} 400$'
-b=$(curl -s -w ' %{http_code}' -H 'Content-Type: application/json' -d '{}' "$URL$P/Start")
+b=$(curl -s -m 60 -w ' %{http_code}' -H 'Content-Type: application/json' -d '{}' "$URL$P/Start")
 expect_match "unary content type on a stream method → error" "$b" 'unsupported content type.* 400$'
 b=$(rpc $P/Nope '{}')
 expect_eq "unknown method → unimplemented" "$(printf '%s' "$b" | jq -r .code)" unimplemented
@@ -208,35 +208,40 @@ t0=$(date +%s%N)
 r=$(rpc_stream $P/Start "$(start_req 'echo $$ > '"$SCRATCH"'/dl.pid; exec sleep 30')" -H 'Connect-Timeout-Ms: 700')
 ms=$((($(date +%s%N) - t0) / 1000000))
 expect_eq "Connect-Timeout-Ms ends the stream with deadline_exceeded" "$(printf '%s\n' "$r" | trailer_of | jq -r .error.code)" deadline_exceeded
-expect_eq "…at the deadline" "$([ $ms -ge 600 ] && [ $ms -lt 5000 ] && echo yes || echo "no ($ms ms)")" yes
-sleep 0.3
-if kill -0 "$(cat "$SCRATCH/dl.pid")" 2>/dev/null; then notok "deadline kills the process" "still running"
-else ok "deadline kills the process"; fi
+# Not before the deadline, and not at the process's own end (30 s).
+expect_eq "…at the deadline" "$([ $ms -ge 600 ] && [ $ms -lt 25000 ] && echo yes || echo "no ($ms ms)")" yes
+dl_gone() { ! kill -0 "$(cat "$SCRATCH/dl.pid")" 2>/dev/null; }
+if wait_until 10 dl_gone; then ok "deadline kills the process"
+else notok "deadline kills the process" "still running"; fi
 
 # The deadline is the process's lifetime even when its client left first.
-curl -s -o /dev/null --max-time 0.4 -H 'Content-Type: application/connect+json' -H 'Connect-Timeout-Ms: 1000' \
+curl -s -m 60 -o /dev/null --max-time 0.4 -H 'Content-Type: application/connect+json' -H 'Connect-Timeout-Ms: 1000' \
 	--data-binary @<(printf '%s' "$(start_req 'echo $$ > '"$SCRATCH"'/dl2.pid; exec sleep 30')" | "$TOOLS/connect_frame" enc) \
 	"$URL$P/Start"
-alive_at_start=no; kill -0 "$(cat "$SCRATCH/dl2.pid" 2>/dev/null)" 2>/dev/null && alive_at_start=yes
-for _ in $(seq 1 100); do kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null || break; sleep 0.05; done
-if [ "$alive_at_start" = yes ] && ! kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null; then
-	ok "deadline kills the process after its client left"
-else notok "deadline kills the process after its client left" "alive at start: $alive_at_start; still running: $(kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null && echo yes || echo no)"; fi
+# It ran (wrote its pid) and is gone long before its sleep 30 would end.
+dl2_started() { [ -s "$SCRATCH/dl2.pid" ]; }
+dl2_gone() { ! kill -0 "$(cat "$SCRATCH/dl2.pid")" 2>/dev/null; }
+if ! wait_until 10 dl2_started; then notok "deadline kills the process after its client left" "it never started"
+elif wait_until 20 dl2_gone; then ok "deadline kills the process after its client left"
+else notok "deadline kills the process after its client left" "pid $(cat "$SCRATCH/dl2.pid") still runs"; fi
 
+# 2.3 s of silence, 1 s interval: 2 on time, 1 when timers run late on a
+# loaded machine; never 0 nor a flood.
 r=$(rpc_stream $P/Start "$(start_req 'sleep 2.3')" -H 'Keepalive-Ping-Interval: 1')
-expect_eq "keepalives after Keepalive-Ping-Interval of silence" \
-	"$(printf '%s\n' "$r" | grep -c '^0 {"event":{"keepalive":{}}}$')" 2
+expect_match "keepalives after Keepalive-Ping-Interval of silence" \
+	"$(printf '%s\n' "$r" | grep -c '^0 {"event":{"keepalive":{}}}$')" '^[12]$'
 
-curl -s -o /dev/null --max-time 0.5 -H 'Content-Type: application/connect+json' \
-	--data-binary @<(printf '%s' "$(start_req "sleep 1.5; echo survived > $SCRATCH/survivor")" | "$TOOLS/connect_frame" enc) \
+curl -s -m 60 -o /dev/null --max-time 0.5 -H 'Content-Type: application/connect+json' \
+	--data-binary @<(printf '%s' "$(start_req "sleep 3; echo survived > $SCRATCH/survivor")" | "$TOOLS/connect_frame" enc) \
 	"$URL$P/Start"
 l=$(unary List '{}')
-expect_match "process outlives its disconnected client" "$l" 'sleep 1.5; echo survived'
-for _ in $(seq 1 60); do [ -f "$SCRATCH/survivor" ] && break; sleep 0.05; done
+expect_match "process outlives its disconnected client" "$l" 'sleep 3; echo survived'
+survived() { [ -s "$SCRATCH/survivor" ]; }
+wait_until 20 survived
 expect_eq "…and finishes its work" "$(cat "$SCRATCH/survivor" 2>/dev/null)" survived
 
 # A Connect stream's deadline ends only that stream; the process lives on.
-bg K $P/Start "$(start_req 'sleep 3')"
+bg K $P/Start "$(start_req 'sleep 30')"
 wait_for K '"start"'
 pid=$(pid_of K)
 r=$(rpc_stream $P/Connect "{\"process\":{\"pid\":$pid}}" -H 'Connect-Timeout-Ms: 300')
@@ -255,5 +260,5 @@ r=$(rpc_stream $P/Start '{"process":{"cmd":""}}')
 expect_eq "empty cmd → invalid_argument" "$(printf '%s\n' "$r" | trailer_of | jq -r .error.code)" invalid_argument
 
 # The agent is still healthy after all of that.
-expect_eq "agent healthy" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/health")" 204
+expect_eq "agent healthy" "$(curl -s -m 60 -o /dev/null -w '%{http_code}' "$URL/health")" 204
 done_testing

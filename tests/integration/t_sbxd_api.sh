@@ -109,11 +109,12 @@ expect_eq "proxy: /contexts with the traffic token" \
 
 # A client that goes away cancels the upstream call: the agent interrupts its cell.
 curl -s -m 2 -o /dev/null -H "E2b-Sandbox-Id: $ID" -H "X-Access-Token: $TOK" -H 'Content-Type: application/json' \
-	--data-binary '{"code":"import time\ntime.sleep(120)"}' "$API/execute"
+	--data-binary '{"code":"import time\ntime.sleep(600)"}' "$API/execute"
+# Not interrupted, the sleep would hold the kernel past cell's 120 s limit.
 t0=$(ms)
 r=$(cell "$ID" "$TOK" '6 * 7')
 dt=$(( $(ms) - t0 ))
-if [ "$r" = 42 ] && [ "$dt" -lt 10000 ]; then
+if [ "$r" = 42 ]; then
 	ok "proxy: a dropped client's cell is interrupted (the next cell took $dt ms)"
 else
 	notok "proxy: a dropped client's cell is interrupted" "next cell gave [$r] after $dt ms"
@@ -151,9 +152,11 @@ api POST "/sandboxes/$ID2/timeout" '{"timeout":2}' >/dev/null
 expect_eq "timeout → 204" "$(status)" 204
 api POST "/sandboxes/$ID2/timeout" '{"timeout":"soon"}' >/dev/null
 expect_eq "timeout with a bad value → 400" "$(status)" 400
-sleep 4
+gone_api() { api GET "/sandboxes/$1" >/dev/null; [ "$(status)" = 404 ]; }
+wait_until 30 gone_api "$TID"
 api GET "/sandboxes/$TID" >/dev/null
-expect_eq "timeout 3 s: gone after 4 s" "$(status)" 404
+expect_eq "timeout 3 s: gone" "$(status)" 404
+wait_until 30 gone_api "$ID2"
 api GET "/sandboxes/$ID2" >/dev/null
 expect_eq "timeout changed to 2 s: gone too" "$(status)" 404
 # Teardown runs in a background job after the API has forgotten the sandbox.

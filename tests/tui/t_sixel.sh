@@ -11,8 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 for tool in Xvfb xterm import convert; do
 	if ! command -v "$tool" >/dev/null; then
-		ok "sixel in xterm # SKIP $tool is not installed (tests/deps.sh installs xvfb, xterm, imagemagick)"
-		exit 0
+		skip_all "sixel in xterm: $tool is not installed (tests/deps.sh installs xvfb, xterm, imagemagick)"
 	fi
 done
 tui_init code-interpreter
