@@ -223,12 +223,12 @@ int klaunch_start(agent *a, const char *rundir, unsigned gen, const kspec *spec,
 		child(parent, exe, argv, env.v, out->log_path, cwd);
 	out->pid = pid;
 	free(exe);
-	kspec_strv_free(argv);
+	sbx_strv_free(argv);
 	envv_free(&env);
 	return 0;
 fail:
 	free(exe);
-	kspec_strv_free(argv);
+	sbx_strv_free(argv);
 	envv_free(&env);
 	klaunch_clear(out);
 	return -1;

@@ -175,7 +175,7 @@ int cmd_serve(int argc, char **argv)
 		state = sbx_state_dir();
 	if (!agent)
 		agent = default_agent();
-	if (files_mkdirs(state, 0700, &e) < 0 || sbx_api_key(1, &key, &e) < 0) {
+	if (fsu_mkdirs(state, 0700, &e) < 0 || sbx_api_key(1, &key, &e) < 0) {
 		fprintf(stderr, "sbx serve: %s\n", e.msg);
 		goto out;
 	}

@@ -80,9 +80,3 @@ char **sbx_sandbox_headers(const sbx_sandbox *sb, int port, const char *const *e
 	return v;
 }
 
-void sbx_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}

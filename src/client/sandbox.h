@@ -10,6 +10,7 @@
 #ifndef SBX_CLIENT_SANDBOX_H
 #define SBX_CLIENT_SANDBOX_H
 #include "config.h"
+#include "../util/strv.h"
 #include "../util/err.h"
 
 #define SBX_PORT_ENVD 49983
@@ -33,6 +34,5 @@ void sbx_sandbox_free(sbx_sandbox *sb);
 /* "Name: value" heap strings, NULL-terminated (free with sbx_strv_free):
  * E2b-Sandbox-Id, E2b-Sandbox-Port, the access tokens, then extra (may be NULL). */
 char **sbx_sandbox_headers(const sbx_sandbox *sb, int port, const char *const *extra);
-void sbx_strv_free(char **v);
 
 #endif

@@ -69,7 +69,7 @@ int sbx_api_key(int create, char **key, sbx_err *e)
 			sbx_error(e, "no API key in %s yet; start sbxd once with `sbx serve`", path);
 		goto out;
 	}
-	if (files_mkdirs(dir, 0700, e) < 0)
+	if (fsu_mkdirs(dir, 0700, e) < 0)
 		goto out;
 	/* Written under a temp name, then link()ed: two first starts at once
 	 * end up sharing whichever key won, never a half-written one. */

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/util/buf.h"
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -48,16 +49,15 @@ static char *find_repo_root(void)
 	const char *env = getenv("SBX_ROOT");
 	if (env && *env)
 		return xstrdup(env);
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
+	char *exe = self_exe();
+	if (exe) {
 		char *slash;
 		while ((slash = strrchr(exe, '/')) != NULL && slash != exe) {
 			*slash = '\0';
 			if (is_repo_root(exe))
-				return xstrdup(exe);
+				return exe;
 		}
+		free(exe);
 	}
 	char *cwd = getcwd(NULL, 0);
 	return cwd ? cwd : xstrdup(".");

@@ -28,6 +28,7 @@
 #include "../../src/http/client.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/timeutil.h"
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 
 /* --- the "host" runtime -------------------------------------------------------- */
@@ -208,14 +209,9 @@ struct fx {
 
 static char *agent_path(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';   /* build/tests */
-	char *p = xasprintf("%s/../sbx-agent", exe);
-	if (access(p, X_OK) < 0)
-		fail_msg("%s is missing: build it first (make)", p);
+	char *p = self_find("../sbx-agent", 0);   /* build/tests/.. */
+	if (!p)
+		fail_msg("build/sbx-agent is missing: build it first (make)");
 	return p;
 }
 
@@ -262,7 +258,7 @@ static int teardown(void **state)
 		;
 	http_client_free(f->cl);
 	loop_free(f->loop);
-	files_rmtree(f->dir, &e);
+	fsu_rm_rf(f->dir, 0, &e);
 	free(f->agent);
 	free(f);
 	return 0;

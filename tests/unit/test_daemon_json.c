@@ -374,7 +374,7 @@ static void test_state_file_round_trip(void **state)
 	free(rt);
 	free(path);
 	record_free(&r);
-	assert_int_equal(files_rmtree(dir, &e), 0);
+	assert_int_equal(fsu_rm_rf(dir, 0, &e), 0);
 }
 
 static void test_record_rejects(void **state)
