@@ -46,7 +46,6 @@ typedef struct agent {
 } agent;
 
 void agent_env_set(agent_env *env, const char *key, const char *value);
-const char *agent_env_get(const agent_env *env, const char *key);
 void agent_env_free(agent_env *env);
 
 /* Routing entry points (each answers the request itself). */

@@ -20,14 +20,6 @@ void agent_env_set(agent_env *env, const char *key, const char *value)
 	env->n++;
 }
 
-const char *agent_env_get(const agent_env *env, const char *key)
-{
-	for (size_t i = 0; i < env->n; i++)
-		if (!strcmp(env->keys[i], key))
-			return env->values[i];
-	return NULL;
-}
-
 void agent_env_free(agent_env *env)
 {
 	for (size_t i = 0; i < env->n; i++) {

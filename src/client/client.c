@@ -31,7 +31,6 @@ void sbx_client_free(sbx_client *c)
 	free(c);
 }
 
-sbx_loop *sbx_client_loop(sbx_client *c) { return c->loop; }
 int sbx_client_busy(const sbx_client *c) { return c->ops != NULL; }
 const sbx_config *sbx_client_config(sbx_client *c) { return &c->cfg; }
 

@@ -28,7 +28,6 @@ typedef struct sbx_sandbox {
 /* domain: the one the control plane answered with (NULL/"": the config's). */
 int sbx_sandbox_init(sbx_sandbox *sb, const sbx_config *cfg, const char *id, const char *token,
 		     const char *traffic_token, const char *domain, sbx_err *e);
-void sbx_sandbox_copy(sbx_sandbox *dst, const sbx_sandbox *src);
 void sbx_sandbox_free(sbx_sandbox *sb);
 
 /* "Name: value" heap strings, NULL-terminated (free with sbx_strv_free):
