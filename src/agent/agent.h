@@ -81,7 +81,7 @@ void agent_connect_error(http_req *r, const char *code, const char *fmt, ...)
 /* envd REST: {"code":<status>,"message":...} as application/json. */
 void agent_rest_error(http_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Connect error code → HTTP status (e2b-protocol.md §3.2). */
+/* Connect error code → HTTP status (docs/protocol.md §3.2). */
 int connect_code_status(const char *code);
 
 #endif

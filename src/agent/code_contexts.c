@@ -1,6 +1,6 @@
 /*
  * code_contexts: the code interpreter's state, its routing, and /contexts
- * (e2b-protocol.md §5.3).  Error bodies are text/plain, as E2B's server
+ * (docs/protocol.md §5.2).  Error bodies are text/plain, as E2B's server
  * sends them; the SDK shows a 404 body to the user (NotFoundError).
  */
 #include "code_internal.h"

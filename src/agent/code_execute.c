@@ -1,6 +1,6 @@
 /*
  * code_execute: POST /execute — run one cell in a context and stream its
- * output as NDJSON lines (e2b-protocol.md §5.2), each written as it
+ * output as NDJSON lines (docs/protocol.md §5.1), each written as it
  * happens, {"type":"keepalive"} after 5 s of silence (that is also how a
  * vanished client is noticed), and always {"type":"end_of_execution"} last.
  *

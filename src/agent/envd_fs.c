@@ -1,6 +1,6 @@
 /*
- * envd_fs: the filesystem.Filesystem Connect service (e2b-protocol.md §3.5,
- * §3.6).  Paths are resolved with user_path() as the requesting user (Basic
+ * envd_fs: the filesystem.Filesystem Connect service (docs/protocol.md
+ * §3.5).  Paths are resolved with user_path() as the requesting user (Basic
  * auth); work is done as the agent and new directories are chowned to the
  * user, as envd does.  Directory walks live in fs_ops.c, inotify in
  * fs_watch.c.

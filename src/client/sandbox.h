@@ -1,5 +1,5 @@
 /*
- * sandbox: where one sandbox's data plane is (e2b-protocol.md §2), and the
+ * sandbox: where one sandbox's data plane is (docs/protocol.md §1), and the
  * headers every data-plane request carries.  Pure.
  *
  * envd (process, filesystem, /files) is "port" 49983 and the code

@@ -1,6 +1,6 @@
 /*
  * envd_json: protobuf-JSON for the envd messages (process.proto,
- * filesystem.proto; e2b-protocol.md §3.3-3.5), with jansson.
+ * filesystem.proto; docs/protocol.md §3.3-3.5), with jansson.
  *
  * Decoding is as lenient as protojson with DiscardUnknown: lowerCamelCase or
  * proto field names, enums as names or numbers (an unknown name is unset),

@@ -3,8 +3,9 @@
  *
  * Each case runs /usr/bin/python3 on a fixture script in tests/unit/charts/
  * (PYTHONPATH=<repo>/vm/python, MPLBACKEND=Agg) that prints one line of
- * JSON.  Where the design reference (jupyter-and-charts.md §3.10) records
- * E2B's complete output, the text must match byte for byte; every case is
+ * JSON (docs/protocol.md §7).  Where E2B's own extractor's output for the
+ * same figure is known (the expected strings below were recorded from it on
+ * Debian's matplotlib), the text must match byte for byte; every case is
  * also parsed with jansson and its fields, key order and nulls checked.
  *
  * The repository root is $SBX_ROOT, else the nearest ancestor of this

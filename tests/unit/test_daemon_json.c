@@ -1,4 +1,4 @@
-/* sbxd's pure parts: API JSON shapes (e2b-protocol.md §6), list filters and
+/* sbxd's pure parts: API JSON shapes (docs/protocol.md §2), list filters and
  * pages, the metadata query parser, and the state file round trip. */
 #include <stdarg.h>
 #include <stddef.h>
