@@ -1,4 +1,4 @@
-/* util: fsutil (mkdir -p, rm -rf), buf_read_file, strv, selfpath. */
+/* util: fsutil (mkdir -p, rm -rf), buf_read_file, selfpath. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +14,6 @@
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/selfpath.h"
-#include "../../src/util/strv.h"
 #include "../../src/util/xalloc.h"
 
 static int setup(void **state)
@@ -183,27 +182,6 @@ static void test_buf_read_file(void **state)
 	free(missing);
 }
 
-static void test_strv(void **state)
-{
-	(void)state;
-	char **v = sbx_strv_dup(NULL);
-	assert_non_null(v);
-	assert_null(v[0]);
-	size_t n = 0;
-	sbx_strv_push(&v, &n, xstrdup("a"));
-	sbx_strv_push(&v, &n, xstrdup("b"));
-	assert_int_equal(n, 2);
-	assert_null(v[2]);
-	char **w = sbx_strv_dup((const char *const *)v);
-	assert_ptr_not_equal(w[0], v[0]);
-	assert_string_equal(w[0], "a");
-	assert_string_equal(w[1], "b");
-	assert_null(w[2]);
-	sbx_strv_free(v);
-	sbx_strv_free(w);
-	sbx_strv_free(NULL);
-}
-
 static void test_selfpath(void **state)
 {
 	(void)state;
@@ -230,7 +208,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_rf_reports_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_rf_one_fs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buf_read_file, setup, teardown),
-		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_selfpath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
