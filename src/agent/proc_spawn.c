@@ -78,7 +78,7 @@ static void build_env(agent *a, const proc_spawn_req *req, struct env *env)
 	const envd_kv *kv = &req->config->envs;
 	for (size_t i = 0; i < kv->n; i++)
 		if (kv->keys[i][0] && !strchr(kv->keys[i], '='))
-			env_set(env, kv->keys[i], kv->vals[i]);
+			env_set(env, kv->keys[i], kv->values[i]);
 }
 
 /* execvpe's lookup, done before fork: the child may only make syscalls. */

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "../util/err.h"
+#include "../util/kv.h"
 
 /* --- enums (proto numbers) ------------------------------------------------ */
 enum { ENVD_SIGNAL_UNSPECIFIED = 0, ENVD_SIGNAL_SIGKILL = 9, ENVD_SIGNAL_SIGTERM = 15 };
@@ -38,10 +39,7 @@ const char *envd_event_type_name(int t);
 const char *envd_signal_name(int s);
 
 /* --- request messages ----------------------------------------------------- */
-typedef struct envd_kv {            /* map<string,string>, in JSON order */
-	char **keys, **vals;
-	size_t n;
-} envd_kv;
+typedef kvlist envd_kv;             /* map<string,string>, in JSON order */
 
 typedef struct envd_proc_config {
 	char *cmd;
