@@ -45,13 +45,11 @@ static void on_signal(int sig)
 
 sbx_client *app_client(app *a) { return a->client; }
 sbx_loop *app_loop(app *a) { return a->loop; }
-const theme *app_theme(app *a) { return &a->theme; }
 ui_attr app_th(app *a, theme_elem el) { return a->theme.el[el]; }
 const keytable *app_keys(app *a) { return a->keys; }
 const char *app_state_dir(app *a) { return a->state_dir; }
 const char *app_session_tag(app *a) { return a->tag; }
 int64_t app_now_ms(app *a) { (void)a; return now_ms(); }
-unsigned app_tick(app *a) { return a->tick; }
 const app_gfx *app_graphics(app *a) { return &a->gfx; }
 imgcache *app_imgcache(app *a) { return a->imgcache; }
 unsigned app_gfx_epoch(app *a) { return a->epoch; }
@@ -233,20 +231,6 @@ void app_add_pane(app *a, session *s, pane *p, int vertical)
 		layout_set_focus(ss->layout, p->id, NULL);
 	}
 	a->epoch++;
-	app_dirty(a);
-}
-
-void app_focus_pane(app *a, pane *p)
-{
-	session *s = owner_session(a, p);
-	size_t tab = 0;
-	for (size_t i = 0; i < a->nsessions; i++)
-		if (a->sessions[i] == s)
-			tab = i + 1;
-	if (tab != a->tab)
-		app_switch_tab(a, tab);
-	if (s->layout)
-		layout_set_focus(s->layout, p->id, NULL);
 	app_dirty(a);
 }
 

@@ -35,8 +35,7 @@ int app_main(const app_opts *o);
 /* --- services for panes ------------------------------------------------- */
 sbx_client *app_client(app *a);
 sbx_loop *app_loop(app *a);
-const theme *app_theme(app *a);
-ui_attr app_th(app *a, theme_elem el);          /* app_theme(a)->el[el] */
+ui_attr app_th(app *a, theme_elem el);          /* the theme's attribute for el */
 const keytable *app_keys(app *a);
 /* "F5" or "C-e": the first key bound to action in mode, for hints. */
 const char *app_key_hint(app *a, keymode m, ui_action act, char *out, size_t n);
@@ -44,7 +43,6 @@ const char *app_state_dir(app *a);              /* $XDG_STATE_HOME/sbx */
 const char *app_session_tag(app *a);            /* unique per run (autosave names) */
 /* Milliseconds on a monotonic clock, for spinners and ages. */
 int64_t app_now_ms(app *a);
-unsigned app_tick(app *a);                      /* bumps ~4 times a second */
 
 /* Redraw at the next loop turn (cheap; call after any visible change). */
 void app_dirty(app *a);
@@ -93,8 +91,6 @@ void app_form(app *a, pane *owner, const char *title, const app_field *fields, s
 void app_add_pane(app *a, session *s, pane *p, int vertical /* 1: below, 0: right */);
 /* Closes (frees after the current callback returns) without asking. */
 void app_close_pane(app *a, pane *p);
-/* Focus p (switching to its tab). */
-void app_focus_pane(app *a, pane *p);
 int app_pane_focused(app *a, pane *p);
 
 /* Sessions.  Attach opens (or switches to) the tab of a sandbox the

@@ -146,8 +146,6 @@ static void finish(app *a, int ok)
 	dlg_free(d);
 }
 
-void dialog_close(app *a, int ok) { finish(a, ok); }
-
 void dialog_cancel_owner(app *a, pane *p)
 {
 	for (size_t i = 0; i < a->ndlgs;) {

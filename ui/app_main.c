@@ -1,6 +1,8 @@
 /* app_main: `sbx workbench` options → app_main (workbench.h). */
 #include "workbench.h"
 #include "app.h"
+#include "../src/util/selfpath.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,14 +21,6 @@ static const char usage[] =
 int cmd_workbench(int argc, char **argv)
 {
 	app_opts o = { 0 };
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0) {
-		fprintf(stderr, "sbx: cannot find its own binary to start sbxd with\n");
-		return 1;
-	}
-	exe[n] = '\0';
-	o.exe = exe;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		const char **val = !strcmp(arg, "--theme") ? &o.theme : !strcmp(arg, "--attach") ? &o.attach
@@ -49,5 +43,13 @@ int cmd_workbench(int argc, char **argv)
 			return 2;
 		}
 	}
-	return app_main(&o);
+	char *exe = self_exe();
+	if (!exe) {
+		fprintf(stderr, "sbx: cannot find its own binary to start sbxd with\n");
+		return 1;
+	}
+	o.exe = exe;
+	int rc = app_main(&o);
+	free(exe);
+	return rc;
 }

@@ -126,7 +126,6 @@ void app_render(app *a);
 
 /* app_dialog.c */
 void dialog_push(app *a, dialog *d);
-void dialog_close(app *a, int ok);          /* the shown one */
 void dialog_cancel_owner(app *a, pane *p);  /* every dialog p asked */
 void dialog_free_all(app *a);
 void dialog_key(app *a, ui_key k);

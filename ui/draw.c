@@ -30,14 +30,6 @@ void draw_attr(ui_attr a, attr_t *at, int *pair)
 	}
 }
 
-void draw_set(WINDOW *w, ui_attr a)
-{
-	attr_t at;
-	int pair;
-	draw_attr(a, &at, &pair);
-	wattr_set(w, at, 0, &pair);
-}
-
 static void put_cp(WINDOW *w, int y, int x, uint32_t cp, ui_attr a)
 {
 	uint32_t chars[2] = { cp, 0 };

@@ -13,9 +13,7 @@
 #include "curses_inc.h"
 #include "model/attr.h"
 
-/* Make a the window's current attribute (for waddstr, wclrtoeol...). */
-void draw_set(WINDOW *w, ui_attr a);
-/* The curses attribute and extended pair for a (what draw_set uses). */
+/* The curses attribute and extended pair for a. */
 void draw_attr(ui_attr a, attr_t *at, int *pair);
 
 /* UTF-8 text at (y, x), at most maxw columns (maxw < 0: to the window's

@@ -1,7 +1,8 @@
 /*
- * runtime: one interface, three drivers (ns, qemu, ch).  sbxd creates,
- * pauses, resumes and destroys sandboxes through it and reaches each
- * sandbox's sbx-agent at the address the driver reports.
+ * runtime: the interface between sbxd and a sandbox driver (today one:
+ * runtime_ns, vm/ns/).  sbxd creates, pauses, resumes and destroys
+ * sandboxes through it and reaches each sandbox's sbx-agent at the address
+ * the driver reports.
  *
  * Every call returns 0 or -1 with a message in *e that says what failed and
  * what to do.  Calls may block briefly (mounts, forks) but never wait for the
@@ -44,7 +45,7 @@ typedef struct rt_stats {
 typedef struct rt_sandbox rt_sandbox;   /* driver-private */
 
 typedef struct runtime_ops {
-	const char *name;                                   /* "ns", "qemu", "ch" */
+	const char *name;                                   /* "ns" */
 	/* 1 when this machine can run the driver; else 0 and why in *e. */
 	int (*available)(sbx_err *e);
 	int (*create)(const rt_spec *spec, rt_sandbox **out, sbx_err *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../src/util/fsutil.h"
 #include "../src/util/xalloc.h"
 
 void strv_push(char ***v, size_t *n, char *s)
@@ -163,29 +164,11 @@ void tpl_env_set(char ***env, size_t *n, const char *kv)
 
 char *tpl_read_file(const char *path, size_t *len, sbx_err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		sbx_error_errno(e, "cannot open %s", path);
+	sbx_buf b = SBX_BUF_INIT;
+	if (buf_read_file(&b, path, e) < 0) {
+		buf_free(&b);
 		return NULL;
 	}
-	sbx_buf b = SBX_BUF_INIT;
-	buf_puts(&b, "");
-	char chunk[65536];
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sbx_error_errno(e, "cannot read %s", path);
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		buf_append(&b, chunk, (size_t)r);
-	}
-	close(fd);
 	if (len)
 		*len = b.len;
 	return buf_detach(&b);
@@ -193,26 +176,5 @@ char *tpl_read_file(const char *path, size_t *len, sbx_err *e)
 
 int tpl_mkdirs(const char *path, sbx_err *e)
 {
-	if (!*path || !strcmp(path, "/"))
-		return 0;
-	char *p = xstrdup(path);
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-				sbx_error_errno(e, "cannot create directory %s", p);
-				free(p);
-				return -1;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	struct stat st;
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return sbx_error(e, "%s exists and is not a directory; move it away", path);
-	return 0;
+	return fsu_mkdirs(path, 0755, e);
 }

@@ -15,6 +15,7 @@
 #define SBX_AGENT_H
 #include <sys/types.h>
 #include "../http/server.h"
+#include "../util/kv.h"
 #include "../util/loop.h"
 
 #define AGENT_ENVD_VERSION "0.6.13"
@@ -28,11 +29,7 @@ typedef struct agent_config {
 } agent_config;
 
 /* Global environment applied to every process and execution (/init envVars). */
-typedef struct agent_env {
-	char **keys;
-	char **values;
-	size_t n;
-} agent_env;
+typedef kvlist agent_env;
 
 typedef struct agent {
 	sbx_loop *loop;
@@ -45,9 +42,6 @@ typedef struct agent {
 	int stopping;
 } agent;
 
-void agent_env_set(agent_env *env, const char *key, const char *value);
-const char *agent_env_get(const agent_env *env, const char *key);
-void agent_env_free(agent_env *env);
 
 /* Routing entry points (each answers the request itself). */
 void router_handle(http_req *r, void *agent_ptr);
@@ -82,7 +76,7 @@ void agent_connect_error(http_req *r, const char *code, const char *fmt, ...)
 /* envd REST: {"code":<status>,"message":...} as application/json. */
 void agent_rest_error(http_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Connect error code → HTTP status (e2b-protocol.md §3.2). */
+/* Connect error code → HTTP status (docs/protocol.md §3.2). */
 int connect_code_status(const char *code);
 
 #endif

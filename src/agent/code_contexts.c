@@ -1,6 +1,6 @@
 /*
  * code_contexts: the code interpreter's state, its routing, and /contexts
- * (e2b-protocol.md §5.3).  Error bodies are text/plain, as E2B's server
+ * (docs/protocol.md §5.2).  Error bodies are text/plain, as E2B's server
  * sends them; the SDK shows a 404 body to the user (NotFoundError).
  */
 #include "code_internal.h"
@@ -40,13 +40,15 @@ void code_ctx_req_free(code_ctx_req *r)
 	r->language = r->cwd = NULL;
 }
 
-/* A string member (NULL when absent or null); -1 on another type or NUL. */
-static int opt_string(json_t *o, const char *key, const char **out, sbx_err *e)
+int code_json_str(json_t *o, const char *key, int required, const char **out, sbx_err *e)
 {
 	json_t *v = json_object_get(o, key);
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (!v || json_is_null(v)) {
+		if (required)
+			return sbx_error(e, "the request needs a \"%s\" string", key);
 		return 0;
+	}
 	if (!json_is_string(v))
 		return sbx_error(e, "\"%s\" must be a string", key);
 	if (strlen(json_string_value(v)) != json_string_length(v))
@@ -70,7 +72,7 @@ int code_parse_context(const char *body, size_t len, code_ctx_req *out, sbx_err 
 		}
 	}
 	const char *lang = NULL, *cwd = NULL;
-	if (j && (opt_string(j, "language", &lang, e) < 0 || opt_string(j, "cwd", &cwd, e) < 0)) {
+	if (j && (code_json_str(j, "language", 0, &lang, e) < 0 || code_json_str(j, "cwd", 0, &cwd, e) < 0)) {
 		json_decref(j);
 		return -1;
 	}

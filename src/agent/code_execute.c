@@ -1,6 +1,6 @@
 /*
  * code_execute: POST /execute — run one cell in a context and stream its
- * output as NDJSON lines (e2b-protocol.md §5.2), each written as it
+ * output as NDJSON lines (docs/protocol.md §5.1), each written as it
  * happens, {"type":"keepalive"} after 5 s of silence (that is also how a
  * vanished client is noticed), and always {"type":"end_of_execution"} last.
  *
@@ -39,23 +39,6 @@ void code_exec_req_free(code_exec_req *r)
 	memset(r, 0, sizeof *r);
 }
 
-static int str_member(json_t *o, const char *key, int required, const char **out, sbx_err *e)
-{
-	json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (required)
-			return sbx_error(e, "the request needs a \"%s\" string", key);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return sbx_error(e, "\"%s\" must be a string", key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return sbx_error(e, "\"%s\" must not contain NUL characters", key);
-	*out = json_string_value(v);
-	return 0;
-}
-
 static int check_env_vars(json_t *env, sbx_err *e)
 {
 	if (!json_is_object(env))
@@ -88,8 +71,8 @@ int code_parse_execute(const char *body, size_t len, code_exec_req *out, sbx_err
 		sbx_error(e, "the request body must be a JSON object like {\"code\":\"1+1\"}");
 		goto out;
 	}
-	if (str_member(j, "code", 1, &code, e) < 0 || str_member(j, "context_id", 0, &ctx, e) < 0 ||
-	    str_member(j, "language", 0, &lang, e) < 0)
+	if (code_json_str(j, "code", 1, &code, e) < 0 || code_json_str(j, "context_id", 0, &ctx, e) < 0 ||
+	    code_json_str(j, "language", 0, &lang, e) < 0)
 		goto out;
 	json_t *env = json_object_get(j, "env_vars");
 	if (env && !json_is_null(env) && check_env_vars(env, e) < 0)

@@ -60,6 +60,10 @@ typedef struct code_ctx_req {
 int code_parse_context(const char *body, size_t len, code_ctx_req *out, sbx_err *e);
 void code_ctx_req_free(code_ctx_req *r);
 
+/* Member key of o as a string (NULL when absent or null); -1 when it is
+ * required and missing, another type, or holds a NUL. */
+int code_json_str(json_t *o, const char *key, int required, const char **out, sbx_err *e);
+
 /* Trimmed, lowercased; "" → python, js → javascript, ts → typescript.  Heap. */
 char *code_normalize_language(const char *s);
 

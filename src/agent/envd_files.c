@@ -15,6 +15,7 @@
 #include "../util/b64.h"
 #include "../util/buf.h"
 #include "../util/log.h"
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 #include <ctype.h>
 #include <errno.h>
@@ -310,36 +311,24 @@ static void up_free(struct upload *up)
 	free(up);
 }
 
+/* Each directory an upload creates: the user's, and removed if it fails. */
+static void made_dir(const char *dir, void *ud)
+{
+	struct upload *up = ud;
+	user_chown(&up->user, dir);
+	up->made = xrealloc(up->made, (up->nmade + 1) * sizeof *up->made);
+	up->made[up->nmade++] = xstrdup(dir);
+}
+
 /* mkdir -p dir, chowning what we create to the user. */
 static int make_parents(struct upload *up, const char *dir)
 {
-	char *p = xstrdup(dir);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) == 0) {
-			user_chown(&up->user, p);
-			up->made = xrealloc(up->made, (up->nmade + 1) * sizeof *up->made);
-			up->made[up->nmade++] = xstrdup(p);
-		} else if (errno != EEXIST) {
-			rc = up_fail_errno(up, errno, "create directory", p);
-			break;
-		} else {
-			struct stat st;
-			if (stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
-				rc = up_fail(up, 400, "cannot create '%s': '%s' exists and is not a directory", dir, p);
-				break;
-			}
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
+	sbx_err e;
+	if (fsu_mkdirs_each(dir, 0755, made_dir, up, &e) == 0)
+		return 0;
+	if (errno == ENOTDIR)
+		return up_fail(up, 400, "%s", e.msg);
+	return up_fail_errno(up, errno, "create directory", dir);
 }
 
 /* The upload's metadata replaces every user.e2b.* xattr the file had. */

@@ -1,6 +1,6 @@
 /*
- * envd_fs: the filesystem.Filesystem Connect service (e2b-protocol.md §3.5,
- * §3.6).  Paths are resolved with user_path() as the requesting user (Basic
+ * envd_fs: the filesystem.Filesystem Connect service (docs/protocol.md
+ * §3.5).  Paths are resolved with user_path() as the requesting user (Basic
  * auth); work is done as the agent and new directories are chowned to the
  * user, as envd does.  Directory walks live in fs_ops.c, inotify in
  * fs_watch.c.
@@ -11,6 +11,7 @@
 #include "rpc.h"
 #include "users.h"
 #include "../proto/envd_json.h"
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 #include <errno.h>
 #include <stdio.h>
@@ -209,7 +210,7 @@ static void on_remove(agent *a, http_req *r, json_t *j, void *ud)
 	char *p = path_of(a, r, j, &u);
 	if (!p)
 		return;
-	if (fs_remove_all(p, &e) < 0)
+	if (fsu_rm_rf(p, 0, &e) < 0)
 		agent_connect_error(r, rpc_errno_code(errno), "%s", e.msg);
 	else
 		rpc_reply(r, json_object());

@@ -219,7 +219,7 @@ static void init_body(http_req *r, const char *body, size_t len, void *ud)
 		goto out;
 	}
 	json_object_foreach(envs, key, v)
-		agent_env_set(&a->env, key, json_string_value(v));
+		kv_set(&a->env, key, json_string_value(v));
 	/* The router has checked X-Access-Token against the current token (if
 	 * any) before we get here, so replacing it is the orchestrator's call. */
 	if (token) {

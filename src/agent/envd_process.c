@@ -1,6 +1,6 @@
 /*
- * envd_process: the process.Process Connect service (e2b-protocol.md §3.4,
- * §3.6): Start, Connect, List, SendInput, SendSignal, Update, CloseStdin.
+ * envd_process: the process.Process Connect service (docs/protocol.md
+ * §3.4): Start, Connect, List, SendInput, SendSignal, Update, CloseStdin.
  * The processes themselves live in proc.c.
  */
 #include "agent.h"

@@ -1,5 +1,6 @@
 #include "fs_ops.h"
 #include "../proto/envd_json.h"
+#include "../util/fsutil.h"
 #include "../util/xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -9,32 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static void chown_made(const char *dir, void *u)
+{
+	user_chown(u, dir);
+}
+
 int fs_mkdir_p(const char *path, const sbx_user *u, sbx_err *e)
 {
-	char *p = xstrdup(path);
-	size_t len = strlen(p);
-	int rc = 0;
-	/* Each prefix ending before a '/', then the whole path. */
-	for (size_t i = 1; i <= len && rc == 0; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		if (p[i - 1] == '/')
-			continue;   /* "//" */
-		char saved = p[i];
-		p[i] = '\0';
-		struct stat st;
-		if (mkdir(p, 0755) == 0) {
-			user_chown(u, p);
-		} else if (errno != EEXIST) {
-			rc = sbx_error_errno(e, "cannot create directory '%s'", p);
-		} else if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			rc = sbx_error(e, "cannot create directory '%s': '%s' exists and is not a directory", path, p);
-		}
-		p[i] = saved;
-	}
-	free(p);
-	return rc;
+	return fsu_mkdirs_each(path, 0755, chown_made, (void *)u, e);
 }
 
 int fs_mkdir_parents(const char *path, const sbx_user *u, sbx_err *e)
@@ -51,27 +34,6 @@ int fs_mkdir_parents(const char *path, const sbx_user *u, sbx_err *e)
 	}
 	free(p);
 	return rc;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	int rc = flag == FTW_DP ? rmdir(p) : unlink(p);
-	return rc < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int fs_remove_all(const char *path, sbx_err *e)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return sbx_error_errno(e, "cannot remove '%s'", path);
-	}
-	int rc = S_ISDIR(st.st_mode) ? nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS) : unlink(path);
-	if (rc < 0 && errno != ENOENT)
-		return sbx_error_errno(e, "cannot remove '%s'", path);
-	return 0;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

@@ -1,6 +1,7 @@
 /*
  * fs_ops: the filesystem work behind filesystem.Filesystem: mkdir -p with
- * the new directories chowned to the user, rm -rf, and ListDir's walk.
+ * the new directories chowned to the user, and ListDir's walk (rm -rf is
+ * util/fsutil.h).
  * Each returns 0, or -1 with errno and e set.
  */
 #ifndef SBX_AGENT_FS_OPS_H
@@ -12,8 +13,6 @@
 int fs_mkdir_p(const char *path, const sbx_user *u, sbx_err *e);
 /* mkdir -p of path's parent directory. */
 int fs_mkdir_parents(const char *path, const sbx_user *u, sbx_err *e);
-/* A missing path is fine. */
-int fs_remove_all(const char *path, sbx_err *e);
 
 /* EntryInfo of everything under path (a symlink to a directory is
  * followed) up to depth levels, in name order, depth-first, the root

@@ -523,11 +523,6 @@ int kernel_restart(kernel *k, sbx_err *e)
 	return kernel_launch_proc(k, e);
 }
 
-const kspec *kernel_spec(const kernel *k)
-{
-	return &k->spec;
-}
-
 const char *kernel_env_sig(const kernel *k)
 {
 	return k->env_sig ? k->env_sig : "";

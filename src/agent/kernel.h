@@ -47,7 +47,6 @@ void kernel_free(kernel *k, const char *name, const char *value);
  * get a ContextRestarting error. */
 int kernel_restart(kernel *k, sbx_err *e);
 
-const kspec *kernel_spec(const kernel *k);
 /* An opaque string the owner uses to remember which global environment the
  * process has (set at launch from agent->env, see kernel_env_signature). */
 const char *kernel_env_sig(const kernel *k);

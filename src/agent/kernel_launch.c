@@ -23,33 +23,17 @@ typedef struct envv {
 
 static void envv_set(envv *e, const char *key, const char *val)
 {
-	size_t kl = strlen(key);
-	char *kv = xasprintf("%s=%s", key, val);
-	for (size_t i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i], key, kl) && e->v[i][kl] == '=') {
-			free(e->v[i]);
-			e->v[i] = kv;
-			return;
-		}
-	e->v = xrealloc(e->v, (e->n + 2) * sizeof *e->v);
-	e->v[e->n++] = kv;
-	e->v[e->n] = NULL;
+	sbx_env_set(&e->v, &e->n, key, val);
 }
 
 static const char *envv_get(const envv *e, const char *key)
 {
-	size_t kl = strlen(key);
-	for (size_t i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i], key, kl) && e->v[i][kl] == '=')
-			return e->v[i] + kl + 1;
-	return NULL;
+	return sbx_env_get(e->v, key);
 }
 
 static void envv_free(envv *e)
 {
-	for (size_t i = 0; i < e->n; i++)
-		free(e->v[i]);
-	free(e->v);
+	sbx_strv_free(e->v);
 }
 
 static envv build_env(agent *a, const kspec *spec)
@@ -223,12 +207,12 @@ int klaunch_start(agent *a, const char *rundir, unsigned gen, const kspec *spec,
 		child(parent, exe, argv, env.v, out->log_path, cwd);
 	out->pid = pid;
 	free(exe);
-	kspec_strv_free(argv);
+	sbx_strv_free(argv);
 	envv_free(&env);
 	return 0;
 fail:
 	free(exe);
-	kspec_strv_free(argv);
+	sbx_strv_free(argv);
 	envv_free(&env);
 	klaunch_clear(out);
 	return -1;

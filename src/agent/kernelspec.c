@@ -9,15 +9,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-void kspec_strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 void kspec_free(kspec *k)
 {
 	if (!k)
@@ -25,7 +16,7 @@ void kspec_free(kspec *k)
 	free(k->name);
 	free(k->language);
 	free(k->display_name);
-	kspec_strv_free(k->argv);
+	sbx_strv_free(k->argv);
 	for (size_t i = 0; i < k->nenv; i++) {
 		free(k->env_keys[i]);
 		free(k->env_values[i]);
@@ -35,24 +26,13 @@ void kspec_free(kspec *k)
 	memset(k, 0, sizeof *k);
 }
 
-static char **strv_dup(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = xcalloc(n + 1, sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
 void kspec_copy(kspec *dst, const kspec *src)
 {
 	memset(dst, 0, sizeof *dst);
 	dst->name = xstrdup(src->name);
 	dst->language = xstrdup(src->language);
 	dst->display_name = xstrdup(src->display_name);
-	dst->argv = strv_dup(src->argv);
+	dst->argv = sbx_strv_dup((const char *const *)src->argv);
 	dst->nenv = src->nenv;
 	dst->env_keys = xcalloc(src->nenv + 1, sizeof(char *));
 	dst->env_values = xcalloc(src->nenv + 1, sizeof(char *));
@@ -61,13 +41,6 @@ void kspec_copy(kspec *dst, const kspec *src)
 		dst->env_values[i] = xstrdup(src->env_values[i]);
 	}
 	dst->interrupt_message = src->interrupt_message;
-}
-
-static void strv_push(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof **v);
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
 }
 
 char **kspec_search_path(void)
@@ -79,14 +52,14 @@ char **kspec_search_path(void)
 		char *copy = xstrdup(jp), *save = NULL;
 		for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
 			if (*t)
-				strv_push(&v, &n, xstrdup(t));
+				sbx_strv_push(&v, &n, xstrdup(t));
 		free(copy);
 	}
 	const char *home = getenv("HOME");
 	if (home && *home)
-		strv_push(&v, &n, xasprintf("%s/.local/share/jupyter", home));
-	strv_push(&v, &n, xstrdup("/usr/local/share/jupyter"));
-	strv_push(&v, &n, xstrdup("/usr/share/jupyter"));
+		sbx_strv_push(&v, &n, xasprintf("%s/.local/share/jupyter", home));
+	sbx_strv_push(&v, &n, xstrdup("/usr/local/share/jupyter"));
+	sbx_strv_push(&v, &n, xstrdup("/usr/share/jupyter"));
 	return v;
 }
 
@@ -195,7 +168,7 @@ static void foreach_spec(char *const *bases, kspec_visit cb, void *ud)
 		struct dirent *de;
 		while ((de = readdir(d)))
 			if (de->d_name[0] != '.')
-				strv_push(&names, &nn, xstrdup(de->d_name));
+				sbx_strv_push(&names, &nn, xstrdup(de->d_name));
 		closedir(d);
 		for (size_t i = 1; i < nn; i++)
 			for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
@@ -210,16 +183,16 @@ static void foreach_spec(char *const *bases, kspec_visit cb, void *ud)
 			char *kj = xasprintf("%s/kernel.json", dir);
 			struct stat st;
 			if (stat(kj, &st) == 0 && S_ISREG(st.st_mode)) {
-				strv_push(&seen, &nseen, xstrdup(names[i]));
+				sbx_strv_push(&seen, &nseen, xstrdup(names[i]));
 				stop = cb(dir, names[i], ud);
 			}
 			free(kj);
 			free(dir);
 		}
-		kspec_strv_free(names);
+		sbx_strv_free(names);
 		free(kdir);
 	}
-	kspec_strv_free(seen);
+	sbx_strv_free(seen);
 }
 
 struct find_ctx {
@@ -258,7 +231,7 @@ static void builtin_python(kspec *out)
 	out->name = xstrdup("python3");
 	out->language = xstrdup("python");
 	out->display_name = xstrdup("Python 3 (ipykernel)");
-	out->argv = strv_dup(argv);
+	out->argv = sbx_strv_dup((const char *const *)argv);
 	out->env_keys = xcalloc(1, sizeof(char *));
 	out->env_values = xcalloc(1, sizeof(char *));
 }
@@ -292,7 +265,7 @@ int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
 	free(f.by_name);
 	free(f.by_lang_dir);
 	free(f.by_lang);
-	kspec_strv_free(own);
+	sbx_strv_free(own);
 	return rc;
 }
 
@@ -314,7 +287,7 @@ char *kspec_list_installed(char *const *bases)
 		bases = own = kspec_search_path();
 	sbx_buf b = SBX_BUF_INIT;
 	foreach_spec(bases, list_visit, &b);
-	kspec_strv_free(own);
+	sbx_strv_free(own);
 	if (!b.len)
 		return xstrdup("none");
 	return buf_detach(&b);
@@ -322,7 +295,7 @@ char *kspec_list_installed(char *const *bases)
 
 char **kspec_argv(const kspec *k, const char *connection_file)
 {
-	char **v = strv_dup(k->argv);
+	char **v = sbx_strv_dup((const char *const *)k->argv);
 	for (char **p = v; *p; p++) {
 		char *at = strstr(*p, "{connection_file}");
 		if (!at)

@@ -16,6 +16,7 @@
 #define SBX_KERNELSPEC_H
 #include <stddef.h>
 #include "../util/err.h"
+#include "../util/strv.h"
 
 #define KSPEC_SYSTEM_PYTHON "/usr/bin/python3"
 
@@ -33,9 +34,8 @@ typedef struct kspec {
 void kspec_free(kspec *k);
 void kspec_copy(kspec *dst, const kspec *src);
 
-/* The search bases (…/share/jupyter), in order; NULL-terminated heap array. */
+/* The search bases (…/share/jupyter), in order; free with sbx_strv_free. */
 char **kspec_search_path(void);
-void kspec_strv_free(char **v);
 
 /* Finds the kernel for language (already normalised: lowercase, "python"
  * for empty) in the given bases (NULL: kspec_search_path()).  On failure e

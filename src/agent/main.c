@@ -102,7 +102,7 @@ static int parse_args(int argc, char **argv, agent *a, const char **listens, int
 				return 3;
 			}
 			*eq = '\0';
-			agent_env_set(&a->env, optarg, eq + 1);
+			kv_set(&a->env, optarg, eq + 1);
 			break;
 		}
 		case 'V': printf("%s\n", AGENT_ENVD_VERSION); return 1;
@@ -171,7 +171,7 @@ out:
 	http_server_free(srv);
 	children_free(&a);
 	loop_free(a.loop);
-	agent_env_free(&a.env);
+	kv_free(&a.env);
 	free(a.cfg.access_token);
 	free(a.cfg.default_user);
 	free(a.cfg.workdir);

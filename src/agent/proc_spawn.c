@@ -1,5 +1,6 @@
 #include "proc_spawn.h"
 #include "../util/path.h"
+#include "../util/strv.h"
 #include "../util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -49,34 +50,17 @@ struct env {
 
 static void env_set(struct env *env, const char *key, const char *value)
 {
-	size_t kl = strlen(key);
-	char *entry = xasprintf("%s=%s", key, value);
-	for (size_t i = 0; i < env->n; i++) {
-		if (!strncmp(env->kv[i], key, kl) && env->kv[i][kl] == '=') {
-			free(env->kv[i]);
-			env->kv[i] = entry;
-			return;
-		}
-	}
-	env->kv = xrealloc(env->kv, (env->n + 2) * sizeof *env->kv);
-	env->kv[env->n++] = entry;
-	env->kv[env->n] = NULL;
+	sbx_env_set(&env->kv, &env->n, key, value);
 }
 
 static const char *env_get(const struct env *env, const char *key)
 {
-	size_t kl = strlen(key);
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->kv[i], key, kl) && env->kv[i][kl] == '=')
-			return env->kv[i] + kl + 1;
-	return NULL;
+	return sbx_env_get(env->kv, key);
 }
 
 static void env_free(struct env *env)
 {
-	for (size_t i = 0; i < env->n; i++)
-		free(env->kv[i]);
-	free(env->kv);
+	sbx_strv_free(env->kv);
 }
 
 static void build_env(agent *a, const proc_spawn_req *req, struct env *env)
@@ -94,7 +78,7 @@ static void build_env(agent *a, const proc_spawn_req *req, struct env *env)
 	const envd_kv *kv = &req->config->envs;
 	for (size_t i = 0; i < kv->n; i++)
 		if (kv->keys[i][0] && !strchr(kv->keys[i], '='))
-			env_set(env, kv->keys[i], kv->vals[i]);
+			env_set(env, kv->keys[i], kv->values[i]);
 }
 
 /* execvpe's lookup, done before fork: the child may only make syscalls. */

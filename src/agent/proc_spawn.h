@@ -1,5 +1,5 @@
 /*
- * proc_spawn: start one process for process.Start (e2b-protocol.md §3.6).
+ * proc_spawn: start one process for process.Start (docs/protocol.md §3.4).
  *
  * The child runs as the request's user in a new session, with pipes (stdin
  * optional: /dev/null otherwise) or a PTY as its controlling terminal, and

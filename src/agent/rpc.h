@@ -1,5 +1,5 @@
 /*
- * rpc: Connect RPC with JSON on top of http/server.h (e2b-protocol.md §3.1-3.2).
+ * rpc: Connect RPC with JSON on top of http/server.h (docs/protocol.md §3.1-3.2).
  *
  * Unary: POST, Content-Type application/json, the body is one JSON object;
  * the answer is 200 application/json or agent_connect_error().

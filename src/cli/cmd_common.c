@@ -1,5 +1,6 @@
 #include "cmd_common.h"
 #include "cmd_opts.h"
+#include "../util/selfpath.h"
 #include "../util/xalloc.h"
 #include <limits.h>
 #include <stdarg.h>
@@ -66,13 +67,13 @@ int cli_open(cli *c, const char *name)
 	sbx_config_free(&cfg);
 	if (!sbx_client_config(c->s.client)->local)
 		return 0;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	char *exe = self_exe();
+	if (!exe)
 		return cli_fail(c, "cannot find the sbx binary to start sbxd with; run `sbx serve` yourself");
-	exe[n] = '\0';
 	start_wait w = { 0 };
-	if (sbx_daemon_ensure(c->s.client, exe, START_TIMEOUT_MS, on_started, &w, NULL, &e) < 0)
+	int rc = sbx_daemon_ensure(c->s.client, exe, START_TIMEOUT_MS, on_started, &w, NULL, &e);
+	free(exe);
+	if (rc < 0)
 		return cli_fail(c, "%s", e.msg);
 	sbx_sync_until(&c->s, &w.done);
 	if (w.failed)

@@ -60,18 +60,11 @@ static void on_done(const sbx_err *e, void *ud)
 
 static char *read_all(const char *file, sbx_err *e)
 {
-	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	if (!f) {
-		sbx_error_errno(e, "cannot read %s", file);
-		return NULL;
-	}
 	sbx_buf b = SBX_BUF_INIT;
-	int bad = buf_read_stream(&b, f) < 0;
-	if (f != stdin)
-		fclose(f);
-	if (bad) {
+	int rc = strcmp(file, "-") ? buf_read_file(&b, file, e)
+				   : buf_read_stream(&b, stdin) < 0 ? sbx_error_errno(e, "cannot read stdin") : 0;
+	if (rc < 0) {
 		buf_free(&b);
-		sbx_error(e, "cannot read %s", file);
 		return NULL;
 	}
 	buf_putc(&b, '\0');

@@ -1,5 +1,6 @@
 #include "cmd_run_render.h"
 #include "../util/b64.h"
+#include "../util/fsutil.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
 #include <errno.h>
@@ -70,21 +71,6 @@ void render_chart(const json_t *chart, char *out, size_t n)
 	buf_free(&b);
 }
 
-static int mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		mkdir(p, 0755);
-		*q = '/';
-	}
-	int rc = mkdir(p, 0755) == 0 || errno == EEXIST ? 0 : -1;
-	free(p);
-	return rc;
-}
-
 /* Saves base64 data as DIR/cell-N-K.EXT; prints the path and what it is. */
 static int save_image(run_render *r, const char *b64, const char *ext, const char *kind)
 {
@@ -103,8 +89,9 @@ static int save_image(run_render *r, const char *b64, const char *ext, const cha
 		free(bytes);
 		return 0;
 	}
-	if (mkdirs(r->out_dir) < 0) {
-		fprintf(stderr, "sbx run: cannot make %s: %s\n", r->out_dir, strerror(errno));
+	sbx_err e;
+	if (fsu_mkdirs(r->out_dir, 0755, &e) < 0) {
+		fprintf(stderr, "sbx run: %s\n", e.msg);
 		free(bytes);
 		return -1;
 	}

@@ -3,6 +3,7 @@
  * outlive it: the next `sbx serve` with the same state dir adopts them.
  */
 #include "cli.h"
+#include "../util/fsutil.h"
 #include "../util/selfpath.h"
 #include "../daemon/config.h"
 #include "../daemon/files.h"
@@ -175,7 +176,7 @@ int cmd_serve(int argc, char **argv)
 		state = sbx_state_dir();
 	if (!agent)
 		agent = default_agent();
-	if (files_mkdirs(state, 0700, &e) < 0) {
+	if (fsu_mkdirs(state, 0700, &e) < 0) {
 		fprintf(stderr, "sbx serve: %s\n", e.msg);
 		goto out;
 	}

@@ -1,4 +1,4 @@
-/* api: the control-plane calls (e2b-protocol.md §6). */
+/* api: the control-plane calls (docs/protocol.md §2). */
 #include "api.h"
 #include "client_int.h"
 #include "../util/xalloc.h"

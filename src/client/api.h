@@ -1,5 +1,5 @@
 /*
- * api: E2B's control plane (e2b-protocol.md §6), as sbxd and E2B's cloud
+ * api: E2B's control plane (docs/protocol.md §2), as sbxd and E2B's cloud
  * serve it.  Asynchronous; see client.h for the calling convention.
  */
 #ifndef SBX_CLIENT_API_H

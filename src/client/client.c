@@ -5,6 +5,7 @@
  * the http client's on_done, which runs after libcurl returned.
  */
 #include "client_int.h"
+#include "../util/url.h"
 #include "../util/xalloc.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +32,6 @@ void sbx_client_free(sbx_client *c)
 	free(c);
 }
 
-sbx_loop *sbx_client_loop(sbx_client *c) { return c->loop; }
 int sbx_client_busy(const sbx_client *c) { return c->ops != NULL; }
 const sbx_config *sbx_client_config(sbx_client *c) { return &c->cfg; }
 
@@ -329,17 +329,7 @@ void op_http_error(const sbx_op *op, sbx_err *e)
 
 void url_query_enc(sbx_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    strchr("-._~", *c)) {
-			buf_putc(b, (char)*c);
-		} else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[*c >> 4]);
-			buf_putc(b, hex[*c & 15]);
-		}
-	}
+	url_encode(b, s, NULL);
 }
 
 char **api_headers(sbx_client *cl, sbx_err *e)

@@ -28,7 +28,6 @@ typedef void (*sbx_done_cb)(const sbx_err *e, void *ud);
 /* cfg is copied. */
 sbx_client *sbx_client_new(sbx_loop *loop, const sbx_config *cfg);
 void sbx_client_free(sbx_client *c);
-sbx_loop *sbx_client_loop(sbx_client *c);
 const sbx_config *sbx_client_config(sbx_client *c);
 /* Replace the configuration (e.g. after starting sbxd); calls in flight keep theirs. */
 void sbx_client_set_config(sbx_client *c, const sbx_config *cfg);

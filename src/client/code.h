@@ -1,6 +1,6 @@
 /*
  * code: the code interpreter — /execute (NDJSON stream) and /contexts
- * (e2b-protocol.md §5).  Asynchronous; see client.h.
+ * (docs/protocol.md §5).  Asynchronous; see client.h.
  *
  * An execution streams events as its NDJSON lines arrive: COUNT (the
  * execution count), STDOUT/STDERR text, RESULT (rich outputs), ERROR (the

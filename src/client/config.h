@@ -1,5 +1,5 @@
 /*
- * config: where libsbx sends its calls (e2b-protocol.md §2).
+ * config: where libsbx sends its calls (docs/protocol.md §1).
  *
  *   E2B_API_URL set       control plane there; key from E2B_API_KEY, else
  *                         the local sbxd's key (what `sbx env` exports)

@@ -1,5 +1,5 @@
 /*
- * cstream: the client side of a Connect server stream (e2b-protocol.md
+ * cstream: the client side of a Connect server stream (docs/protocol.md
  * §3.2), pure.  Bytes in, in any splits; each data envelope's JSON message
  * out; then the end-stream frame's error (if any).  A stream that stops
  * without its end-stream frame, or in the middle of an envelope, is an error.

@@ -1,6 +1,7 @@
 #include "daemon.h"
 #include "client_int.h"
 #include "../proto/local.h"
+#include "../util/fsutil.h"
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <errno.h>
@@ -52,20 +53,6 @@ void sbx_starter_cancel(sbx_starter *s)
 	free(s);
 }
 
-static void mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		mkdir(p, 0700);
-		*q = '/';
-	}
-	mkdir(p, 0700);
-	free(p);
-}
-
 /* Detached: setsid, then a second fork so sbxd is nobody's child here (no
  * zombie if it exits while we run). */
 static int spawn(sbx_starter *s, sbx_err *e)
@@ -77,7 +64,7 @@ static int spawn(sbx_starter *s, sbx_err *e)
 		listen = xstrdup(ep.listen);   /* where it was: scripts and SDKs keep their URL */
 		sbxd_endpoint_free(&ep);
 	}
-	mkdirs(cfg->state_dir);
+	fsu_mkdirs(cfg->state_dir, 0700, NULL);   /* if it fails, so does opening the log below */
 	char *log = xasprintf("%s/sbxd.log", cfg->state_dir);
 	char *argv[] = { s->exe, "serve", listen ? "--listen" : NULL, listen, NULL };
 	int pfd[2];

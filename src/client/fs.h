@@ -1,6 +1,6 @@
 /*
  * fs: a sandbox's filesystem through envd — filesystem.Filesystem RPCs
- * (list, stat, mkdir, move, remove, watch; e2b-protocol.md §3.5-3.6) and
+ * (list, stat, mkdir, move, remove, watch; docs/protocol.md §3.5) and
  * the /files transfers (§4), streamed from and to file descriptors.
  * Asynchronous; see client.h.  Calls act as sb->user when it is set.
  */

@@ -1,6 +1,6 @@
 /*
  * proc: processes in a sandbox through envd's process.Process service
- * (e2b-protocol.md §3.4, §3.6).  Asynchronous; see client.h.
+ * (docs/protocol.md §3.4).  Asynchronous; see client.h.
  *
  * Start and Connect stream a process's events: START (its pid) first, then
  * STDOUT/STDERR (or PTY) bytes as they come, then END; then on_done runs

@@ -1,5 +1,5 @@
 /*
- * rpc: Connect calls to a sandbox's envd (e2b-protocol.md §3) — unary
+ * rpc: Connect calls to a sandbox's envd (docs/protocol.md §3) — unary
  * (application/json) and server-streaming (application/connect+json, one
  * request envelope).  Internal to libsbx.
  */

@@ -35,21 +35,6 @@ int sbx_sandbox_init(sbx_sandbox *sb, const sbx_config *cfg, const char *id, con
 	return 0;
 }
 
-static char *dup0(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-void sbx_sandbox_copy(sbx_sandbox *dst, const sbx_sandbox *src)
-{
-	dst->id = dup0(src->id);
-	dst->token = dup0(src->token);
-	dst->traffic_token = dup0(src->traffic_token);
-	dst->envd_url = dup0(src->envd_url);
-	dst->code_url = dup0(src->code_url);
-	dst->user = dup0(src->user);
-}
-
 void sbx_sandbox_free(sbx_sandbox *sb)
 {
 	if (!sb)
@@ -80,9 +65,3 @@ char **sbx_sandbox_headers(const sbx_sandbox *sb, int port, const char *const *e
 	return v;
 }
 
-void sbx_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}

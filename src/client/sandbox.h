@@ -1,5 +1,5 @@
 /*
- * sandbox: where one sandbox's data plane is (e2b-protocol.md §2), and the
+ * sandbox: where one sandbox's data plane is (docs/protocol.md §1), and the
  * headers every data-plane request carries.  Pure.
  *
  * envd (process, filesystem, /files) is "port" 49983 and the code
@@ -10,6 +10,7 @@
 #ifndef SBX_CLIENT_SANDBOX_H
 #define SBX_CLIENT_SANDBOX_H
 #include "config.h"
+#include "../util/strv.h"
 #include "../util/err.h"
 
 #define SBX_PORT_ENVD 49983
@@ -27,12 +28,10 @@ typedef struct sbx_sandbox {
 /* domain: the one the control plane answered with (NULL/"": the config's). */
 int sbx_sandbox_init(sbx_sandbox *sb, const sbx_config *cfg, const char *id, const char *token,
 		     const char *traffic_token, const char *domain, sbx_err *e);
-void sbx_sandbox_copy(sbx_sandbox *dst, const sbx_sandbox *src);
 void sbx_sandbox_free(sbx_sandbox *sb);
 
 /* "Name: value" heap strings, NULL-terminated (free with sbx_strv_free):
  * E2b-Sandbox-Id, E2b-Sandbox-Port, the access tokens, then extra (may be NULL). */
 char **sbx_sandbox_headers(const sbx_sandbox *sb, int port, const char *const *extra);
-void sbx_strv_free(char **v);
 
 #endif

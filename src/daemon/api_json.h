@@ -1,6 +1,6 @@
 /*
  * api_json: the control plane's response bodies, in the exact shapes of
- * E2B's OpenAPI schema (e2b-protocol.md §6), built from a record.
+ * E2B's OpenAPI schema (docs/protocol.md §2), built from a record.
  * Each returns a new jansson reference.
  */
 #ifndef SBX_DAEMON_API_JSON_H

@@ -1,4 +1,4 @@
-/* The control plane's per-sandbox endpoints and the lists (e2b-protocol.md §6). */
+/* The control plane's per-sandbox endpoints and the lists (docs/protocol.md §2). */
 #include "api.h"
 #include "api_json.h"
 #include "files.h"

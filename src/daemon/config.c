@@ -1,5 +1,6 @@
 #include "config.h"
 #include "files.h"
+#include "../util/fsutil.h"
 #include "../util/rand.h"
 #include "../util/xalloc.h"
 #include <errno.h>
@@ -17,7 +18,7 @@ static int mkdir_parent(const char *path, sbx_err *e)
 	if (!slash || slash == path)
 		return 0;
 	char *dir = xstrndup(path, (size_t)(slash - path));
-	int rc = files_mkdirs(dir, 0700, e);
+	int rc = fsu_mkdirs(dir, 0700, e);
 	free(dir);
 	return rc;
 }

@@ -10,27 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int files_mkdirs(const char *path, mode_t mode, sbx_err *e)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			sbx_error_errno(e, "cannot create directory %s", p);
-			free(p);
-			return -1;
-		}
-		if (!c)
-			break;
-		*s = c;
-	}
-	free(p);
-	return 0;
-}
-
 int files_write_atomic(const char *path, const void *data, size_t len, mode_t mode, sbx_err *e)
 {
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
@@ -108,23 +87,3 @@ int files_read(const char *path, size_t max, char **out, size_t *len, sbx_err *e
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	/* A mount point we did not cross stays; the walk goes on. */
-	if (rc < 0 && errno != ENOENT)
-		log_warn("sbxd: cannot remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int files_rmtree(const char *path, sbx_err *e)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : sbx_error_errno(e, "cannot remove %s", path);
-	nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	if (lstat(path, &st) == 0)
-		return sbx_error(e, "cannot remove all of %s (a mount point inside? see the log)", path);
-	return 0;
-}

@@ -1,34 +1,11 @@
 #include "listq.h"
+#include "../util/url.h"
 #include "../util/xalloc.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-/* In place; '+' is a space only in form encoding. */
-static void url_decode(char *s, int plus)
-{
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		int hi, lo;
-		if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 2;
-		} else {
-			*w++ = plus && *r == '+' ? ' ' : *r;
-		}
-	}
-	*w = '\0';
-}
 
 int listq_parse_metadata(const char *s, kvlist *out, sbx_err *e)
 {

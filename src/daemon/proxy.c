@@ -4,6 +4,7 @@
 #include "sandbox.h"
 #include "../util/buf.h"
 #include "../util/log.h"
+#include "../util/url.h"
 #include "../util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -97,17 +98,7 @@ static void answer_down(proxy *p)
 
 void proxy_encode(sbx_buf *out, const char *s, int is_path)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    strchr("-._~", *c) || (is_path && strchr("/:@!$'()*,;", *c))) {
-			buf_putc(out, (char)*c);
-		} else {
-			buf_putc(out, '%');
-			buf_putc(out, hex[*c >> 4]);
-			buf_putc(out, hex[*c & 15]);
-		}
-	}
+	url_encode(out, s, is_path ? "/:@!$'()*,;" : NULL);
 }
 
 /* --- the answer ---------------------------------------------------------------- */

@@ -8,21 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../util/err.h"
+#include "../util/kv.h"
 
 #define SBXD_ID_LEN 20          /* like E2B's: [a-z0-9]{20} */
 #define SBXD_ID_MAX 64
 #define SBXD_ENVD_VERSION "0.6.13"
 #define SBXD_CLIENT_ID "local"  /* E2B's deprecated clientID; required by its schema */
 
-/* string → string map in insertion order (metadata, env vars). */
-typedef struct kvlist {
-	char **keys, **values;
-	size_t n;
-} kvlist;
-
-void kv_set(kvlist *kv, const char *key, const char *value);
-const char *kv_get(const kvlist *kv, const char *key);
-void kv_free(kvlist *kv);
+/* kvlist (util/kv.h) to and from JSON. */
 json_t *kv_to_json(const kvlist *kv);
 /* An object of strings (NULL/null: empty).  what names the field in errors. */
 int kv_from_json(json_t *j, kvlist *kv, const char *what, sbx_err *e);

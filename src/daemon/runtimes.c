@@ -2,7 +2,7 @@
 #include "../util/buf.h"
 #include <string.h>
 
-/* ns only for now; the VM drivers (qemu, ch) join this list, first. */
+/* The drivers auto picks from, in order of preference. */
 const runtime_ops *const sbxd_builtin_runtimes[] = { &runtime_ns, NULL };
 
 const runtime_ops *runtime_lookup(const runtime_ops *const *list, const char *name)

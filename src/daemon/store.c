@@ -54,8 +54,9 @@ int store_remove(const char *sbdir, const char *id, sbx_err *e)
 	char *dir = store_rt_dir(sbdir, id), *log = store_log_path(sbdir, id);
 	char *json = xasprintf("%s/%s.json", sbdir, id);
 	/* The runtime dir first: if part of it cannot go, the record stays and
-	 * the next kill (or sbxd start) tries again. */
-	int rc = files_rmtree(dir, e);
+	 * the next kill (or sbxd start) tries again.  one_fs: a driver that
+	 * failed to unmount something must not cost the template its files. */
+	int rc = fsu_rm_rf(dir, 1, e);
 	if (rc == 0) {
 		unlink(log);
 		if (unlink(json) < 0 && errno != ENOENT)

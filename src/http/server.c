@@ -11,6 +11,7 @@
 #include "server.h"
 #include "../util/buf.h"
 #include "../util/log.h"
+#include "../util/url.h"
 #include "../util/xalloc.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -123,30 +124,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 /* %XX and '+' (URLSearchParams encodes a space as '+'; envd decodes both). */
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls, (void)c;
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		int hi, lo;
-		if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 2;
-		} else {
-			*w++ = *r == '+' ? ' ' : *r;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return url_decode(s, 1);
 }
 
 static void unwatch_peer(http_req *r)

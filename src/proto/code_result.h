@@ -1,6 +1,6 @@
 /*
  * code_result: Jupyter IOPub messages → the output lines of E2B's /execute
- * (e2b-protocol.md §5.2, jupyter-and-charts.md §3.3–3.5).  Pure functions:
+ * (docs/protocol.md §5.1, §5.3).  Pure functions:
  * every returned json_t is a new reference the caller owns.
  *
  *   stream          {"type":"stdout"|"stderr","text","timestamp"}

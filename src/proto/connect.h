@@ -1,5 +1,5 @@
 /*
- * connect: the Connect protocol's wire pieces (e2b-protocol.md §3.2).
+ * connect: the Connect protocol's wire pieces (docs/protocol.md §3.2).
  *
  * Streams carry envelopes: flags (1 byte) | length (uint32 BE) | payload.
  * Flag 0x02 marks the final end-stream frame, whose payload is

@@ -181,13 +181,7 @@ static int oneof_count(const json_t *o, const char *const *names, size_t n)
 
 void envd_kv_free(envd_kv *kv)
 {
-	for (size_t i = 0; i < kv->n; i++) {
-		free(kv->keys[i]);
-		free(kv->vals[i]);
-	}
-	free(kv->keys);
-	free(kv->vals);
-	memset(kv, 0, sizeof *kv);
+	kv_free(kv);
 }
 
 static int get_map(const json_t *o, const char *jn, const char *pn, envd_kv *kv, sbx_err *e)
@@ -202,7 +196,7 @@ static int get_map(const json_t *o, const char *jn, const char *pn, envd_kv *kv,
 		return sbx_error(e, "field '%s' must be an object of strings", pn);
 	size_t n = json_object_size(v), i = 0;
 	kv->keys = xcalloc(n ? n : 1, sizeof *kv->keys);
-	kv->vals = xcalloc(n ? n : 1, sizeof *kv->vals);
+	kv->values = xcalloc(n ? n : 1, sizeof *kv->values);
 	const char *k;
 	json_t *val;
 	json_object_foreach((json_t *)v, k, val) {
@@ -211,7 +205,7 @@ static int get_map(const json_t *o, const char *jn, const char *pn, envd_kv *kv,
 			return sbx_error(e, "field '%s': value of '%.60s' must be a string", pn, k);
 		}
 		kv->keys[i] = xstrdup(k);
-		kv->vals[i] = xstrndup(json_string_value(val), json_string_length(val));
+		kv->values[i] = xstrndup(json_string_value(val), json_string_length(val));
 		kv->n = ++i;
 	}
 	return 0;

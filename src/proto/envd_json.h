@@ -1,6 +1,6 @@
 /*
  * envd_json: protobuf-JSON for the envd messages (process.proto,
- * filesystem.proto; e2b-protocol.md §3.3-3.5), with jansson.
+ * filesystem.proto; docs/protocol.md §3.3-3.5), with jansson.
  *
  * Decoding is as lenient as protojson with DiscardUnknown: lowerCamelCase or
  * proto field names, enums as names or numbers (an unknown name is unset),
@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "../util/err.h"
+#include "../util/kv.h"
 
 /* --- enums (proto numbers) ------------------------------------------------ */
 enum { ENVD_SIGNAL_UNSPECIFIED = 0, ENVD_SIGNAL_SIGKILL = 9, ENVD_SIGNAL_SIGTERM = 15 };
@@ -38,10 +39,7 @@ const char *envd_event_type_name(int t);
 const char *envd_signal_name(int s);
 
 /* --- request messages ----------------------------------------------------- */
-typedef struct envd_kv {            /* map<string,string>, in JSON order */
-	char **keys, **vals;
-	size_t n;
-} envd_kv;
+typedef kvlist envd_kv;             /* map<string,string>, in JSON order */
 
 typedef struct envd_proc_config {
 	char *cmd;

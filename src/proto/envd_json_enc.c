@@ -175,7 +175,7 @@ json_t *envd_proc_config_json(const envd_proc_config *c)
 		json_array_append_new(args, envd_jstr(c->args[i]));
 	json_object_set_new(o, "args", args);
 	for (size_t i = 0; i < c->envs.n; i++) {
-		json_t *v = envd_jstr(c->envs.vals[i]);
+		json_t *v = envd_jstr(c->envs.values[i]);
 		/* jansson rejects non-UTF-8 keys; such a variable is left out. */
 		if (json_object_set_new(envs, c->envs.keys[i], v) < 0)
 			continue;
@@ -316,11 +316,8 @@ static void read_metadata(const char *path, envd_kv *kv)
 			continue;
 		}
 		val[vl] = '\0';
-		kv->keys = xrealloc(kv->keys, (kv->n + 1) * sizeof *kv->keys);
-		kv->vals = xrealloc(kv->vals, (kv->n + 1) * sizeof *kv->vals);
-		kv->keys[kv->n] = xstrdup(name + strlen(XATTR_PREFIX));
-		kv->vals[kv->n] = val;
-		kv->n++;
+		kv_set(kv, name + strlen(XATTR_PREFIX), val);
+		free(val);
 	}
 	free(names);
 }
@@ -391,7 +388,7 @@ json_t *envd_entry_json(const envd_entry *en)
 	if (en->metadata.n) {
 		json_t *md = json_object();
 		for (size_t i = 0; i < en->metadata.n; i++)
-			json_object_set_new(md, en->metadata.keys[i], envd_jstr(en->metadata.vals[i]));
+			json_object_set_new(md, en->metadata.keys[i], envd_jstr(en->metadata.values[i]));
 		json_object_set_new(o, "metadata", md);
 	}
 	return o;

@@ -7,6 +7,7 @@
  */
 #include "multipart.h"
 #include "../util/buf.h"
+#include "../util/url.h"
 #include "../util/xalloc.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -106,14 +107,6 @@ static int next_param(const char **sp, char **name, char **value)
 	return 1;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 /* RFC 5987 ext-value "UTF-8'lang'pct%20encoded"; NULL when unusable. */
 static char *ext_value(const char *v)
 {
@@ -130,7 +123,7 @@ static char *ext_value(const char *v)
 			buf_putc(&out, *s);
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 || (hi == 0 && lo == 0)) {
+		if ((hi = url_hexval(s[1])) < 0 || (lo = url_hexval(s[2])) < 0 || (hi == 0 && lo == 0)) {
 			buf_free(&out);
 			return NULL;
 		}

@@ -1,5 +1,7 @@
 #include "buf.h"
+#include "err.h"
 #include "xalloc.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,4 +102,19 @@ int buf_read_stream(sbx_buf *b, FILE *f)
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		buf_append(b, chunk, n);
 	return ferror(f) ? -1 : 0;
+}
+
+int buf_read_file(sbx_buf *b, const char *path, sbx_err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return sbx_error_errno(e, "cannot read %s", path);
+	int bad = buf_read_stream(b, f) < 0;
+	int saved = errno;
+	fclose(f);
+	if (bad) {
+		errno = saved;
+		return sbx_error_errno(e, "cannot read %s", path);
+	}
+	return 0;
 }

@@ -3,6 +3,7 @@
 #define SBX_BUF_H
 #include <stddef.h>
 #include <stdio.h>
+#include "err.h"
 
 typedef struct sbx_buf {
 	char *data;   /* NULL until the first append */
@@ -25,5 +26,8 @@ char *buf_detach(sbx_buf *b);                     /* caller frees; b is reset */
 const char *buf_cstr(sbx_buf *b);                 /* "" when empty */
 /* Appends everything left in f; -1 when reading failed (ferror). */
 int buf_read_stream(sbx_buf *b, FILE *f);
+/* Appends the whole file at path; -1 with e set ("cannot read PATH: why")
+ * when it cannot be opened or read. */
+int buf_read_file(sbx_buf *b, const char *path, sbx_err *e);
 
 #endif

@@ -6,5 +6,9 @@
 /* <dir of /proc/self/exe>/rel when it is a directory (want_dir) or an
  * executable file (!want_dir); else NULL.  Returns a heap string. */
 char *self_find(const char *rel, int want_dir);
+/* The running binary's path; NULL when /proc is not there.  Heap. */
+char *self_exe(void);
+/* The directory holding the running binary; NULL when unknown.  Heap. */
+char *self_dir(void);
 
 #endif

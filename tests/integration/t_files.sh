@@ -80,6 +80,11 @@ st=$(code "$URL/files?path=docs")
 expect_eq "directory download is 400" "$st" 400
 st=$(code "$URL/files?path=docs" -H 'Content-Type: application/octet-stream' --data-binary x)
 expect_eq "upload onto a directory is 400" "$st" 400
+printf 'a file' >"$W/plainfile"
+st=$(code "$URL/files?path=plainfile/x/y.txt" -H 'Content-Type: application/octet-stream' --data-binary x)
+expect_eq "upload below a regular file is 400" "$st" 400
+expect_match "... naming the file in the way" "$(body)" "'$W/plainfile' exists and is not a directory"
+expect_eq "... which is left as it was" "$(cat "$W/plainfile")" "a file"
 st=$(code "$URL/files?path=with+plus+space.txt" -H 'Content-Type: application/octet-stream' --data-binary plus)
 expect_eq "'+' in ?path= is a space" "$st $(cat "$W/with plus space.txt" 2>&1)" "200 plus"
 st=$(code "$URL/files?path=with%20plus%20space.txt")

@@ -12,6 +12,7 @@
  */
 #include "../../vm/runtime.h"
 #include "../../src/util/rand.h"
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <getopt.h>
@@ -35,16 +36,10 @@ static void usage(FILE *f)
 /* build/tools/sbx-rt -> build/sbx-agent */
 static char *default_agent(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xasprintf("%s/../sbx-agent", exe);
+	char *dir = self_dir();
+	char *p = dir ? xasprintf("%s/../sbx-agent", dir) : NULL;
+	free(dir);
+	return p;
 }
 
 static int int_arg(const char *name, const char *v, int *out)

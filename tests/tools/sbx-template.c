@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 #include "../../vm/template.h"
 
@@ -46,13 +47,8 @@ static int usage(void)
 /* The directory of this executable. */
 static char *exe_dir(void)
 {
-	char *p = realpath("/proc/self/exe", NULL);
-	if (!p)
-		return xstrdup(".");
-	char *s = strrchr(p, '/');
-	if (s)
-		*s = '\0';
-	return p;
+	char *p = self_dir();
+	return p ? p : xstrdup(".");
 }
 
 static int cmd_build(template_opts *o, int argc, char **argv)

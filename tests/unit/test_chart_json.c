@@ -3,8 +3,9 @@
  *
  * Each case runs /usr/bin/python3 on a fixture script in tests/unit/charts/
  * (PYTHONPATH=<repo>/vm/python, MPLBACKEND=Agg) that prints one line of
- * JSON.  Where the design reference (jupyter-and-charts.md §3.10) records
- * E2B's complete output, the text must match byte for byte; every case is
+ * JSON (docs/protocol.md §7).  Where E2B's own extractor's output for the
+ * same figure is known (the expected strings below were recorded from it on
+ * Debian's matplotlib), the text must match byte for byte; every case is
  * also parsed with jansson and its fields, key order and nulls checked.
  *
  * The repository root is $SBX_ROOT, else the nearest ancestor of this
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/util/buf.h"
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -48,16 +50,15 @@ static char *find_repo_root(void)
 	const char *env = getenv("SBX_ROOT");
 	if (env && *env)
 		return xstrdup(env);
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
+	char *exe = self_exe();
+	if (exe) {
 		char *slash;
 		while ((slash = strrchr(exe, '/')) != NULL && slash != exe) {
 			*slash = '\0';
 			if (is_repo_root(exe))
-				return xstrdup(exe);
+				return exe;
 		}
+		free(exe);
 	}
 	char *cwd = getcwd(NULL, 0);
 	return cwd ? cwd : xstrdup(".");

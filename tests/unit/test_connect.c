@@ -149,7 +149,7 @@ static void test_end_stream(void **state)
 	assert_memory_equal(b.data, "\x02\x00\x00\x00\x02{}", 7);
 	buf_reset(&b);
 	connect_end_frame(&b, "not_found", "process with pid 7 not found");
-	/* The example of e2b-protocol.md §3.2: length 0x47. */
+	/* The example of docs/protocol.md §3.2: length 0x47. */
 	assert_memory_equal(b.data, "\x02\x00\x00\x00\x47", 5);
 	buf_free(&b);
 }

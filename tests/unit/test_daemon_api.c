@@ -25,9 +25,13 @@
 #include "../../src/daemon/sandbox.h"
 #include "../../src/daemon/sbxd.h"
 #include "../../src/daemon/store.h"
+#include "../../src/client/api.h"
+#include "../../src/client/code.h"
+#include "../../src/client/proc.h"
 #include "../../src/http/client.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/timeutil.h"
+#include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
 
 /* --- the "host" runtime -------------------------------------------------------- */
@@ -64,8 +68,10 @@ static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	char *sock = xasprintf("unix:%s/agent.sock", spec->state_dir);
 	char *log = xasprintf("%s/agent.log", spec->state_dir);
 	const char *argv[64] = { spec->agent_bin, "--listen", sock, "--access-token", spec->access_token,
-				 "--no-kernel", "--workdir", spec->state_dir };
-	int n = 8;
+				 "--workdir", spec->state_dir };
+	int n = 7;
+	if (!strstr(spec->template_dir, "/kernels"))   /* the host's python3 kernel otherwise */
+		argv[n++] = "--no-kernel";
 	for (const char *const *v = spec->env; v && *v && n < 60; v++) {
 		argv[n++] = "--env";
 		argv[n++] = *v;
@@ -182,7 +188,7 @@ static const runtime_ops *const host_rts[] = { &host_rt, NULL };
 static int find_template(const char *name, sbxd_template *out, sbx_err *e)
 {
 	if (!strcmp(name, "base") || !strcmp(name, "code-interpreter-v1") || !strcmp(name, "code-interpreter") ||
-	    !strcmp(name, "broken") || !strcmp(name, "dies") || !strcmp(name, "slow")) {
+	    !strcmp(name, "broken") || !strcmp(name, "dies") || !strcmp(name, "slow") || !strcmp(name, "kernels")) {
 		out->id = xstrdup(strstr(name, "code-interpreter") ? "code-interpreter" : name);
 		out->dir = xasprintf("/nonexistent/templates/%s", out->id);
 		out->cpus = 1;
@@ -208,14 +214,9 @@ struct fx {
 
 static char *agent_path(void)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';   /* build/tests */
-	char *p = xasprintf("%s/../sbx-agent", exe);
-	if (access(p, X_OK) < 0)
-		fail_msg("%s is missing: build it first (make)", p);
+	char *p = self_find("../sbx-agent", 0);   /* build/tests/.. */
+	if (!p)
+		fail_msg("build/sbx-agent is missing: build it first (make)");
 	return p;
 }
 
@@ -262,7 +263,7 @@ static int teardown(void **state)
 		;
 	http_client_free(f->cl);
 	loop_free(f->loop);
-	files_rmtree(f->dir, &e);
+	fsu_rm_rf(f->dir, 0, &e);
 	free(f->agent);
 	free(f);
 	return 0;
@@ -480,6 +481,186 @@ static void test_errors(void **state)
 	/* sbxd's own health, no key needed */
 	assert_int_equal(req_ex(f, "GET", "/health", NULL, NULL, 0, &r), 200);
 	buf_free(&r.body);
+}
+
+/* --- libsbx's calls against this sbxd ------------------------------------------- */
+
+struct got {
+	int done, n, started, ended, found;
+	uint32_t pid;
+	char err[1024], next[64];
+};
+
+static void g_done(const sbx_err *e, void *ud)
+{
+	struct got *g = ud;
+	snprintf(g->err, sizeof g->err, "%s", e ? e->msg : "");
+	g->done = 1;
+}
+
+static void g_list(const sbx_info *items, size_t n, const char *next, const sbx_err *e, void *ud)
+{
+	struct got *g = ud;
+	g->n = (int)n;
+	snprintf(g->next, sizeof g->next, "%s", next ? next : "");
+	g_done(e, ud);
+	(void)items;
+}
+
+static void g_procs(const sbx_proc_info *p, size_t n, const sbx_err *e, void *ud)
+{
+	struct got *g = ud;
+	g->n = (int)n;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].pid == g->pid && p[i].tag && !strcmp(p[i].tag, "sleeper") && !strcmp(p[i].cmd, "/bin/sleep") &&
+		    p[i].nargs == 1 && !strcmp(p[i].args[0], "30"))
+			g->found = 1;
+	g_done(e, ud);
+}
+
+static void g_event(const sbx_proc_event *ev, void *ud)
+{
+	struct got *g = ud;
+	if (ev->type == SBX_PROC_START) {
+		g->started = 1;
+		g->pid = ev->pid;
+	} else if (ev->type == SBX_PROC_END) {
+		g->ended = 1;
+	}
+}
+
+static void g_context(const sbx_context *ctx, const sbx_err *e, void *ud)
+{
+	struct got *g = ud;
+	if (ctx)
+		snprintf(g->next, sizeof g->next, "%s", ctx->id);
+	g_done(e, ud);
+}
+
+static void g_contexts(const sbx_context *ctx, size_t n, const sbx_err *e, void *ud)
+{
+	struct got *g = ud;
+	g->found = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ctx[i].id, g->next))
+			g->found = 1;
+	g_done(e, ud);
+}
+
+/* sbx_api_health, sbx_api_list (one page), sbx_proc_list, sbx_proc_connect
+ * and sbx_context_delete: the calls the CLI does not make (yet). */
+static void test_libsbx_calls(void **state)
+{
+	struct fx *f = *state;
+	char id[64], tok[64], id2[64], tok2[64];
+	create(f, "{\"templateID\":\"base\"}", id, tok);
+	create(f, "{\"templateID\":\"kernels\"}", id2, tok2);
+	sbx_config_env env = { .api_url = f->base, .api_key = KEY, .sandbox_url = f->base };
+	sbx_config cfg;
+	sbx_err e;
+	assert_int_equal(sbx_config_build(&env, &cfg, &e), 0);
+	sbx_client *c = sbx_client_new(f->loop, &cfg);
+	sbx_sandbox sb, sb2;
+	assert_int_equal(sbx_sandbox_init(&sb, &cfg, id, tok, NULL, NULL, &e), 0);
+	assert_int_equal(sbx_sandbox_init(&sb2, &cfg, id2, tok2, tok2, NULL, &e), 0);
+	struct got g;
+
+	/* health: sbxd answers; a closed port does not */
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_api_health(c, 5000, g_done, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 10000);
+	assert_string_equal(g.err, "");
+	sbx_config_env bad = { .api_url = "http://127.0.0.1:1", .api_key = KEY, .sandbox_url = "http://127.0.0.1:1" };
+	sbx_config badcfg;
+	assert_int_equal(sbx_config_build(&bad, &badcfg, &e), 0);
+	sbx_client *cbad = sbx_client_new(f->loop, &badcfg);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_api_health(cbad, 5000, g_done, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 10000);
+	assert_true(g.done && g.err[0]);
+	sbx_client_free(cbad);
+	sbx_config_free(&badcfg);
+
+	/* one page at a time: limit 1 of 2 gives a next token, which gives the other */
+	sbx_list_opts lo = { .limit = 1 };
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_api_list(c, &lo, g_list, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 10000);
+	assert_string_equal(g.err, "");
+	assert_int_equal(g.n, 1);
+	assert_true(g.next[0]);
+	char next[64];
+	snprintf(next, sizeof next, "%s", g.next);
+	lo.next_token = next;
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_api_list(c, &lo, g_list, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 10000);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.next, "");
+
+	/* a tagged process: listed with its config, then re-attached by pid */
+	static const char *const args[] = { "30", NULL };
+	sbx_proc_opts po = { .cmd = "/bin/sleep", .args = args, .tag = "sleeper" };
+	struct got st;
+	memset(&st, 0, sizeof st);
+	sbx_proc_handler h = { g_event, g_done, &st };
+	sbx_op *start_op;
+	assert_int_equal(sbx_proc_start(c, &sb, &po, &h, &start_op, &e), 0);
+	wait_for(f, &st.started, 10000);
+	if (!st.started)
+		fail_msg("process.Start: %s", st.err);
+	memset(&g, 0, sizeof g);
+	g.pid = st.pid;
+	assert_int_equal(sbx_proc_list(c, &sb, g_procs, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 10000);
+	assert_string_equal(g.err, "");
+	assert_true(g.found);
+	sbx_op_cancel(start_op);   /* stop watching; the process goes on */
+	struct got cn;
+	memset(&cn, 0, sizeof cn);
+	sbx_proc_handler ch = { g_event, g_done, &cn };
+	assert_int_equal(sbx_proc_connect(c, &sb, (sbx_proc_ref){ st.pid, NULL }, &ch, NULL, &e), 0);
+	wait_for(f, &cn.started, 10000);
+	assert_int_equal(cn.pid, st.pid);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_proc_signal(c, &sb, (sbx_proc_ref){ st.pid, NULL }, 9, g_done, &g, NULL, &e), 0);
+	wait_for(f, &cn.done, 10000);
+	assert_true(cn.ended);
+	assert_string_equal(cn.err, "");
+	/* an unknown pid: the stream ends not_found */
+	memset(&cn, 0, sizeof cn);
+	assert_int_equal(sbx_proc_connect(c, &sb, (sbx_proc_ref){ 999999, NULL }, &ch, NULL, &e), 0);
+	wait_for(f, &cn.done, 10000);
+	assert_false(cn.started);
+	assert_non_null(strstr(cn.err, "not found"));
+
+	/* a context made, deleted, gone from the list; deleting it again: 404 */
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_context_create(c, &sb2, "python", NULL, g_context, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 60000);
+	assert_string_equal(g.err, "");
+	char ctx[64];
+	snprintf(ctx, sizeof ctx, "%s", g.next);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_context_delete(c, &sb2, ctx, g_done, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 20000);
+	assert_string_equal(g.err, "");
+	memset(&g, 0, sizeof g);
+	snprintf(g.next, sizeof g.next, "%s", ctx);
+	g.found = 1;
+	assert_int_equal(sbx_context_list(c, &sb2, g_contexts, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 20000);
+	assert_string_equal(g.err, "");
+	assert_false(g.found);
+	memset(&g, 0, sizeof g);
+	assert_int_equal(sbx_context_delete(c, &sb2, ctx, g_done, &g, NULL, &e), 0);
+	wait_for(f, &g.done, 20000);
+	assert_non_null(strstr(g.err, "not found"));
+
+	sbx_sandbox_free(&sb);
+	sbx_sandbox_free(&sb2);
+	sbx_client_free(c);
+	sbx_config_free(&cfg);
 }
 
 static size_t records(struct fx *f)
@@ -939,6 +1120,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proxy_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_adopts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_libsbx_calls, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* sbxd's pure parts: API JSON shapes (e2b-protocol.md §6), list filters and
+/* sbxd's pure parts: API JSON shapes (docs/protocol.md §2), list filters and
  * pages, the metadata query parser, and the state file round trip. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,7 +374,7 @@ static void test_state_file_round_trip(void **state)
 	free(rt);
 	free(path);
 	record_free(&r);
-	assert_int_equal(files_rmtree(dir, &e), 0);
+	assert_int_equal(fsu_rm_rf(dir, 0, &e), 0);
 }
 
 static void test_record_rejects(void **state)

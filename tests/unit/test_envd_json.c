@@ -55,7 +55,7 @@ static void test_captured_start_command(void **state)
 	assert_string_equal(r.process.args[2], "echo hello");
 	assert_int_equal(r.process.envs.n, 1);
 	assert_string_equal(r.process.envs.keys[0], "FOO");
-	assert_string_equal(r.process.envs.vals[0], "bar");
+	assert_string_equal(r.process.envs.values[0], "bar");
 	assert_string_equal(r.process.cwd, "/tmp");
 	assert_int_equal(r.pty.set, 0);
 	assert_null(r.tag);
@@ -592,7 +592,7 @@ static void test_entry_stat(void **state)
 	if (have_xattr) {
 		assert_int_equal(en.metadata.n, 1);
 		assert_string_equal(en.metadata.keys[0], "owner");
-		assert_string_equal(en.metadata.vals[0], "me");
+		assert_string_equal(en.metadata.values[0], "me");
 	}
 	envd_entry_free(&en);
 

@@ -65,7 +65,7 @@ static void test_find(void **state)
 	char **argv = kspec_argv(&k, "/run/k1.json");
 	assert_string_equal(argv[4], "/run/k1.json");
 	assert_null(argv[5]);
-	kspec_strv_free(argv);
+	sbx_strv_free(argv);
 	kspec_free(&k);
 
 	assert_int_equal(kspec_find(bases, "r", &k, &e), 0);
@@ -124,7 +124,7 @@ static void test_search_path(void **state)
 	assert_string_equal(v[3], "/usr/local/share/jupyter");
 	assert_string_equal(v[4], "/usr/share/jupyter");
 	assert_null(v[5]);
-	kspec_strv_free(v);
+	sbx_strv_free(v);
 	unsetenv("JUPYTER_PATH");
 }
 

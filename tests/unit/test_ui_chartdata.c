@@ -1,5 +1,5 @@
-/* ui/model chartdata: E2B chart JSON (real extractor output, from
- * jupyter-and-charts.md §3.10) and DataFrame data as text. */
+/* ui/model chartdata: E2B chart JSON (docs/protocol.md §7; the inputs are
+ * real extractor output) and DataFrame data as text. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -15,14 +15,11 @@ static char *read_doc(void)
 {
 	const char *root = getenv("SBX_ROOT");
 	char *path = xasprintf("%s/docs/workbench.md", root && *root ? root : SBX_SOURCE_DIR);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	free(path);
 	sbx_buf b = SBX_BUF_INIT;
-	if (buf_read_stream(&b, f) < 0)
-		fail_msg("cannot read docs/workbench.md");
-	fclose(f);
+	sbx_err e;
+	if (buf_read_file(&b, path, &e) < 0)
+		fail_msg("%s", e.msg);
+	free(path);
 	return buf_detach(&b);
 }
 

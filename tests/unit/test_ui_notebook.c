@@ -35,13 +35,10 @@ static char *fixture(const char *name)
 
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	if (buf_read_stream(&b, f) < 0)
-		fail_msg("cannot read %s", path);
-	fclose(f);
+	sbx_err e;
+	if (buf_read_file(&b, path, &e) < 0)
+		fail_msg("%s", e.msg);
 	*len = b.len;
 	return buf_detach(&b);
 }
@@ -206,7 +203,7 @@ static void test_parse_errors(void **state)
 	free(text);
 	nb_free(nb);
 	assert_null(ipynb_load("/nonexistent/x.ipynb", &e));
-	assert_non_null(strstr(e.msg, "cannot open notebook /nonexistent/x.ipynb"));
+	assert_non_null(strstr(e.msg, "cannot read /nonexistent/x.ipynb: No such file"));
 }
 
 static void test_model_ops(void **state)

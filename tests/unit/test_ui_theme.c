@@ -248,7 +248,7 @@ static void test_find_and_files(void **state)
 	assert_string_equal(names[5], "solar");
 	theme_list_free(names, n);
 	assert_int_equal(theme_load_file(&t, "/nonexistent.theme", 256, &e), -1);
-	assert_non_null(strstr(e.msg, "cannot read theme /nonexistent.theme"));
+	assert_non_null(strstr(e.msg, "cannot read /nonexistent.theme: No such file"));
 	unlink(user);
 	unlink(extra);
 	rmdir(tmp);

@@ -2,6 +2,7 @@
  * curses-free. */
 #include "autosave.h"
 #include "ipynb.h"
+#include "../../src/util/fsutil.h"
 #include "../../src/util/xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -38,33 +39,12 @@ char *nb_autosave_path(const char *state_dir, const char *nb_path, const char *s
 	return out;
 }
 
-static int mkdir_p(const char *dir, sbx_err *e)
-{
-	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			sbx_error_errno(e, "cannot create %s", p);
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = 0;
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		rc = sbx_error_errno(e, "cannot create %s", p);
-	free(p);
-	return rc;
-}
-
 int nb_autosave(const notebook *nb, const char *state_dir, const char *nb_path, const char *session,
 		sbx_err *e)
 {
 	char *dir = xasprintf("%s/autosave", state_dir);
 	char *path = nb_autosave_path(state_dir, nb_path, session);
-	int rc = mkdir_p(dir, e);
+	int rc = fsu_mkdirs(dir, 0700, e);
 	if (rc == 0) {
 		/* Save a shallow variant with the origin key, leaving nb alone. */
 		notebook tmp = *nb;

@@ -4,7 +4,7 @@
  *
  * chartdata_text: a chart object (E2B's `chart` field: line, scatter, bar,
  * pie, box_and_whisker, superchart, unknown; schema in
- * jupyter-and-charts.md §3.9) → a heading with the type and title, the
+ * docs/protocol.md §7) → a heading with the type and title, the
  * axes (label, unit, scale), then every element with its values, one per
  * line.  Numbers are printed with 10 significant digits, so matplotlib's
  * binary noise (0.4000000000000001) reads 0.4.  An empty object (the

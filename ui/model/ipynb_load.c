@@ -240,18 +240,9 @@ out:
 
 notebook *ipynb_load(const char *path, sbx_err *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		sbx_error_errno(e, "cannot open notebook %s", path);
-		return NULL;
-	}
 	sbx_buf b = SBX_BUF_INIT;
-	int bad = buf_read_stream(&b, f) < 0;
-	fclose(f);
 	notebook *nb = NULL;
-	if (bad) {
-		sbx_error(e, "cannot read notebook %s", path);
-	} else {
+	if (buf_read_file(&b, path, e) == 0) {
 		sbx_err pe;
 		nb = ipynb_parse(b.data ? b.data : "", b.len, &pe);
 		if (!nb)

@@ -181,14 +181,8 @@ int keytable_load(keytable *kt, const char *text, const char *origin, sbx_err *e
 
 int keytable_load_file(keytable *kt, const char *path, sbx_err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return sbx_error_errno(e, "cannot read key bindings from %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	int bad = buf_read_stream(&b, f) < 0;
-	fclose(f);
-	int rc = bad ? sbx_error(e, "cannot read key bindings from %s", path)
-		     : keytable_load(kt, buf_cstr(&b), path, e);
+	int rc = buf_read_file(&b, path, e) < 0 ? -1 : keytable_load(kt, buf_cstr(&b), path, e);
 	buf_free(&b);
 	return rc;
 }

@@ -11,12 +11,11 @@
 
 int theme_load_file(theme *t, const char *path, int colors, sbx_err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return sbx_error_errno(e, "cannot read theme %s", path);
 	sbx_buf b = SBX_BUF_INIT;
-	int bad = buf_read_stream(&b, f) < 0;
-	fclose(f);
+	if (buf_read_file(&b, path, e) < 0) {
+		buf_free(&b);
+		return -1;
+	}
 	/* The default name is the file name without directory and suffix. */
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -24,8 +23,7 @@ int theme_load_file(theme *t, const char *path, int colors, sbx_err *e)
 	char *dot = strrchr(name, '.');
 	if (dot && strcmp(dot, ".theme") == 0)
 		*dot = '\0';
-	int rc = bad ? sbx_error(e, "cannot read theme %s", path)
-		     : theme_load_string(t, buf_cstr(&b), path, name, colors, e);
+	int rc = theme_load_string(t, buf_cstr(&b), path, name, colors, e);
 	free(name);
 	buf_free(&b);
 	return rc;

@@ -1,6 +1,7 @@
 #include "ns_launch.h"
 #include "ns_net.h"
 #include "ns_util.h"
+#include "../../src/util/strv.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -36,24 +37,6 @@ typedef struct go_msg {
 	int net_index;
 } go_msg;
 
-static char **dup_vec(const char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	char **out = xcalloc(n + 1, sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = xstrdup(v[i]);
-	return out;
-}
-
-static void free_vec(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, const char *hostname,
 	      const char *exe, const char *const *argv, const char *const *envp, int log_fd)
 {
@@ -63,8 +46,8 @@ void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, const char *ho
 	l->nprocs = nscg_procs_files(cg, l->procs);
 	l->hostname = xstrdup(hostname);
 	l->exe = xstrdup(exe);
-	l->argv = dup_vec(argv);
-	l->envp = dup_vec(envp);
+	l->argv = sbx_strv_dup(argv);
+	l->envp = sbx_strv_dup(envp);
 	l->log_fd = log_fd;
 	char buf[16] = "";
 	l->cap_last = nsu_read_file("/proc/sys/kernel/cap_last_cap", buf, sizeof buf, NULL) == 0
@@ -83,8 +66,8 @@ void nsl_free(ns_launch *l)
 		free(l->procs[i]);
 	free(l->hostname);
 	free(l->exe);
-	free_vec(l->argv);
-	free_vec(l->envp);
+	sbx_strv_free(l->argv);
+	sbx_strv_free(l->envp);
 	memset(l, 0, sizeof *l);
 	l->go_w = l->err_r = -1;
 }

@@ -1,5 +1,6 @@
 #include "ns_mount.h"
 #include "ns_util.h"
+#include "../../src/util/fsutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -201,7 +202,7 @@ int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e)
 	struct stat a, b;
 	if (stat(disk, &a) == 0 && stat(state_dir, &b) == 0 && a.st_dev != b.st_dev)
 		return sbx_error(e, "%s is still mounted; unmount it (umount %s) and destroy again", disk, disk);
-	if (nsu_rm_rf(disk, e) < 0)
+	if (fsu_rm_rf(disk, 1, e) < 0)
 		return -1;
 	if (unlink(img) < 0 && errno != ENOENT)
 		return sbx_error_errno(e, "cannot delete %s", img);

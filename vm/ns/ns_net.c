@@ -199,11 +199,6 @@ int nsnet_delete(const char *veth, sbx_err *e)
 	return 0;
 }
 
-int nsnet_exists(const char *veth)
-{
-	return if_nametoindex(veth) != 0;
-}
-
 /* --- addresses and routes by ioctl: works the same on both sides ---------- */
 
 static int if_up_addr(int fd, const char *name, uint32_t addr, uint32_t mask)

@@ -40,9 +40,6 @@ int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e);
 /* Delete the host link (its peer goes with it); a missing link is fine. */
 int nsnet_delete(const char *veth, sbx_err *e);
 
-/* 1 if a link by that name exists on the host. */
-int nsnet_exists(const char *veth);
-
 /* Host and sandbox addresses of block index, in network byte order. */
 void nsnet_addrs(int index, uint32_t *host, uint32_t *guest);
 

@@ -32,11 +32,11 @@ static int ns_available(sbx_err *e)
 	/* As a module it is listed only once loaded; the first mount loads it. */
 	snprintf(mod, sizeof mod, "/lib/modules/%s/kernel/fs/overlayfs", rel);
 	if (!strstr(fs, "\toverlay\n") && stat(mod, &st) < 0) {
-		sbx_error(e, "the kernel has no overlayfs; load it (modprobe overlay) or use a VM runtime");
+		sbx_error(e, "the kernel has no overlayfs; load it (modprobe overlay)");
 		return 0;
 	}
 	if (access("/proc/self/ns/cgroup", F_OK) < 0) {
-		sbx_error(e, "the kernel lacks cgroup namespaces (Linux 4.6+ needed); use a VM runtime");
+		sbx_error(e, "the kernel lacks cgroup namespaces; run sbx on Linux 4.6 or later");
 		return 0;
 	}
 	return nscg_probe(e) == 0;
@@ -119,7 +119,7 @@ static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 	(void)s, (void)dir;
 	/* Processes on the host kernel cannot be written out without CRIU. */
 	return sbx_error(e, "the ns runtime cannot snapshot a sandbox's memory to disk; pause keeps it "
-			 "frozen in memory, and the VM runtimes (qemu, ch) take snapshots");
+			 "frozen in memory instead");
 }
 
 static int ns_resume(rt_sandbox *s, sbx_err *e)

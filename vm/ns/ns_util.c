@@ -87,45 +87,6 @@ int nsu_read_keyed(const char *path, const char *key, uint64_t *out, sbx_err *e)
 	return sbx_error(e, "%s has no '%s' line", path, key);
 }
 
-int nsu_mkdir_p(const char *path, mode_t mode, sbx_err *e)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return sbx_error(e, "path too long: %s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return sbx_error_errno(e, "cannot create directory %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return sbx_error_errno(e, "cannot create directory %s", tmp);
-	return 0;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)ftw;
-	int rc = flag == FTW_DP ? rmdir(p) : unlink(p);
-	return rc < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int nsu_rm_rf(const char *path, sbx_err *e)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : sbx_error_errno(e, "cannot remove %s", path);
-	/* FTW_MOUNT: a mount left inside (it should not be) stops us rather than
-	 * emptying whatever it shows. */
-	int rc = S_ISDIR(st.st_mode) ? nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT)
-				     : unlink(path);
-	if (rc != 0)
-		return sbx_error_errno(e, "cannot remove %s completely (is something still mounted under it?)", path);
-	return 0;
-}
-
 /* Drain the child's stderr (bounded) while feeding its stdin. */
 static void pump(int in_fd, const char *input, int err_fd, char *err, size_t errcap)
 {

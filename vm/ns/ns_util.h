@@ -19,10 +19,6 @@ int nsu_read_u64(const char *path, uint64_t *out, sbx_err *e);
 /* The value of "KEY VALUE" line KEY in a flat-keyed file (cpu.stat, cgroup.events). */
 int nsu_read_keyed(const char *path, const char *key, uint64_t *out, sbx_err *e);
 
-int nsu_mkdir_p(const char *path, mode_t mode, sbx_err *e);
-/* Remove a tree without following symlinks or crossing mount points;
- * a missing path is not an error. */
-int nsu_rm_rf(const char *path, sbx_err *e);
 
 /*
  * fork(2) by the raw system call, with no exit signal: the child is not
