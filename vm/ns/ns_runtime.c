@@ -2,6 +2,7 @@
 #include "ns_sandbox.h"
 #include "ns_mount.h"
 #include "ns_net.h"
+#include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
@@ -183,6 +184,9 @@ int ns_teardown(ns_state *st, sbx_err *e)
 	if (st->cg.n && (nscg_kill_all(&st->cg, &se) < 0 || nscg_remove(&st->cg, &se) < 0))
 		keep_first(&rc, e, &se);
 	if (nsmnt_disk_destroy(st->dir, st->loop, &se) < 0)
+		keep_first(&rc, e, &se);
+	/* Only once no file or process of the sandbox holds ids of the range. */
+	if (rc == 0 && nsuid_release(st->uid_slot, st->dir, &se) < 0)
 		keep_first(&rc, e, &se);
 	if (rc == 0) {
 		char path[4200];

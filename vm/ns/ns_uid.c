@@ -1,0 +1,86 @@
+#include "ns_uid.h"
+#include "ns_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint32_t nsuid_base(int slot)
+{
+	return NSUID_FIRST + (uint32_t)slot * NSUID_SIZE;
+}
+
+/* Slots holding a host account's or group's id (taken once per alloc). */
+static void host_slots(unsigned char *used)
+{
+	struct passwd pw, *pp;
+	struct group gr, *gp;
+	char buf[8192];
+	setpwent();
+	while (getpwent_r(&pw, buf, sizeof buf, &pp) == 0)
+		if (pp->pw_uid >= NSUID_FIRST && (pp->pw_uid - NSUID_FIRST) / NSUID_SIZE < NSUID_SLOTS)
+			used[(pp->pw_uid - NSUID_FIRST) / NSUID_SIZE] = 1;
+	endpwent();
+	setgrent();
+	while (getgrent_r(&gr, buf, sizeof buf, &gp) == 0)
+		if (gp->gr_gid >= NSUID_FIRST && (gp->gr_gid - NSUID_FIRST) / NSUID_SIZE < NSUID_SLOTS)
+			used[(gp->gr_gid - NSUID_FIRST) / NSUID_SIZE] = 1;
+	endgrent();
+}
+
+int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
+{
+	if (nsu_mkdir_p(NSUID_DIR, 0700, e) < 0)
+		return -1;
+	unsigned char *used = calloc(NSUID_SLOTS, 1);
+	if (!used)
+		return sbx_error(e, "out of memory allocating a uid range");
+	host_slots(used);
+	int rc = sbx_error(e, "all %d uid ranges for sandboxes are taken (see %s); destroy some sandboxes",
+			   NSUID_SLOTS, NSUID_DIR);
+	for (int i = 0; i < NSUID_SLOTS; i++) {
+		if (used[i])
+			continue;
+		char path[64];
+		snprintf(path, sizeof path, NSUID_DIR "/%d", i);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0) {
+			rc = sbx_error_errno(e, "cannot create %s to reserve a uid range", path);
+			break;
+		}
+		size_t n = strlen(state_dir);
+		ssize_t w = write(fd, state_dir, n);
+		close(fd);
+		if (w != (ssize_t)n) {
+			unlink(path);
+			rc = sbx_error(e, "cannot write %s to reserve a uid range (disk full?)", path);
+			break;
+		}
+		*slot = i;
+		rc = 0;
+		break;
+	}
+	free(used);
+	return rc;
+}
+
+int nsuid_release(int slot, const char *state_dir, sbx_err *e)
+{
+	if (slot < 0 || slot >= NSUID_SLOTS)
+		return 0;
+	char path[64], owner[4200];
+	snprintf(path, sizeof path, NSUID_DIR "/%d", slot);
+	if (nsu_read_file(path, owner, sizeof owner, NULL) < 0)
+		return 0;      /* gone (a reboot emptied /run): nothing to give back */
+	if (strcmp(owner, state_dir) != 0)
+		return 0;      /* someone else's since */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return sbx_error_errno(e, "cannot remove %s", path);
+	return 0;
+}
