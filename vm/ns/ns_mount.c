@@ -420,15 +420,13 @@ int nsmnt_host_attach(const nsmnt_plan *p, int userns_fd, sbx_err *e)
 		return 0;
 	/* The agent may sit where the sandbox's root (a plain uid on the host)
 	 * cannot look: bind it where the init will find it. */
-	if (nsu_write_file(agent, "", e) < 0 ||
-	    mount(p->agent_src, agent, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, agent, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
-		if (e && !strstr(e->msg, agent))
-			sbx_error_errno(e, "cannot bind the agent %s at %s", p->agent_src, agent);
+	rc = nsu_write_file(agent, "", e);
+	if (rc == 0 && (mount(p->agent_src, agent, NULL, MS_BIND, NULL) < 0 ||
+			mount(NULL, agent, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0))
+		rc = sbx_error_errno(e, "cannot bind the agent %s at %s", p->agent_src, agent);
+	if (rc < 0)
 		nsmnt_host_detach(p);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 void nsmnt_host_detach(const nsmnt_plan *p)

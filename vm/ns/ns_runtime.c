@@ -35,6 +35,16 @@ static int ns_available(sbx_err *e)
 		sbx_error(e, "the kernel has no overlayfs; load it (modprobe overlay) or use a VM runtime");
 		return 0;
 	}
+	/* The sandbox's user namespace is made by an unprivileged uid. */
+	char v[32] = "";
+	if (access("/proc/self/ns/user", F_OK) < 0 ||
+	    (nsu_read_file("/proc/sys/user/max_user_namespaces", v, sizeof v, NULL) == 0 && atoi(v) == 0) ||
+	    (nsu_read_file("/proc/sys/kernel/unprivileged_userns_clone", v, sizeof v, NULL) == 0 && atoi(v) == 0)) {
+		sbx_error(e, "the kernel does not let unprivileged users create user namespaces, which "
+			  "every ns sandbox has; enable them (sysctl user.max_user_namespaces=15000 "
+			  "kernel.unprivileged_userns_clone=1) or use a VM runtime");
+		return 0;
+	}
 	if (access("/proc/self/ns/cgroup", F_OK) < 0) {
 		sbx_error(e, "the kernel lacks cgroup namespaces (Linux 4.6+ needed); use a VM runtime");
 		return 0;
