@@ -192,7 +192,10 @@ static __attribute__((noreturn)) void helper_main(const ns_launch *l, int go_r, 
 		fail(err_w, "creating the sandbox's user namespace (are user namespaces disabled? "
 		     "see sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone)");
 	char c = 'u';
-	if (write_all(pid_w, &c, 1) < 0 || read(go_r, &c, 1) != 1 || c != 'm')
+	ssize_t k = write_all(pid_w, &c, 1);
+	while (k == 0 && (k = read(go_r, &c, 1)) < 0 && errno == EINTR)
+		k = 0;
+	if (k != 1 || c != 'm')
 		_exit(1);       /* the creator gave up or died */
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
 		    CLONE_NEWCGROUP) < 0)
