@@ -26,6 +26,16 @@ probe() {
 }
 field() { printf '%s\n' "$1" | sed -n "s/^$2=//p"; }
 
+# A reservation left by a sandbox whose state dir is gone (a failed destroy,
+# then the dir removed): the next create takes the range over.
+mkdir -p /run/sbx-ns/uids
+STALE=0
+while [ -e "/run/sbx-ns/uids/$STALE" ]; do STALE=$((STALE + 1)); done
+printf '%s' "$NS_ROOT/gone" >"/run/sbx-ns/uids/$STALE"
+trap '[ -n "$HOSTKEY" ] && host_py "import ctypes; ctypes.CDLL(None).syscall(250, 21, $HOSTKEY)"
+	grep -qs "$NS_ROOT/gone" "/run/sbx-ns/uids/$STALE" && rm -f "/run/sbx-ns/uids/$STALE"
+	ns_cleanup; cleanup' EXIT
+
 if ! ns_create seca --disk 256 || ! A=$ST || ! ns_create secc --no-internet || ! C=$ST; then
 	notok "create two sandboxes" "see above"
 	exit 1
@@ -56,6 +66,11 @@ else
 	ok "no host account owns the range"
 fi
 slot=$(jq -r .uid_slot "$A/state.json")
+if grep -qs "$NS_ROOT/gone" "/run/sbx-ns/uids/$STALE"; then
+	notok "a stale reservation is taken over" "/run/sbx-ns/uids/$STALE still names a removed state dir"
+else
+	ok "a stale reservation is taken over (range $STALE; sandbox A has $slot)"
+fi
 expect_eq "state.json records the range, and /run holds its reservation" \
 	"$(cat "/run/sbx-ns/uids/$slot" 2>/dev/null)" "$A"
 out=$(ns_run "$A" 'stat -c "%U:%G" / /etc/passwd /home/user /usr/bin/su; id -un; echo x >/tmp/f && stat -c %U /tmp/f' | ns_out)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 uint32_t nsuid_base(int slot)
@@ -32,13 +33,34 @@ static void host_slots(unsigned char *used)
 	endgrent();
 }
 
+/* An entry whose state dir holds no sandbox any more (its destroy failed
+ * and the dir was removed by hand): the range is free again. */
+static int stale(const char *path)
+{
+	char owner[4200], state[4300];
+	if (nsu_read_file(path, owner, sizeof owner, NULL) < 0 || owner[0] != '/')
+		return 0;
+	snprintf(state, sizeof state, "%s/state.json", owner);
+	return access(state, F_OK) < 0 && errno == ENOENT;
+}
+
 int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
 {
 	if (nsu_mkdir_p(NSUID_DIR, 0700, e) < 0)
 		return -1;
+	/* Creators take turns (a few opens each): taking over a stale entry
+	 * must not race with another creator taking it. */
+	int lock = open(NSUID_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+		if (lock >= 0)
+			close(lock);
+		return sbx_error_errno(e, "cannot lock %s to reserve a uid range", NSUID_DIR);
+	}
 	unsigned char *used = calloc(NSUID_SLOTS, 1);
-	if (!used)
+	if (!used) {
+		close(lock);
 		return sbx_error(e, "out of memory allocating a uid range");
+	}
 	host_slots(used);
 	int rc = sbx_error(e, "all %d uid ranges for sandboxes are taken (see %s); destroy some sandboxes",
 			   NSUID_SLOTS, NSUID_DIR);
@@ -48,6 +70,8 @@ int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
 		char path[64];
 		snprintf(path, sizeof path, NSUID_DIR "/%d", i);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST && stale(path) && unlink(path) == 0)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST)
 			continue;
 		if (fd < 0) {
@@ -67,6 +91,7 @@ int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
 		break;
 	}
 	free(used);
+	close(lock);
 	return rc;
 }
 

@@ -7,8 +7,11 @@
  * its container ranges, below its "foreign" range), so no host account,
  * systemd-nspawn container or other sandbox shares it.  A slot is taken by
  * creating NSUID_DIR/<slot> with O_EXCL (holding the owner's state dir), so
- * concurrent creators never share one; ranges that a host account or group
- * (getpwent/getgrent) falls in are skipped.  Slots are searched from 0.  The slot is recorded in
+ * concurrent creators never share one (they also take turns under a flock
+ * of NSUID_DIR); ranges that a host account or group (getpwent/getgrent)
+ * falls in are skipped, and an entry whose state dir has no state.json any
+ * more (a failed destroy, then the dir removed) is taken over.  Slots are
+ * searched from 0.  The slot is recorded in
  * state.json, so adopt() and a restarted sbxd keep it; release removes the
  * entry only if it still names the same state dir.  NSUID_DIR is on /run:
  * after a reboot no sandbox runs, and a dead one's range may be reused.
