@@ -15,21 +15,49 @@ uint32_t nsuid_base(int slot)
 	return NSUID_FIRST + (uint32_t)slot * NSUID_SIZE;
 }
 
-/* Slots holding a host account's or group's id (taken once per alloc). */
+static void mark(unsigned char *used, uint64_t first, uint64_t count)
+{
+	if (count == 0 || first + count <= NSUID_FIRST)
+		return;
+	uint64_t lo = first > NSUID_FIRST ? first - NSUID_FIRST : 0;
+	uint64_t hi = first + count - 1 - NSUID_FIRST;
+	for (uint64_t s = lo / NSUID_SIZE; s <= hi / NSUID_SIZE && s < NSUID_SLOTS; s++)
+		used[s] = 1;
+}
+
+/* Ranges /etc/subuid and /etc/subgid give host users for their own
+ * containers ("name:first:count" lines). */
+static void sub_ranges(const char *file, unsigned char *used)
+{
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long first, count;
+		char *c = strchr(line, ':');
+		if (c && sscanf(c, ":%llu:%llu", &first, &count) == 2)
+			mark(used, first, count);
+	}
+	fclose(f);
+}
+
+/* Slots holding a host account's or group's id, or part of a host user's
+ * subordinate range (read once per alloc). */
 static void host_slots(unsigned char *used)
 {
+	sub_ranges("/etc/subuid", used);
+	sub_ranges("/etc/subgid", used);
 	struct passwd pw, *pp;
 	struct group gr, *gp;
 	char buf[8192];
 	setpwent();
 	while (getpwent_r(&pw, buf, sizeof buf, &pp) == 0)
-		if (pp->pw_uid >= NSUID_FIRST && (pp->pw_uid - NSUID_FIRST) / NSUID_SIZE < NSUID_SLOTS)
-			used[(pp->pw_uid - NSUID_FIRST) / NSUID_SIZE] = 1;
+		mark(used, pp->pw_uid, 1);
 	endpwent();
 	setgrent();
 	while (getgrent_r(&gr, buf, sizeof buf, &gp) == 0)
-		if (gp->gr_gid >= NSUID_FIRST && (gp->gr_gid - NSUID_FIRST) / NSUID_SIZE < NSUID_SLOTS)
-			used[(gp->gr_gid - NSUID_FIRST) / NSUID_SIZE] = 1;
+		mark(used, gp->gr_gid, 1);
 	endgrent();
 }
 

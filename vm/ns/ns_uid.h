@@ -9,7 +9,7 @@
  * creating NSUID_DIR/<slot> with O_EXCL (holding the owner's state dir), so
  * concurrent creators never share one (they also take turns under a flock
  * of NSUID_DIR); ranges that a host account or group (getpwent/getgrent)
- * falls in are skipped, and an entry whose state dir has no state.json any
+ * or a subordinate range of /etc/subuid or /etc/subgid overlaps are skipped, and an entry whose state dir has no state.json any
  * more (a failed destroy, then the dir removed) is taken over.  Slots are
  * searched from 0.  The slot is recorded in
  * state.json, so adopt() and a restarted sbxd keep it; release removes the
