@@ -20,7 +20,7 @@ endif
 PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DSBX_SOURCE_DIR='"$(CURDIR)"' $(OPT) $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lutil -lpthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lseccomp -lutil -lpthread
 LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
 CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)

@@ -8,7 +8,7 @@ pkgs=(
 	libpng-dev libmicrohttpd-dev libzmq3-dev libssl-dev libcmocka-dev
 	python3 python3-ipykernel python3-jupyter-client python3-matplotlib
 	python3-numpy python3-pandas python3-nbformat
-	nodejs curl jq procps iproute2 attr util-linux mmdebstrap nftables e2fsprogs
+	nodejs curl jq procps iproute2 attr util-linux mmdebstrap nftables e2fsprogs libseccomp-dev
 	tmux xterm xvfb imagemagick x11-apps xfonts-base
 )
 missing=()

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,6 +128,10 @@ int main(int argc, char **argv)
 	int nlisten = 0, rc = 1;
 	http_server *srv = NULL;
 
+	/* Not dumpable: nobody without CAP_SYS_PTRACE (root in a sandbox has
+	 * not) may ptrace us or read our memory, environment or fds in /proc;
+	 * we hold the access token.  Our children get it back at exec. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	int pr = parse_args(argc, argv, &a, listens, &nlisten);
 	if (pr) {
 		rc = pr - 1;

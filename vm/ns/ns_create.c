@@ -1,6 +1,7 @@
 #include "ns_sandbox.h"
 #include "ns_launch.h"
 #include "ns_net.h"
+#include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
@@ -137,7 +138,8 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 	char *token_env;
 	agent_cmd(spec, python, &argv, &envp, &token_env);
 	ns_launch l;
-	nsl_init(&l, &plan, &st->cg, st->id, NSMNT_AGENT_PATH, argv, envp, log_fd);
+	nsl_init(&l, &plan, &st->cg, nsuid_base(st->uid_slot), st->id, NSMNT_AGENT_PATH, argv, envp,
+		 log_fd);
 	free(argv);
 	free(envp);
 	free(token_env);
@@ -186,6 +188,7 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 		st.template_dir = xstrdup(spec->template_dir);
 	st.net_index = -1;
 	st.loop = -1;
+	st.uid_slot = -1;
 	st.cpus = spec->limits.cpus;
 	st.memory_mb = spec->limits.memory_mb;
 	st.disk_mb = spec->limits.disk_mb;
@@ -196,9 +199,10 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 		goto out;
 	/* Saved before each piece appears: a creator killed half-way leaves a
 	 * record that destroy can undo. */
-	if (nss_save(&st, e) < 0 || nsmnt_disk_create(st.dir, st.disk_mb, &st.loop, e) < 0 ||
+	if (nss_save(&st, e) < 0 || nsuid_alloc(st.dir, &st.uid_slot, e) < 0 || nss_save(&st, e) < 0 ||
+	    nsmnt_disk_create(st.dir, st.disk_mb, nsuid_base(st.uid_slot), &st.loop, e) < 0 ||
 	    nss_save(&st, e) < 0 ||
-	    nsmnt_seed_upper(st.dir, rootfs, st.id, agent_src != NULL, e) < 0 ||
+	    nsmnt_seed_upper(st.dir, rootfs, st.id, agent_src != NULL, nsuid_base(st.uid_slot), e) < 0 ||
 	    launch(spec, &st, rootfs, agent_src, python, e) < 0) {
 		ns_teardown(&st, NULL);
 		goto out;

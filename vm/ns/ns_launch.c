@@ -1,5 +1,6 @@
 #include "ns_launch.h"
 #include "ns_net.h"
+#include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/strv.h"
 #include "../../src/util/xalloc.h"
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,10 +39,12 @@ typedef struct go_msg {
 	int net_index;
 } go_msg;
 
-void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, const char *hostname,
-	      const char *exe, const char *const *argv, const char *const *envp, int log_fd)
+void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, uint32_t uid_base,
+	      const char *hostname, const char *exe, const char *const *argv,
+	      const char *const *envp, int log_fd)
 {
 	memset(l, 0, sizeof *l);
+	l->uid_base = uid_base;
 	l->mnt = *mnt;
 	memset(mnt, 0, sizeof *mnt);
 	l->nprocs = nscg_procs_files(cg, l->procs);
@@ -62,6 +66,7 @@ void nsl_free(ns_launch *l)
 	if (l->err_r >= 0)
 		close(l->err_r);
 	nsmnt_plan_free(&l->mnt);
+	nssec_free(&l->sec);
 	for (int i = 0; i < l->nprocs; i++)
 		free(l->procs[i]);
 	free(l->hostname);
@@ -141,6 +146,8 @@ static __attribute__((noreturn)) void init_main(const ns_launch *l, int go_r, in
 	drop_caps(l, err_w);
 	if (setsid() < 0)
 		fail(err_w, "starting a session");
+	if (nssec_install(&l->sec) < 0)
+		fail(err_w, "installing the seccomp filter");
 	execve(l->exe, l->argv, l->envp);
 	fail(err_w, "executing the agent");
 }
@@ -156,9 +163,30 @@ static __attribute__((noreturn)) void helper_main(const ns_launch *l, int go_r, 
 			fail(err_w, "joining the sandbox's cgroup");
 		close(fd);
 	}
+	/* While still root: the state dir above may be closed to the range's uid. */
+	if (chdir(l->mnt.disk) < 0)
+		fail(err_w, "entering the sandbox's disk");
+	/* Raw system calls: glibc's set*id would signal the creator's threads. */
+	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, l->uid_base, l->uid_base, l->uid_base) < 0 ||
+	    syscall(SYS_setresuid, l->uid_base, l->uid_base, l->uid_base) < 0)
+		fail(err_w, "switching to the sandbox's uid range");
+	if (unshare(CLONE_NEWUSER) < 0)
+		fail(err_w, "creating the sandbox's user namespace (are user namespaces disabled? "
+		     "see sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone)");
+	char c = 'u';
+	ssize_t k = write_all(pid_w, &c, 1);
+	while (k == 0 && (k = read(go_r, &c, 1)) < 0 && errno == EINTR)
+		k = 0;
+	if (k != 1 || c != 'm')
+		_exit(1);       /* the creator gave up or died */
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
 		    CLONE_NEWCGROUP) < 0)
 		fail(err_w, "creating the sandbox's namespaces");
+	/* Before the creator detaches the rootfs on the host: our copy must
+	 * not follow that unmount. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		fail(err_w, "making the mount tree private");
 	/* Raw: glibc's fork would take locks a thread of the creator may hold. */
 	pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
 	if (init < 0)
@@ -202,8 +230,40 @@ int nsl_report(const ns_launch *l, char *buf, size_t n, int timeout_ms)
 	return read_report(l->err_r, buf, n, timeout_ms);
 }
 
+/* The helper made its user namespace: map it to the range, attach the
+ * rootfs idmapped through it. */
+static int map_userns(const ns_launch *l, pid_t helper, sbx_err *e)
+{
+	char path[64], map[64];
+	snprintf(map, sizeof map, "0 %u %u\n", (unsigned)l->uid_base, NSUID_SIZE);
+	const char *files[] = { "uid_map", "gid_map" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)helper, files[i]);
+		if (nsu_write_file(path, map, e) < 0)
+			return -1;
+	}
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)helper);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_error_errno(e, "cannot open the sandbox's user namespace %s", path);
+	int rc = nsmnt_host_attach(&l->mnt, fd, e);
+	close(fd);
+	return rc;
+}
+
+/* Read exactly n bytes (EOF or error: -1). */
+static int read_full(int fd, void *p, size_t n)
+{
+	ssize_t k;
+	while ((k = read(fd, p, n)) < 0 && errno == EINTR)
+		;
+	return k == (ssize_t)n ? 0 : -1;
+}
+
 int nsl_spawn(ns_launch *l, sbx_err *e)
 {
+	if (nssec_build(&l->sec, e) < 0)
+		return -1;
 	int go[2], err[2], pidp[2];
 	/* A socket, not a pipe: send(MSG_NOSIGNAL) to an init that died raises
 	 * no SIGPIPE in the creator. */
@@ -234,13 +294,24 @@ int nsl_spawn(ns_launch *l, sbx_err *e)
 	l->go_w = go[1];
 	l->err_r = err[0];
 	pid_t init = 0;
-	ssize_t n;
-	while ((n = read(pidp[0], &init, sizeof init)) < 0 && errno == EINTR)
-		;
+	char c = 0;
+	sbx_err me = { 0 };
+	int mapped = read_full(pidp[0], &c, 1) == 0 && c == 'u' && map_userns(l, helper, &me) == 0;
+	if (mapped) {
+		c = 'm';
+		mapped = send(l->go_w, &c, 1, MSG_NOSIGNAL) == 1 && read_full(pidp[0], &init, sizeof init) == 0;
+	}
 	close(pidp[0]);
+	nsmnt_host_detach(&l->mnt);
+	if (!mapped) {
+		/* The helper waits for "maps" or EOF: let it go. */
+		shutdown(l->go_w, SHUT_WR);
+	}
 	nsu_wait_private(helper, NULL);
-	if (n != (ssize_t)sizeof init || init <= 0) {
+	if (!mapped || init <= 0) {
 		char why[512] = "";
+		if (me.msg[0])
+			return sbx_error(e, "cannot start the sandbox: %s", me.msg);
 		read_report(l->err_r, why, sizeof why, 5000);
 		return sbx_error(e, "cannot start the sandbox: %s", *why ? why : "its helper process died");
 	}

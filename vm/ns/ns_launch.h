@@ -1,11 +1,24 @@
 /*
  * ns_launch: start a sandbox's init (the agent) in its own namespaces.
  *
- *   creator ──fork──> helper: setsid, join the sandbox cgroup,
- *                     unshare(mnt pid net uts ipc cgroup), fork, report, exit
- *                       └──> init (PID 1 inside): wait for "go", configure
- *                            its network, mount and pivot_root, set the
- *                            hostname, drop capabilities, exec the agent
+ *   creator ──fork──> helper: setsid, join the sandbox cgroup, cd disk/,
+ *                     become the range's first uid, unshare(user), report
+ *   creator: write the helper's uid_map and gid_map (0..65535 -> the range),
+ *            attach the idmapped rootfs (nsmnt_host_attach), "maps"
+ *                     helper: unshare(mnt pid net uts ipc cgroup), fork,
+ *                     report, exit
+ *                       └──> init (PID 1 inside): mount and pivot_root,
+ *                            wait for "go", configure its network, set the
+ *                            hostname, drop capabilities, install the
+ *                            seccomp filter, exec the agent
+ *   creator: detach the rootfs on the host (the sandbox keeps its copy)
+ *
+ * The user namespace is created by the range's own uid, not by root: the
+ * kernel charges per-user counts (inotify instances and watches, user
+ * namespaces, ...) up the namespace chain to its owner, so each sandbox
+ * spends its own host uid's quota and none of root's or another sandbox's.
+ * The creator (root) writes the maps, which also leaves setgroups allowed
+ * (for initgroups and sudo inside).
  *
  * The helper exits at once, so the init is not the creator's child: it
  * survives the creator's death and is reaped by the host's init (or the
@@ -20,6 +33,8 @@
 #include <sys/types.h>
 #include "ns_cgroup.h"
 #include "ns_mount.h"
+#include "ns_seccomp.h"
+#include <stdint.h>
 
 typedef struct ns_launch {
 	nsmnt_plan mnt;
@@ -30,14 +45,17 @@ typedef struct ns_launch {
 	char **argv, **envp;
 	int log_fd;                   /* the agent's stdout/stderr */
 	int cap_last;
+	uint32_t uid_base;            /* host uid of root inside */
+	nssec_filter sec;
 	/* pipes, -1 when closed */
 	int go_w, err_r;
 	pid_t pid;                    /* the init, as seen from the host */
 } ns_launch;
 
 /* Take ownership of the strings in mnt; argv and envp are copied. */
-void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, const char *hostname,
-	      const char *exe, const char *const *argv, const char *const *envp, int log_fd);
+void nsl_init(ns_launch *l, nsmnt_plan *mnt, const ns_cgroup *cg, uint32_t uid_base,
+	      const char *hostname, const char *exe, const char *const *argv,
+	      const char *const *envp, int log_fd);
 
 /* Fork the helper; on return l->pid is the init, waiting for nsl_go. */
 int nsl_spawn(ns_launch *l, sbx_err *e);

@@ -1,4 +1,5 @@
 #include "ns_mount.h"
+#include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/xalloc.h"
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -118,7 +120,16 @@ static int make_image(const char *img, int disk_mb, sbx_err *e)
 	return 0;
 }
 
-int nsmnt_disk_create(const char *state_dir, int disk_mb, int *loop, sbx_err *e)
+/* Without an image, disk/ is bound onto itself: overlayfs in the sandbox's
+ * user namespace only takes an upper layer on a mount with a parent. */
+static int self_bind(const char *dir, sbx_err *e)
+{
+	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)
+		return sbx_error_errno(e, "cannot bind %s onto itself", dir);
+	return 0;
+}
+
+int nsmnt_disk_create(const char *state_dir, int disk_mb, uint32_t uid_base, int *loop, sbx_err *e)
 {
 	char disk[4096], img[4096], sub[4200];
 	snprintf(disk, sizeof disk, "%s/disk", state_dir);
@@ -126,20 +137,27 @@ int nsmnt_disk_create(const char *state_dir, int disk_mb, int *loop, sbx_err *e)
 	*loop = -1;
 	if (mkdir(disk, 0700) < 0)
 		return sbx_error_errno(e, "cannot create %s (a sandbox already uses this state dir?)", disk);
-	if (disk_mb > 0 && (make_image(img, disk_mb, e) < 0 || loop_mount(img, disk, loop, e) < 0))
+	if (disk_mb > 0 ? make_image(img, disk_mb, e) < 0 || loop_mount(img, disk, loop, e) < 0
+			: self_bind(disk, e) < 0)
 		goto fail;
-	const char *subs[] = { "upper", "work", "run", "log" };
-	for (int i = 0; i < 4; i++) {
-		snprintf(sub, sizeof sub, "%s/%s", disk, subs[i]);
-		if (mkdir(sub, 0755) < 0) {
+	/* Owned by root inside (the sandbox's init starts here); the rest of
+	 * the host cannot look in. */
+	if (chown(disk, uid_base, uid_base) < 0 || chmod(disk, 0700) < 0) {
+		sbx_error_errno(e, "cannot set the owner of %s", disk);
+		goto fail;
+	}
+	/* upper's owner and mode are set by nsmnt_seed_upper; log stays the host's. */
+	static const struct { const char *name; mode_t mode; int inside; } subs[] = {
+		{ "upper", 0755, 1 }, { "work", 0700, 1 }, { "run", 0755, 1 }, { "log", 0755, 0 },
+		{ "lower", 0755, 0 }, { "root", 0755, 0 },
+	};
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
+		snprintf(sub, sizeof sub, "%s/%s", disk, subs[i].name);
+		if (mkdir(sub, subs[i].mode) < 0 ||
+		    (subs[i].inside && chown(sub, uid_base, uid_base) < 0)) {
 			sbx_error_errno(e, "cannot create %s", sub);
 			goto fail;
 		}
-	}
-	snprintf(sub, sizeof sub, "%s/root", state_dir);
-	if (mkdir(sub, 0755) < 0 && errno != EEXIST) {
-		sbx_error_errno(e, "cannot create %s", sub);
-		goto fail;
 	}
 	return 0;
 fail:
@@ -183,6 +201,23 @@ static int wait_loop_free(int loop, const char *img)
 	return -1;
 }
 
+/* 1 when path is the root of a mount (a bind of a dir onto itself keeps
+ * the st_dev of its parent, so compare mount ids). */
+static int is_mount_root(const char *path)
+{
+	struct statx sx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+		return 0;
+	return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static void unmount(const char *path)
+{
+	if (umount2(path, UMOUNT_NOFOLLOW) < 0 && errno == EBUSY)
+		umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
 int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e)
 {
 	char disk[4096], img[4096], path[4200], log[4200];
@@ -191,21 +226,26 @@ int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e)
 	snprintf(log, sizeof log, "%s/log/agent.log", disk);
 	snprintf(path, sizeof path, "%s/agent.log", state_dir);
 	save_tail(log, path);
-	if (loop >= 0) {
-		if (umount2(disk, UMOUNT_NOFOLLOW) < 0 && errno == EBUSY)
-			umount2(disk, MNT_DETACH | UMOUNT_NOFOLLOW);
-		if (wait_loop_free(loop, img) < 0)
-			return sbx_error(e, "loop device /dev/loop%d still holds %s 10 s after unmounting "
-					 "(something still uses it); run destroy again later", loop, img);
+	/* A creator killed while it had the layers attached left them. */
+	const char *attached[] = { "lower", "agent" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", disk, attached[i]);
+		if (is_mount_root(path))
+			umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	}
+	if (is_mount_root(disk))
+		unmount(disk);
+	if (loop >= 0 && wait_loop_free(loop, img) < 0)
+		return sbx_error(e, "loop device /dev/loop%d still holds %s 10 s after unmounting "
+				 "(something still uses it); run destroy again later", loop, img);
 	/* A still-mounted image must not be emptied through its mount point. */
-	struct stat a, b;
-	if (stat(disk, &a) == 0 && stat(state_dir, &b) == 0 && a.st_dev != b.st_dev)
+	if (is_mount_root(disk))
 		return sbx_error(e, "%s is still mounted; unmount it (umount %s) and destroy again", disk, disk);
 	if (fsu_rm_rf(disk, 1, e) < 0)
 		return -1;
 	if (unlink(img) < 0 && errno != ENOENT)
 		return sbx_error_errno(e, "cannot delete %s", img);
+	/* The overlay's mount point before the uid ranges moved it into disk/. */
 	snprintf(path, sizeof path, "%s/root", state_dir);
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return sbx_error_errno(e, "cannot remove %s", path);
@@ -214,9 +254,17 @@ int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e)
 
 /* --- seeding the upper layer --------------------------------------------- */
 
+/* The host id of a template file's owner as the sandbox sees it: the
+ * lower layer is mounted idmapped into the sandbox's range; ids past the
+ * range show as nobody there. */
+static uid_t in_range(uint32_t base, uid_t id)
+{
+	return base + (id < NSUID_SIZE ? id : 65534);
+}
+
 /* mkdir upper/rel (and its parents) with the owner and mode of the same
  * directories in the lower layer, so overlayfs merges them unchanged. */
-static int mkdir_like(const char *upper, const char *lower, const char *rel, sbx_err *e)
+static int mkdir_like(const char *upper, const char *lower, const char *rel, uint32_t base, sbx_err *e)
 {
 	char part[1024];
 	for (const char *p = rel;; p++) {
@@ -239,7 +287,7 @@ static int mkdir_like(const char *upper, const char *lower, const char *rel, sbx
 			gid = st.st_gid;
 		}
 		if (mkdir(up, mode) == 0) {
-			if (chown(up, uid, gid) < 0 || chmod(up, mode) < 0)
+			if (chown(up, in_range(base, uid), in_range(base, gid)) < 0 || chmod(up, mode) < 0)
 				return sbx_error_errno(e, "cannot set owner and mode of %s", up);
 		} else if (errno != EEXIST) {
 			return sbx_error_errno(e, "cannot create %s", up);
@@ -276,11 +324,17 @@ static char *resolv_conf(void)
 }
 
 int nsmnt_seed_upper(const char *state_dir, const char *rootfs, const char *id,
-		     int with_agent, sbx_err *e)
+		     int with_agent, uint32_t uid_base, sbx_err *e)
 {
 	char upper[4096], path[4200];
+	struct stat st;
 	snprintf(upper, sizeof upper, "%s/disk/upper", state_dir);
-	if (mkdir_like(upper, rootfs, "etc", e) < 0 || mkdir_like(upper, rootfs, "run/sbx", e) < 0)
+	/* The upper's root is the sandbox's /: the template's owner and mode. */
+	if (stat(rootfs, &st) < 0 || chown(upper, in_range(uid_base, st.st_uid), in_range(uid_base, st.st_gid)) < 0 ||
+	    chmod(upper, st.st_mode & 07777) < 0)
+		return sbx_error_errno(e, "cannot give %s the owner and mode of %s", upper, rootfs);
+	if (mkdir_like(upper, rootfs, "etc", uid_base, e) < 0 ||
+	    mkdir_like(upper, rootfs, "run/sbx", uid_base, e) < 0)
 		return -1;
 	char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 				"127.0.1.1\t%s\n", id);
@@ -291,16 +345,22 @@ int nsmnt_seed_upper(const char *state_dir, const char *rootfs, const char *id,
 	for (int i = 0; i < 3 && rc == 0; i++) {
 		snprintf(path, sizeof path, "%s/etc/%s", upper, files[i][0]);
 		rc = nsu_write_file(path, files[i][1], e);
+		if (rc == 0 && chown(path, uid_base, uid_base) < 0)
+			rc = sbx_error_errno(e, "cannot set the owner of %s", path);
 	}
 	free(hosts);
 	free(hostname);
 	free(resolv);
 	if (rc < 0 || !with_agent)
 		return rc;
-	if (mkdir_like(upper, rootfs, "usr/lib/sbx", e) < 0)
+	if (mkdir_like(upper, rootfs, "usr/lib/sbx", uid_base, e) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s%s", upper, NSMNT_AGENT_PATH);
-	return nsu_write_file(path, "", e);
+	if (nsu_write_file(path, "", e) < 0)
+		return -1;
+	if (chown(path, uid_base, uid_base) < 0)
+		return sbx_error_errno(e, "cannot set the owner of %s", path);
+	return 0;
 }
 
 /* --- the child's side ----------------------------------------------------- */
@@ -308,17 +368,10 @@ int nsmnt_seed_upper(const char *state_dir, const char *rootfs, const char *id,
 int nsmnt_plan_init(nsmnt_plan *p, const char *state_dir, const char *rootfs,
 		    const char *agent_src, int memory_mb, sbx_err *e)
 {
+	(void)e;
 	memset(p, 0, sizeof *p);
-	/* overlayfs splits its options at ',' and lowerdir at ':'. */
-	const char *paths[] = { state_dir, rootfs };
-	for (int i = 0; i < 2; i++)
-		if (strpbrk(paths[i], ",:\\"))
-			return sbx_error(e, "path %s holds ',', ':' or '\\', which overlayfs options cannot "
-					 "carry; use another directory", paths[i]);
-	p->root = xasprintf("%s/root", state_dir);
-	p->overlay_opts = xasprintf("lowerdir=%s,upperdir=%s/disk/upper,workdir=%s/disk/work",
-				    rootfs, state_dir, state_dir);
-	p->run_src = xasprintf("%s/disk/run", state_dir);
+	p->disk = xasprintf("%s/disk", state_dir);
+	p->rootfs = xstrdup(rootfs);
 	p->agent_src = agent_src ? xstrdup(agent_src) : NULL;
 	/* /dev/shm pages are charged to the sandbox's memory limit anyway. */
 	p->shm_opts = xasprintf("mode=1777,size=%dm", memory_mb > 0 ? memory_mb : 1024);
@@ -327,21 +380,94 @@ int nsmnt_plan_init(nsmnt_plan *p, const char *state_dir, const char *rootfs,
 
 void nsmnt_plan_free(nsmnt_plan *p)
 {
-	free(p->root);
-	free(p->overlay_opts);
-	free(p->run_src);
+	free(p->disk);
+	free(p->rootfs);
 	free(p->agent_src);
 	free(p->shm_opts);
 	memset(p, 0, sizeof *p);
 }
 
+/* --- the host's side of the start ----------------------------------------- */
+
+int nsmnt_host_attach(const nsmnt_plan *p, int userns_fd, sbx_err *e)
+{
+	char lower[4200], agent[4200];
+	snprintf(lower, sizeof lower, "%s/lower", p->disk);
+	snprintf(agent, sizeof agent, "%s/agent", p->disk);
+	int t = (int)syscall(SYS_open_tree, AT_FDCWD, p->rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (t < 0)
+		return sbx_error_errno(e, "cannot clone the mount of the template %s (kernel too old for "
+				       "open_tree? Linux 5.19 or later is needed)", p->rootfs);
+	struct mount_attr attr;
+	memset(&attr, 0, sizeof attr);
+	attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY;
+	attr.userns_fd = (uint64_t)userns_fd;
+	if (syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+		int saved = errno;
+		close(t);
+		errno = saved;
+		return sbx_error_errno(e, "cannot make an idmapped mount of the template %s (its file "
+				       "system must support idmapped mounts: ext4, xfs, btrfs, tmpfs or "
+				       "overlayfs on Linux 5.19 or later)", p->rootfs);
+	}
+	int rc = (int)syscall(SYS_move_mount, t, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH);
+	int saved = errno;
+	close(t);
+	if (rc < 0) {
+		errno = saved;
+		return sbx_error_errno(e, "cannot attach the template's idmapped mount at %s", lower);
+	}
+	if (!p->agent_src)
+		return 0;
+	/* The agent may sit where the sandbox's root (a plain uid on the host)
+	 * cannot look: bind it where the init will find it. */
+	rc = nsu_write_file(agent, "", e);
+	if (rc == 0 && (mount(p->agent_src, agent, NULL, MS_BIND, NULL) < 0 ||
+			mount(NULL, agent, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0))
+		rc = sbx_error_errno(e, "cannot bind the agent %s at %s", p->agent_src, agent);
+	if (rc < 0)
+		nsmnt_host_detach(p);
+	return rc;
+}
+
+void nsmnt_host_detach(const nsmnt_plan *p)
+{
+	const char *names[] = { "lower", "agent" };
+	for (int i = 0; i < 2; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s", p->disk, names[i]);
+		if (is_mount_root(path))
+			umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	}
+}
+
+/* --- the child's side ----------------------------------------------------- */
+
 #define STEP(call, name) do { if ((call) < 0) { *what = (name); return -1; } } while (0)
+
+/* Remount a bind with more flags, keeping those it has: in a user
+ * namespace the flags of mounts copied from the host are locked. */
+static int remount_more(const char *dst, unsigned long flags)
+{
+	static const struct { unsigned long st, ms; } keep[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs vfs;
+	if (statvfs(dst, &vfs) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+		if (vfs.f_flag & keep[i].st)
+			flags |= keep[i].ms;
+	return mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
+}
 
 static int bind_ro(const char *src, const char *dst, unsigned long extra)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return -1;
-	return mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL);
+	return remount_more(dst, MS_RDONLY | extra);
 }
 
 /* What root in the sandbox could use to reach the kernel as a whole. */
@@ -364,12 +490,10 @@ int nsmnt_child_harden(const char **what)
 	return 0;
 }
 
+/* A user namespace may not make device nodes: bind the host's. */
 static int make_dev(void)
 {
-	static const struct { const char *name; unsigned maj, min; } nodes[] = {
-		{ "dev/null", 1, 3 }, { "dev/zero", 1, 5 }, { "dev/full", 1, 7 },
-		{ "dev/random", 1, 8 }, { "dev/urandom", 1, 9 }, { "dev/tty", 5, 0 },
-	};
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
 		{ "pts/ptmx", "dev/ptmx" }, { "/proc/self/fd", "dev/fd" },
 		{ "/proc/self/fd/0", "dev/stdin" }, { "/proc/self/fd/1", "dev/stdout" },
@@ -377,9 +501,17 @@ static int make_dev(void)
 	};
 	if (mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k") < 0)
 		return -1;
-	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
-		if (mknod(nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+		char src[32], dst[32];
+		snprintf(src, sizeof src, "/dev/%s", nodes[i]);
+		snprintf(dst, sizeof dst, "dev/%s", nodes[i]);
+		int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0)
 			return -1;
+		close(fd);
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			return -1;
+	}
 	if (mkdir("dev/pts", 0755) < 0 || mkdir("dev/shm", 01777) < 0)
 		return -1;
 	if (mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
@@ -394,18 +526,19 @@ static int make_dev(void)
 int nsmnt_child_setup(const nsmnt_plan *p, const char **what)
 {
 	const unsigned long nse = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	/* Nothing we mount may leak back to the host, nor the host's to us. */
+	/* The working directory is disk/ (see ns_launch): names relative to it
+	 * keep the host's paths out of the sandbox's mountinfo. */
 	STEP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "making the mount tree private");
-	STEP(mount("overlay", p->root, "overlay", 0, p->overlay_opts), "mounting the overlay root");
-	STEP(chdir(p->root), "entering the sandbox root");
+	STEP(mount("overlay", "root", "overlay", 0, NSMNT_OVERLAY_OPTS), "mounting the overlay root");
+	STEP(mount("run", "root/run/sbx", NULL, MS_BIND, NULL), "binding /run/sbx");
+	STEP(remount_more("root/run/sbx", nse), "securing /run/sbx");
+	if (p->agent_src)
+		STEP(bind_ro("agent", "root" NSMNT_AGENT_PATH, MS_NOSUID | MS_NODEV), "binding the agent");
+	STEP(chdir("root"), "entering the sandbox root");
 	STEP(mount("proc", "proc", "proc", nse, NULL), "mounting /proc");
 	STEP(mount("sysfs", "sys", "sysfs", MS_RDONLY | nse, NULL), "mounting /sys");
 	STEP(make_dev(), "populating /dev");
 	STEP(mount("tmpfs", "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, p->shm_opts), "mounting /dev/shm");
-	STEP(mount(p->run_src, "run/sbx", NULL, MS_BIND, NULL), "binding /run/sbx");
-	STEP(mount(NULL, "run/sbx", NULL, MS_BIND | MS_REMOUNT | nse, NULL), "securing /run/sbx");
-	if (p->agent_src)
-		STEP(bind_ro(p->agent_src, NSMNT_AGENT_PATH + 1, MS_NOSUID | MS_NODEV), "binding the agent");
 	/* pivot_root(".", ".") stacks the old root under the new; detach it. */
 	STEP((int)syscall(SYS_pivot_root, ".", "."), "pivot_root into the sandbox root");
 	STEP(umount2(".", MNT_DETACH), "detaching the host's root");

@@ -2,6 +2,7 @@
 #include "ns_sandbox.h"
 #include "ns_mount.h"
 #include "ns_net.h"
+#include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
@@ -33,6 +34,16 @@ static int ns_available(sbx_err *e)
 	snprintf(mod, sizeof mod, "/lib/modules/%s/kernel/fs/overlayfs", rel);
 	if (!strstr(fs, "\toverlay\n") && stat(mod, &st) < 0) {
 		sbx_error(e, "the kernel has no overlayfs; load it (modprobe overlay)");
+		return 0;
+	}
+	/* The sandbox's user namespace is made by an unprivileged uid. */
+	char v[32] = "";
+	if (access("/proc/self/ns/user", F_OK) < 0 ||
+	    (nsu_read_file("/proc/sys/user/max_user_namespaces", v, sizeof v, NULL) == 0 && atoi(v) == 0) ||
+	    (nsu_read_file("/proc/sys/kernel/unprivileged_userns_clone", v, sizeof v, NULL) == 0 && atoi(v) == 0)) {
+		sbx_error(e, "the kernel does not let unprivileged users create user namespaces, which "
+			  "every ns sandbox has; enable them (sysctl user.max_user_namespaces=15000 "
+			  "kernel.unprivileged_userns_clone=1) or use a VM runtime");
 		return 0;
 	}
 	if (access("/proc/self/ns/cgroup", F_OK) < 0) {
@@ -199,6 +210,9 @@ int ns_teardown(ns_state *st, sbx_err *e)
 	if (st->cg.n && (nscg_kill_all(&st->cg, &se) < 0 || nscg_remove(&st->cg, &se) < 0))
 		keep_first(&rc, e, &se);
 	if (nsmnt_disk_destroy(st->dir, st->loop, &se) < 0)
+		keep_first(&rc, e, &se);
+	/* Only once no file or process of the sandbox holds ids of the range. */
+	if (rc == 0 && nsuid_release(st->uid_slot, st->dir, &se) < 0)
 		keep_first(&rc, e, &se);
 	if (rc == 0) {
 		char path[4200];

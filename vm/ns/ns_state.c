@@ -18,13 +18,13 @@ int nss_save(const ns_state *st, sbx_err *e)
 		json_array_append_new(dirs, json_string(st->cg.dir[i]));
 	for (int c = 0; c < NSCG_NCTL && st->cg.n; c++)
 		json_object_set_new(ctls, ctl_key[c], json_integer(st->cg.ctl[c]));
-	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:{s:i, s:o, s:o}, s:s, s:i, s:i,"
+	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:{s:i, s:o, s:o}, s:s, s:i, s:i, s:i,"
 			      " s:{s:i, s:i, s:i, s:i}, s:I}",
 			      "version", 1, "id", st->id, "template", st->template_dir,
 			      "pid", (json_int_t)st->pid, "start_time", (json_int_t)st->start_time,
 			      "cgroup", "version", st->cg.version, "dirs", dirs, "controllers", ctls,
 			      "veth", st->veth, "net_index", st->net_index, "loop", st->loop,
-			      "limits", "cpus", st->cpus, "memory_mb", st->memory_mb,
+			      "uid_slot", st->uid_slot, "limits", "cpus", st->cpus, "memory_mb", st->memory_mb,
 			      "disk_mb", st->disk_mb, "pids", st->pids,
 			      "created_ms", (json_int_t)st->created_ms);
 	if (!o)
@@ -59,12 +59,13 @@ int nss_load(ns_state *st, const char *dir, sbx_err *e)
 	json_t *dirs = NULL, *ctls = NULL;
 	int cgv = 0;
 	memset(st, 0, sizeof *st);
+	st->uid_slot = -1;      /* absent in states written before uid ranges */
 	if (json_unpack_ex(o, &je, 0, "{s:s, s:s, s:I, s:I, s:{s:i, s:o, s:o}, s:s, s:i, s:i,"
-			   " s:{s:i, s:i, s:i, s:i}, s:I}",
+			   " s?i, s:{s:i, s:i, s:i, s:i}, s:I}",
 			   "id", &id, "template", &tmpl, "pid", &pid, "start_time", &start,
 			   "cgroup", "version", &cgv, "dirs", &dirs, "controllers", &ctls,
 			   "veth", &veth, "net_index", &st->net_index, "loop", &st->loop,
-			   "limits", "cpus", &st->cpus, "memory_mb", &st->memory_mb,
+			   "uid_slot", &st->uid_slot, "limits", "cpus", &st->cpus, "memory_mb", &st->memory_mb,
 			   "disk_mb", &st->disk_mb, "pids", &st->pids, "created_ms", &created) < 0 ||
 	    !json_is_array(dirs) || json_array_size(dirs) > NSCG_MAX_DIRS) {
 		json_decref(o);

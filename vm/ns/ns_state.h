@@ -21,6 +21,7 @@ typedef struct ns_state {
 	char veth[16];            /* host link, "" without network */
 	int net_index;            /* -1 without network */
 	int loop;                 /* loop device of the disk image, -1: none */
+	int uid_slot;             /* its host uid range (ns_uid.h), -1: none yet */
 	int cpus, memory_mb, disk_mb, pids;
 	int64_t created_ms;       /* wall clock, ms since the epoch */
 } ns_state;
