@@ -69,8 +69,8 @@ static void not_running(http_req *r, const char *id, const char *why)
 	char msg[1024];
 	snprintf(msg, sizeof msg, "The sandbox %s was not found or is not running%s%s", id, why ? ": " : "",
 		 why ? why : "");
-	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", api_string(msg), "sandboxId",
-				   api_string(id)));
+	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", json_text(msg), "sandboxId",
+				   json_text(id)));
 }
 
 void proxy_encode(sbx_buf *out, const char *s, int is_path)
