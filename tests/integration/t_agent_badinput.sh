@@ -6,6 +6,7 @@
 # was wrong) and leave the agent answering: as PID 1 of a sandbox, an agent
 # that dies takes the sandbox with it.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/flood_lib.sh"
 # The agent gets the usual default fd limit (its connection limit follows
 # it); this script raises its own for the flood.
 ulimit -Sn 1024
@@ -25,15 +26,7 @@ alive() {
 }
 # get PATH [CURL_ARGS...]: "<status> <body>"
 get() { local p=$1; shift; curl -s -m 10 -w ' %{http_code}' "$@" "$URL$p" | sed -E 's/^(.*) ([0-9]{3})$/\2 \1/'; }
-# raw BYTES (printf format): the whole answer to a request sent as is.
-raw() {
-	local port=${HOSTPORT##*:}
-	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-	# shellcheck disable=SC2059
-	printf "$1" >&3
-	timeout -k 1 10 cat <&3
-	exec 3<&- 3>&-
-}
+raw() { raw_to "$HOSTPORT" "$1"; }
 # msg "<status> <json>": its message, or "NOT JSON: ..." when the body is no JSON object with one.
 msg() { printf '%s' "${1#* }" | jq -r '.message // error' 2>/dev/null || echo "NOT JSON: $1"; }
 FFFD=$'\xef\xbf\xbd'
@@ -143,30 +136,7 @@ curl -s -N -m 120 -o "$SCRATCH/sleep.resp" -H 'Content-Type: application/connect
 	--data-binary "@$SCRATCH/sleep.req" "$URL/process.Process/Start" &
 STREAM_PID=$!
 for _ in $(seq 1 100); do [ -s "$SCRATCH/sleep.resp" ] && break; sleep 0.05; done
-cat >"$SCRATCH/flood.py" <<'EOF'
-# flood.py HOST PORT N: opens N idle TCP connections, says "ready", holds them
-# until stdin closes (at most 60 s).
-import select, socket, sys
-host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-socks = []
-for _ in range(n):
-    s = socket.socket()
-    s.setblocking(False)
-    s.connect_ex((host, port))
-    socks.append(s)
-print("ready", len(socks), flush=True)
-select.select([sys.stdin], [], [], 60)
-EOF
-flood() {   # flood HOST:PORT N: starts the flood; FLOOD_PID, waits until it is in place
-	mkfifo "$SCRATCH/flood.in"
-	/usr/bin/python3 "$SCRATCH/flood.py" "${1%:*}" "${1##*:}" "$2" <"$SCRATCH/flood.in" >"$SCRATCH/flood.out" 2>&1 &
-	FLOOD_PID=$!
-	exec 4>"$SCRATCH/flood.in"
-	for _ in $(seq 1 200); do grep -q ready "$SCRATCH/flood.out" && return 0; sleep 0.05; done
-	return 1
-}
-unflood() { exec 4>&-; wait "$FLOOD_PID" 2>/dev/null; rm -f "$SCRATCH/flood.in"; }
-if flood "$HOSTPORT" 1100; then ok "1100 idle connections opened"; else notok "1100 idle connections opened" "$(cat "$SCRATCH/flood.out")"; fi
+if flood "$HOSTPORT" 1100; then ok "1100 idle connections opened"; else notok "1100 idle connections opened" "see above"; fi
 expect_eq "/health answers during the flood" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/health")" 204
 expect_eq "  ... and again" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/envs")" 200
 if kill -0 "$STREAM_PID" 2>/dev/null; then ok "a running stream survives the flood"; else notok "a running stream survives the flood" "its curl ended"; fi
