@@ -106,9 +106,14 @@ static void exchange(const void *data, size_t size, sbx_buf *resp)
 }
 
 /* An error the agent answered as JSON (with a length) must be valid JSON
- * with a message: an error path that lost its body is a bug. */
-static void check_error_body(const sbx_buf *resp)
+ * with a message: an error path that lost its body is a bug.  (The answer
+ * to HEAD has no body: what follows belongs to the next request.) */
+static void check_error_body(const uint8_t *req, size_t size, const sbx_buf *resp)
 {
+	while (size && (*req == '\r' || *req == '\n'))   /* MHD skips blank lines before a request */
+		req++, size--;
+	if (size >= 5 && !memcmp(req, "HEAD ", 5))
+		return;
 	const char *s = buf_cstr((sbx_buf *)resp);
 	unsigned status;
 	if (resp->len < 12 || sscanf(s, "HTTP/1.%*1[01] %3u", &status) != 1 || status < 400)
@@ -157,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sbx_buf r = SBX_BUF_INIT;
 	exchange(data, size, &r);
-	check_error_body(&r);
+	check_error_body(data, size, &r);
 	buf_free(&r);
 	if (++inputs % 64 == 0)
 		check_alive();
