@@ -12,9 +12,10 @@
  * it never times out a suspended one, so long silent streams (PTY, watch,
  * cells) live on.  Once the open connections pass 7/8 of max_conns, every
  * new one closes the connection idle longest (no request in progress:
- * keep-alive, or still sending headers) with shutdown(2), which MHD sees as
- * the peer leaving.  A flood of idle connections thus cannot lock out a
- * client that asks something.
+ * keep-alive, still sending headers, or sending a body after its answer is
+ * set) with shutdown(2), which MHD sees as the peer leaving.  A flood of
+ * idle or trickling connections thus cannot lock out a client that asks
+ * something.
  */
 #include "server.h"
 #include "../util/buf.h"
@@ -350,6 +351,9 @@ static void feed_body(http_req *r, const char *data, size_t len)
 		return;
 	case BODY_IGNORE:
 	case BODY_DISCARD:
+		/* Body bytes after the answer (above): nobody waits for them. */
+		if (r->resp && r->hc)
+			r->hc->busy = 0;
 		return;
 	}
 }
@@ -665,11 +669,15 @@ static void set_response(http_req *r, int status, const char *ctype, struct MHD_
 		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
 	r->resp = resp;
 	r->status = (unsigned)status;
-	/* An unread body is of no use once we have answered. */
+	/* An unread body is of no use once we have answered, and a client
+	 * still sending it holds its connection for nothing (MHD answers only
+	 * once the body is in): the connection may go to make room. */
 	if (!r->body_done && r->body_mode != BODY_IGNORE) {
 		if (r->body_mode == BODY_WHOLE)
 			buf_free(&r->body);
 		r->body_mode = BODY_DISCARD;
+		if (r->hc)
+			r->hc->busy = 0;
 	}
 	wake(r);
 }

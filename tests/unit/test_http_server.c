@@ -26,6 +26,7 @@ struct fixture {
 	int stop_pipe[2];
 	/* observations, written by the loop thread */
 	int closed_ok, closed_fail;
+	int trickle_answered;
 	size_t chunks, streamed_bytes;
 	pthread_mutex_t mu;
 };
@@ -97,6 +98,18 @@ static void chunks_done(http_req *r, void *ud)
 	http_respond_str(r, 200, "text/plain", msg);
 }
 
+/* Refuses the body at its first bytes, as a handler does on bad input. */
+static int refuse_chunk(http_req *r, const char *d, size_t n, void *ud)
+{
+	(void)d, (void)n;
+	struct fixture *f = ud;
+	http_respond_str(r, 400, "text/plain", "no thanks");
+	pthread_mutex_lock(&f->mu);
+	f->trickle_answered = 1;
+	pthread_mutex_unlock(&f->mu);
+	return -1;
+}
+
 static void handler(http_req *r, void *ud)
 {
 	struct fixture *f = ud;
@@ -135,6 +148,8 @@ static void handler(http_req *r, void *ud)
 		http_stream_write(r, "{}\n", 3);
 	} else if (!strcmp(p, "/nullbody")) {
 		http_respond_str(r, 200, "text/plain", NULL);   /* a caller's bug must not crash */
+	} else if (!strcmp(p, "/refuse")) {
+		http_req_stream_body(r, refuse_chunk, NULL, f);
 	} else if (!strcmp(p, "/chunks")) {
 		f->streamed_bytes = 0;
 		http_req_stream_body(r, count_chunk, chunks_done, f);
@@ -417,14 +432,25 @@ static void test_null_body_is_500(void **state)
 }
 
 /* More idle connections than the server takes (max 16): the ones idle
- * longest are closed to make room, a busy stream is kept, and a new client
- * is answered. */
+ * longest and one trickling a body nobody reads are closed to make room, a
+ * busy stream is kept, and a new client is answered. */
 static void test_idle_flood(void **state)
 {
 	struct fixture *f = *state;
 	int stream = dial_tcp(f->port);
 	send_all(stream, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
 	free(read_until(stream, "{}"));
+	/* Answered at its first body bytes, but the rest trickles in: nobody
+	 * waits for it. */
+	int trickle = dial_tcp(f->port);
+	send_all(trickle, "POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab");
+	for (int i = 0, done = 0; !done; i++) {
+		assert_true(i < 500);
+		pthread_mutex_lock(&f->mu);
+		done = f->trickle_answered;
+		pthread_mutex_unlock(&f->mu);
+		usleep(10000);
+	}
 	enum { N = 40 };
 	int idle[N];
 	for (int i = 0; i < N; i++)
@@ -432,11 +458,13 @@ static void test_idle_flood(void **state)
 	char *r = roundtrip(dial_tcp(f->port), "GET /query?path=alive HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	assert_non_null(strstr(r, "\r\n\r\nalive"));
 	free(r);
-	assert_true(closed_within(idle[0], 5000));   /* the oldest idle one made room */
+	assert_true(closed_within(trickle, 5000));   /* a body nobody reads made room */
+	assert_true(closed_within(idle[0], 5000));   /* the oldest idle one too */
 	assert_false(closed_within(idle[N - 1], 0));  /* the newest is still served */
 	assert_false(closed_within(stream, 0));       /* a request in progress is never evicted */
 	for (int i = 0; i < N; i++)
 		close(idle[i]);
+	close(trickle);
 	close(stream);
 	wait_closed_fail(f, 250);
 }
