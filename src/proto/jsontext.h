@@ -4,8 +4,8 @@
  * that are not UTF-8 (it returns NULL, and a NULL body crashed the agent);
  * these never fail: bytes that are not UTF-8 become U+FFFD, NULL becomes "".
  *
- * Every error body of sbx-agent and sbxd is built here, so no request, however
- * malformed, can turn an error answer into a NULL.
+ * Every JSON error body of sbx-agent and sbxd is built with these, so no request,
+ * however malformed, can turn an error answer into a NULL.
  */
 #ifndef SBX_JSONTEXT_H
 #define SBX_JSONTEXT_H
