@@ -4,9 +4,12 @@
  * request decoding and its error answers.  Method, path, query, headers and
  * body are all whatever the fuzzer made up; nothing passes jansson first.
  *
- * One agent (no kernel, no access token) listens on a unix socket.  Each
- * input is written to a fresh connection and the agent's loop is run until
- * it closes the connection or goes quiet; then the client leaves.  Checks:
+ * One agent (no kernel) listens on a unix socket.  Each input is written to
+ * a fresh connection and the agent's loop is run until it closes the
+ * connection or goes quiet; then the client leaves.  The agent's settings
+ * are reset before each input (a POST /init may have changed them), with an
+ * access token when the input ends in byte 0x01: the 401 paths and signed
+ * URL checks are client-reachable too.  Checks:
  * no sanitizer report; an error answered as JSON is valid JSON with a
  * message; every 64 inputs the agent still answers /health.
  *
@@ -38,6 +41,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static agent ag;
 static struct sockaddr_un sun = { .sun_family = AF_UNIX };
 static unsigned long inputs;
+static char *workdir, *user;
+
+static void reset_agent(int with_token)
+{
+	free(ag.cfg.access_token);
+	free(ag.cfg.default_user);
+	free(ag.cfg.workdir);
+	ag.cfg.access_token = with_token ? xstrdup("fuzz-token") : NULL;
+	ag.cfg.default_user = xstrdup(user);
+	ag.cfg.workdir = xstrdup(workdir);
+	agent_env_free(&ag.env);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -48,10 +63,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	struct passwd *pw = getpwuid(geteuid());
+	workdir = xstrdup(dir);
+	user = xstrdup(pw ? pw->pw_name : "root");
 	ag.loop = loop_new();
-	ag.cfg.workdir = xstrdup(dir);
-	ag.cfg.default_user = xstrdup(pw ? pw->pw_name : "root");
 	ag.cfg.no_kernel = 1;
+	reset_agent(0);
 	if (children_init(&ag) < 0) {
 		perror("fuzz_agent_http: children_init");
 		exit(1);
@@ -161,10 +177,13 @@ static void check_alive(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	sbx_buf r = SBX_BUF_INIT;
+	reset_agent(size && data[size - 1] == 0x01);
 	exchange(data, size, &r);
 	check_error_body(data, size, &r);
 	buf_free(&r);
-	if (++inputs % 64 == 0)
+	if (++inputs % 64 == 0) {
+		reset_agent(0);
 		check_alive();
+	}
 	return 0;
 }
