@@ -4,6 +4,7 @@
  * sends them; the SDK shows a 404 body to the user (NotFoundError).
  */
 #include "code_internal.h"
+#include "../proto/jsontext.h"
 #include "../util/log.h"
 #include "../util/rand.h"
 #include "../util/xalloc.h"
@@ -167,7 +168,8 @@ static void ctx_remove(code_state *cs, code_ctx *c)
 
 static json_t *ctx_json(const code_ctx *c)
 {
-	return json_pack("{s:s,s:s,s:s}", "id", c->id, "language", c->language, "cwd", c->cwd);
+	return json_pack("{s:o,s:o,s:o}", "id", json_text(c->id), "language", json_text(c->language), "cwd",
+			 json_text(c->cwd));
 }
 
 static void respond_json(http_req *r, int status, json_t *j)

@@ -11,6 +11,7 @@
  */
 #include "envd_files.h"
 #include "users.h"
+#include "../proto/jsontext.h"
 #include "../proto/multipart.h"
 #include "../util/b64.h"
 #include "../util/buf.h"
@@ -482,19 +483,23 @@ static void respond_entries(struct upload *up)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; i < up->nfiles; i++) {
-		json_t *o = json_pack("{s:s,s:s,s:s}", "name", base_name(up->files[i].dest), "path",
-				      up->files[i].dest, "type", "file");
+		/* Paths and X-Metadata-* are the client's bytes, not always UTF-8. */
+		json_t *o = json_pack("{s:o,s:o,s:s}", "name", json_text(base_name(up->files[i].dest)), "path",
+				      json_text(up->files[i].dest), "type", "file");
 		if (up->nmeta) {
 			json_t *m = json_object();
 			for (size_t k = 0; k < up->nmeta; k++)
-				json_object_set_new(m, up->mkeys[k], json_string(up->mvals[k]));
+				json_text_set(m, up->mkeys[k], json_text(up->mvals[k]));
 			json_object_set_new(o, "metadata", m);
 		}
 		json_array_append_new(arr, o);
 	}
 	char *s = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
-	http_respond_str(up->r, 200, "application/json", s);
+	if (s)
+		http_respond_str(up->r, 200, "application/json", s);
+	else
+		agent_rest_error(up->r, 500, "the files were written but the answer could not be encoded");
 	free(s);
 }
 

@@ -6,6 +6,7 @@
  * it needs no state kept between requests and never blocks the loop.
  */
 #include "agent.h"
+#include "../proto/jsontext.h"
 #include "../util/xalloc.h"
 #include <jansson.h>
 #include <stdint.h>
@@ -28,9 +29,12 @@ static void method_not_allowed(http_req *r, const char *allow)
 
 static void respond_json(http_req *r, int status, json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT);
+	char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
 	json_decref(v);
-	http_respond_str(r, status, "application/json", s);
+	if (s)
+		http_respond_str(r, status, "application/json", s);
+	else   /* a NaN from /proc, say: never a NULL body */
+		agent_rest_error(r, 500, "the agent could not encode its answer as JSON");
 	free(s);
 }
 
@@ -40,7 +44,7 @@ static void envs_get(agent *a, http_req *r)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < a->env.n; i++)
-		json_object_set_new(o, a->env.keys[i], json_string(a->env.values[i]));
+		json_text_set(o, a->env.keys[i], json_text(a->env.values[i]));   /* --env may be any bytes */
 	respond_json(r, 200, o);
 }
 

@@ -4,11 +4,12 @@
  */
 #include "agent.h"
 #include "envd_files.h"
+#include "../proto/jsontext.h"
 #include "../util/buf.h"
-#include <jansson.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int token_eq(const char *got, const char *want)
@@ -74,14 +75,6 @@ void router_handle(http_req *r, void *ud)
 	}
 }
 
-static void respond_json_error(http_req *r, int status, json_t *body, const char *ctype)
-{
-	char *s = json_dumps(body, JSON_COMPACT);
-	http_respond_str(r, status, ctype, s);
-	free(s);
-	json_decref(body);
-}
-
 void agent_connect_error(http_req *r, const char *code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -89,8 +82,9 @@ void agent_connect_error(http_req *r, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	respond_json_error(r, connect_code_status(code),
-			   json_pack("{s:s,s:s}", "code", code, "message", msg), "application/json");
+	char *body = json_error_connect(code, msg);
+	http_respond_str(r, connect_code_status(code), "application/json", body);
+	free(body);
 }
 
 void agent_rest_error(http_req *r, int status, const char *fmt, ...)
@@ -100,6 +94,7 @@ void agent_rest_error(http_req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	respond_json_error(r, status, json_pack("{s:i,s:s}", "code", status, "message", msg),
-			   "application/json; charset=utf-8");
+	char *body = json_error_rest(status, msg);
+	http_respond_str(r, status, "application/json; charset=utf-8", body);
+	free(body);
 }

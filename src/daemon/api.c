@@ -21,21 +21,6 @@ void api_json(http_req *r, int status, json_t *j)
 	json_decref(j);
 }
 
-json_t *api_string(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	/* Not UTF-8 (a path or header the client sent, echoed back): keep ASCII. */
-	char *copy = xstrdup(s);
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
 void api_error(http_req *r, int status, const char *fmt, ...)
 {
 	char msg[2048];
@@ -43,7 +28,9 @@ void api_error(http_req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	api_json(r, status, json_pack("{s:i,s:o}", "code", status, "message", api_string(msg)));
+	char *body = json_error_rest(status, msg);
+	http_respond_str(r, status, "application/json", body);
+	free(body);
 }
 
 void api_not_found(http_req *r, const char *id)

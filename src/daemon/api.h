@@ -9,11 +9,10 @@
 #define SBX_DAEMON_API_H
 #include <jansson.h>
 #include "daemon_int.h"
+#include "../proto/jsontext.h"   /* json_text: strings a client sent */
 
 void api_handle(http_req *r, void *sbxd_ptr);
 
-/* A JSON string of s, with bytes that are not UTF-8 replaced by '?'. */
-json_t *api_string(const char *s);
 /* Responses (j is stolen). */
 void api_json(http_req *r, int status, json_t *j);
 void api_error(http_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,4 +1,5 @@
 #include "api_json.h"
+#include "../proto/jsontext.h"
 
 /* E2B reports the paused state as "paused" and everything live as
  * "running"; a sandbox still starting is not visible to clients yet.
@@ -68,5 +69,5 @@ json_t *json_metric(const rt_stats *st, int64_t ts_ms)
 
 json_t *json_error(int code, const char *msg)
 {
-	return json_pack("{s:i,s:s}", "code", code, "message", msg);
+	return json_pack("{s:i,s:o}", "code", code, "message", json_text(msg));
 }

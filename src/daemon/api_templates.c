@@ -15,14 +15,14 @@
 static json_t *template_json(const template_info *t)
 {
 	json_t *al = json_array();
-	json_array_append_new(al, api_string(t->name));
+	json_array_append_new(al, json_text(t->name));
 	for (size_t k = 0; k < t->naliases; k++)
 		if (strcmp(t->aliases[k], t->name))
-			json_array_append_new(al, api_string(t->aliases[k]));
+			json_array_append_new(al, json_text(t->aliases[k]));
 	char build[13];
 	snprintf(build, sizeof build, "%.12s", t->hash);
 	return json_pack("{s:o,s:s,s:o,s:s,s:b,s:i,s:i,s:i,s:s,s:s,s:s,s:i,s:i}",
-			 "templateID", api_string(t->name), "buildID", build, "aliases", al,
+			 "templateID", json_text(t->name), "buildID", build, "aliases", al,
 			 "buildStatus", "ready", "public", 0, "cpuCount", SBXD_DEFAULT_CPUS,
 			 "memoryMB", SBXD_DEFAULT_MEMORY_MB, "diskSizeMB", SBXD_DEFAULT_DISK_MB,
 			 "createdAt", t->built_at, "updatedAt", t->built_at, "envdVersion", SBXD_ENVD_VERSION,

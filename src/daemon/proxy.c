@@ -71,8 +71,8 @@ static void not_running(http_req *r, const char *id, const char *why)
 	char msg[1024];
 	snprintf(msg, sizeof msg, "The sandbox %s was not found or is not running%s%s", id, why ? ": " : "",
 		 why ? why : "");
-	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", api_string(msg), "sandboxId",
-				   api_string(id)));
+	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", json_text(msg), "sandboxId",
+				   json_text(id)));
 }
 
 /* A dead sandbox (liveness.h): 502, which the SDK reads as not running,
@@ -81,8 +81,8 @@ static void dead_answer(http_req *r, sbox *sb)
 {
 	char msg[1024];
 	sbox_dead_msg(sb, msg, sizeof msg);
-	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", api_string(msg), "sandboxId",
-				   api_string(sb->rec.id)));
+	api_json(r, 502, json_pack("{s:i,s:o,s:o}", "code", 502, "message", json_text(msg), "sandboxId",
+				   json_text(sb->rec.id)));
 }
 
 /* No answer from the agent (or none to ask): why, once the body is in. */

@@ -7,6 +7,15 @@
  * Answers that are not ready when MHD asks for them suspend the connection;
  * http_respond/http_stream_write resume it.  MHD only queues a response from
  * inside its access handler, so a response is always queued there.
+ *
+ * Connection limits: MHD closes a connection idle for idle_timeout_s, but
+ * it never times out a suspended one, so long silent streams (PTY, watch,
+ * cells) live on.  Once the open connections pass 7/8 of max_conns, every
+ * new one closes the connection idle longest (no request in progress:
+ * keep-alive, still sending headers, or sending a body after its answer is
+ * set) with shutdown(2), which MHD sees as the peer leaving.  A flood of
+ * idle or trickling connections thus cannot lock out a client that asks
+ * something.
  */
 #include "server.h"
 #include "../util/buf.h"
@@ -23,12 +32,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define MAX_DAEMONS 8
+#define MAX_CONNS_CAP 2048   /* per server, and never more than half the fd limit */
+#define MIN_CONNS 16
 
 enum body_mode { BODY_IGNORE, BODY_WHOLE, BODY_STREAM, BODY_DISCARD };
 
@@ -36,9 +48,18 @@ struct hdr {
 	char *name, *value;
 };
 
+/* One client connection, from accept to close. */
+struct http_conn {
+	int fd;
+	int busy;                    /* a request is in (its headers came) */
+	int evicted;                 /* shut down by us; MHD will close it */
+	struct http_conn *prev, *next;   /* srv->conns: idle longest first */
+};
+
 struct http_req {
 	http_server *srv;
 	struct MHD_Connection *conn;
+	struct http_conn *hc;        /* its connection; NULL if MHD did not say */
 	http_req *prev, *next;       /* live requests of srv */
 	char *method, *path;
 
@@ -80,6 +101,9 @@ struct http_server {
 	int port;
 	http_req *reqs;
 	int64_t kick;                /* pending zero-delay MHD run */
+	unsigned idle_timeout_s, max_conns;
+	struct http_conn *conns, *conns_tail;
+	unsigned nconns, nevicted;
 };
 
 /* --- MHD glue -------------------------------------------------------------- */
@@ -131,6 +155,85 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 	return url_decode(s, 1);
 }
 
+/* --- connections ----------------------------------------------------------- */
+
+static void kick(http_server *s);
+
+static void conn_unlink(http_server *s, struct http_conn *hc)
+{
+	if (hc->prev)
+		hc->prev->next = hc->next;
+	else
+		s->conns = hc->next;
+	if (hc->next)
+		hc->next->prev = hc->prev;
+	else
+		s->conns_tail = hc->prev;
+	hc->prev = hc->next = NULL;
+}
+
+static void conn_append(http_server *s, struct http_conn *hc)
+{
+	hc->prev = s->conns_tail;
+	if (s->conns_tail)
+		s->conns_tail->next = hc;
+	else
+		s->conns = hc;
+	s->conns_tail = hc;
+}
+
+/* Keeps room for new clients: closes the connections idle longest while
+ * more than 7/8 of max_conns are open.  Busy ones are never touched. */
+static void make_room(http_server *s)
+{
+	unsigned soft = s->max_conns - s->max_conns / 8;
+	struct http_conn *hc = s->conns;
+	while (s->nconns - s->nevicted > soft) {
+		while (hc && (hc->busy || hc->evicted || hc->fd < 0))
+			hc = hc->next;
+		if (!hc)
+			return;   /* all busy: MHD stops accepting at max_conns */
+		shutdown(hc->fd, SHUT_RDWR);
+		hc->evicted = 1;
+		s->nevicted++;
+		log_debug("http: %u connections open, closed one idle connection to make room", s->nconns);
+	}
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	http_server *s = cls;
+	struct http_conn *hc = *socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc = xcalloc(1, sizeof *hc);
+		hc->fd = ci ? ci->connect_fd : -1;
+		conn_append(s, hc);
+		s->nconns++;
+		*socket_ctx = hc;
+		make_room(s);
+	} else if (hc) {   /* MHD_CONNECTION_NOTIFY_CLOSED */
+		conn_unlink(s, hc);
+		s->nconns--;
+		if (hc->evicted)
+			s->nevicted--;
+		free(hc);
+		*socket_ctx = NULL;
+		/* A daemon at its limit (or out of fds) took its listener out of
+		 * epoll and re-adds it only on its next run: make that run happen. */
+		kick(s);
+	}
+}
+
+/* A request ended: its connection is idle from now (the newest idle one). */
+static void conn_idle(http_server *s, struct http_conn *hc)
+{
+	hc->busy = 0;
+	conn_unlink(s, hc);
+	conn_append(s, hc);
+}
+
 static void unwatch_peer(http_req *r)
 {
 	if (r->peer_fd >= 0) {
@@ -172,6 +275,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	*con_cls = NULL;
 	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	if (r->hc)
+		conn_idle(r->srv, r->hc);
 	if (r->close_cb)
 		r->close_cb(r, ok, r->close_ud);
 	req_free(r);
@@ -228,6 +333,9 @@ static void feed_body(http_req *r, const char *data, size_t len)
 		return;
 	case BODY_IGNORE:
 	case BODY_DISCARD:
+		/* Body bytes after the answer (above): nobody waits for them. */
+		if (r->resp && r->hc)
+			r->hc->busy = 0;
 		return;
 	}
 }
@@ -256,6 +364,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->peer_fd = -1;
 		r->method = xstrdup(method);
 		r->path = xstrdup(url);
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->hc = ci ? ci->socket_context : NULL;
+		if (r->hc)
+			r->hc->busy = 1;
 		r->next = s->reqs;
 		if (s->reqs)
 			s->reqs->prev = r;
@@ -368,7 +480,20 @@ http_server *http_server_new(sbx_loop *loop, http_handler handler, void *ud)
 	s->loop = loop;
 	s->handler = handler;
 	s->ud = ud;
+	s->idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
+	s->max_conns = MAX_CONNS_CAP;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < s->max_conns)
+		s->max_conns = (unsigned)(rl.rlim_cur / 2);   /* the rest for files, pipes, sandboxes */
+	if (s->max_conns < MIN_CONNS)
+		s->max_conns = MIN_CONNS;
 	return s;
+}
+
+void http_server_set_limits(http_server *s, unsigned idle_timeout_s, unsigned max_conns)
+{
+	s->idle_timeout_s = idle_timeout_s;
+	s->max_conns = max_conns < MIN_CONNS ? MIN_CONNS : max_conns;
 }
 
 int http_server_listen(http_server *s, const char *addr, sbx_err *e)
@@ -385,7 +510,9 @@ int http_server_listen(http_server *s, const char *addr, sbx_err *e)
 		on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, s->max_conns,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -524,11 +651,15 @@ static void set_response(http_req *r, int status, const char *ctype, struct MHD_
 		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
 	r->resp = resp;
 	r->status = (unsigned)status;
-	/* An unread body is of no use once we have answered. */
+	/* An unread body is of no use once we have answered, and a client
+	 * still sending it holds its connection for nothing (MHD answers only
+	 * once the body is in): the connection may go to make room. */
 	if (!r->body_done && r->body_mode != BODY_IGNORE) {
 		if (r->body_mode == BODY_WHOLE)
 			buf_free(&r->body);
 		r->body_mode = BODY_DISCARD;
+		if (r->hc)
+			r->hc->busy = 0;
 	}
 	wake(r);
 }
@@ -542,6 +673,12 @@ void http_respond(http_req *r, int status, const char *ctype, const void *body, 
 
 void http_respond_str(http_req *r, int status, const char *ctype, const char *body)
 {
+	if (!body) {   /* a caller's bug (a JSON that failed to encode): answer, never crash */
+		log_warn("http: no body for the %d answer to %s %s", status, r->method, r->path);
+		status = 500;
+		ctype = "application/json";
+		body = "{\"code\":500,\"message\":\"the server failed to encode its answer\"}";
+	}
 	http_respond(r, status, ctype, body, strlen(body));
 }
 

@@ -24,6 +24,15 @@ typedef struct http_req http_req;
 typedef void (*http_handler)(http_req *req, void *ud);
 
 http_server *http_server_new(sbx_loop *loop, http_handler handler, void *ud);
+/* Connection limits, set before the first listen.  A connection that moves
+ * no bytes for idle_timeout_s is closed (0: never), except while its answer
+ * is not ready or its stream has nothing to send: long silent streams live
+ * on.  Past 7/8 of max_conns open connections, each new one closes the one
+ * idle longest (no request in progress), so an idle flood cannot lock
+ * clients out.  Defaults: HTTP_IDLE_TIMEOUT_S and 2048 connections, at most
+ * half the process's fd limit. */
+#define HTTP_IDLE_TIMEOUT_S 120
+void http_server_set_limits(http_server *s, unsigned idle_timeout_s, unsigned max_conns);
 /* addr: "tcp:HOST:PORT" (PORT 0 picks one), "unix:PATH", "vsock:PORT". */
 int http_server_listen(http_server *s, const char *addr, sbx_err *e);
 /* Port of the most recent tcp listener (useful after "tcp:127.0.0.1:0"). */

@@ -1,4 +1,5 @@
 #include "connect.h"
+#include "jsontext.h"
 #include "../util/xalloc.h"
 #include <jansson.h>
 #include <stdlib.h>
@@ -81,11 +82,9 @@ char *connect_end_json(const char *code, const char *message)
 {
 	if (!code)
 		return xstrdup("{}");
-	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message ? message : "");
-	if (!j) /* message not UTF-8: keep the code, which is what clients act on */
-		j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", "(invalid UTF-8 message)");
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
+	char *err = json_error_connect(code, message);
+	char *s = xasprintf("{\"error\":%s}", err);
+	free(err);
 	return s;
 }
 

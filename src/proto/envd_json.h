@@ -198,8 +198,4 @@ json_t *envd_watch_start(void);
 json_t *envd_watch_event(json_t *ev);
 json_t *envd_watch_keepalive(void);
 
-/* A JSON string for s, with invalid UTF-8 replaced by U+FFFD (paths and
- * names are bytes on Linux; JSON needs UTF-8). */
-json_t *envd_jstr(const char *s);
-
 #endif

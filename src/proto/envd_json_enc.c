@@ -1,5 +1,6 @@
 /* envd_json: response encoding and the stat → EntryInfo helper (see envd_json.h). */
 #include "envd_json.h"
+#include "jsontext.h"
 #include "../util/b64.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
@@ -32,59 +33,6 @@ const char *envd_file_type_name(int t)
 const char *envd_event_type_name(int t)
 {
 	return t >= 0 && t <= 5 ? event_types[t] : event_types[0];
-}
-
-/* --- strings -------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) { len = 2; min = 0x80; }
-	else if (c >= 0xe0 && c <= 0xef) { len = 3; min = 0x800; }
-	else if (c >= 0xf0 && c <= 0xf4) { len = 4; min = 0x10000; }
-	else return 0;
-	if (n < len)
-		return 0;
-	unsigned cp = c & (0xff >> (len + 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-json_t *envd_jstr(const char *s)
-{
-	if (!s)
-		s = "";
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	sbx_buf b = SBX_BUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	while (n) {
-		size_t k = utf8_seq(p, n);
-		if (k) {
-			buf_append(&b, p, k);
-		} else {
-			buf_puts(&b, "\xef\xbf\xbd");   /* U+FFFD */
-			k = 1;
-		}
-		p += k;
-		n -= k;
-	}
-	j = json_string(buf_cstr(&b));
-	buf_free(&b);
-	return j ? j : json_string("");
 }
 
 /* --- process events ------------------------------------------------------- */
@@ -156,9 +104,9 @@ json_t *envd_ev_end(const envd_end *end)
 	if (end->exited)
 		json_object_set_new(o, "exited", json_true());
 	if (end->status[0])
-		json_object_set_new(o, "status", envd_jstr(end->status));
+		json_object_set_new(o, "status", json_text(end->status));
 	if (end->error[0])
-		json_object_set_new(o, "error", envd_jstr(end->error));
+		json_object_set_new(o, "error", json_text(end->error));
 	return event("end", o);
 }
 
@@ -170,19 +118,19 @@ json_t *envd_ev_keepalive(void)
 json_t *envd_proc_config_json(const envd_proc_config *c)
 {
 	json_t *o = json_object(), *args = json_array(), *envs = json_object();
-	json_object_set_new(o, "cmd", envd_jstr(c->cmd));
+	json_object_set_new(o, "cmd", json_text(c->cmd));
 	for (size_t i = 0; i < c->nargs; i++)
-		json_array_append_new(args, envd_jstr(c->args[i]));
+		json_array_append_new(args, json_text(c->args[i]));
 	json_object_set_new(o, "args", args);
 	for (size_t i = 0; i < c->envs.n; i++) {
-		json_t *v = envd_jstr(c->envs.values[i]);
+		json_t *v = json_text(c->envs.values[i]);
 		/* jansson rejects non-UTF-8 keys; such a variable is left out. */
 		if (json_object_set_new(envs, c->envs.keys[i], v) < 0)
 			continue;
 	}
 	json_object_set_new(o, "envs", envs);
 	if (c->cwd)
-		json_object_set_new(o, "cwd", envd_jstr(c->cwd));
+		json_object_set_new(o, "cwd", json_text(c->cwd));
 	return o;
 }
 
@@ -192,7 +140,7 @@ json_t *envd_process_info_json(const envd_proc_config *c, uint32_t pid, const ch
 	json_object_set_new(o, "config", envd_proc_config_json(c));
 	json_object_set_new(o, "pid", json_integer(pid));
 	if (tag)
-		json_object_set_new(o, "tag", envd_jstr(tag));
+		json_object_set_new(o, "tag", json_text(tag));
 	return o;
 }
 
@@ -374,21 +322,21 @@ json_t *envd_entry_json(const envd_entry *en)
 	json_t *o = json_object();
 	envd_timestamp(&en->mtime, ts, sizeof ts);
 	snprintf(size, sizeof size, "%" PRId64, en->size);
-	json_object_set_new(o, "name", envd_jstr(en->name));
+	json_object_set_new(o, "name", json_text(en->name));
 	json_object_set_new(o, "type", json_string(envd_file_type_name(en->type)));
-	json_object_set_new(o, "path", envd_jstr(en->path));
+	json_object_set_new(o, "path", json_text(en->path));
 	json_object_set_new(o, "size", json_string(size));
 	json_object_set_new(o, "mode", json_integer(en->mode));
 	json_object_set_new(o, "permissions", json_string(en->permissions));
-	json_object_set_new(o, "owner", envd_jstr(en->owner));
-	json_object_set_new(o, "group", envd_jstr(en->group));
+	json_object_set_new(o, "owner", json_text(en->owner));
+	json_object_set_new(o, "group", json_text(en->group));
 	json_object_set_new(o, "modifiedTime", json_string(ts));
 	if (en->symlink_target)
-		json_object_set_new(o, "symlinkTarget", envd_jstr(en->symlink_target));
+		json_object_set_new(o, "symlinkTarget", json_text(en->symlink_target));
 	if (en->metadata.n) {
 		json_t *md = json_object();
 		for (size_t i = 0; i < en->metadata.n; i++)
-			json_object_set_new(md, en->metadata.keys[i], envd_jstr(en->metadata.values[i]));
+			json_text_set(md, en->metadata.keys[i], json_text(en->metadata.values[i]));
 		json_object_set_new(o, "metadata", md);
 	}
 	return o;
@@ -399,7 +347,7 @@ json_t *envd_entry_json(const envd_entry *en)
 json_t *envd_fs_event_json(const char *name, int type, const envd_entry *entry)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "name", envd_jstr(name));
+	json_object_set_new(o, "name", json_text(name));
 	json_object_set_new(o, "type", json_string(envd_event_type_name(type)));
 	if (entry)
 		json_object_set_new(o, "entry", envd_entry_json(entry));

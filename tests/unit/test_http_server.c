@@ -4,11 +4,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "../../src/http/server.h"
@@ -24,6 +26,7 @@ struct fixture {
 	int stop_pipe[2];
 	/* observations, written by the loop thread */
 	int closed_ok, closed_fail;
+	int trickle_answered;
 	size_t chunks, streamed_bytes;
 	pthread_mutex_t mu;
 };
@@ -95,6 +98,18 @@ static void chunks_done(http_req *r, void *ud)
 	http_respond_str(r, 200, "text/plain", msg);
 }
 
+/* Refuses the body at its first bytes, as a handler does on bad input. */
+static int refuse_chunk(http_req *r, const char *d, size_t n, void *ud)
+{
+	(void)d, (void)n;
+	struct fixture *f = ud;
+	http_respond_str(r, 400, "text/plain", "no thanks");
+	pthread_mutex_lock(&f->mu);
+	f->trickle_answered = 1;
+	pthread_mutex_unlock(&f->mu);
+	return -1;
+}
+
 static void handler(http_req *r, void *ud)
 {
 	struct fixture *f = ud;
@@ -131,6 +146,10 @@ static void handler(http_req *r, void *ud)
 		http_req_on_close(r, stream_closed, s);
 		http_stream_begin(r, 200, "application/x-ndjson");
 		http_stream_write(r, "{}\n", 3);
+	} else if (!strcmp(p, "/nullbody")) {
+		http_respond_str(r, 200, "text/plain", NULL);   /* a caller's bug must not crash */
+	} else if (!strcmp(p, "/refuse")) {
+		http_req_stream_body(r, refuse_chunk, NULL, f);
 	} else if (!strcmp(p, "/chunks")) {
 		f->streamed_bytes = 0;
 		http_req_stream_body(r, count_chunk, chunks_done, f);
@@ -152,13 +171,17 @@ static void *run(void *ud)
 	return NULL;
 }
 
-static int setup(void **state)
+/* idle_timeout_s / max_conns: 0 keeps the server's default. */
+static int setup_with(void **state, unsigned idle_timeout_s, unsigned max_conns)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
 	sbx_err e;
 	pthread_mutex_init(&f->mu, NULL);
 	f->loop = loop_new();
 	f->srv = http_server_new(f->loop, handler, f);
+	if (idle_timeout_s || max_conns)
+		http_server_set_limits(f->srv, idle_timeout_s ? idle_timeout_s : HTTP_IDLE_TIMEOUT_S,
+				       max_conns ? max_conns : 1024);
 	assert_int_equal(http_server_listen(f->srv, "tcp:127.0.0.1:0", &e), 0);
 	f->port = http_server_port(f->srv);
 	snprintf(f->sock, sizeof f->sock, "/tmp/sbx-http-test-%d.sock", getpid());
@@ -171,6 +194,10 @@ static int setup(void **state)
 	*state = f;
 	return 0;
 }
+
+static int setup(void **state) { return setup_with(state, 0, 0); }
+static int setup_small(void **state) { return setup_with(state, 0, 16); }
+static int setup_short_idle(void **state) { return setup_with(state, 1, 0); }
 
 static int teardown(void **state)
 {
@@ -192,7 +219,18 @@ static int dial_tcp(int port)
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	/* No read may hang the test: a server that does not answer fails it. */
+	struct timeval tv = { .tv_sec = 10 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	return fd;
+}
+
+/* 1 when the server has closed fd within ms, 0 when it is still open. */
+static int closed_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+	return poll(&p, 1, ms) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
 }
 
 static void send_all(int fd, const char *s)
@@ -384,6 +422,69 @@ static void test_unix_socket(void **state)
 	free(r);
 }
 
+static void test_null_body_is_500(void **state)
+{
+	struct fixture *f = *state;
+	char *r = roundtrip(dial_tcp(f->port), "GET /nullbody HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "HTTP/1.1 500"));
+	assert_non_null(strstr(r, "\"code\":500"));
+	free(r);
+}
+
+/* More idle connections than the server takes (max 16): the ones idle
+ * longest and one trickling a body nobody reads are closed to make room, a
+ * busy stream is kept, and a new client is answered. */
+static void test_idle_flood(void **state)
+{
+	struct fixture *f = *state;
+	int stream = dial_tcp(f->port);
+	send_all(stream, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+	free(read_until(stream, "{}"));
+	/* Answered at its first body bytes, but the rest trickles in: nobody
+	 * waits for it. */
+	int trickle = dial_tcp(f->port);
+	send_all(trickle, "POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab");
+	for (int i = 0, done = 0; !done; i++) {
+		assert_true(i < 500);
+		pthread_mutex_lock(&f->mu);
+		done = f->trickle_answered;
+		pthread_mutex_unlock(&f->mu);
+		usleep(10000);
+	}
+	enum { N = 40 };
+	int idle[N];
+	for (int i = 0; i < N; i++)
+		idle[i] = dial_tcp(f->port);
+	char *r = roundtrip(dial_tcp(f->port), "GET /query?path=alive HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "\r\n\r\nalive"));
+	free(r);
+	assert_true(closed_within(trickle, 5000));   /* a body nobody reads made room */
+	assert_true(closed_within(idle[0], 5000));   /* the oldest idle one too */
+	assert_false(closed_within(idle[N - 1], 0));  /* the newest is still served */
+	assert_false(closed_within(stream, 0));       /* a request in progress is never evicted */
+	for (int i = 0; i < N; i++)
+		close(idle[i]);
+	close(trickle);
+	close(stream);
+	wait_closed_fail(f, 250);
+}
+
+/* Idle timeout 1 s: an idle connection is closed, a silent stream is not. */
+static void test_idle_timeout(void **state)
+{
+	struct fixture *f = *state;
+	int stream = dial_tcp(f->port);
+	send_all(stream, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+	free(read_until(stream, "{}"));
+	int idle = dial_tcp(f->port);
+	assert_true(closed_within(idle, 5000));
+	/* The stream went silent before the idle connection opened. */
+	assert_false(closed_within(stream, 1500));
+	close(idle);
+	close(stream);
+	wait_closed_fail(f, 250);
+}
+
 static void test_bad_listen_addresses(void **state)
 {
 	(void)state;
@@ -413,6 +514,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waiting_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_request_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_null_body_is_500, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_flood, setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup_short_idle, teardown),
 		cmocka_unit_test(test_bad_listen_addresses),
 	};
 	return cmocka_run_group_tests_name("http_server", tests, NULL, NULL);
