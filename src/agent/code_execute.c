@@ -23,6 +23,7 @@ typedef struct code_run {
 	http_req *r;
 	kexec *x;             /* NULL once done */
 	int finished;         /* end_of_execution written */
+	int jupyter;          /* the client asked for the Jupyter details too */
 	int64_t ka_timer;
 	int64_t last_write;
 	struct code_run *next, *prev;
@@ -103,6 +104,7 @@ int code_parse_execute(const char *body, size_t len, code_exec_req *out, sbx_err
 	out->language = lang && *lang ? code_normalize_language(lang) : NULL;
 	if (env && json_is_object(env) && json_object_size(env))
 		out->env_vars = json_incref(env);
+	out->jupyter = json_is_true(json_object_get(j, "sbx_jupyter"));
 	rc = 0;
 out:
 	json_decref(j);
@@ -204,11 +206,15 @@ static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_
 
 /* --- the stream ------------------------------------------------------------------ */
 
+/* Each line in one write (see ndjson.h). */
 static void run_write(code_run *run, json_t *line)
 {
-	if (line && !run->finished) {
-		ndjson_write(run->r, line);
+	size_t len;
+	char *s = line && !run->finished ? ndjson_line(line, &len) : NULL;
+	if (s) {
+		http_stream_write(run->r, s, len);
 		run->last_write = now_ms();
+		free(s);
 	}
 	json_decref(line);
 }
@@ -227,7 +233,11 @@ static void run_end(code_run *run)
 
 static void on_output(const jmsg *m, void *ud)
 {
-	run_write(ud, code_line_from_msg(m->msg_type, m->content, m->date));
+	code_run *run = ud;
+	json_t *line = code_line_from_msg(m->msg_type, m->content, m->date);
+	if (run->jupyter)
+		code_line_add_jupyter(line, m->msg_type, m->content);
+	run_write(run, line);
 }
 
 static void on_error(const char *name, const char *value, const char *tb, void *ud)
@@ -331,6 +341,7 @@ static void on_body(http_req *r, const char *body, size_t len, void *ud)
 	code_run *run = xcalloc(1, sizeof *run);
 	run->cs = cs;
 	run->r = r;
+	run->jupyter = q.jupyter;
 	run->last_write = now_ms();
 	run->next = cs->runs;
 	if (cs->runs)

@@ -131,3 +131,26 @@ json_t *code_line_from_msg(const char *msg_type, const json_t *content, const ch
 	}
 	return NULL;
 }
+
+void code_line_add_jupyter(json_t *line, const char *msg_type, const json_t *content)
+{
+	if (!line)
+		return;
+	json_t *jup = json_object();
+	if (!strcmp(msg_type, "execute_result") || !strcmp(msg_type, "display_data")) {
+		json_t *md = json_object_get(content, "metadata");
+		if (json_is_object(md) && json_object_size(md))
+			json_object_set(jup, "metadata", md);
+		json_t *plain = json_object_get(json_object_get(content, "data"), "text/plain");
+		if (plain && !json_equal(plain, json_object_get(line, "text")))
+			json_object_set(jup, "text/plain", plain);
+	} else if (!strcmp(msg_type, "error")) {
+		json_t *tb = json_object_get(content, "traceback");
+		if (json_is_array(tb))
+			json_object_set(jup, "traceback", tb);
+	}
+	if (json_object_size(jup))
+		json_object_set_new(line, "jupyter", jup);
+	else
+		json_decref(jup);
+}

@@ -74,6 +74,13 @@ void nb_insert_cell(notebook *nb, size_t index, nb_cell *c)
 	nb->version++;
 }
 
+/* The outputs of c changed: a new stamp (unique within the notebook). */
+static void outputs_changed(notebook *nb, nb_cell *c)
+{
+	c->out_version = ++nb->stamps;
+	nb->version++;
+}
+
 nb_cell *nb_cell_new(nb_cell_type type)
 {
 	nb_cell *c = xcalloc(1, sizeof *c);
@@ -174,7 +181,7 @@ void nb_cell_clear_outputs(notebook *nb, nb_cell *c)
 	for (size_t i = 0; i < c->noutputs; i++)
 		output_clear(&c->outputs[i]);
 	c->noutputs = 0;
-	nb->version++;
+	outputs_changed(nb, c);
 }
 
 void nb_cell_set_type(notebook *nb, nb_cell *c, nb_cell_type type)
@@ -190,7 +197,7 @@ void nb_cell_set_type(notebook *nb, nb_cell *c, nb_cell_type type)
 void nb_cell_set_count(notebook *nb, nb_cell *c, int execution_count)
 {
 	c->execution_count = execution_count;
-	nb->version++;
+	outputs_changed(nb, c);
 }
 
 nb_output *nb_cell_add_output(notebook *nb, nb_cell *c, nb_output_type type)
@@ -204,7 +211,7 @@ nb_output *nb_cell_add_output(notebook *nb, nb_cell *c, nb_output_type type)
 	o->type = type;
 	o->execution_count = -1;
 	o->extra = json_object();
-	nb->version++;
+	outputs_changed(nb, c);
 	return o;
 }
 
@@ -216,7 +223,7 @@ nb_output *nb_cell_add_stream(notebook *nb, nb_cell *c, const char *name, const 
 		last->name = xstrdup(name);
 	}
 	buf_append(&last->text, text, len);
-	nb->version++;
+	outputs_changed(nb, c);
 	return last;
 }
 
