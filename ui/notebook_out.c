@@ -10,6 +10,7 @@
 #include "notebook_priv.h"
 #include "model/chartdata.h"
 #include "model/colour.h"
+#include "model/image.h"
 #include "model/utf8.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
@@ -32,6 +33,12 @@ static const char *own(orows *o, char *s)
 	o->owned = xrealloc(o->owned, (o->nowned + 1) * sizeof *o->owned);
 	o->owned[o->nowned++] = s;
 	return s;
+}
+
+/* The layout reached its row limit: lay out nothing more. */
+static int full(const orows *o)
+{
+	return o->limit && o->n >= o->limit;
 }
 
 static orow *push(orows *o)
@@ -170,6 +177,8 @@ static const char *clean_line(orows *o, const char *s, size_t *len)
 /* One logical line, wrapped at width (escapes take no columns). */
 static void add_line(orows *o, const char *s, size_t len, int width, theme_elem el, int ansi, int prompt)
 {
+	if (full(o))
+		return;
 	s = clean_line(o, s, &len);
 	size_t start = 0, i = 0;
 	int col = 0, first = 1;
@@ -183,8 +192,10 @@ static void add_line(orows *o, const char *s, size_t len, int width, theme_elem 
 		size_t n = utf8_decode(s + i, len - i, &cp);
 		int w = cp < 0x20 ? 1 : utf8_cp_width(cp);
 		if (col + w > width && col > 0) {
+			if (full(o))
+				return;
 			orow *r = push(o);
-			*r = (orow){ OROW_TEXT, el, ansi, s, len, start, i - start, first ? prompt : -1, NULL, 0, 0, 0, 0 };
+			*r = (orow){ OROW_TEXT, el, ansi, s, len, start, i - start, first ? prompt : -1, NULL, 0, 0, 0, 0, 0 };
 			first = 0;
 			start = i;
 			col = 0;
@@ -192,14 +203,16 @@ static void add_line(orows *o, const char *s, size_t len, int width, theme_elem 
 		col += w;
 		i += n;
 	}
+	if (full(o))
+		return;
 	orow *r = push(o);
-	*r = (orow){ OROW_TEXT, el, ansi, s, len, start, len - start, first ? prompt : -1, NULL, 0, 0, 0, 0 };
+	*r = (orow){ OROW_TEXT, el, ansi, s, len, start, len - start, first ? prompt : -1, NULL, 0, 0, 0, 0, 0 };
 }
 
 /* Text split at '\n' (a final newline adds no empty row). */
 static void add_text(orows *o, const char *s, size_t len, int width, theme_elem el, int ansi, int prompt)
 {
-	while (len) {
+	while (len && !full(o)) {
 		const char *nl = memchr(s, '\n', len);
 		size_t n = nl ? (size_t)(nl - s) : len;
 		add_line(o, s, n, width, el, ansi, prompt);
@@ -314,8 +327,10 @@ static void add_image(orows *o, nb_pane *np, const char *b64, size_t len, int wi
 {
 	int cols, rows;
 	gfx_measure(np->base.app, b64, len, width, max_rows, &cols, &rows);
-	for (int r = 0; r < rows; r++) {
+	uint64_t hash = img_hash(b64, len);
+	for (int r = 0; r < rows && !full(o); r++) {
 		orow *row = push(o);
+		row->hash = hash;
 		row->kind = OROW_IMAGE;
 		row->el = TH_OUT_RESULT;
 		row->b64 = b64;
@@ -391,12 +406,11 @@ static void add_rich(orows *o, nb_pane *np, const nb_output *out, int show_data,
 	add_owned_text(o, buf_detach(&b), width, TH_OUT_PLACEHOLDER, prompt);
 }
 
-void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, orows *o)
+int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
 {
 	if (width < 1)
 		width = 1;
-	nbp_cellview *cv = nbp_view_of(np, c);
-	for (size_t i = 0; i < c->noutputs; i++) {
+	for (size_t i = 0; i < c->noutputs && !full(o); i++) {
 		const nb_output *out = &c->outputs[i];
 		switch (out->type) {
 		case NB_OUT_STREAM: {
@@ -413,7 +427,7 @@ void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows,
 					   out->evalue ? out->evalue : "");
 				add_owned_text(o, buf_detach(&b), width, TH_OUT_ERROR, -1);
 			}
-			for (size_t k = 0; k < n; k++) {
+			for (size_t k = 0; k < n && !full(o); k++) {
 				const char *t = json_string_value(json_array_get(out->traceback, k));
 				if (t)
 					add_text(o, t, strlen(t), width, TH_OUT_ERROR, 1, -1);
@@ -422,8 +436,9 @@ void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows,
 		}
 		case NB_OUT_RESULT:
 		case NB_OUT_DISPLAY:
-			add_rich(o, np, out, cv->show_data, width, max_img_rows);
+			add_rich(o, np, out, show_data, width, max_img_rows);
 			break;
 		}
 	}
+	return !full(o);
 }
