@@ -154,10 +154,44 @@ static void test_jupyter_bundle_survives_the_whole_path(void **state)
 	nb_free(nb);
 }
 
+/* The details come from inside the sandbox: wrong types are ignored (E2B's
+ * fields then serve), never trusted. */
+static void test_hostile_details(void **state)
+{
+	(void)state;
+	static const char stream[] =
+		"{\"type\":\"result\",\"text\":\"t\",\"is_main_result\":true,\"jupyter\":5}\n"
+		"{\"type\":\"result\",\"text\":\"t\",\"is_main_result\":false,\"extra\":[1],"
+		"\"jupyter\":{\"metadata\":[1],\"text/plain\":{\"x\":1}}}\n"
+		"{\"type\":\"error\",\"name\":7,\"traceback\":\"a\\nb\",\"jupyter\":{\"traceback\":\"s\"}}\n"
+		"{\"type\":\"error\",\"traceback\":\"a\",\"jupyter\":{\"traceback\":[\"x\",null]}}\n";
+	notebook *nb = nb_new();
+	nb_cell *c = nb_insert(nb, 0, NB_CODE);
+	sink s = { nb, c, 0 };
+	sbx_ndjson_reader r;
+	sbx_ndjson_init(&r);
+	sbx_err e;
+	assert_int_equal(sbx_ndjson_feed(&r, stream, sizeof stream - 1, on_line, &s, &e), 0);
+	sbx_ndjson_free(&r);
+	assert_int_equal(c->noutputs, 4);
+	assert_string_equal(nb_output_text(&c->outputs[0], "text/plain"), "t");
+	assert_int_equal(json_object_size(c->outputs[1].metadata), 0);
+	assert_true(json_is_object(nb_output_json(&c->outputs[1], "text/plain")));
+	assert_string_equal(c->outputs[2].ename, "Error");
+	assert_int_equal(json_array_size(c->outputs[2].traceback), 2);
+	assert_string_equal(json_string_value(json_array_get(c->outputs[3].traceback, 0)), "a");
+	size_t len;
+	char *text = ipynb_dump(nb, &len);
+	assert_non_null(text);
+	free(text);
+	nb_free(nb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jupyter_bundle_survives_the_whole_path),
+		cmocka_unit_test(test_hostile_details),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
