@@ -9,10 +9,10 @@ tui_open_sandbox || exit 1
 tui_keys Enter
 tui_type 'for i in range(200000): print(i)'
 tui_keys Escape C-e
-tui_wait_for "200,000 lines: the output window counts them all" "of 200000 ([ and ] scroll)" 90
+tui_wait_for "200,000 lines: the output window counts them all" "output rows 1-23 of 200000 (" 90
 tui_wait_for "... after the cell finished" "[1]:" 30
 tui_keys ]
-tui_wait_for "] scrolls the output window" "rows 2-" 10
+tui_wait_for "] scrolls the output window (3 rows)" "output rows 4-26 of 200000 (" 10
 tui_keys b Enter
 tui_type 'total = 1'
 tui_wait_for "typing in the next cell shows" "total = 1" 10
