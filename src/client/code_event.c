@@ -1,5 +1,6 @@
 /* code_event: /execute NDJSON → events (pure). */
 #include "code.h"
+#include "../util/buf.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -40,9 +41,19 @@ static json_t *result_bundle(const json_t *j, const json_t *jup)
 	json_object_foreach(json_object_get(j, "extra"), mime, v)
 		if (!json_object_get(b, mime))
 			json_object_set(b, mime, v);
-	json_t *plain = json_object_get(jup, "text/plain");
-	if (plain)
-		json_object_set(b, "text/plain", plain);
+	/* text/plain as the kernel wrote it: E2B stripped these quotes */
+	const char *q = json_string_value(json_object_get(jup, "quote"));
+	json_t *text = json_object_get(j, "text");
+	if (q && (!strcmp(q, "'") || !strcmp(q, "\"")) && json_is_string(text)) {
+		sbx_buf p = SBX_BUF_INIT;
+		buf_putc(&p, *q);
+		buf_append(&p, json_string_value(text), json_string_length(text));
+		buf_putc(&p, *q);
+		json_t *plain = json_stringn(p.data, p.len);
+		if (plain)
+			json_object_set_new(b, "text/plain", plain);
+		buf_free(&p);
+	}
 	return b;
 }
 

@@ -23,11 +23,12 @@ json_t *code_line_from_msg(const char *msg_type, const json_t *content, const ch
  * SDKs never do): adds to the line made from that message a "jupyter"
  * object with what E2B's fields lose, so the client can rebuild the
  * kernel's output exactly —
- *   result: "text/plain" as the kernel sent it (only when E2B's "text"
- *           differs, i.e. quotes were stripped), "metadata" (when not {});
+ *   result: "quote", the quote character E2B stripped from both ends of
+ *           text/plain (text/plain is quote + text + quote), "metadata"
+ *           (when not {});
  *   error:  "traceback", the kernel's list of entries (E2B joins them).
- * Nothing big is repeated (a PNG is never); no member when nothing is lost.
- * line may be NULL (nothing happens). */
+ * Nothing big is repeated (no picture, no text); no member when nothing is
+ * lost.  line may be NULL (nothing happens). */
 void code_line_add_jupyter(json_t *line, const char *msg_type, const json_t *content);
 
 /* A result line from a MIME bundle: text/plain→text (one pair of matching

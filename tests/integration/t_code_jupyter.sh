@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # /execute with "sbx_jupyter": true (what libsbx sends): each line also
-# carries what E2B's fields drop — a result's text/plain as the kernel
-# wrote it (quotes kept) and its display metadata, an error's traceback
-# entries — and nothing more (never the picture twice).  Without the key
+# carries what E2B's fields drop — the quote E2B stripped from a result's
+# text/plain, its display metadata, an error's traceback entries — and
+# nothing more (never the picture or the text twice).  Without the key
 # (the E2B SDKs) the lines are E2B's exactly.  Real ipykernel kernels.
 . "$(dirname "$0")/lib.sh"
 start_agent || exit 1
@@ -22,8 +22,8 @@ q() { jq -r -s "$1" "$OUT"; }
 
 run '"hi"' 1
 expect_eq "quoted result: E2B's text stripped" "$(q '[.[] | select(.type == "result")][0].text')" hi
-expect_eq "quoted result: the kernel's text/plain rides along" \
-	"$(q '[.[] | select(.type == "result")][0].jupyter["text/plain"]')" "'hi'"
+expect_eq "quoted result: the stripped quote rides along (not the text again)" \
+	"$(q '[.[] | select(.type == "result")][0].jupyter | tostring')" '{"quote":"'"'"'"}'
 run '"hi"'
 expect_eq "without sbx_jupyter: E2B's line only" "$(q '[.[] | select(.type == "result")][0] | has("jupyter")')" false
 

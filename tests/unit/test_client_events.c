@@ -383,10 +383,15 @@ static void test_result_bundle(void **state)
 	json_decref(j);
 
 	parse("{\"type\":\"result\",\"text\":\"hi\",\"is_main_result\":true,\"extra\":{},"
-	      "\"jupyter\":{\"text/plain\":\"'hi'\",\"metadata\":{\"image/png\":{\"width\":3}}}}", &j, &ev);
+	      "\"jupyter\":{\"quote\":\"'\",\"metadata\":{\"image/png\":{\"width\":3}}}}", &j, &ev);
 	assert_string_equal(ev.result.text, "hi");
 	expect_dump(ev.result.bundle, "{\"text/plain\":\"'hi'\"}");
 	expect_dump(ev.result.metadata, "{\"image/png\":{\"width\":3}}");
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+	/* only a quote character is a quote */
+	parse("{\"type\":\"result\",\"text\":\"hi\",\"jupyter\":{\"quote\":\"x\"}}", &j, &ev);
+	expect_dump(ev.result.bundle, "{\"text/plain\":\"hi\"}");
 	sbx_code_event_clear(&ev);
 	json_decref(j);
 }

@@ -163,7 +163,13 @@ static void test_jupyter_details(void **state)
 	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"'a'\"},\"metadata\":{},"
 						   "\"execution_count\":1}"),
 		    "{\"type\":\"result\",\"text\":\"a\",\"is_main_result\":true,\"extra\":{},"
-		    "\"jupyter\":{\"text/plain\":\"'a'\"}}");
+		    "\"jupyter\":{\"quote\":\"'\"}}");
+	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"\\\"a\\\"\"},\"metadata\":{}}"),
+		    "{\"type\":\"result\",\"text\":\"a\",\"is_main_result\":true,\"extra\":{},"
+		    "\"jupyter\":{\"quote\":\"\\\"\"}}");
+	/* not stripped: unmatched, or too short */
+	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"'a\"},\"metadata\":{}}"),
+		    "{\"type\":\"result\",\"text\":\"'a\",\"is_main_result\":true,\"extra\":{}}");
 	expect_json(with_jupyter("display_data", "{\"data\":{\"text/plain\":\"<F>\",\"image/png\":\"iVBOR\"},"
 						 "\"metadata\":{\"image/png\":{\"width\":3}}}"),
 		    "{\"type\":\"result\",\"text\":\"<F>\",\"png\":\"iVBOR\",\"is_main_result\":false,"
