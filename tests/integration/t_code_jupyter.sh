@@ -50,4 +50,13 @@ expect_eq "error: an entry spans lines (the reason for the list)" \
 run 'raise ValueError("bad")'
 expect_eq "error without sbx_jupyter: E2B's line only" "$(q '[.[] | select(.type == "error")][0] | has("jupyter")')" false
 
+# With the SAN build: the agent exits without a sanitizer report.
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
+if grep -q 'Sanitizer' "$AGENT_LOG"; then
+	notok "agent exits without sanitizer reports" "$(grep -m3 -A8 'Sanitizer' "$AGENT_LOG" | tr '\n' ' ' | cut -c1-600)"
+else
+	ok "agent exits without sanitizer reports"
+fi
 done_testing
