@@ -110,12 +110,13 @@ static void draw_ansi(const dctx *d, int y, int x, int width, const orow *r, ui_
 	}
 	ui_attr st = base;
 	size_t i = 0;
-	/* the colours in force where this row starts */
+	/* the colours in force where this row starts (escapes found with
+	 * memchr: a row deep in a long wrapped line is not walked byte by byte) */
 	while (i < r->off) {
-		if (r->line[i] == '\033')
-			i = nbp_ansi_escape(r->line, r->line_len, i, &st, base, d->colors);
-		else
-			i++;
+		const char *esc = memchr(r->line + i, '\033', r->off - i);
+		if (!esc)
+			break;
+		i = nbp_ansi_escape(r->line, r->line_len, (size_t)(esc - r->line), &st, base, d->colors);
 	}
 	i = r->off;
 	size_t end = r->off + r->len;
