@@ -381,7 +381,19 @@ static void lay_begin(nb_pane *np, layctx *lc)
 		k.out_version = c->out_version;
 		k.show_data = cv->show_data;
 		if (!laykey_equal(&k, &cv->key)) {
-			cv->lay.held = 0;
+			nbp_laykey grown = cv->key;
+			grown.out_version = k.out_version;
+			if (cv->lay.held && laykey_equal(&k, &grown) && c->out_reset <= cv->key.out_version) {
+				/* the outputs only grew: a cut layout still tells the
+				 * height; a complete one gets the new rows */
+				if (cv->lay.complete) {
+					cv->lay.complete = nbp_output_rows_more(np, c, k.width, k.img_max, k.show_data,
+										&cv->rows);
+					cv->lay.rows = (int)cv->rows.n;
+				}
+			} else {
+				cv->lay.held = 0;
+			}
 			cv->key = k;
 		}
 		np->lay[i] = cv->lay;

@@ -406,19 +406,40 @@ static void add_rich(orows *o, nb_pane *np, const nb_output *out, int show_data,
 	add_owned_text(o, buf_detach(&b), width, TH_OUT_PLACEHOLDER, prompt);
 }
 
-int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
+/* Stream text from byte `from` on, line by line, noting where the last
+ * unfinished line starts (so more text resumes there). */
+static void add_stream(orows *o, const nb_output *out, size_t from, int width)
 {
-	if (width < 1)
-		width = 1;
-	for (size_t i = 0; i < c->noutputs && !full(o); i++) {
-		const nb_output *out = &c->outputs[i];
-		switch (out->type) {
-		case NB_OUT_STREAM: {
-			int err = out->name && strcmp(out->name, "stderr") == 0;
-			add_text(o, buf_cstr((sbx_buf *)&out->text), out->text.len, width,
-				 err ? TH_OUT_STDERR : TH_OUT_STDOUT, 1, -1);
+	const char *s = buf_cstr((sbx_buf *)&out->text);
+	theme_elem el = out->name && strcmp(out->name, "stderr") == 0 ? TH_OUT_STDERR : TH_OUT_STDOUT;
+	size_t len = out->text.len, p = from;
+	o->res_off = p, o->res_row = o->n, o->res_owned = o->nowned;
+	while (p < len && !full(o)) {
+		const char *nl = memchr(s + p, '\n', len - p);
+		size_t n = nl ? (size_t)(nl - (s + p)) : len - p;
+		add_line(o, s + p, n, width, el, 1, -1);
+		if (!nl)
 			break;
-		}
+		p += n + 1;
+		o->res_off = p, o->res_row = o->n, o->res_owned = o->nowned;
+	}
+	o->res_stream = 1;
+	o->res_base = s;
+}
+
+static int lay_out_from(nb_pane *np, const nb_cell *c, size_t first, int width, int max_img_rows, int show_data,
+			orows *o)
+{
+	for (size_t i = first; i < c->noutputs && !full(o); i++) {
+		const nb_output *out = &c->outputs[i];
+		o->res_any = 1;
+		o->res_out = i;
+		o->res_first = o->n;
+		o->res_stream = 0;
+		switch (out->type) {
+		case NB_OUT_STREAM:
+			add_stream(o, out, 0, width);
+			break;
 		case NB_OUT_ERROR: {
 			size_t n = json_array_size(out->traceback);
 			if (n == 0) {
@@ -441,4 +462,37 @@ int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, 
 		}
 	}
 	return !full(o);
+}
+
+int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
+{
+	return lay_out_from(np, c, 0, width < 1 ? 1 : width, max_img_rows, show_data, o);
+}
+
+int nbp_output_rows_more(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
+{
+	if (width < 1)
+		width = 1;
+	if (!o->res_any)
+		return lay_out_from(np, c, 0, width, max_img_rows, show_data, o);
+	if (!o->res_stream || o->res_out >= c->noutputs)
+		return lay_out_from(np, c, o->res_out + 1, width, max_img_rows, show_data, o);
+	const nb_output *out = &c->outputs[o->res_out];
+	const char *base = buf_cstr((sbx_buf *)&out->text);
+	/* the text moved when it grew: its earlier rows follow it (rows of
+	 * texts made for the layout, e.g. tabs expanded, lie elsewhere) */
+	if (base != o->res_base) {
+		uintptr_t ob = (uintptr_t)o->res_base;
+		for (size_t r = o->res_first; r < o->res_row; r++) {
+			uintptr_t p = (uintptr_t)o->v[r].line;
+			if (o->v[r].kind == OROW_TEXT && p >= ob && p <= ob + o->res_off)
+				o->v[r].line = base + (p - ob);
+		}
+	}
+	/* the unfinished line is laid out again */
+	o->n = o->res_row;
+	while (o->nowned > o->res_owned)
+		free(o->owned[--o->nowned]);
+	add_stream(o, out, o->res_off, width);
+	return lay_out_from(np, c, o->res_out + 1, width, max_img_rows, show_data, o);
 }

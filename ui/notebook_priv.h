@@ -42,6 +42,13 @@ typedef struct orows {
 	size_t limit;                 /* lay out at most this many rows (0: all) */
 	char **owned;                 /* texts made for this layout */
 	size_t nowned;
+	/* Where laying out resumes when the outputs only grew: after output
+	 * res_out, or, when it is a stream, at its last unfinished line
+	 * (byte res_off; rows and owned texts before it: res_row, res_owned;
+	 * its rows start at res_first and point into res_base). */
+	int res_any, res_stream;
+	size_t res_out, res_off, res_row, res_owned, res_first;
+	const char *res_base;
 } orows;
 
 /* What a cell's output layout depends on (besides the cell itself). */
@@ -123,6 +130,9 @@ typedef struct nb_pane {
  * the largest picture height (rows), at most out->limit rows (0: all);
  * returns 1 when complete, 0 when cut at the limit. */
 int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *out);
+/* The same for a complete layout of c whose outputs only grew since
+ * (c->out_reset older than it): lays out what is new. */
+int nbp_output_rows_more(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *out);
 void orows_free(orows *o);
 /* SGR escapes: applies the escape at s[i] (ESC) to *st; returns the index
  * after it.  base: the attribute SGR 0 returns to. */

@@ -337,6 +337,36 @@ static void test_e2b_lines(void **state)
 	nb_free(nb);
 }
 
+/* Output stamps: every change of a cell's outputs gets a new one, unique
+ * in the notebook (also across a reload's version reset); out_reset moves
+ * only for changes that were not appends. */
+static void test_output_stamps(void **state)
+{
+	(void)state;
+	notebook *nb = nb_new();
+	nb_cell *a = nb_insert(nb, 0, NB_CODE), *b = nb_insert(nb, 1, NB_CODE);
+	unsigned long v0 = a->out_version;
+	nb_cell_add_stream(nb, a, "stdout", "x", 1);
+	unsigned long v1 = a->out_version, r1 = a->out_reset;
+	assert_true(v1 > v0);
+	nb_cell_add_stream(nb, a, "stdout", "y\n", 2);
+	nb_cell_add_stream(nb, a, "stderr", "z", 1);
+	assert_true(a->out_version > v1);
+	assert_int_equal(a->out_reset, r1);
+	nb_cell_add_stream(nb, b, "stdout", "q", 1);
+	assert_true(b->out_version != a->out_version);
+	nb_cell_set_source(nb, a, "1", 1);
+	unsigned long v2 = a->out_version;
+	nb_cell_set_count(nb, a, 4);
+	assert_true(a->out_version > v2);
+	assert_int_equal(a->out_reset, a->out_version);
+	nb->version = 0;
+	nb_cell_clear_outputs(nb, a);
+	assert_true(a->out_version > b->out_version);
+	assert_int_equal(a->out_reset, a->out_version);
+	nb_free(nb);
+}
+
 static void test_pyjson_floats(void **state)
 {
 	(void)state;
@@ -493,6 +523,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_jupyter),
+		cmocka_unit_test(test_output_stamps),
 		cmocka_unit_test(test_round_trip_nbformat_file),
 		cmocka_unit_test(test_upgrade_44),
 		cmocka_unit_test(test_parse_errors),

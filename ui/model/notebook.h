@@ -15,7 +15,8 @@
  *
  * Every mutation goes through a function taking the notebook, which bumps
  * nb->version (dirty tracking and autosave compare versions); a change
- * of a cell's outputs or execution count also stamps c->out_version.
+ * of a cell's outputs or execution count also stamps c->out_version (and
+ * c->out_reset unless it only appended).
  */
 #ifndef SBX_UI_NOTEBOOK_H
 #define SBX_UI_NOTEBOOK_H
@@ -52,7 +53,10 @@ typedef struct nb_cell {
 	json_t *metadata;       /* object */
 	json_t *extra;          /* object (e.g. markdown attachments) */
 	unsigned long out_version;  /* stamp of the outputs' last change (from
-				     * nb->version): views cache their layout by it */
+				     * nb->stamps): views cache their layout by it */
+	unsigned long out_reset;    /* stamp of the last change that was not an
+				     * append (a new output, more stream text):
+				     * a layout newer than this may be extended */
 } nb_cell;
 
 typedef struct notebook {
