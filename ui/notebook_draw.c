@@ -5,10 +5,11 @@
  * (notebook_out.c), cut to a window the user scrolls with [ and ] when
  * longer than the screen.  The vertical layout is nbview's; pictures go
  * through gfx, whose sixel placements the overlay op writes afterwards.
- * Output layouts are kept per cell and redone only when the cell's
- * outputs (out_version) or the geometry changed, off-screen cells only as
- * far as their height needs (nbview_measure): a frame costs what is on
- * screen, not what the notebook holds.
+ * Output layouts are kept per cell, extended when its outputs only grew
+ * (streaming), redone only when they changed otherwise (out_reset) or the
+ * geometry did, off-screen cells only as far as their height needs
+ * (nbview_measure): a frame costs what is on screen and what is new, not
+ * what the notebook holds.
  */
 #include "notebook_priv.h"
 #include "draw.h"
