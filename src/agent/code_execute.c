@@ -7,7 +7,9 @@
  * Per-request env_vars apply to that cell only: silent requests around it
  * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv and a
  * restore).  Values travel as JSON inside a string literal, never pasted
- * into code.  A client that disconnects mid-cell interrupts it.
+ * into code.  A client that disconnects mid-cell interrupts it.  A request
+ * with "sbx_jupyter": true (libsbx's) gets in each line what E2B's fields
+ * drop (code_line_add_jupyter); E2B's SDKs never send it.
  */
 #include "code_internal.h"
 #include "../proto/code_result.h"
