@@ -39,7 +39,8 @@ TOOL_SRC  = $(wildcard tests/tools/*.c)
 TOOL_BIN  = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 # The workbench's curses-free model (ui/model): libsbxui.a, linked into
-# tests/unit/test_ui_* with its own pkg-config list.
+# tests/unit/test_ui_* (with libsbx, whose code events the notebook takes)
+# with its own pkg-config list.
 UI_PKGS      = vterm libsixel libpng jansson
 UI_CFLAGS    = $(shell pkg-config --cflags $(UI_PKGS) 2>/dev/null)
 UI_LDLIBS    = $(shell pkg-config --libs $(UI_PKGS) 2>/dev/null) -lm
@@ -107,7 +108,7 @@ $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $
 $(BUILD)/libsbxui.a: $(UI_MODEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(UI_LDLIBS) $(LDLIBS) -lcmocka
 

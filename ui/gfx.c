@@ -143,7 +143,7 @@ static int encode_band(app *a, const char *b64, size_t len, int cols, int rows, 
 }
 
 static void draw_sixel(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len,
-		       gfx_places *pl)
+		       uint64_t hash, gfx_places *pl)
 {
 	const app_gfx *g = app_graphics(a);
 	/* only the rows inside the window: a picture cut by the pane's edge
@@ -154,7 +154,7 @@ static void draw_sixel(app *a, WINDOW *w, int y, int x, int cols, int rows, cons
 		return;
 	int regs = g->sixel_registers > 1 ? (g->sixel_registers > 256 ? 256 : g->sixel_registers) : 256;
 	/* the kind carries the band, so each crop is cached on its own */
-	imgcache_key k = { img_hash(b64, len), KIND_SIXEL | r0 << 8 | r1 << 19, cols, rows, g->cell_w, g->cell_h,
+	imgcache_key k = { hash, KIND_SIXEL | r0 << 8 | r1 << 19, cols, rows, g->cell_w, g->cell_h,
 			   regs };
 	size_t n;
 	if (!imgcache_get(app_imgcache(a), &k, &n)) {
@@ -173,10 +173,11 @@ static void draw_sixel(app *a, WINDOW *w, int y, int x, int cols, int rows, cons
 	pl->v[pl->n++] = (gfx_place){ y + r0, x, r1 - r0, k };
 }
 
-static void draw_halfblock(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len)
+static void draw_halfblock(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len,
+			   uint64_t hash)
 {
 	int colors = app_graphics(a)->colors;
-	imgcache_key k = { img_hash(b64, len), KIND_HALFBLOCK, cols, rows, 0, 0, colors };
+	imgcache_key k = { hash, KIND_HALFBLOCK, cols, rows, 0, 0, colors };
 	size_t n;
 	const hb_cell *cells = imgcache_get(app_imgcache(a), &k, &n);
 	if (!cells || n != (size_t)cols * rows * sizeof *cells) {
@@ -208,15 +209,15 @@ static void draw_halfblock(app *a, WINDOW *w, int y, int x, int cols, int rows, 
 	}
 }
 
-void gfx_draw(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len,
+void gfx_draw(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len, uint64_t hash,
 	      gfx_places *pl)
 {
 	switch (gfx_mode_for(a)) {
 	case GFX_SIXEL:
-		draw_sixel(a, w, y, x, cols, rows, b64, len, pl);
+		draw_sixel(a, w, y, x, cols, rows, b64, len, hash, pl);
 		break;
 	case GFX_HALFBLOCK:
-		draw_halfblock(a, w, y, x, cols, rows, b64, len);
+		draw_halfblock(a, w, y, x, cols, rows, b64, len, hash);
 		break;
 	default:
 		placeholder(a, w, y, x, cols, rows, b64, len, NULL);

@@ -36,8 +36,10 @@ int gfx_png_size_b64(const char *b64, size_t len, int *w, int *h);
 void gfx_measure(app *a, const char *b64, size_t len, int max_cols, int max_rows, int *cols, int *rows);
 /* Draws the picture measured as cols x rows with its top-left at window
  * cell (y, x); y may be negative or the picture may run past the window's
- * bottom (only what is inside is drawn).  Sixel placements go to pl. */
-void gfx_draw(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len,
+ * bottom (only what is inside is drawn).  hash: img_hash(b64, len), which
+ * the caller keeps (hashing megabytes per frame would cost more than the
+ * cached encoding saves).  Sixel placements go to pl. */
+void gfx_draw(app *a, WINDOW *w, int y, int x, int cols, int rows, const char *b64, size_t len, uint64_t hash,
 	      gfx_places *pl);
 /* From the overlay op: writes every recorded sixel (y0, x0: the inside's
  * screen position). */

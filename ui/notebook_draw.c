@@ -5,6 +5,11 @@
  * (notebook_out.c), cut to a window the user scrolls with [ and ] when
  * longer than the screen.  The vertical layout is nbview's; pictures go
  * through gfx, whose sixel placements the overlay op writes afterwards.
+ * Output layouts are kept per cell, extended when its outputs only grew
+ * (streaming), redone only when they changed otherwise (out_reset) or the
+ * geometry did, off-screen cells only as far as their height needs
+ * (nbview_measure): a frame costs what is on screen and what is new, not
+ * what the notebook holds.
  */
 #include "notebook_priv.h"
 #include "draw.h"
@@ -35,8 +40,8 @@ static int mini(int a, int b)
 static int source_lines(const char *s)
 {
 	int n = 1;
-	for (; *s; s++)
-		n += *s == '\n';
+	while ((s = strchr(s, '\n')))
+		n++, s++;
 	return n;
 }
 
@@ -106,12 +111,13 @@ static void draw_ansi(const dctx *d, int y, int x, int width, const orow *r, ui_
 	}
 	ui_attr st = base;
 	size_t i = 0;
-	/* the colours in force where this row starts */
+	/* the colours in force where this row starts (escapes found with
+	 * memchr: a row deep in a long wrapped line is not walked byte by byte) */
 	while (i < r->off) {
-		if (r->line[i] == '\033')
-			i = nbp_ansi_escape(r->line, r->line_len, i, &st, base, d->colors);
-		else
-			i++;
+		const char *esc = memchr(r->line + i, '\033', r->off - i);
+		if (!esc)
+			break;
+		i = nbp_ansi_escape(r->line, r->line_len, (size_t)(esc - r->line), &st, base, d->colors);
 	}
 	i = r->off;
 	size_t end = r->off + r->len;
@@ -173,7 +179,7 @@ static void draw_image(dctx *d, const orow *r, int y, int x, int count)
 		return;
 	size_t before = d->np->places.n;
 	/* in sub, the picture's top is at (y - r->r) - y0 */
-	gfx_draw(d->a, sub, y - r->r - y0, 0, r->cols, r->rows, r->b64, r->b64_len, &d->np->places);
+	gfx_draw(d->a, sub, y - r->r - y0, 0, r->cols, r->rows, r->b64, r->b64_len, r->hash, &d->np->places);
 	/* a picture cut by the output window is not placed as sixel */
 	if (r->r != 0 || count != r->rows)
 		d->np->places.n = before;
@@ -184,12 +190,12 @@ static void draw_image(dctx *d, const orow *r, int y, int x, int count)
 	delwin(sub);
 }
 
-static void draw_outputs(dctx *d, size_t ci, const orows *o, int first_row)
+static void draw_outputs(dctx *d, size_t ci, int first_row)
 {
 	nb_pane *np = d->np;
-	nb_cell *c = np->nb->cells[ci];
+	nbp_cellview *cv = &np->cv[np->lay_cv[ci]];
+	const orows *o = &cv->rows;
 	int n = (int)o->n, cap = np->out_cap, shown = n, os = 0, cut = 0;
-	nbp_cellview *cv = nbp_view_of(np, c);
 	if (n > cap) {
 		cut = 1;
 		shown = cap - 1;
@@ -231,7 +237,7 @@ static void draw_outputs(dctx *d, size_t ci, const orows *o, int first_row)
 	}
 }
 
-static void draw_nbcell(dctx *d, size_t ci, const orows *o)
+static void draw_nbcell(dctx *d, size_t ci)
 {
 	nb_pane *np = d->np;
 	nb_cell *c = np->nb->cells[ci];
@@ -309,30 +315,125 @@ static void draw_nbcell(dctx *d, size_t ci, const orows *o)
 	y = wrow(d, top + 1 + src);
 	if (visible(d, y) && boxed)
 		draw_edge(d, y, bx, bw, "\xe2\x94\x94", "\xe2\x94\x98", battr, NULL);
-	draw_outputs(d, ci, o, top + 2 + src);
+	draw_outputs(d, ci, top + 2 + src);
+}
+
+/* --- output layouts, kept per cell (nbview_measure) ---------------------- */
+
+typedef struct layctx {
+	nb_pane *np;
+	nbp_laykey geo;               /* the key's frame-wide part */
+} layctx;
+
+static int lay_src_lines(size_t i, void *ud)
+{
+	nb_pane *np = ((layctx *)ud)->np;
+	if (np->editing && i == np->sel)
+		return (int)ed_line_count(np->ed);
+	return source_lines(np->nb->cells[i]->source);
+}
+
+static int lay_out(size_t i, int limit, int *complete, void *ud)
+{
+	layctx *lc = ud;
+	nb_pane *np = lc->np;
+	nbp_cellview *cv = &np->cv[np->lay_cv[i]];
+	orows_free(&cv->rows);
+	cv->rows.limit = (size_t)(limit > 0 ? limit : 0);
+	*complete = nbp_output_rows(np, np->nb->cells[i], lc->geo.width, lc->geo.img_max, cv->show_data, &cv->rows);
+	return (int)cv->rows.n;
+}
+
+static int laykey_equal(const nbp_laykey *a, const nbp_laykey *b)
+{
+	return a->cell == b->cell && a->out_version == b->out_version && a->width == b->width &&
+	       a->img_max == b->img_max && a->show_data == b->show_data && a->gfx_mode == b->gfx_mode &&
+	       a->cell_w == b->cell_w && a->cell_h == b->cell_h;
+}
+
+/* This frame's nbview_lay per cell, from the kept layouts: held while
+ * nothing the layout depends on changed.  Layouts of cells no longer in
+ * the notebook are dropped. */
+static void lay_begin(nb_pane *np, layctx *lc)
+{
+	size_t n = np->nb->ncells;
+	if (np->lay_n < n) {
+		np->lay = xrealloc(np->lay, n * sizeof *np->lay);
+		np->lay_cv = xrealloc(np->lay_cv, n * sizeof *np->lay_cv);
+		np->lay_n = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		nb_cell *c = np->nb->cells[i];
+		/* last frame's index is right unless cells moved */
+		size_t j = np->lay_cv[i];
+		if (i >= np->lay_known || j >= np->ncv || strcmp(np->cv[j].id, c->id) != 0) {
+			nbp_cellview *cv = nbp_view_of(np, c);   /* may move np->cv */
+			j = (size_t)(cv - np->cv);
+		}
+		np->lay_cv[i] = j;
+	}
+	np->lay_known = n;
+	char *used = xcalloc(np->ncv ? np->ncv : 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		nb_cell *c = np->nb->cells[i];
+		nbp_cellview *cv = &np->cv[np->lay_cv[i]];
+		nbp_laykey k = lc->geo;
+		k.cell = c;
+		k.out_version = c->out_version;
+		k.show_data = cv->show_data;
+		if (!laykey_equal(&k, &cv->key)) {
+			nbp_laykey grown = cv->key;
+			grown.out_version = k.out_version;
+			if (cv->lay.held && laykey_equal(&k, &grown) && c->out_reset <= cv->key.out_version) {
+				/* the outputs only grew: a cut layout still tells the
+				 * height; a complete one gets the new rows */
+				if (cv->lay.complete) {
+					cv->lay.complete = nbp_output_rows_more(np, c, k.width, k.img_max, k.show_data,
+										&cv->rows);
+					cv->lay.rows = (int)cv->rows.n;
+				}
+			} else {
+				cv->lay.held = 0;
+			}
+			cv->key = k;
+		}
+		np->lay[i] = cv->lay;
+		used[np->lay_cv[i]] = 1;
+	}
+	for (size_t j = 0; j < np->ncv; j++)
+		if (!used[j] && np->cv[j].rows.n) {
+			orows_free(&np->cv[j].rows);
+			np->cv[j].lay.held = 0;
+		}
+	free(used);
+}
+
+static void lay_end(nb_pane *np)
+{
+	for (size_t i = 0; i < np->nb->ncells; i++)
+		np->cv[np->lay_cv[i]].lay = np->lay[i];
 }
 
 void nbp_draw(nb_pane *np, WINDOW *w, int focused)
 {
 	dctx d = { np, np->base.app, w, getmaxx(w), getmaxy(w), 0, 0, 0, focused };
-	d.colors = app_graphics(d.a)->colors;
+	const app_gfx *g = app_graphics(d.a);
+	d.colors = g->colors;
 	np->banner_rows = np->banner && d.H > 2 ? 1 : 0;
 	d.top = np->banner_rows;
 	d.vh = maxi(d.H - d.top, 1);
 	np->out_cap = maxi(6, d.vh - 3);
-	int ow = maxi(d.W - NBP_GUTTER - 1, 1);
-	int img_max = maxi(3, mini(d.vh - 4, 40));
 	nbp_cell(np);   /* never empty */
 	size_t n = np->nb->ncells;
-	orows *outs = xcalloc(n, sizeof *outs);
-	nbview_cell *vc = xcalloc(n, sizeof *vc);
-	for (size_t i = 0; i < n; i++) {
-		nb_cell *c = np->nb->cells[i];
-		vc[i].src_lines = np->editing && i == np->sel ? (int)ed_line_count(np->ed) : source_lines(c->source);
-		nbp_output_rows(np, c, ow, img_max, &outs[i]);
-		vc[i].out_rows = (int)outs[i].n > np->out_cap ? np->out_cap : (int)outs[i].n;
-	}
-	nbview_layout(&np->view, vc, n);
+	layctx lc = { np, { 0 } };
+	lc.geo.width = maxi(d.W - NBP_GUTTER - 1, 1);
+	lc.geo.img_max = maxi(3, mini(d.vh - 4, 40));
+	lc.geo.gfx_mode = (int)gfx_mode_for(d.a);
+	lc.geo.cell_w = g->cell_w;
+	lc.geo.cell_h = g->cell_h;
+	lay_begin(np, &lc);
+	nbview_src src = { lay_src_lines, lay_out, &lc };
+	nbview_measure(&np->view, np->lay, n, np->out_cap, &src);
 	if (np->editing) {
 		size_t line;
 		int col;
@@ -349,14 +450,19 @@ void nbp_draw(nb_pane *np, WINDOW *w, int focused)
 		nbview_show_cell(&np->view, np->sel, d.vh);
 	np->follow = 0;
 	nbview_set_scroll(&np->view, np->view.scroll, d.vh);
+	/* the cells on screen need their whole output (to scroll in it) */
+	nbview_complete(&np->view, np->lay, d.vh, &src);
+	lay_end(np);
 
 	gfx_places_clear(&np->places);
 	if (np->banner_rows)
 		draw_text_pad(w, 0, 0, d.W, np->banner, app_th(d.a, TH_MSG_ERROR));
 	for (size_t i = 0; i < n; i++) {
 		int t = np->view.top[i], h = np->view.height[i];
-		if (t + h > np->view.scroll && t < np->view.scroll + d.vh)
-			draw_nbcell(&d, i, &outs[i]);
+		if (t >= np->view.scroll + d.vh)
+			break;
+		if (t + h > np->view.scroll)
+			draw_nbcell(&d, i);
 	}
 	/* pictures moved or went away: make curses rewrite every cell, so no
 	 * sixel pixels linger where text now is */
@@ -365,10 +471,6 @@ void nbp_draw(nb_pane *np, WINDOW *w, int focused)
 			redrawwin(w);
 		gfx_places_copy(&np->shown, &np->places);
 	}
-	for (size_t i = 0; i < n; i++)
-		orows_free(&outs[i]);
-	free(outs);
-	free(vc);
 }
 
 int nbp_cursor(nb_pane *np, int *y, int *x)

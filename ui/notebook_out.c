@@ -10,6 +10,7 @@
 #include "notebook_priv.h"
 #include "model/chartdata.h"
 #include "model/colour.h"
+#include "model/image.h"
 #include "model/utf8.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
@@ -32,6 +33,12 @@ static const char *own(orows *o, char *s)
 	o->owned = xrealloc(o->owned, (o->nowned + 1) * sizeof *o->owned);
 	o->owned[o->nowned++] = s;
 	return s;
+}
+
+/* The layout reached its row limit: lay out nothing more. */
+static int full(const orows *o)
+{
+	return o->limit && o->n >= o->limit;
 }
 
 static orow *push(orows *o)
@@ -170,6 +177,8 @@ static const char *clean_line(orows *o, const char *s, size_t *len)
 /* One logical line, wrapped at width (escapes take no columns). */
 static void add_line(orows *o, const char *s, size_t len, int width, theme_elem el, int ansi, int prompt)
 {
+	if (full(o))
+		return;
 	s = clean_line(o, s, &len);
 	size_t start = 0, i = 0;
 	int col = 0, first = 1;
@@ -183,8 +192,10 @@ static void add_line(orows *o, const char *s, size_t len, int width, theme_elem 
 		size_t n = utf8_decode(s + i, len - i, &cp);
 		int w = cp < 0x20 ? 1 : utf8_cp_width(cp);
 		if (col + w > width && col > 0) {
+			if (full(o))
+				return;
 			orow *r = push(o);
-			*r = (orow){ OROW_TEXT, el, ansi, s, len, start, i - start, first ? prompt : -1, NULL, 0, 0, 0, 0 };
+			*r = (orow){ OROW_TEXT, el, ansi, s, len, start, i - start, first ? prompt : -1, NULL, 0, 0, 0, 0, 0 };
 			first = 0;
 			start = i;
 			col = 0;
@@ -192,14 +203,16 @@ static void add_line(orows *o, const char *s, size_t len, int width, theme_elem 
 		col += w;
 		i += n;
 	}
+	if (full(o))
+		return;
 	orow *r = push(o);
-	*r = (orow){ OROW_TEXT, el, ansi, s, len, start, len - start, first ? prompt : -1, NULL, 0, 0, 0, 0 };
+	*r = (orow){ OROW_TEXT, el, ansi, s, len, start, len - start, first ? prompt : -1, NULL, 0, 0, 0, 0, 0 };
 }
 
 /* Text split at '\n' (a final newline adds no empty row). */
 static void add_text(orows *o, const char *s, size_t len, int width, theme_elem el, int ansi, int prompt)
 {
-	while (len) {
+	while (len && !full(o)) {
 		const char *nl = memchr(s, '\n', len);
 		size_t n = nl ? (size_t)(nl - s) : len;
 		add_line(o, s, n, width, el, ansi, prompt);
@@ -314,8 +327,10 @@ static void add_image(orows *o, nb_pane *np, const char *b64, size_t len, int wi
 {
 	int cols, rows;
 	gfx_measure(np->base.app, b64, len, width, max_rows, &cols, &rows);
-	for (int r = 0; r < rows; r++) {
+	uint64_t hash = img_hash(b64, len);
+	for (int r = 0; r < rows && !full(o); r++) {
 		orow *row = push(o);
+		row->hash = hash;
 		row->kind = OROW_IMAGE;
 		row->el = TH_OUT_RESULT;
 		row->b64 = b64;
@@ -391,20 +406,40 @@ static void add_rich(orows *o, nb_pane *np, const nb_output *out, int show_data,
 	add_owned_text(o, buf_detach(&b), width, TH_OUT_PLACEHOLDER, prompt);
 }
 
-void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, orows *o)
+/* Stream text from byte `from` on, line by line, noting where the last
+ * unfinished line starts (so more text resumes there). */
+static void add_stream(orows *o, const nb_output *out, size_t from, int width)
 {
-	if (width < 1)
-		width = 1;
-	nbp_cellview *cv = nbp_view_of(np, c);
-	for (size_t i = 0; i < c->noutputs; i++) {
-		const nb_output *out = &c->outputs[i];
-		switch (out->type) {
-		case NB_OUT_STREAM: {
-			int err = out->name && strcmp(out->name, "stderr") == 0;
-			add_text(o, buf_cstr((sbx_buf *)&out->text), out->text.len, width,
-				 err ? TH_OUT_STDERR : TH_OUT_STDOUT, 1, -1);
+	const char *s = buf_cstr((sbx_buf *)&out->text);
+	theme_elem el = out->name && strcmp(out->name, "stderr") == 0 ? TH_OUT_STDERR : TH_OUT_STDOUT;
+	size_t len = out->text.len, p = from;
+	o->res_off = p, o->res_row = o->n, o->res_owned = o->nowned;
+	while (p < len && !full(o)) {
+		const char *nl = memchr(s + p, '\n', len - p);
+		size_t n = nl ? (size_t)(nl - (s + p)) : len - p;
+		add_line(o, s + p, n, width, el, 1, -1);
+		if (!nl)
 			break;
-		}
+		p += n + 1;
+		o->res_off = p, o->res_row = o->n, o->res_owned = o->nowned;
+	}
+	o->res_stream = 1;
+	o->res_base = s;
+}
+
+static int lay_out_from(nb_pane *np, const nb_cell *c, size_t first, int width, int max_img_rows, int show_data,
+			orows *o)
+{
+	for (size_t i = first; i < c->noutputs && !full(o); i++) {
+		const nb_output *out = &c->outputs[i];
+		o->res_any = 1;
+		o->res_out = i;
+		o->res_first = o->n;
+		o->res_stream = 0;
+		switch (out->type) {
+		case NB_OUT_STREAM:
+			add_stream(o, out, 0, width);
+			break;
 		case NB_OUT_ERROR: {
 			size_t n = json_array_size(out->traceback);
 			if (n == 0) {
@@ -413,7 +448,7 @@ void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows,
 					   out->evalue ? out->evalue : "");
 				add_owned_text(o, buf_detach(&b), width, TH_OUT_ERROR, -1);
 			}
-			for (size_t k = 0; k < n; k++) {
+			for (size_t k = 0; k < n && !full(o); k++) {
 				const char *t = json_string_value(json_array_get(out->traceback, k));
 				if (t)
 					add_text(o, t, strlen(t), width, TH_OUT_ERROR, 1, -1);
@@ -422,8 +457,42 @@ void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows,
 		}
 		case NB_OUT_RESULT:
 		case NB_OUT_DISPLAY:
-			add_rich(o, np, out, cv->show_data, width, max_img_rows);
+			add_rich(o, np, out, show_data, width, max_img_rows);
 			break;
 		}
 	}
+	return !full(o);
+}
+
+int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
+{
+	return lay_out_from(np, c, 0, width < 1 ? 1 : width, max_img_rows, show_data, o);
+}
+
+int nbp_output_rows_more(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *o)
+{
+	if (width < 1)
+		width = 1;
+	if (!o->res_any)
+		return lay_out_from(np, c, 0, width, max_img_rows, show_data, o);
+	if (!o->res_stream || o->res_out >= c->noutputs)
+		return lay_out_from(np, c, o->res_out + 1, width, max_img_rows, show_data, o);
+	const nb_output *out = &c->outputs[o->res_out];
+	const char *base = buf_cstr((sbx_buf *)&out->text);
+	/* the text moved when it grew: its earlier rows follow it (rows of
+	 * texts made for the layout, e.g. tabs expanded, lie elsewhere) */
+	if (base != o->res_base) {
+		uintptr_t ob = (uintptr_t)o->res_base;
+		for (size_t r = o->res_first; r < o->res_row; r++) {
+			uintptr_t p = (uintptr_t)o->v[r].line;
+			if (o->v[r].kind == OROW_TEXT && p >= ob && p <= ob + o->res_off)
+				o->v[r].line = base + (p - ob);
+		}
+	}
+	/* the unfinished line is laid out again */
+	o->n = o->res_row;
+	while (o->nowned > o->res_owned)
+		free(o->owned[--o->nowned]);
+	add_stream(o, out, o->res_off, width);
+	return lay_out_from(np, c, o->res_out + 1, width, max_img_rows, show_data, o);
 }

@@ -20,11 +20,54 @@
 
 typedef enum { KERNEL_IDLE, KERNEL_BUSY, KERNEL_DEAD } nbp_kernel;
 
-/* View state of one cell, by id (cells move and get deleted). */
+/* One row of a cell's output area, as notebook_out.c lays it out. */
+typedef enum { OROW_TEXT, OROW_IMAGE } orow_kind;
+typedef struct orow {
+	orow_kind kind;
+	theme_elem el;
+	int ansi;                     /* the line may hold SGR colour escapes */
+	const char *line;             /* TEXT: the whole logical line... */
+	size_t line_len;
+	size_t off, len;              /* ...and this row's part of it */
+	int prompt;                   /* >= 0: an Out prompt on this row */
+	const char *b64;              /* IMAGE: the PNG */
+	size_t b64_len;
+	uint64_t hash;                /* img_hash of it, computed once per layout */
+	int cols, rows, r;            /* the picture's cells; r: which of its rows */
+} orow;
+
+typedef struct orows {
+	orow *v;
+	size_t n, cap;
+	size_t limit;                 /* lay out at most this many rows (0: all) */
+	char **owned;                 /* texts made for this layout */
+	size_t nowned;
+	/* Where laying out resumes when the outputs only grew: after output
+	 * res_out, or, when it is a stream, at its last unfinished line
+	 * (byte res_off; rows and owned texts before it: res_row, res_owned;
+	 * its rows start at res_first and point into res_base). */
+	int res_any, res_stream;
+	size_t res_out, res_off, res_row, res_owned, res_first;
+	const char *res_base;
+} orows;
+
+/* What a cell's output layout depends on (besides the cell itself). */
+typedef struct nbp_laykey {
+	const nb_cell *cell;
+	unsigned long out_version;
+	int width, img_max, show_data;
+	int gfx_mode, cell_w, cell_h;
+} nbp_laykey;
+
+/* View state of one cell, by id (cells move and get deleted), with its
+ * output layout kept while its key holds (see nbview_measure). */
 typedef struct nbp_cellview {
 	char *id;
 	int out_scroll;       /* first output row shown when the output is cut */
 	int show_data;        /* chart/table text instead of the picture */
+	nbp_laykey key;       /* of `rows` */
+	orows rows;
+	nbview_lay lay;
 } nbp_cellview;
 
 typedef struct nbp_deleted {
@@ -55,6 +98,9 @@ typedef struct nb_pane {
 	int out_cap;                  /* output rows shown per cell before cutting */
 	nbp_cellview *cv;
 	size_t ncv;
+	nbview_lay *lay;              /* per cell, this frame (from cv) */
+	size_t *lay_cv;               /* per cell, this frame: its index in cv */
+	size_t lay_n, lay_known;      /* allocated; set by the last frame */
 
 	nb_cell *clip;                /* cut/copied cell */
 	nbp_deleted undo[NBP_UNDO_MAX];
@@ -80,31 +126,13 @@ typedef struct nb_pane {
 	int emitted_y0, emitted_x0;
 } nb_pane;
 
-/* One row of a cell's output area, as notebook_out.c lays it out. */
-typedef enum { OROW_TEXT, OROW_IMAGE } orow_kind;
-typedef struct orow {
-	orow_kind kind;
-	theme_elem el;
-	int ansi;                     /* the line may hold SGR colour escapes */
-	const char *line;             /* TEXT: the whole logical line... */
-	size_t line_len;
-	size_t off, len;              /* ...and this row's part of it */
-	int prompt;                   /* >= 0: an Out prompt on this row */
-	const char *b64;              /* IMAGE: the PNG */
-	size_t b64_len;
-	int cols, rows, r;            /* the picture's cells; r: which of its rows */
-} orow;
-
-typedef struct orows {
-	orow *v;
-	size_t n, cap;
-	char **owned;                 /* texts made for this layout */
-	size_t nowned;
-} orows;
-
 /* notebook_out.c: the rows of cell c's outputs for a width (columns) and
- * the largest picture height (rows). */
-void nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, orows *out);
+ * the largest picture height (rows), at most out->limit rows (0: all);
+ * returns 1 when complete, 0 when cut at the limit. */
+int nbp_output_rows(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *out);
+/* The same for a complete layout of c whose outputs only grew since
+ * (c->out_reset older than it): lays out what is new. */
+int nbp_output_rows_more(nb_pane *np, const nb_cell *c, int width, int max_img_rows, int show_data, orows *out);
 void orows_free(orows *o);
 /* SGR escapes: applies the escape at s[i] (ESC) to *st; returns the index
  * after it.  base: the attribute SGR 0 returns to. */

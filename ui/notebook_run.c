@@ -95,10 +95,10 @@ static void on_event(const sbx_code_event *ev, void *ud)
 	nb_cell *c = find(np, np->running);
 	if (ev->type == SBX_CODE_ERROR)
 		np->run_failed = 1;
-	if (!c || ev->type == SBX_CODE_END || !ev->raw)
+	if (!c || ev->type == SBX_CODE_END)
 		return;
 	sbx_err e;
-	if (nb_cell_add_e2b(np->nb, c, ev->raw, &e) < 0)
+	if (nb_cell_add_event(np->nb, c, ev, &e) < 0)
 		note(np, c, e.msg);
 	/* the output of the selected cell comes into view as it grows */
 	if (np->sel < np->nb->ncells && np->nb->cells[np->sel] == c && !np->editing)

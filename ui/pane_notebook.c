@@ -35,8 +35,10 @@ nbp_cellview *nbp_view_of(nb_pane *np, const nb_cell *c)
 		if (strcmp(np->cv[i].id, c->id) == 0)
 			return &np->cv[i];
 	np->cv = xrealloc(np->cv, (np->ncv + 1) * sizeof *np->cv);
-	np->cv[np->ncv] = (nbp_cellview){ xstrdup(c->id), 0, 0 };
-	return &np->cv[np->ncv++];
+	nbp_cellview *v = &np->cv[np->ncv++];
+	memset(v, 0, sizeof *v);
+	v->id = xstrdup(c->id);
+	return v;
 }
 
 void nbp_sync_editor(nb_pane *np)
@@ -586,9 +588,13 @@ static void nbo_free(pane *p)
 	if (np->ed)
 		ed_free(np->ed);
 	nbview_free(&np->view);
-	for (size_t i = 0; i < np->ncv; i++)
+	for (size_t i = 0; i < np->ncv; i++) {
 		free(np->cv[i].id);
+		orows_free(&np->cv[i].rows);
+	}
 	free(np->cv);
+	free(np->lay);
+	free(np->lay_cv);
 	if (np->clip)
 		nb_cell_free(np->clip);
 	for (size_t i = 0; i < np->nundo; i++)

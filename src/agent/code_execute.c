@@ -7,7 +7,9 @@
  * Per-request env_vars apply to that cell only: silent requests around it
  * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv and a
  * restore).  Values travel as JSON inside a string literal, never pasted
- * into code.  A client that disconnects mid-cell interrupts it.
+ * into code.  A client that disconnects mid-cell interrupts it.  A request
+ * with "sbx_jupyter": true (libsbx's) gets in each line what E2B's fields
+ * drop (code_line_add_jupyter); E2B's SDKs never send it.
  */
 #include "code_internal.h"
 #include "../proto/code_result.h"
@@ -23,6 +25,7 @@ typedef struct code_run {
 	http_req *r;
 	kexec *x;             /* NULL once done */
 	int finished;         /* end_of_execution written */
+	int jupyter;          /* the client asked for the Jupyter details too */
 	int64_t ka_timer;
 	int64_t last_write;
 	struct code_run *next, *prev;
@@ -86,6 +89,7 @@ int code_parse_execute(const char *body, size_t len, code_exec_req *out, sbx_err
 	out->language = lang && *lang ? code_normalize_language(lang) : NULL;
 	if (env && json_is_object(env) && json_object_size(env))
 		out->env_vars = json_incref(env);
+	out->jupyter = json_is_true(json_object_get(j, "sbx_jupyter"));
 	rc = 0;
 out:
 	json_decref(j);
@@ -187,11 +191,15 @@ static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_
 
 /* --- the stream ------------------------------------------------------------------ */
 
+/* Each line in one write (see ndjson.h). */
 static void run_write(code_run *run, json_t *line)
 {
-	if (line && !run->finished) {
-		ndjson_write(run->r, line);
+	size_t len;
+	char *s = line && !run->finished ? ndjson_line(line, &len) : NULL;
+	if (s) {
+		http_stream_write(run->r, s, len);
 		run->last_write = now_ms();
+		free(s);
 	}
 	json_decref(line);
 }
@@ -210,7 +218,11 @@ static void run_end(code_run *run)
 
 static void on_output(const jmsg *m, void *ud)
 {
-	run_write(ud, code_line_from_msg(m->msg_type, m->content, m->date));
+	code_run *run = ud;
+	json_t *line = code_line_from_msg(m->msg_type, m->content, m->date);
+	if (run->jupyter)
+		code_line_add_jupyter(line, m->msg_type, m->content);
+	run_write(run, line);
 }
 
 static void on_error(const char *name, const char *value, const char *tb, void *ud)
@@ -314,6 +326,7 @@ static void on_body(http_req *r, const char *body, size_t len, void *ud)
 	code_run *run = xcalloc(1, sizeof *run);
 	run->cs = cs;
 	run->r = r;
+	run->jupyter = q.jupyter;
 	run->last_write = now_ms();
 	run->next = cs->runs;
 	if (cs->runs)

@@ -43,6 +43,8 @@ typedef struct code_exec_req {
 	char *context_id;   /* NULL when absent, null or "" */
 	char *language;     /* normalised; NULL when absent, null or "" */
 	json_t *env_vars;   /* object of strings, NULL when absent/null/empty */
+	int jupyter;        /* "sbx_jupyter": true — lines carry what E2B's fields
+			     * drop (code_line_add_jupyter); sbx's clients ask */
 } code_exec_req;
 
 /* Decodes a POST /execute body.  -1 (e says what is wrong, for a 400) on bad

@@ -51,6 +51,7 @@ static int on_line(const json_t *j, void *ud, sbx_err *e)
 		x->ended = 1;
 	if (ev.type != SBX_CODE_KEEPALIVE && ev.type != SBX_CODE_OTHER && x->h.on_event)
 		x->h.on_event(&ev, x->h.ud);
+	sbx_code_event_clear(&ev);
 	return 0;
 }
 

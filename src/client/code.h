@@ -18,21 +18,33 @@ enum {
 	SBX_CODE_KEEPALIVE, SBX_CODE_OTHER,
 };
 
-/* One result: each field NULL when absent.  png/jpeg are base64. */
+/* One result: E2B's fields, each NULL when absent (png/jpeg are base64),
+ * and the same output as Jupyter has it: `bundle`, every format under its
+ * MIME type (text/plain, image/png, e2b/chart, e2b/data, the "extra"
+ * ones), and the display `metadata` (NULL: none).  From sbx's agent these
+ * are exactly what the kernel sent; from another server the bundle is
+ * rebuilt from E2B's fields, so text/plain lacks the quotes E2B strips.
+ * Bundle values are the line's own (shared, never copied). */
 typedef struct sbx_result {
 	int is_main;
 	const char *text, *html, *markdown, *svg, *png, *jpeg, *pdf, *latex, *javascript;
 	const json_t *json, *data, *chart, *extra;
+	const json_t *bundle, *metadata;
 } sbx_result;
 
+/* Valid until sbx_code_event_clear (the handler's event: until it returns). */
 typedef struct sbx_code_event {
 	int type;
 	const char *text;          /* STDOUT, STDERR */
 	const char *timestamp;     /* STDOUT, STDERR (may be NULL) */
 	sbx_result result;         /* RESULT */
 	const char *name, *value, *traceback;   /* ERROR */
+	const json_t *traceback_lines;          /* ERROR: the kernel's entries, an
+						 * array of strings (from another
+						 * server: traceback split at \n) */
 	int execution_count;       /* COUNT */
 	const json_t *raw;         /* the line as sent */
+	json_t *owned_[2];         /* private: what parse built */
 } sbx_code_event;
 
 typedef struct sbx_code_handler {
@@ -69,12 +81,19 @@ int sbx_context_delete(sbx_client *c, const sbx_sandbox *sb, const char *id, sbx
 		       sbx_op **op, sbx_err *e);
 
 /* --- pure parts (code_event.c) --------------------------------------------- */
-/* One /execute line's object → ev (strings point into j). */
+/* One /execute line's object → ev (strings point into j); release with
+ * sbx_code_event_clear (also after a failed parse). */
 int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e);
+void sbx_code_event_clear(sbx_code_event *ev);
 
-/* Splits a byte stream into lines and parses each (blank lines skipped). */
+/* Splits a byte stream into lines and parses each (blank lines skipped).
+ * Incremental: each byte is examined for a line end once, however the
+ * stream is cut into chunks (a multi-megabyte picture line arriving in
+ * small pieces costs linear time); `examined` counts those bytes. */
 typedef struct sbx_ndjson_reader {
 	sbx_buf buf;
+	size_t scanned;              /* bytes of buf known to hold no '\n' */
+	unsigned long long examined;
 } sbx_ndjson_reader;
 typedef int (*sbx_ndjson_cb)(const json_t *obj, void *ud, sbx_err *e);
 void sbx_ndjson_init(sbx_ndjson_reader *r);

@@ -1,7 +1,19 @@
 /* code_event: /execute NDJSON → events (pure). */
 #include "code.h"
+#include "../util/buf.h"
 #include <stdio.h>
 #include <string.h>
+
+/* E2B's result fields and the MIME types they stand for (the agent's
+ * code_line_result in reverse). */
+static const struct {
+	const char *field, *mime;
+} result_fields[] = {
+	{ "text", "text/plain" }, { "html", "text/html" }, { "markdown", "text/markdown" },
+	{ "svg", "image/svg+xml" }, { "png", "image/png" }, { "jpeg", "image/jpeg" },
+	{ "pdf", "application/pdf" }, { "latex", "text/latex" }, { "json", "application/json" },
+	{ "javascript", "application/javascript" }, { "data", "e2b/data" }, { "chart", "e2b/chart" },
+};
 
 static const char *s(const json_t *j, const char *k)
 {
@@ -12,6 +24,71 @@ static const json_t *obj(const json_t *j, const char *k)
 {
 	const json_t *v = json_object_get(j, k);
 	return v && !json_is_null(v) ? v : NULL;
+}
+
+/* The Jupyter MIME bundle of a result line; values shared with the line.
+ * jup: the agent's "jupyter" member (code_line_add_jupyter), or NULL. */
+static json_t *result_bundle(const json_t *j, const json_t *jup)
+{
+	json_t *b = json_object();
+	for (size_t i = 0; i < sizeof result_fields / sizeof *result_fields; i++) {
+		json_t *v = json_object_get(j, result_fields[i].field);
+		if (v && !json_is_null(v))
+			json_object_set(b, result_fields[i].mime, v);
+	}
+	const char *mime;
+	json_t *v;
+	json_object_foreach(json_object_get(j, "extra"), mime, v)
+		if (!json_object_get(b, mime))
+			json_object_set(b, mime, v);
+	/* text/plain as the kernel wrote it: E2B stripped these quotes */
+	const char *q = json_string_value(json_object_get(jup, "quote"));
+	json_t *text = json_object_get(j, "text");
+	if (q && (!strcmp(q, "'") || !strcmp(q, "\"")) && json_is_string(text)) {
+		sbx_buf p = SBX_BUF_INIT;
+		buf_putc(&p, *q);
+		buf_append(&p, json_string_value(text), json_string_length(text));
+		buf_putc(&p, *q);
+		json_t *plain = json_stringn(p.data, p.len);
+		if (plain)
+			json_object_set_new(b, "text/plain", plain);
+		buf_free(&p);
+	}
+	return b;
+}
+
+/* The traceback entries: the kernel's list when the agent sent it, else
+ * the joined traceback cut at its line breaks. */
+static const json_t *traceback_lines(const json_t *jup, const char *tb, json_t **owned)
+{
+	const json_t *list = json_object_get(jup, "traceback");
+	if (json_is_array(list)) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(list, i, v)
+			if (!json_is_string(v))
+				break;
+		if (i == json_array_size(list))
+			return list;
+	}
+	json_t *a = json_array();
+	for (const char *p = tb; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		json_t *line = json_stringn(p, n);
+		json_array_append_new(a, line ? line : json_string(""));
+		p += n + (nl != NULL);
+	}
+	*owned = a;
+	return a;
+}
+
+void sbx_code_event_clear(sbx_code_event *ev)
+{
+	for (size_t i = 0; i < sizeof ev->owned_ / sizeof *ev->owned_; i++) {
+		json_decref(ev->owned_[i]);
+		ev->owned_[i] = NULL;
+	}
 }
 
 int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e)
@@ -47,6 +124,11 @@ int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e)
 		/* {} is what the server sends for a figure it could not read */
 		if (r->chart && json_is_object(r->chart) && !json_object_size(r->chart))
 			r->chart = NULL;
+		const json_t *jup = json_object_get(j, "jupyter");
+		r->bundle = ev->owned_[0] = result_bundle(j, jup);
+		r->metadata = json_object_get(jup, "metadata");
+		if (!json_is_object(r->metadata))
+			r->metadata = NULL;
 	} else if (!strcmp(type, "error")) {
 		ev->type = SBX_CODE_ERROR;
 		ev->name = s(j, "name");
@@ -58,6 +140,7 @@ int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e)
 			ev->value = "";
 		if (!ev->traceback)
 			ev->traceback = "";
+		ev->traceback_lines = traceback_lines(json_object_get(j, "jupyter"), ev->traceback, &ev->owned_[1]);
 	} else if (!strcmp(type, "number_of_executions")) {
 		json_t *c = json_object_get(j, "execution_count");
 		ev->type = SBX_CODE_COUNT;
@@ -69,6 +152,7 @@ int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e)
 		ev->name = "UnexpectedEndOfExecution";
 		ev->value = "Connection to the execution was closed before the execution was finished";
 		ev->traceback = "";
+		ev->traceback_lines = ev->owned_[1] = json_array();
 	} else if (!strcmp(type, "keepalive")) {
 		ev->type = SBX_CODE_KEEPALIVE;
 	} else {
@@ -80,6 +164,8 @@ int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e)
 void sbx_ndjson_init(sbx_ndjson_reader *r)
 {
 	buf_init(&r->buf);
+	r->scanned = 0;
+	r->examined = 0;
 }
 
 void sbx_ndjson_free(sbx_ndjson_reader *r)
@@ -112,14 +198,19 @@ int sbx_ndjson_feed(sbx_ndjson_reader *r, const void *data, size_t len, sbx_ndjs
 	buf_append(&r->buf, data, len);
 	size_t start = 0;
 	int rc = 0;
-	for (size_t i = 0; i < r->buf.len; i++) {
-		if (r->buf.data[i] != '\n')
-			continue;
-		if ((rc = line(r->buf.data + start, i - start, cb, ud, e)) < 0)
+	/* the bytes before r->scanned were looked at by an earlier feed */
+	for (size_t i = r->scanned; i < r->buf.len;) {
+		const char *nl = memchr(r->buf.data + i, '\n', r->buf.len - i);
+		size_t end = nl ? (size_t)(nl - r->buf.data) : r->buf.len;
+		r->examined += end - i + (nl != NULL);
+		if (!nl)
 			break;
-		start = i + 1;
+		if ((rc = line(r->buf.data + start, end - start, cb, ud, e)) < 0)
+			break;
+		start = i = end + 1;
 	}
 	buf_consume(&r->buf, rc < 0 ? r->buf.len : start);
+	r->scanned = r->buf.len;
 	return rc;
 }
 
@@ -127,6 +218,7 @@ int sbx_ndjson_finish(sbx_ndjson_reader *r, sbx_ndjson_cb cb, void *ud, sbx_err 
 {
 	int rc = r->buf.len ? line(r->buf.data, r->buf.len, cb, ud, e) : 0;
 	buf_reset(&r->buf);
+	r->scanned = 0;
 	return rc;
 }
 
@@ -145,6 +237,9 @@ json_t *sbx_exec_request(const sbx_exec_opts *o, sbx_err *e)
 		sbx_error(e, "the code is not valid UTF-8");
 		return NULL;
 	}
+	/* sbx's agent then adds what E2B's fields drop (quotes, display
+	 * metadata, traceback entries); other servers ignore the key */
+	json_object_set_new(req, "sbx_jupyter", json_true());
 	if (o->context_id)
 		json_object_set_new(req, "context_id", json_string(o->context_id));
 	if (o->language)

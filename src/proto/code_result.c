@@ -131,3 +131,31 @@ json_t *code_line_from_msg(const char *msg_type, const json_t *content, const ch
 	}
 	return NULL;
 }
+
+void code_line_add_jupyter(json_t *line, const char *msg_type, const json_t *content)
+{
+	if (!line)
+		return;
+	json_t *jup = json_object();
+	if (!strcmp(msg_type, "execute_result") || !strcmp(msg_type, "display_data")) {
+		json_t *md = json_object_get(content, "metadata");
+		if (json_is_object(md) && json_object_size(md))
+			json_object_set(jup, "metadata", md);
+		/* code_line_result stripped one pair of quotes: say which */
+		json_t *plain = json_object_get(json_object_get(content, "data"), "text/plain");
+		json_t *text = json_object_get(line, "text");
+		if (json_is_string(plain) && json_is_string(text) &&
+		    json_string_length(plain) == json_string_length(text) + 2) {
+			char q[2] = { json_string_value(plain)[0], '\0' };
+			json_object_set_new(jup, "quote", json_string(q));
+		}
+	} else if (!strcmp(msg_type, "error")) {
+		json_t *tb = json_object_get(content, "traceback");
+		if (json_is_array(tb))
+			json_object_set(jup, "traceback", tb);
+	}
+	if (json_object_size(jup))
+		json_object_set_new(line, "jupyter", jup);
+	else
+		json_decref(jup);
+}

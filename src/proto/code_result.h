@@ -19,6 +19,18 @@
  * the message header's date (used as the stream timestamp; may be NULL). */
 json_t *code_line_from_msg(const char *msg_type, const json_t *content, const char *date);
 
+/* For clients that ask for it ("sbx_jupyter": true in the request; E2B's
+ * SDKs never do): adds to the line made from that message a "jupyter"
+ * object with what E2B's fields lose, so the client can rebuild the
+ * kernel's output exactly —
+ *   result: "quote", the quote character E2B stripped from both ends of
+ *           text/plain (text/plain is quote + text + quote), "metadata"
+ *           (when not {});
+ *   error:  "traceback", the kernel's list of entries (E2B joins them).
+ * Nothing big is repeated (no picture, no text); no member when nothing is
+ * lost.  line may be NULL (nothing happens). */
+void code_line_add_jupyter(json_t *line, const char *msg_type, const json_t *content);
+
 /* A result line from a MIME bundle: text/plain→text (one pair of matching
  * outer quotes stripped, E2B's quirk), text/html→html, text/markdown→
  * markdown, image/svg+xml→svg, image/png→png, image/jpeg→jpeg,

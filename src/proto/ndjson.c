@@ -21,14 +21,3 @@ char *ndjson_line(const json_t *obj, size_t *len)
 	*len = n + 1;
 	return line;
 }
-
-int ndjson_write(http_req *r, const json_t *obj)
-{
-	size_t len;
-	char *line = ndjson_line(obj, &len);
-	if (!line)
-		return -1;
-	http_stream_write(r, line, len);
-	free(line);
-	return 0;
-}

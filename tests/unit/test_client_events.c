@@ -233,6 +233,7 @@ static int on_code_line(const json_t *j, void *ud, sbx_err *e)
 				 json_string_value(json_object_get(ev.result.chart, "type")));
 		break;
 	}
+	sbx_code_event_clear(&ev);
 	return 0;
 }
 
@@ -299,6 +300,8 @@ static void test_ndjson_edges(void **state)
 	assert_int_equal(sbx_code_event_parse(j, &ev, &e), 0);
 	assert_int_equal(ev.type, SBX_CODE_ERROR);
 	assert_string_equal(ev.name, "UnexpectedEndOfExecution");
+	assert_int_equal(json_array_size(ev.traceback_lines), 0);
+	sbx_code_event_clear(&ev);
 	json_decref(j);
 	j = json_loads("{\"text\":\"no type\"}", 0, NULL);
 	assert_int_equal(sbx_code_event_parse(j, &ev, &e), -1);
@@ -313,12 +316,103 @@ static void test_exec_request(void **state)
 	sbx_err e;
 	json_t *j = sbx_exec_request(&o, &e);
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(s, "{\"code\":\"1+1\",\"context_id\":\"c1\",\"env_vars\":{\"A\":\"B\"}}");
+	/* sbx_jupyter: our agent's extra details; E2B's server ignores it */
+	assert_string_equal(s, "{\"code\":\"1+1\",\"context_id\":\"c1\",\"env_vars\":{\"A\":\"B\"},\"sbx_jupyter\":true}");
 	free(s);
 	json_decref(j);
 	sbx_exec_opts both = { .code = "x", .context_id = "c", .language = "python" };
 	assert_null(sbx_exec_request(&both, &e));
 	assert_non_null(strstr(e.msg, "not both"));
+}
+
+/* Each byte is looked at once, however the stream is cut: a 4 MB picture
+ * line in 1 KB chunks must not be rescanned per chunk (quadratic). */
+static void test_ndjson_linear(void **state)
+{
+	(void)state;
+	sbx_buf b = SBX_BUF_INIT;
+	buf_puts(&b, "{\"type\":\"stdout\",\"text\":\"a\"}\n{\"type\":\"result\",\"png\":\"");
+	for (int i = 0; i < 4 << 20; i++)
+		buf_putc(&b, "AB+/"[i & 3]);
+	buf_puts(&b, "\",\"is_main_result\":false}\n{\"type\":\"end_of_execution\"}\n");
+	sbx_ndjson_reader r;
+	cseen s = { 0 };
+	sbx_err e;
+	sbx_ndjson_init(&r);
+	for (size_t off = 0; off < b.len; off += 1024)
+		assert_int_equal(sbx_ndjson_feed(&r, b.data + off, b.len - off < 1024 ? b.len - off : 1024, on_code_line,
+						 &s, &e), 0);
+	assert_int_equal(sbx_ndjson_finish(&r, on_code_line, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(s.has_png);
+	assert_int_equal(r.examined, b.len);
+	sbx_ndjson_free(&r);
+	buf_free(&b);
+}
+
+static void parse(const char *text, json_t **j, sbx_code_event *ev)
+{
+	sbx_err e;
+	*j = json_loads(text, 0, NULL);
+	assert_non_null(*j);
+	assert_int_equal(sbx_code_event_parse(*j, ev, &e), 0);
+}
+
+static void expect_dump(const json_t *v, const char *want)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* A result's Jupyter bundle: from E2B's fields, or exact with our agent's
+ * "jupyter" details; values are the line's own. */
+static void test_result_bundle(void **state)
+{
+	(void)state;
+	json_t *j;
+	sbx_code_event ev;
+	parse("{\"type\":\"result\",\"text\":\"hi\",\"png\":\"iVBOR\",\"chart\":{\"type\":\"bar\"},"
+	      "\"data\":{\"a\":[1]},\"html\":null,\"extra\":{\"text/x-c\":\"c\"},\"is_main_result\":true}",
+	      &j, &ev);
+	expect_dump(ev.result.bundle, "{\"e2b/chart\":{\"type\":\"bar\"},\"e2b/data\":{\"a\":[1]},"
+				      "\"image/png\":\"iVBOR\",\"text/plain\":\"hi\",\"text/x-c\":\"c\"}");
+	assert_ptr_equal(json_object_get(ev.result.bundle, "image/png"), json_object_get(j, "png"));
+	assert_null(ev.result.metadata);
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+
+	parse("{\"type\":\"result\",\"text\":\"hi\",\"is_main_result\":true,\"extra\":{},"
+	      "\"jupyter\":{\"quote\":\"'\",\"metadata\":{\"image/png\":{\"width\":3}}}}", &j, &ev);
+	assert_string_equal(ev.result.text, "hi");
+	expect_dump(ev.result.bundle, "{\"text/plain\":\"'hi'\"}");
+	expect_dump(ev.result.metadata, "{\"image/png\":{\"width\":3}}");
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+	/* only a quote character is a quote */
+	parse("{\"type\":\"result\",\"text\":\"hi\",\"jupyter\":{\"quote\":\"x\"}}", &j, &ev);
+	expect_dump(ev.result.bundle, "{\"text/plain\":\"hi\"}");
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+}
+
+/* An error's traceback entries: the kernel's list from our agent, else
+ * E2B's joined string cut at line breaks (also when the list is bad). */
+static void test_error_traceback_lines(void **state)
+{
+	(void)state;
+	json_t *j;
+	sbx_code_event ev;
+	parse("{\"type\":\"error\",\"name\":\"E\",\"value\":\"v\",\"traceback\":\"a\\nb\\nc\",\"jupyter\":"
+	      "{\"traceback\":[\"a\\nb\",\"c\"]}}", &j, &ev);
+	expect_dump(ev.traceback_lines, "[\"a\\nb\",\"c\"]");
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+	parse("{\"type\":\"error\",\"name\":\"E\",\"value\":\"v\",\"traceback\":\"a\\nb\\n\\nc\",\"jupyter\":"
+	      "{\"traceback\":[\"a\",7]}}", &j, &ev);
+	expect_dump(ev.traceback_lines, "[\"a\",\"b\",\"\",\"c\"]");
+	sbx_code_event_clear(&ev);
+	json_decref(j);
 }
 
 int main(void)
@@ -328,7 +422,8 @@ int main(void)
 		cmocka_unit_test(test_proc_stream_truncated), cmocka_unit_test(test_proc_stream_bad_frames),
 		cmocka_unit_test(test_proc_event_fields),     cmocka_unit_test(test_start_request),
 		cmocka_unit_test(test_ndjson_any_split),      cmocka_unit_test(test_ndjson_edges),
-		cmocka_unit_test(test_exec_request),
+		cmocka_unit_test(test_exec_request),          cmocka_unit_test(test_ndjson_linear),
+		cmocka_unit_test(test_result_bundle),         cmocka_unit_test(test_error_traceback_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,6 +146,44 @@ static void test_simple_and_error_lines(void **state)
 		    "{\"type\":\"error\",\"name\":\"X\",\"value\":\"\",\"traceback\":\"tb\"}");
 }
 
+static json_t *with_jupyter(const char *type, const char *content)
+{
+	json_t *c = parse(content);
+	json_t *line = code_line_from_msg(type, c, "2024-01-01T00:00:00Z");
+	code_line_add_jupyter(line, type, c);
+	json_decref(c);
+	return line;
+}
+
+/* What E2B's fields drop rides along in "jupyter" — and only that: no
+ * member when nothing is lost, never the picture twice. */
+static void test_jupyter_details(void **state)
+{
+	(void)state;
+	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"'a'\"},\"metadata\":{},"
+						   "\"execution_count\":1}"),
+		    "{\"type\":\"result\",\"text\":\"a\",\"is_main_result\":true,\"extra\":{},"
+		    "\"jupyter\":{\"quote\":\"'\"}}");
+	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"\\\"a\\\"\"},\"metadata\":{}}"),
+		    "{\"type\":\"result\",\"text\":\"a\",\"is_main_result\":true,\"extra\":{},"
+		    "\"jupyter\":{\"quote\":\"\\\"\"}}");
+	/* not stripped: unmatched, or too short */
+	expect_json(with_jupyter("execute_result", "{\"data\":{\"text/plain\":\"'a\"},\"metadata\":{}}"),
+		    "{\"type\":\"result\",\"text\":\"'a\",\"is_main_result\":true,\"extra\":{}}");
+	expect_json(with_jupyter("display_data", "{\"data\":{\"text/plain\":\"<F>\",\"image/png\":\"iVBOR\"},"
+						 "\"metadata\":{\"image/png\":{\"width\":3}}}"),
+		    "{\"type\":\"result\",\"text\":\"<F>\",\"png\":\"iVBOR\",\"is_main_result\":false,"
+		    "\"extra\":{},\"jupyter\":{\"metadata\":{\"image/png\":{\"width\":3}}}}");
+	expect_json(with_jupyter("display_data", "{\"data\":{\"text/plain\":\"x\"},\"metadata\":{}}"),
+		    "{\"type\":\"result\",\"text\":\"x\",\"is_main_result\":false,\"extra\":{}}");
+	expect_json(with_jupyter("error", "{\"ename\":\"E\",\"evalue\":\"v\",\"traceback\":[\"a\\nb\",\"c\"]}"),
+		    "{\"type\":\"error\",\"name\":\"E\",\"value\":\"v\",\"traceback\":\"a\\nb\\nc\","
+		    "\"jupyter\":{\"traceback\":[\"a\\nb\",\"c\"]}}");
+	expect_json(with_jupyter("stream", "{\"name\":\"stdout\",\"text\":\"'q'\"}"),
+		    "{\"type\":\"stdout\",\"text\":\"'q'\",\"timestamp\":\"2024-01-01T00:00:00Z\"}");
+	code_line_add_jupyter(NULL, "error", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_traceback_join),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_simple_and_error_lines),
+		cmocka_unit_test(test_jupyter_details),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,91 @@ static void test_empty(void **state)
 	nbview_free(&v);
 }
 
+/* Lazy output layout: a fake notebook of 100 cells with 1,000,000
+ * output rows each, counting the rows laid out. */
+typedef struct fake {
+	size_t n;
+	int full_rows[100];
+	int calls, full_calls;
+	long rows_made;
+} fake;
+
+static int fake_src(size_t i, void *ud)
+{
+	(void)i;
+	(void)ud;
+	return 2;
+}
+
+static int fake_lay_out(size_t i, int limit, int *complete, void *ud)
+{
+	fake *f = ud;
+	int rows = f->full_rows[i];
+	f->calls++;
+	if (limit == 0)
+		f->full_calls++;
+	if (limit && rows > limit) {
+		rows = limit;
+		*complete = 0;
+	}
+	f->rows_made += rows;
+	return rows;
+}
+
+static void frame(nbview *v, nbview_lay *lay, fake *f, int cap, int h)
+{
+	nbview_src s = { fake_src, fake_lay_out, f };
+	nbview_measure(v, lay, f->n, cap, &s);
+	nbview_set_scroll(v, v->scroll, h);
+	nbview_complete(v, lay, h, &s);
+}
+
+static void test_lazy_layout(void **state)
+{
+	(void)state;
+	fake f = { .n = 100 };
+	for (size_t i = 0; i < f.n; i++)
+		f.full_rows[i] = i == 50 ? 3 : 1000000;
+	nbview_lay lay[100] = { 0 };
+	nbview v;
+	nbview_init(&v);
+	int cap = 20, h = 30;
+	/* first frame: every cell up to cap + 1 rows, the two on screen (cell
+	 * 0 takes 25 rows) in full */
+	frame(&v, lay, &f, cap, h);
+	assert_int_equal(f.calls, 100 + 2);
+	assert_int_equal(f.full_calls, 2);
+	assert_true(f.rows_made <= 100L * (cap + 1) + 2 * 1000000L);
+	assert_int_equal(v.height[0], 1 + 2 + 1 + cap + 1);
+	assert_int_equal(v.height[50], 1 + 2 + 1 + 3 + 1);
+	/* nothing changed (typing in a cell changes no output): no layout */
+	f.calls = f.full_calls = 0;
+	frame(&v, lay, &f, cap, h);
+	frame(&v, lay, &f, cap, h);
+	assert_int_equal(f.calls, 0);
+	/* one cell's outputs changed off screen: that cell, cut */
+	lay[70].held = 0;
+	frame(&v, lay, &f, cap, h);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.full_calls, 0);
+	/* scrolled to it: it and the next completed, once */
+	f.calls = 0;
+	nbview_set_scroll(&v, v.top[70], h);
+	frame(&v, lay, &f, cap, h);
+	frame(&v, lay, &f, cap, h);
+	assert_int_equal(f.calls, 2);
+	assert_int_equal(f.full_calls, 2);
+	assert_true(lay[70].complete && lay[71].complete);
+	/* a taller viewport: cut layouts of cap + 1 rows no longer tell the
+	 * height; complete ones still do */
+	f.calls = 0;
+	frame(&v, lay, &f, 2 * cap, h);
+	assert_true(f.calls >= 95);
+	assert_int_equal(lay[10].rows, 2 * cap + 1);
+	assert_int_equal(v.height[10], 1 + 2 + 1 + 2 * cap + 1);
+	nbview_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_show_source_line),
 		cmocka_unit_test(test_hit),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_lazy_layout),
 	};
 	return cmocka_run_group_tests_name("ui_nbview", tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "../../ui/model/autosave.h"
 #include "../../ui/model/ipynb.h"
 #include "../../ui/model/pyjson.h"
+#include "../../src/client/code.h"
 #include "../../src/util/xalloc.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -265,6 +266,19 @@ static json_t *J(const char *text)
 	return j;
 }
 
+/* One /execute line, as the pane gets it: libsbx's event, then the model. */
+static int add_line(notebook *nb, nb_cell *c, const char *text, sbx_err *e)
+{
+	json_t *j = J(text);
+	sbx_code_event ev;
+	int rc = sbx_code_event_parse(j, &ev, e);
+	if (rc == 0)
+		rc = nb_cell_add_event(nb, c, &ev, e);
+	sbx_code_event_clear(&ev);
+	json_decref(j);
+	return rc;
+}
+
 static void test_e2b_lines(void **state)
 {
 	(void)state;
@@ -282,11 +296,8 @@ static void test_e2b_lines(void **state)
 		"{\"type\":\"end_of_execution\"}",
 	};
 	sbx_err e;
-	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
-		json_t *j = J(lines[i]);
-		assert_int_equal(nb_cell_add_e2b(nb, c, j, &e), 0);
-		json_decref(j);
-	}
+	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+		assert_int_equal(add_line(nb, c, lines[i], &e), 0);
 	assert_int_equal(c->execution_count, 9);
 	assert_int_equal(c->noutputs, 5);
 	assert_string_equal(buf_cstr(&c->outputs[0].text), "ab\n");
@@ -306,12 +317,10 @@ static void test_e2b_lines(void **state)
 	assert_int_equal(json_array_size(x->traceback), 2);
 	assert_string_equal(json_string_value(json_array_get(x->traceback, 1)), "line2");
 	/* Malformed lines. */
-	const char *bad[] = { "{}", "{\"type\":\"stdout\"}", "{\"type\":\"number_of_executions\"}" };
-	for (size_t i = 0; i < 3; i++) {
-		json_t *j = J(bad[i]);
-		assert_int_equal(nb_cell_add_e2b(nb, c, j, &e), -1);
-		json_decref(j);
-	}
+	const char *bad[] = { "{}", "{\"type\":1}" };
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(add_line(nb, c, bad[i], &e), -1);
+	assert_int_equal(c->noutputs, 5);
 	/* The chart survives a save and a load. */
 	size_t len;
 	char *text = ipynb_dump(nb, &len);
@@ -322,6 +331,36 @@ static void test_e2b_lines(void **state)
 			       (json_t *)nb_output_json(d, NB_MIME_E2B_CHART)));
 	free(text);
 	nb_free(back);
+	nb_free(nb);
+}
+
+/* Output stamps: every change of a cell's outputs gets a new one, unique
+ * in the notebook (also across a reload's version reset); out_reset moves
+ * only for changes that were not appends. */
+static void test_output_stamps(void **state)
+{
+	(void)state;
+	notebook *nb = nb_new();
+	nb_cell *a = nb_insert(nb, 0, NB_CODE), *b = nb_insert(nb, 1, NB_CODE);
+	unsigned long v0 = a->out_version;
+	nb_cell_add_stream(nb, a, "stdout", "x", 1);
+	unsigned long v1 = a->out_version, r1 = a->out_reset;
+	assert_true(v1 > v0);
+	nb_cell_add_stream(nb, a, "stdout", "y\n", 2);
+	nb_cell_add_stream(nb, a, "stderr", "z", 1);
+	assert_true(a->out_version > v1);
+	assert_int_equal(a->out_reset, r1);
+	nb_cell_add_stream(nb, b, "stdout", "q", 1);
+	assert_true(b->out_version != a->out_version);
+	nb_cell_set_source(nb, a, "1", 1);
+	unsigned long v2 = a->out_version;
+	nb_cell_set_count(nb, a, 4);
+	assert_true(a->out_version > v2);
+	assert_int_equal(a->out_reset, a->out_version);
+	nb->version = 0;
+	nb_cell_clear_outputs(nb, a);
+	assert_true(a->out_version > b->out_version);
+	assert_int_equal(a->out_reset, a->out_version);
 	nb_free(nb);
 }
 
@@ -452,9 +491,7 @@ static void test_nbformat_validates_ours(void **state)
 	nb_cell *c = nb_insert(nb, 1, NB_CODE);
 	nb_cell_set_source(nb, c, "plot()\n\xe2\x80\xa8x", 11);
 	const char *line = "{\"type\":\"result\",\"png\":\"iVBOR\",\"text\":\"t\",\"chart\":{\"type\":\"pie\",\"v\":0.1},\"is_main_result\":true}";
-	json_t *j = J(line);
-	assert_int_equal(nb_cell_add_e2b(nb, c, j, NULL), 0);
-	json_decref(j);
+	assert_int_equal(add_line(nb, c, line, NULL), 0);
 	nb_cell_add_stream(nb, c, "stdout", "x\ry\n", 4);
 	const char *tb[] = { "a", "b" };
 	nb_cell_add_error(nb, c, "E", "v", tb, 2);
@@ -483,6 +520,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_jupyter),
+		cmocka_unit_test(test_output_stamps),
 		cmocka_unit_test(test_round_trip_nbformat_file),
 		cmocka_unit_test(test_upgrade_44),
 		cmocka_unit_test(test_parse_errors),

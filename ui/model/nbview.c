@@ -131,3 +131,38 @@ int nbview_screen_row(const nbview *v, int row)
 {
 	return row - v->scroll;
 }
+
+static void lay_out(nbview_lay *l, size_t i, int limit, const nbview_src *s)
+{
+	int complete = 1;
+	l->rows = s->lay_out(i, limit, &complete, s->ud);
+	l->complete = complete;
+	l->held = 1;
+}
+
+void nbview_measure(nbview *v, nbview_lay *lay, size_t n, int cap, const nbview_src *s)
+{
+	if (cap < 1)
+		cap = 1;
+	nbview_cell *cells = xcalloc(n ? n : 1, sizeof *cells);
+	for (size_t i = 0; i < n; i++) {
+		nbview_lay *l = &lay[i];
+		/* a cut layout still tells the height while it has more than cap rows */
+		if (!l->held || (!l->complete && l->rows <= cap))
+			lay_out(l, i, cap + 1, s);
+		cells[i].src_lines = s->src_lines(i, s->ud);
+		cells[i].out_rows = l->rows > cap ? cap : l->rows;
+	}
+	nbview_layout(v, cells, n);
+	free(cells);
+}
+
+void nbview_complete(const nbview *v, nbview_lay *lay, int h, const nbview_src *s)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->top[i] >= v->scroll + h)
+			break;
+		if (v->top[i] + v->height[i] > v->scroll && (!lay[i].held || !lay[i].complete))
+			lay_out(&lay[i], i, 0, s);
+	}
+}

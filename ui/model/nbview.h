@@ -60,4 +60,32 @@ long nbview_hit(const nbview *v, int y, nbview_part *part, int *sub);
 /* The viewport row where document row `row` appears (may be outside 0..h). */
 int nbview_screen_row(const nbview *v, int row);
 
+/* Lazy output layout.  Laying out a cell's outputs (wrapping every line,
+ * measuring pictures) costs as much as the outputs are long, so the pane
+ * keeps each cell's layout and says whether it is still right (`held`:
+ * nothing it depends on changed — the cell's out_version, the width...).
+ * A cell is laid out again only when its layout is not held; one that is
+ * off screen only up to cap + 1 rows (its height shows at most cap output
+ * rows), and in full once it comes into the viewport.  So a cell that
+ * printed 200,000 lines costs nothing while another cell is edited. */
+typedef struct nbview_lay {
+	int held;           /* the layout held is right for the cell now */
+	int rows;           /* rows held */
+	int complete;       /* they are all the rows (else cut at a limit) */
+} nbview_lay;
+
+typedef struct nbview_src {
+	int (*src_lines)(size_t i, void *ud);
+	/* Lays out cell i's outputs (replacing what was held), at most limit
+	 * rows (0: all); returns the rows made, *complete 0 when cut. */
+	int (*lay_out)(size_t i, int limit, int *complete, void *ud);
+	void *ud;
+} nbview_src;
+
+/* Lays out n cells whose outputs show at most cap rows (as nbview_layout,
+ * the scroll kept), laying out outputs as said above; lay[i] is updated. */
+void nbview_measure(nbview *v, nbview_lay *lay, size_t n, int cap, const nbview_src *s);
+/* Completes the layouts of the cells in the viewport of h rows. */
+void nbview_complete(const nbview *v, nbview_lay *lay, int h, const nbview_src *s);
+
 #endif

@@ -74,6 +74,16 @@ void nb_insert_cell(notebook *nb, size_t index, nb_cell *c)
 	nb->version++;
 }
 
+/* The outputs of c changed: a new stamp (unique within the notebook);
+ * append: only an output or stream text was added at the end. */
+static void outputs_changed(notebook *nb, nb_cell *c, int append)
+{
+	c->out_version = ++nb->stamps;
+	if (!append)
+		c->out_reset = c->out_version;
+	nb->version++;
+}
+
 nb_cell *nb_cell_new(nb_cell_type type)
 {
 	nb_cell *c = xcalloc(1, sizeof *c);
@@ -174,7 +184,7 @@ void nb_cell_clear_outputs(notebook *nb, nb_cell *c)
 	for (size_t i = 0; i < c->noutputs; i++)
 		output_clear(&c->outputs[i]);
 	c->noutputs = 0;
-	nb->version++;
+	outputs_changed(nb, c, 0);
 }
 
 void nb_cell_set_type(notebook *nb, nb_cell *c, nb_cell_type type)
@@ -190,7 +200,7 @@ void nb_cell_set_type(notebook *nb, nb_cell *c, nb_cell_type type)
 void nb_cell_set_count(notebook *nb, nb_cell *c, int execution_count)
 {
 	c->execution_count = execution_count;
-	nb->version++;
+	outputs_changed(nb, c, 0);
 }
 
 nb_output *nb_cell_add_output(notebook *nb, nb_cell *c, nb_output_type type)
@@ -204,7 +214,7 @@ nb_output *nb_cell_add_output(notebook *nb, nb_cell *c, nb_output_type type)
 	o->type = type;
 	o->execution_count = -1;
 	o->extra = json_object();
-	nb->version++;
+	outputs_changed(nb, c, 1);
 	return o;
 }
 
@@ -216,7 +226,7 @@ nb_output *nb_cell_add_stream(notebook *nb, nb_cell *c, const char *name, const 
 		last->name = xstrdup(name);
 	}
 	buf_append(&last->text, text, len);
-	nb->version++;
+	outputs_changed(nb, c, 1);
 	return last;
 }
 

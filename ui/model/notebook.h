@@ -14,7 +14,9 @@
  * Unknown keys of cells and outputs are kept in `extra` and written back.
  *
  * Every mutation goes through a function taking the notebook, which bumps
- * nb->version (dirty tracking and autosave compare versions).
+ * nb->version (dirty tracking and autosave compare versions); a change
+ * of a cell's outputs or execution count also stamps c->out_version (and
+ * c->out_reset unless it only appended).
  */
 #ifndef SBX_UI_NOTEBOOK_H
 #define SBX_UI_NOTEBOOK_H
@@ -50,6 +52,11 @@ typedef struct nb_cell {
 	size_t noutputs, outputs_cap;
 	json_t *metadata;       /* object */
 	json_t *extra;          /* object (e.g. markdown attachments) */
+	unsigned long out_version;  /* stamp of the outputs' last change (from
+				     * nb->stamps): views cache their layout by it */
+	unsigned long out_reset;    /* stamp of the last change that was not an
+				     * append (a new output, more stream text):
+				     * a layout newer than this may be extended */
 } nb_cell;
 
 typedef struct notebook {
@@ -58,6 +65,7 @@ typedef struct notebook {
 	json_t *metadata;       /* object: kernelspec, language_info, ... */
 	int nbformat_minor;     /* as loaded; saved as max(this, 5) */
 	unsigned long version;
+	unsigned long stamps;   /* out_version stamps given (never reset) */
 } notebook;
 
 /* An empty notebook (no cells) for the python3 kernel. */
@@ -94,12 +102,19 @@ nb_output *nb_cell_add_error(notebook *nb, nb_cell *c, const char *ename, const 
 			     const char *const *traceback, size_t n);
 /* data (a MIME bundle) is stolen; is_result: execute_result vs display_data. */
 nb_output *nb_cell_add_data(notebook *nb, nb_cell *c, int is_result, json_t *data, int execution_count);
-/* One line of E2B's /execute stream (stdout, stderr, result, error,
- * number_of_executions; others are ignored): appends the output it
- * means.  Result fields map back to MIME types (text → text/plain,
- * png → image/png, chart → NB_MIME_E2B_CHART, ...; "extra" keys are
- * MIME types already).  -1 when the line is malformed. */
-int nb_cell_add_e2b(notebook *nb, nb_cell *c, const json_t *line, sbx_err *e);
+/* An execute_result / display_data from a Jupyter MIME bundle and its
+ * metadata (NULL: {}); e2b/chart and e2b/data become NB_MIME_E2B_CHART and
+ * NB_MIME_E2B_DATA, every other key is kept as is.  Values are shared with
+ * bundle (referenced, not copied: a picture is not duplicated). */
+nb_output *nb_cell_add_bundle(notebook *nb, nb_cell *c, int is_result, const json_t *bundle,
+			      const json_t *metadata, int execution_count);
+/* One event of libsbx's /execute stream (stdout, stderr, result, error,
+ * count; the others are ignored): appends the output it means, from the
+ * event's typed fields — a result's Jupyter bundle and metadata, an
+ * error's traceback entries — so what the agent sent reaches the file
+ * unchanged.  -1 when the event is unusable. */
+struct sbx_code_event;
+int nb_cell_add_event(notebook *nb, nb_cell *c, const struct sbx_code_event *ev, sbx_err *e);
 
 /* A string value of the bundle (NULL when absent or not a string). */
 const char *nb_output_text(const nb_output *o, const char *mime);
