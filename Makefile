@@ -138,6 +138,7 @@ test: test-env deps
 	$(MAKE) -j$(shell nproc) SAN=1 all
 	$(MAKE) templates
 	./tests/integration/ns-template.sh build-san/sbx-agent
+	./tests/compat/install.sh
 	./tests/run-unit.sh build build-san
 	./tests/run-integration.sh build-san
 	./tests/run-tui.sh build-san

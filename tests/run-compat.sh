@@ -39,17 +39,7 @@ if [ "$MODE" = api ] && [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-# Reinstall the pinned SDKs whenever the lockfile changed since the last npm ci.
-STAMP=$COMPAT/node_modules/.sbx-lock-sha256
-WANT=$(sha256sum "$COMPAT/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-	echo "run-compat: npm ci (package-lock.json changed or node_modules missing)"
-	if ! (cd "$COMPAT" && npm ci --no-audit --no-fund --loglevel=error); then
-		echo "run-compat: npm ci failed; is the npm registry reachable?" >&2
-		exit 2
-	fi
-	echo "$WANT" >"$STAMP"
-fi
+"$COMPAT/install.sh" || exit 2
 
 SCRATCH=$(mktemp -d /tmp/sbx-compat.XXXXXX)
 RC=1
