@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define UPLOAD_BUFFER (256 * 1024)
+
 struct hdr {
 	char *name, *value;
 };
@@ -287,6 +289,8 @@ http_call *http_call_start(http_client *cl, const http_call_opts *o)
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, c);
+		/* bulk bodies (uploads through the proxy) go in large pieces */
+		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_BUFFER);
 	} else if (o->body) {
 		c->body = xmalloc(o->body_len ? o->body_len : 1);
 		memcpy(c->body, o->body, o->body_len);
