@@ -215,18 +215,15 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* Drops k sent bytes.  The queue moves down only once the sent part is
- * the larger one, so each byte is copied at most once more: consuming
- * from the front of a large queue piece by piece must not be quadratic. */
+/* Drops k sent bytes by moving the offset: consuming from the front of a
+ * large queue piece by piece must not move the rest each time.  The queue
+ * starts over when empty and moves down only when a write needs room. */
 static void send_consume(http_call *c, size_t k)
 {
 	c->send_off += k;
 	size_t left = c->send.len - c->send_off;
 	if (!left) {
 		buf_reset(&c->send);
-		c->send_off = 0;
-	} else if (c->send_off >= left) {
-		buf_consume(&c->send, c->send_off);
 		c->send_off = 0;
 	}
 	if (c->send_above && left <= c->o.send_low) {
@@ -336,6 +333,10 @@ void http_call_write(http_call *c, const void *data, size_t len)
 {
 	if (c->send_ended || !len)
 		return;
+	if (c->send_off && c->send.len + len + 1 > c->send.cap) {   /* buf_grow would realloc */
+		buf_consume(&c->send, c->send_off);
+		c->send_off = 0;
+	}
 	buf_append(&c->send, data, len);
 	if (c->o.on_send_low && http_call_pending(c) > c->o.send_low)
 		c->send_above = 1;
