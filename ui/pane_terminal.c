@@ -3,10 +3,11 @@
  * `bash -l -c CMD`) rendered through libvterm (model/term_screen).
  *
  * The process starts at the first resize (when the pane's size is known)
- * with TERM=xterm-256color.  PTY bytes feed the emulator; its replies and
- * every key, paste and mouse report go back as PTY input, one send in
- * flight at a time so bytes keep their order (the rest is queued and
- * coalesced).  Resizes reach the sandbox debounced by 100 ms.  Keys: in
+ * with TERM=xterm-256color.  PTY bytes feed the emulator, what one loop
+ * turn delivered at once (so a flood takes term_screen's bulk path); its
+ * replies and every key, paste and mouse report go back as PTY input, one
+ * send in flight at a time so bytes keep their order (the rest is queued
+ * and coalesced).  Resizes reach the sandbox debounced by 100 ms.  Keys: in
  * terminal mode everything but the escape chord goes to the program; the
  * chord (A_TERM_LEAVE) enters copy mode (pane_terminal_copy.c).  When the
  * process ends, or its stream or the sandbox fails, a line says so; Enter

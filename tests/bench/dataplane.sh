@@ -136,6 +136,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 cat <<EOF
 ## Results: the data plane through sbxd
 
+Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(tmux -V), curl $(curl -V | awk 'NR == 1 { print $2 }'); load average after the run: $(cut -d' ' -f1-3 /proc/loadavg).
+
 $XFER_MB MB of random bytes, \`curl --data-binary\` (\`POST /files\`, octet-stream) and \`GET /files\`, through sbxd's proxy (TCP to sbxd, its unix socket to the agent) and straight to the agent's unix socket, on one \`base\` sandbox; median of $ROUNDS rounds after one warm-up, the two ways alternating.  *share of direct* is direct time / sbxd time (1.00: as fast; target ≥ 0.50).
 
 | transfer | straight to the agent | through sbxd | share of direct |
