@@ -292,6 +292,8 @@ static void free_doomed(app *a)
 		session_free(a, a->doomed_sessions[--a->ndoomed_sessions]);
 }
 
+#define FRAME_MS 16   /* about 60 frames a second */
+
 static int prepare(sbx_loop *l, void *ud)
 {
 	(void)l;
@@ -301,8 +303,16 @@ static int prepare(sbx_loop *l, void *ud)
 		loop_stop(a->loop);
 		return 0;
 	}
-	if (a->dirty && a->curses_on)
-		app_render(a);
+	if (!a->dirty || !a->curses_on)
+		return -1;
+	/* Output may change the screen far more often than a terminal shows
+	 * frames: everything that arrived is parsed at once, drawn at most
+	 * once per FRAME_MS (the poll wakes us for the frame that is due). */
+	int64_t now = now_ms(), due = a->last_frame_ms + FRAME_MS;
+	if (now < due)
+		return (int)(due - now);
+	a->last_frame_ms = now;
+	app_render(a);
 	return -1;
 }
 

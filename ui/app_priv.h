@@ -66,6 +66,7 @@ struct app {
 	imgcache *imgcache;
 	unsigned epoch, tick;
 	int dirty, quit, curses_on;
+	int64_t last_frame_ms;      /* frames are paced to FRAME_MS (app.c) */
 	int cursor_style;           /* DECSCUSR last sent (0: the terminal's own) */
 	int cols, rows;
 	WINDOW *frame, *dlgwin;

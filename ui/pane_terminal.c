@@ -3,10 +3,11 @@
  * `bash -l -c CMD`) rendered through libvterm (model/term_screen).
  *
  * The process starts at the first resize (when the pane's size is known)
- * with TERM=xterm-256color.  PTY bytes feed the emulator; its replies and
- * every key, paste and mouse report go back as PTY input, one send in
- * flight at a time so bytes keep their order (the rest is queued and
- * coalesced).  Resizes reach the sandbox debounced by 100 ms.  Keys: in
+ * with TERM=xterm-256color.  PTY bytes feed the emulator, what one loop
+ * turn delivered at once (so a flood takes term_screen's bulk path); its
+ * replies and every key, paste and mouse report go back as PTY input, one
+ * send in flight at a time so bytes keep their order (the rest is queued
+ * and coalesced).  Resizes reach the sandbox debounced by 100 ms.  Keys: in
  * terminal mode everything but the escape chord goes to the program; the
  * chord (A_TERM_LEAVE) enters copy mode (pane_terminal_copy.c).  When the
  * process ends, or its stream or the sandbox fails, a line says so; Enter
@@ -123,6 +124,32 @@ static void resize_op(pane *p, int cols, int rows)
 
 /* --- the process ------------------------------------------------------------ */
 
+/* The PTY arrives in pieces of a few KiB (one per read in the sandbox);
+ * fed together, plain text scrolls through term_screen's bulk path. */
+static void feed_now(term_pane *t)
+{
+	if (t->feed_timer)
+		loop_del_timer(app_loop(t->a), t->feed_timer);
+	t->feed_timer = 0;
+	if (!t->feed.len)
+		return;
+	term_screen_feed(t->ts, t->feed.data, t->feed.len);
+	buf_reset(&t->feed);
+	flush_output(t);
+	if (term_screen_take_bells(t->ts) && app_pane_focused(t->a, &t->p))
+		app_tty_write(t->a, "\a", 1);
+	app_dirty(t->a);
+}
+
+static int64_t feed_due(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	term_pane *t = ud;
+	t->feed_timer = 0;
+	feed_now(t);
+	return -1;
+}
+
 static void on_event(const sbx_proc_event *ev, void *ud)
 {
 	term_pane *t = ud;
@@ -135,12 +162,12 @@ static void on_event(const sbx_proc_event *ev, void *ud)
 	case SBX_PROC_PTY:
 	case SBX_PROC_STDOUT:
 	case SBX_PROC_STDERR:
-		term_screen_feed(t->ts, ev->data, ev->len);
-		flush_output(t);
-		if (term_screen_take_bells(t->ts) && app_pane_focused(t->a, &t->p))
-			app_tty_write(t->a, "\a", 1);
-		break;
+		buf_append(&t->feed, ev->data, ev->len);
+		if (!t->feed_timer)
+			t->feed_timer = loop_add_timer(app_loop(t->a), 0, feed_due, t);
+		return;
 	case SBX_PROC_END:
+		feed_now(t);   /* the output comes before the banner */
 		t->exited = 1;
 		t->exit_code = sbx_proc_exit_status(ev);
 		if (ev->error && !ev->exited)   /* "exit status N" is no failure */
@@ -157,6 +184,7 @@ static void on_done(const sbx_err *e, void *ud)
 {
 	term_pane *t = ud;
 	t->proc_op = NULL;
+	feed_now(t);
 	if (e && !t->exited)
 		snprintf(t->err, sizeof t->err, "%.500s", e->msg);
 	else if (!t->exited) {
@@ -206,6 +234,10 @@ static void stop_calls(term_pane *t)
 	if (t->resize_timer)
 		loop_del_timer(app_loop(t->a), t->resize_timer);
 	t->resize_timer = 0;
+	if (t->feed_timer)
+		loop_del_timer(app_loop(t->a), t->feed_timer);
+	t->feed_timer = 0;
+	buf_reset(&t->feed);
 	buf_reset(&t->pending);
 }
 
@@ -425,6 +457,7 @@ static void free_op(pane *p)
 	kill_process(t);
 	stop_calls(t);
 	term_screen_free(t->ts);
+	buf_free(&t->feed);
 	buf_free(&t->pending);
 	free(t->cmd);
 	free(t);
@@ -475,5 +508,6 @@ pane *pane_terminal_new(app *a, session *s, const char *cmd, sbx_err *e)
 	/* the real size arrives with the first resize, which starts the process */
 	t->ts = term_screen_new(24, 80, g ? g->colors : 256, TERM_SCROLLBACK);
 	buf_init(&t->pending);
+	buf_init(&t->feed);
 	return &t->p;
 }

@@ -22,6 +22,9 @@ typedef struct term_pane {
 	/* input: one send in flight, the rest waits here (keeps key order) */
 	sbx_buf pending;
 	sbx_op *send_op;
+	/* output: what one loop turn delivered is fed to the emulator at once */
+	sbx_buf feed;
+	int64_t feed_timer;
 	/* the PTY size told to the sandbox, and the debounce timer */
 	unsigned sent_cols, sent_rows;
 	int64_t resize_timer;

@@ -92,12 +92,12 @@ static void stream_gone(rpc_stream *s, int why, void *owner)
 	detach(p, s);
 }
 
-static void broadcast(proc *p, json_t *msg)
+static void broadcast(proc *p, int kind, const char *data, size_t len)
 {
-	char *j = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	for (size_t i = 0; j && i < p->nstreams; i++)
-		rpc_stream_send_raw(p->streams[i], j, strlen(j));
+	size_t n;
+	char *j = envd_ev_data_text(kind, data, len, &n);
+	for (size_t i = 0; i < p->nstreams; i++)
+		rpc_stream_send_raw(p->streams[i], j, n);
 	free(j);
 }
 
@@ -185,7 +185,7 @@ static ssize_t read_once(proc *p, struct src *s)
 	ssize_t n = read(s->fd, buf, p->pty ? PTY_CHUNK : PIPE_CHUNK);
 	if (n > 0) {
 		if (p->nstreams)   /* nobody attached: the output is dropped */
-			broadcast(p, envd_ev_data(s->kind, buf, (size_t)n));
+			broadcast(p, s->kind, buf, (size_t)n);
 		return n;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -52,6 +52,13 @@ int cstream_feed(cstream *s, const void *data, size_t len, cstream_msg_cb cb, vo
 				return -1;
 			continue;
 		}
+		if (s->raw) {
+			int taken = s->raw(f.data, f.len, ud, e);
+			if (taken < 0)
+				return -1;
+			if (taken)
+				continue;
+		}
 		json_error_t je;
 		json_t *j = json_loadb(f.data, f.len, 0, &je);
 		if (!json_is_object(j)) {

@@ -11,15 +11,20 @@
 #include "../proto/connect.h"
 #include "../util/err.h"
 
+/* Per message; return 0 to go on, -1 to stop (e already filled). */
+typedef int (*cstream_msg_cb)(const json_t *msg, void *ud, sbx_err *e);
+/* Optional, tried first with each message's JSON text: 1 when it took the
+ * message itself (a hot kind it parses faster than jansson), 0 to have it
+ * parsed and given to the msg_cb, -1 to stop (e filled). */
+typedef int (*cstream_raw_cb)(const char *json, size_t len, void *ud, sbx_err *e);
+
 typedef struct cstream {
 	connect_reader rd;
+	cstream_raw_cb raw;   /* set after init; NULL: every message is parsed */
 	int ended;            /* the end-stream frame came */
 	char code[48];        /* its error code ("" when it ended cleanly) */
 	char message[768];
 } cstream;
-
-/* Per message; return 0 to go on, -1 to stop (e already filled). */
-typedef int (*cstream_msg_cb)(const json_t *msg, void *ud, sbx_err *e);
 
 void cstream_init(cstream *s);
 void cstream_free(cstream *s);

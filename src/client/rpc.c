@@ -114,6 +114,7 @@ sbx_op *rpc_stream(sbx_client *cl, const sbx_sandbox *sb, const rpc_call *rc, co
 	sbx_op *op = start(cl, sb, rc, 1);
 	stream_ctx *s = xcalloc(1, sizeof *s);
 	cstream_init(&s->cs);
+	s->cs.raw = h->raw_cb;
 	s->h = *h;
 	op->ctx = s;
 	op->ctx_free = stream_free;

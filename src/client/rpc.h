@@ -25,6 +25,7 @@ json_t *rpc_answer(const sbx_op *op, sbx_err *e);
  * module's, freed with ud_free when the op goes. */
 typedef struct rpc_stream_hooks {
 	cstream_msg_cb msg_cb;
+	cstream_raw_cb raw_cb;   /* may be NULL */
 	void (*done)(const sbx_err *e, void *ud);
 	void *ud;
 	void (*ud_free)(void *ud);

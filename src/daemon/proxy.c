@@ -11,8 +11,9 @@
 #include <strings.h>
 
 #define OUT_HIGH (256 * 1024)   /* pause the agent above this much unsent */
-#define OUT_LOW (64 * 1024)     /* ... and go on below this */
-#define DRAIN_POLL_MS 5
+#define OUT_LOW (64 * 1024)     /* ... and go on at this or below */
+#define UP_HIGH (1024 * 1024)   /* stop reading the client's body above this much unsent */
+#define UP_LOW (256 * 1024)     /* ... and go on at this or below */
 
 typedef struct proxy {
 	sbxd *d;
@@ -22,6 +23,7 @@ typedef struct proxy {
 	sbox *waiting;           /* queued on sbox_when_ready */
 	sbx_buf early;           /* body that arrived before the call started */
 	int body_done;           /* the client's body is complete */
+	int body_paused;         /* the agent takes the body slower than it comes */
 	int has_body;            /* upstream gets a (chunked) body */
 	/* the upstream answer, saved at its headers (the call may end first) */
 	int status;
@@ -35,7 +37,6 @@ typedef struct proxy {
 	int begun;               /* our answer is set (streamed or whole) */
 	int hold;                /* upstream paused until we can begin */
 	int backlog;             /* upstream paused: the client reads slowly */
-	int64_t drain_timer;
 	int cancelling;
 } proxy;
 
@@ -54,8 +55,6 @@ static int is_hop(const char *name)
 
 static void proxy_free(proxy *p)
 {
-	if (p->drain_timer)
-		loop_del_timer(p->d->loop, p->drain_timer);
 	buf_free(&p->early);
 	buf_free(&p->held);
 	for (size_t i = 0; i < p->nhdrs * 2; i++)
@@ -109,16 +108,13 @@ static void apply_pause(proxy *p)
 		http_call_pause_recv(p->call, p->hold || p->backlog);   /* unpausing may deliver data at once */
 }
 
-static int64_t drain_tick(sbx_loop *l, int64_t id, void *ud)
+/* The client took enough of the answer: let the agent's side go on. */
+static void out_low(http_req *r, void *ud)
 {
-	(void)l, (void)id;
+	(void)r;
 	proxy *p = ud;
-	if (p->req && http_stream_pending(p->req) > OUT_LOW)
-		return DRAIN_POLL_MS;
-	p->drain_timer = 0;
 	p->backlog = 0;
 	apply_pause(p);
-	return -1;
 }
 
 static void write_out(proxy *p, const char *data, size_t len)
@@ -127,8 +123,24 @@ static void write_out(proxy *p, const char *data, size_t len)
 	if (!p->backlog && p->call && http_stream_pending(p->req) > OUT_HIGH) {
 		p->backlog = 1;
 		apply_pause(p);
-		p->drain_timer = loop_add_timer(p->d->loop, DRAIN_POLL_MS, drain_tick, p);
+		http_stream_notify_low(p->req, OUT_LOW, out_low, p);
 	}
+}
+
+/* The request body: stop taking it from the client while the agent lags
+ * (sbxd never holds more than about UP_HIGH of it), go on once it caught up. */
+static void pause_body(proxy *p, int paused)
+{
+	if (p->body_paused == paused || !p->req || p->body_done)
+		return;
+	p->body_paused = paused;
+	http_req_pause_body(p->req, paused);
+}
+
+static void up_send_low(http_call *c, void *ud)
+{
+	(void)c;
+	pause_body(ud, 0);
 }
 
 static void add_saved_headers(proxy *p)
@@ -212,6 +224,7 @@ static void up_done(http_call *c, int ok, const char *err, void *ud)
 		return;
 	p->call = NULL;
 	p->upstream_done = 1;
+	pause_body(p, 0);   /* the rest of the body is dropped as it comes */
 	if (!ok)
 		snprintf(p->upstream_err, sizeof p->upstream_err, "%s", err ? err : "no answer");
 	if (!p->req) {
@@ -247,6 +260,8 @@ static int req_chunk(http_req *r, const char *data, size_t len, void *ud)
 		http_call_write(p->call, data, len);
 	else if (!p->upstream_done)
 		buf_append(&p->early, data, len);
+	if ((p->call ? http_call_pending(p->call) : p->early.len) > UP_HIGH)
+		pause_body(p, 1);
 	return 0;
 }
 
@@ -321,6 +336,7 @@ static void start_upstream(proxy *p, sbox *sb)
 	http_call_opts o = {
 		.method = m, .url = url.data, .unix_socket = sb->agent_sock,
 		.headers = (const char *const *)h.v, .stream_body = p->has_body, .connect_timeout_ms = 5000,
+		.send_low = UP_LOW, .on_send_low = up_send_low,
 		.on_headers = up_headers, .on_data = up_data, .on_done = up_done, .ud = p,
 	};
 	p->call = http_call_start(p->d->cl, &o);
@@ -343,6 +359,8 @@ static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud)
 	p->waiting = NULL;
 	if (!ok) {
 		p->upstream_done = 1;
+		buf_free(&p->early);
+		pause_body(p, 0);   /* the rest of the body is dropped as it comes */
 		snprintf(p->upstream_err, sizeof p->upstream_err, "%s", err);
 		if (p->body_done)
 			answer_down(p);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define UPLOAD_BUFFER (256 * 1024)
+
 struct hdr {
 	char *name, *value;
 };
@@ -23,8 +25,10 @@ struct http_call {
 	struct curl_slist *req_headers;
 	http_call_opts o;
 	char *body;
-	sbx_buf send;
+	sbx_buf send;                /* request body queued; sent from send_off on */
+	size_t send_off;
 	int send_ended, send_paused, recv_paused;
+	int send_above;              /* pending went over o.send_low: tell on_send_low */
 	int status;
 	struct hdr *hdrs;
 	size_t nhdrs;
@@ -211,14 +215,31 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/* Drops k sent bytes by moving the offset: consuming from the front of a
+ * large queue piece by piece must not move the rest each time.  The queue
+ * starts over when empty and moves down only when a write needs room. */
+static void send_consume(http_call *c, size_t k)
+{
+	c->send_off += k;
+	size_t left = c->send.len - c->send_off;
+	if (!left) {
+		buf_reset(&c->send);
+		c->send_off = 0;
+	}
+	if (c->send_above && left <= c->o.send_low) {
+		c->send_above = 0;
+		c->o.on_send_low(c, c->o.ud);   /* may write more: the queue is consistent */
+	}
+}
+
 static size_t read_cb(char *out, size_t size, size_t n, void *ud)
 {
 	http_call *c = ud;
-	size_t max = size * n;
-	if (c->send.len) {
-		size_t k = c->send.len < max ? c->send.len : max;
-		memcpy(out, c->send.data, k);
-		buf_consume(&c->send, k);
+	size_t max = size * n, queued = c->send.len - c->send_off;
+	if (queued) {
+		size_t k = queued < max ? queued : max;
+		memcpy(out, c->send.data + c->send_off, k);
+		send_consume(c, k);
 		return k;
 	}
 	if (c->send_ended)
@@ -265,6 +286,8 @@ http_call *http_call_start(http_client *cl, const http_call_opts *o)
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, c);
+		/* bulk bodies (uploads through the proxy) go in large pieces */
+		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UPLOAD_BUFFER);
 	} else if (o->body) {
 		c->body = xmalloc(o->body_len ? o->body_len : 1);
 		memcpy(c->body, o->body, o->body_len);
@@ -310,7 +333,13 @@ void http_call_write(http_call *c, const void *data, size_t len)
 {
 	if (c->send_ended || !len)
 		return;
+	if (c->send_off && c->send.len + len + 1 > c->send.cap) {   /* buf_grow would realloc */
+		buf_consume(&c->send, c->send_off);
+		c->send_off = 0;
+	}
 	buf_append(&c->send, data, len);
+	if (c->o.on_send_low && http_call_pending(c) > c->o.send_low)
+		c->send_above = 1;
 	if (c->send_paused) {
 		c->send_paused = 0;
 		apply_pause(c);
@@ -328,7 +357,7 @@ void http_call_end_body(http_call *c)
 
 size_t http_call_pending(http_call *c)
 {
-	return c->send.len;
+	return c->send.len - c->send_off;
 }
 
 void http_call_pause_recv(http_call *c, int paused)

@@ -24,6 +24,11 @@ typedef struct http_call_opts {
 	const void *body;              /* a whole body (copied), or ... */
 	size_t body_len;
 	int stream_body;               /* ... 1: fed by http_call_write, sent chunked */
+	/* Back-pressure for stream_body: once http_call_pending went above
+	 * send_low, on_send_low runs when sending brings it back to send_low or
+	 * below (it may write more; it must not cancel the call). */
+	size_t send_low;
+	void (*on_send_low)(http_call *c, void *ud);
 	long timeout_ms;               /* whole call; 0: none */
 	long connect_timeout_ms;       /* 0: libcurl's default */
 	void (*on_headers)(http_call *c, int status, void *ud);

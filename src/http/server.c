@@ -71,6 +71,7 @@ struct http_req {
 	http_end_cb end_cb;
 	void *body_ud;
 	int body_done;
+	int body_paused;             /* http_req_pause_body: take no more for now */
 
 	struct hdr *hdrs;
 	size_t nhdrs;
@@ -80,7 +81,11 @@ struct http_req {
 	int waiting;                 /* suspended in the access handler */
 
 	int streaming;
-	sbx_buf out;
+	sbx_buf out;                 /* sent from out_off on */
+	size_t out_off;
+	size_t low;                  /* http_stream_notify_low */
+	http_low_cb low_cb;
+	void *low_ud;
 	int out_ended;
 	int reader_waiting;          /* suspended by the content reader */
 	int peer_fd;                 /* watched for EOF while suspended; -1 */
@@ -377,6 +382,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		if (r->body_paused && r->body_mode == BODY_STREAM) {
+			/* MHD keeps the unconsumed bytes and reads nothing more
+			 * while suspended; the resume hands them over again. */
+			if (!r->waiting) {
+				r->waiting = 1;
+				MHD_suspend_connection(c);
+			}
+			return MHD_YES;
+		}
 		feed_body(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -622,6 +636,13 @@ void http_req_stream_body(http_req *r, http_chunk_cb chunk, http_end_cb end, voi
 	r->body_ud = ud;
 }
 
+void http_req_pause_body(http_req *r, int paused)
+{
+	r->body_paused = paused;
+	if (!paused && !r->resp)
+		wake(r);
+}
+
 void http_req_on_close(http_req *r, http_close_cb cb, void *ud)
 {
 	r->close_cb = cb;
@@ -730,10 +751,25 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
 	http_req *r = cls;
-	if (r->out.len) {
-		size_t n = r->out.len < max ? r->out.len : max;
-		memcpy(buf, r->out.data, n);
-		buf_consume(&r->out, n);
+	size_t queued = r->out.len - r->out_off;
+	if (queued) {
+		size_t n = queued < max ? queued : max;
+		memcpy(buf, r->out.data + r->out_off, n);
+		/* move the queue down only once the sent part is the larger one:
+		 * never a memmove of the whole backlog per block */
+		r->out_off += n;
+		if (r->out_off == r->out.len) {
+			buf_reset(&r->out);
+			r->out_off = 0;
+		} else if (r->out_off >= r->out.len - r->out_off) {
+			buf_consume(&r->out, r->out_off);
+			r->out_off = 0;
+		}
+		if (r->low_cb && queued - n <= r->low) {
+			http_low_cb cb = r->low_cb;
+			r->low_cb = NULL;
+			cb(r, r->low_ud);   /* may write: the queue is consistent */
+		}
 		return (ssize_t)n;
 	}
 	if (r->out_ended)
@@ -782,5 +818,12 @@ void http_stream_end(http_req *r)
 
 size_t http_stream_pending(http_req *r)
 {
-	return r->out.len;
+	return r->out.len - r->out_off;
+}
+
+void http_stream_notify_low(http_req *r, size_t low, http_low_cb cb, void *ud)
+{
+	r->low = low;
+	r->low_cb = cb;
+	r->low_ud = ud;
 }

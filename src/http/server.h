@@ -60,6 +60,9 @@ void http_req_read_body(http_req *r, size_t limit, http_body_cb cb, void *ud);
 typedef int (*http_chunk_cb)(http_req *r, const char *data, size_t len, void *ud);
 typedef void (*http_end_cb)(http_req *r, void *ud);
 void http_req_stream_body(http_req *r, http_chunk_cb chunk, http_end_cb end, void *ud);
+/* Back-pressure for a streamed body: while paused no chunk is delivered and
+ * the connection reads nothing more; unpausing delivers the rest. */
+void http_req_pause_body(http_req *r, int paused);
 
 /* Exactly once per request; ok = 1 when the response was sent completely. */
 typedef void (*http_close_cb)(http_req *r, int ok, void *ud);
@@ -80,5 +83,10 @@ void http_stream_write(http_req *r, const void *data, size_t len);
 void http_stream_end(http_req *r);
 /* Bytes written but not yet taken by the socket (for back-pressure). */
 size_t http_stream_pending(http_req *r);
+/* One-shot: cb runs as soon as the socket has taken enough that at most
+ * low bytes are pending (it may write).  Replaces an earlier request; a
+ * closed request never calls it. */
+typedef void (*http_low_cb)(http_req *r, void *ud);
+void http_stream_notify_low(http_req *r, size_t low, http_low_cb cb, void *ud);
 
 #endif

@@ -42,6 +42,7 @@ void connect_reader_init(connect_reader *r, size_t limit)
 {
 	buf_init(&r->buf);
 	r->limit = limit;
+	r->off = 0;
 	r->returned = 0;
 }
 
@@ -51,23 +52,33 @@ void connect_reader_free(connect_reader *r)
 }
 
 /* A returned frame is consumed lazily so that its pointers stay valid until
- * the caller comes back. */
+ * the caller comes back.  Consumed frames only move the offset: a feed of
+ * many frames must not shift the buffer once per frame. */
 static void drop_returned(connect_reader *r)
 {
-	buf_consume(&r->buf, r->returned);
+	r->off += r->returned;
 	r->returned = 0;
+	if (r->off == r->buf.len) {
+		buf_reset(&r->buf);
+		r->off = 0;
+	}
 }
 
 void connect_reader_feed(connect_reader *r, const void *data, size_t len)
 {
 	drop_returned(r);
+	if (r->off) {   /* what is left is at most one incomplete frame */
+		buf_consume(&r->buf, r->off);
+		r->off = 0;
+	}
 	buf_append(&r->buf, data, len);
 }
 
 int connect_reader_next(connect_reader *r, connect_frame *f, sbx_err *e)
 {
 	drop_returned(r);
-	int rc = connect_decode(r->buf.data, r->buf.len, r->limit, f, e);
+	const char *at = r->buf.data ? r->buf.data + r->off : NULL;
+	int rc = connect_decode(at, r->buf.len - r->off, r->limit, f, e);
 	if (rc == CONNECT_FRAME)
 		r->returned = f->consumed;
 	return rc;
@@ -75,7 +86,7 @@ int connect_reader_next(connect_reader *r, connect_frame *f, sbx_err *e)
 
 size_t connect_reader_pending(const connect_reader *r)
 {
-	return r->buf.len - r->returned;
+	return r->buf.len - r->off - r->returned;
 }
 
 char *connect_end_json(const char *code, const char *message)

@@ -38,6 +38,7 @@ int connect_decode(const void *data, size_t len, size_t limit, connect_frame *f,
 typedef struct connect_reader {
 	sbx_buf buf;
 	size_t limit;
+	size_t off;        /* bytes of buf already consumed */
 	size_t returned;   /* bytes of the frame last returned, dropped on the next call */
 } connect_reader;
 

@@ -158,6 +158,9 @@ void envd_end_from_wait(int wstatus, envd_end *out);
 /* {"event":{"start":{"pid":N}}} and friends (StartResponse = ConnectResponse). */
 json_t *envd_ev_start(uint32_t pid);
 json_t *envd_ev_data(int kind, const void *data, size_t len);
+/* The same event as compact JSON text (heap, *outlen set), without building
+ * it through jansson: output streams send one per read. */
+char *envd_ev_data_text(int kind, const void *data, size_t len, size_t *outlen);
 json_t *envd_ev_end(const envd_end *end);
 json_t *envd_ev_keepalive(void);
 

@@ -95,6 +95,20 @@ json_t *envd_ev_data(int kind, const void *data, size_t len)
 	return j;
 }
 
+char *envd_ev_data_text(int kind, const void *data, size_t len, size_t *outlen)
+{
+	static const char *const keys[] = { "stdout", "stderr", "pty" };
+	char *b = b64_encode(data, len);   /* base64 never needs JSON escapes */
+	sbx_buf out = SBX_BUF_INIT;
+	buf_grow(&out, strlen(b) + 40);
+	buf_printf(&out, "{\"event\":{\"data\":{\"%s\":\"", keys[kind >= 0 && kind <= 2 ? kind : 0]);
+	buf_puts(&out, b);
+	buf_puts(&out, "\"}}}");
+	free(b);
+	*outlen = out.len;
+	return buf_detach(&out);
+}
+
 json_t *envd_ev_end(const envd_end *end)
 {
 	json_t *o = json_object();

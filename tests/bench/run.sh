@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: a `1+1` round-trip through sbx-agent vs. jupyter_client direct,
-# the terminal pane's throughput (bench/term_bench), sandbox start-up.
+# the terminal pane's throughput (bench/term_bench), the data plane through
+# sbxd (transfers, a terminal end to end: dataplane.sh), sandbox start-up.
 #   tests/bench/run.sh BUILD_DIR [N]
 # Starts BUILD_DIR/sbx-agent on a free loopback port, runs roundtrip.py with
 # Debian's python (the one with jupyter_client/ipykernel), and rewrites the
@@ -61,13 +62,18 @@ PYDEVD_DISABLE_FILE_VALIDATION=1 timeout --foreground 900 $PY "$ROOT/tests/bench
 RC=$?
 [ "$RC" -ne 0 ] && exit "$RC"
 
+# splice NAME FILE: FILE replaces the NAME block of docs/PERFORMANCE.md.
+splice() {
+	awk -v f="$2" -v b="<!-- $1:begin" -v e="<!-- $1:end" '
+		index($0, b) == 1 { print; while ((getline l < f) > 0) print l; skip = 1; next }
+		index($0, e) == 1 { skip = 0 }
+		!skip' "$ROOT/docs/PERFORMANCE.md" >"$SCRATCH/perf.md" && cp "$SCRATCH/perf.md" "$ROOT/docs/PERFORMANCE.md"
+}
+
 # The workbench's terminal panes: libvterm alone vs our term_screen.
 if [ -x "$BUILD/bench/term_bench" ]; then
 	"$BUILD/bench/term_bench" "${SBX_BENCH_TERM_MB:-16}" 5 >"$SCRATCH/term.md" || exit 1
-	awk -v f="$SCRATCH/term.md" '
-		/<!-- workbench:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- workbench:end/ { skip = 0 }
-		!skip' "$ROOT/docs/PERFORMANCE.md" >"$SCRATCH/perf.md" && cp "$SCRATCH/perf.md" "$ROOT/docs/PERFORMANCE.md"
+	splice workbench "$SCRATCH/term.md"
 fi
 
 # Sandboxes through sbxd (needs root for the ns runtime and a built template).
@@ -85,6 +91,24 @@ stop_sbxd() {
 	SBXD_PID=
 }
 trap 'stop_sbxd; cleanup' EXIT
+# The data plane: transfers and a terminal, through sbxd vs. the direct ways.
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$SBX" serve --listen "tcp:127.0.0.1:$port" --pool 0 --state-dir "$SCRATCH/dp-state" >"$SCRATCH/sbxd-dp.log" 2>&1 &
+SBXD_PID=$!
+for _ in $(seq 1 100); do
+	curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
+	sleep 0.1
+done
+mkdir -p "$SCRATCH/dp"
+if ! timeout --foreground 1800 "$ROOT/tests/bench/dataplane.sh" "$SBX" "http://127.0.0.1:$port" \
+	"$(cat "$XDG_CONFIG_HOME/sbx/api_key")" "$SCRATCH/dp-state" "$SCRATCH/dp" >"$SCRATCH/dataplane.md"; then
+	echo "bench: data plane benchmark failed; sbxd log:" >&2
+	tail -n 30 "$SCRATCH/sbxd-dp.log" >&2
+	exit 1
+fi
+stop_sbxd
+splice dataplane "$SCRATCH/dataplane.md"
+
 "$SBX" template build code-interpreter >/dev/null || { echo "bench: cannot build the code-interpreter template" >&2; exit 1; }
 for pool in 0 2; do
 	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

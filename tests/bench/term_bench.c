@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	printf("## Results: terminal pane throughput\n\n");
 	printf("%.0f MB of each workload through an 80x24 terminal, in 64 KiB chunks; median of %d rounds, "
 	       "the three ways interleaved in each round. *vterm alone*: libvterm's screen layer, lines "
-	       "scrolled off handed over and dropped; *pane*: `term_screen` (damage tracking, a 10000-line "
+	       "scrolled off handed over and dropped; *pane*: `term_screen` (damage tracking, plain lines that "
+	       "only scroll by straight into a 10000-line "
 	       "scrollback ring, the output queue); *+ frame reads*: also every screen row as cells once per "
 	       "chunk, as a frame does (`tests/bench/term_bench.c`).\n\n", mb, rounds);
 	printf("| workload | vterm alone | pane (term_screen) | pane + frame reads | pane / vterm | pane+draw / vterm |\n");

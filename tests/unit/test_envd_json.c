@@ -439,6 +439,20 @@ static void test_process_events(void **state)
 	assert_json(envd_ev_data(ENVD_OUT_STDERR, "\xfb\xff", 2), "{\"event\":{\"data\":{\"stderr\":\"+/8=\"}}}");
 	assert_json(envd_ev_data(ENVD_OUT_PTY, "ls\n", 3), "{\"event\":{\"data\":{\"pty\":\"bHMK\"}}}");
 	assert_json(envd_ev_keepalive(), "{\"event\":{\"keepalive\":{}}}");
+	/* the hand-built text is what jansson would have dumped */
+	static const struct { int kind; const char *data; size_t len; } evs[] = {
+		{ ENVD_OUT_STDOUT, "hello\n", 6 }, { ENVD_OUT_STDERR, "\xfb\xff", 2 }, { ENVD_OUT_PTY, "ls\n", 3 },
+		{ ENVD_OUT_PTY, "", 0 },
+	};
+	for (size_t i = 0; i < sizeof evs / sizeof *evs; i++) {
+		size_t n;
+		char *text = envd_ev_data_text(evs[i].kind, evs[i].data, evs[i].len, &n);
+		json_t *j = envd_ev_data(evs[i].kind, evs[i].data, evs[i].len);
+		char *want = json_dumps(j, JSON_COMPACT);
+		assert_string_equal(text, want);
+		assert_int_equal(n, strlen(want));
+		free(text), free(want), json_decref(j);
+	}
 
 	envd_end end;
 	envd_end_from_wait(0, &end);   /* exit 0 */

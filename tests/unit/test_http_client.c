@@ -26,6 +26,7 @@ struct fx {
 	char ctype[64];
 	sbx_buf body;
 	size_t server_got;
+	void *pump;           /* test_body_back_pressure's writer */
 };
 
 struct drip {
@@ -79,10 +80,103 @@ static void counted(http_req *r, void *ud)
 	http_respond_str(r, 200, "text/plain", msg);
 }
 
+/* /slow: a body taken in bursts: paused after every chunk, unpaused 2 ms
+ * later; a chunk while paused is counted as a violation. */
+struct slow {
+	struct fx *f;
+	http_req *r;
+	int paused, violations;
+	int64_t timer;
+};
+
+static int64_t slow_unpause(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	struct slow *s = ud;
+	s->timer = 0;
+	s->paused = 0;
+	http_req_pause_body(s->r, 0);
+	return -1;
+}
+
+static int slow_chunk(http_req *r, const char *d, size_t n, void *ud)
+{
+	(void)d;
+	struct slow *s = ud;
+	if (s->paused)
+		s->violations++;
+	s->f->server_got += n;
+	s->paused = 1;
+	http_req_pause_body(r, 1);
+	s->timer = loop_add_timer(s->f->loop, 2, slow_unpause, s);
+	return 0;
+}
+
+static void slow_end(http_req *r, void *ud)
+{
+	struct slow *s = ud;
+	char msg[64];
+	snprintf(msg, sizeof msg, "%zu %d", s->f->server_got, s->violations);
+	http_respond_str(r, 200, "text/plain", msg);
+}
+
+static void slow_closed(http_req *r, int ok, void *ud)
+{
+	(void)r, (void)ok;
+	struct slow *s = ud;
+	if (s->timer)
+		loop_del_timer(s->f->loop, s->timer);
+	free(s);
+}
+
+/* /flood: 4 MiB in 64 KiB writes, each made only when the socket has taken
+ * the queue down to 128 KiB (http_stream_notify_low drives it alone). */
+struct flood {
+	size_t sent;
+};
+
+static void flood_closed(http_req *r, int ok, void *ud)
+{
+	(void)r, (void)ok;
+	free(ud);
+}
+
+static void flood_more(http_req *r, void *ud)
+{
+	struct flood *fl = ud;
+	char blk[64 * 1024];
+	while (fl->sent < (4u << 20) && http_stream_pending(r) <= 128 * 1024) {
+		for (size_t i = 0; i < sizeof blk; i++)
+			blk[i] = (char)('a' + (fl->sent + i) % 26);
+		http_stream_write(r, blk, sizeof blk);
+		fl->sent += sizeof blk;
+	}
+	if (fl->sent < (4u << 20))
+		http_stream_notify_low(r, 128 * 1024, flood_more, fl);
+	else
+		http_stream_end(r);
+}
+
 static void handler(http_req *r, void *ud)
 {
 	struct fx *f = ud;
 	const char *p = http_req_path(r);
+	if (!strcmp(p, "/slow")) {
+		struct slow *s = xcalloc(1, sizeof *s);
+		s->f = f;
+		s->r = r;
+		f->server_got = 0;
+		http_req_on_close(r, slow_closed, s);
+		http_req_stream_body(r, slow_chunk, slow_end, s);
+		return;
+	}
+	if (!strcmp(p, "/flood")) {
+		struct flood *fl = xcalloc(1, sizeof *fl);
+		http_req_on_close(r, flood_closed, fl);
+		http_stream_begin(r, 200, "text/plain");
+		flood_more(r, fl);
+		return;
+	}
 	if (!strcmp(p, "/echo")) {
 		http_req_read_body(r, 1 << 20, echo, f);
 	} else if (!strcmp(p, "/drip")) {
@@ -234,6 +328,71 @@ static void test_streamed_request(void **state)
 	assert_string_equal(buf_cstr(&f->body), "50000");
 }
 
+/* The client keeps at most send_low + one block queued: it writes only
+ * from on_send_low; the server takes the body in paused bursts. */
+struct pump {
+	http_call *c;
+	size_t left, max_pending;
+	int lows;
+};
+
+static void pump_more(struct pump *p)
+{
+	char blk[100000];
+	memset(blk, 'z', sizeof blk);
+	while (p->left && http_call_pending(p->c) <= 64 * 1024) {
+		size_t n = p->left < sizeof blk ? p->left : sizeof blk;
+		http_call_write(p->c, blk, n);
+		p->left -= n;
+		if (http_call_pending(p->c) > p->max_pending)
+			p->max_pending = http_call_pending(p->c);
+	}
+	if (!p->left)
+		http_call_end_body(p->c);
+}
+
+static void on_low(http_call *c, void *ud)
+{
+	(void)c;
+	struct pump *p = ((struct fx *)ud)->pump;
+	p->lows++;
+	pump_more(p);
+}
+
+static void test_body_back_pressure(void **state)
+{
+	struct fx *f = *state;
+	char url[128];
+	snprintf(url, sizeof url, "%s/slow", f->base);
+	http_call_opts o = opts(f, url);
+	o.stream_body = 1;
+	o.send_low = 64 * 1024;
+	o.on_send_low = on_low;
+	struct pump p = { NULL, 3000000, 0, 0 };
+	f->pump = &p;
+	p.c = http_call_start(f->cl, &o);
+	pump_more(&p);
+	wait_done(f);
+	assert_true(f->ok);
+	assert_string_equal(buf_cstr(&f->body), "3000000 0");   /* all of it, nothing while paused */
+	assert_true(p.lows > 0);
+	assert_true(p.max_pending <= 64 * 1024 + 100000);
+}
+
+static void test_answer_notify_low(void **state)
+{
+	struct fx *f = *state;
+	char url[128];
+	snprintf(url, sizeof url, "%s/flood", f->base);
+	http_call_opts o = opts(f, url);
+	http_call_start(f->cl, &o);
+	wait_done(f);
+	assert_true(f->ok);
+	assert_int_equal(f->body.len, 4u << 20);
+	for (size_t i = 0; i < f->body.len; i += 4099)
+		assert_int_equal(f->body.data[i], 'a' + i % 26);
+}
+
 static void test_unix_socket_and_204(void **state)
 {
 	struct fx *f = *state;
@@ -282,6 +441,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_post_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_back_pressure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_notify_low, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket_and_204, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),

@@ -7,8 +7,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../../ui/model/term_screen.h"
+#include "../../ui/model/term_screen_int.h"   /* bulk_lines, the scrollback ring */
 
 static void feeds(term_screen *t, const char *s) { term_screen_feed(t, s, strlen(s)); }
 
@@ -114,6 +116,116 @@ static void test_scrollback_push_and_cap(void **state)
 	assert_string_equal(line_text(t, 5, &b), "L18");
 	buf_free(&b);
 	term_screen_free(t);
+}
+
+/* The same bytes fed whole (or in `chunk`-sized pieces, 0: whole) and one
+ * byte at a time (never a run for the bulk path) leave the same lines,
+ * cells and cursor.  Returns how many lines took the bulk path. */
+static size_t same_as_bytewise(int rows, int cols, size_t cap, const char *in, size_t len, size_t chunk)
+{
+	term_screen *a = term_screen_new(rows, cols, 256, cap), *b = term_screen_new(rows, cols, 256, cap);
+	for (size_t i = 0; i < len;) {
+		size_t n = chunk ? chunk : len;
+		if (n > len - i)
+			n = len - i;
+		term_screen_feed(a, in + i, n);
+		i += n;
+	}
+	for (size_t i = 0; i < len; i++)
+		term_screen_feed(b, in + i, 1);
+	assert_int_equal(b->bulk_lines, 0);
+	assert_int_equal(term_screen_lines(a), term_screen_lines(b));
+	assert_int_equal(term_screen_sb_lines(a), term_screen_sb_lines(b));
+	for (size_t i = 0; i < a->sb_count; i++)   /* trailing blanks trimmed alike */
+		assert_int_equal(a->sb[(a->sb_head + i) % a->sb_cap]->ncells, b->sb[(b->sb_head + i) % b->sb_cap]->ncells);
+	vt_cell *ca = calloc((size_t)cols, sizeof *ca), *cb = calloc((size_t)cols, sizeof *cb);
+	for (long l = 0; l < term_screen_lines(a); l++) {
+		term_screen_line(a, l, ca, cols);
+		term_screen_line(b, l, cb, cols);
+		for (int c = 0; c < cols; c++) {
+			for (int k = 0; k <= VTERM_MAX_CHARS_PER_CELL && (k == 0 || ca[c].chars[k - 1]); k++)
+				assert_int_equal(ca[c].chars[k], cb[c].chars[k]);
+			assert_int_equal(ca[c].width, cb[c].width);
+			assert_int_equal(ca[c].attr.fg, cb[c].attr.fg);
+			assert_int_equal(ca[c].attr.bg, cb[c].attr.bg);
+			assert_int_equal(ca[c].attr.flags, cb[c].attr.flags);
+		}
+	}
+	int ra, ka, rb, kb;
+	assert_int_equal(term_screen_cursor(a, &ra, &ka), term_screen_cursor(b, &rb, &kb));
+	assert_int_equal(ra, rb);
+	assert_int_equal(ka, kb);
+	size_t bulk = a->bulk_lines;
+	free(ca), free(cb);
+	term_screen_free(a), term_screen_free(b);
+	return bulk;
+}
+
+/* n plain lines of lengths 0..cols (line i: i % (cols + 1) characters) */
+static void plain_lines(sbx_buf *b, int n, int cols)
+{
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < i % (cols + 1); k++)
+			buf_putc(b, (char)('a' + (i + k) % 26));
+		buf_puts(b, "\r\n");
+	}
+}
+
+static void test_bulk_same_as_libvterm(void **state)
+{
+	(void)state;
+	sbx_buf b = SBX_BUF_INIT;
+	/* a coloured prompt, a screen half full, then a flood of lines */
+	buf_puts(&b, "\x1b[1;32muser@sbx\x1b[0m:~$ cat f\r\nfirst\r\nsecond");
+	plain_lines(&b, 300, 20);
+	buf_puts(&b, "tail without newline");
+	assert_true(same_as_bytewise(6, 20, 1000, b.data, b.len, 0) > 200);
+	assert_true(same_as_bytewise(6, 20, 1000, b.data, b.len, 400) > 0);   /* runs cut by chunks */
+	assert_true(same_as_bytewise(6, 20, 50, b.data, b.len, 0) > 200);     /* the ring drops lines */
+	(void)same_as_bytewise(1, 20, 100, b.data, b.len, 0);                 /* one row: no pen sample */
+	assert_true(same_as_bytewise(6, 20, 0, b.data, b.len, 0) > 200);     /* no scrollback */
+	/* a pen with a background and attributes colours the written cells and the rest of the rows */
+	buf_reset(&b);
+	buf_puts(&b, "\x1b[44;1;4mx\r\n");
+	plain_lines(&b, 100, 12);
+	buf_puts(&b, "\x1b[0m");
+	plain_lines(&b, 100, 12);
+	assert_true(same_as_bytewise(5, 12, 1000, b.data, b.len, 0) > 100);
+	/* empty lines only, and tabs, UTF-8 and lines too wide, which end runs */
+	buf_reset(&b);
+	for (int i = 0; i < 40; i++)
+		buf_puts(&b, "\r\n");
+	plain_lines(&b, 60, 8);
+	buf_puts(&b, "a\tb\r\n\xc3\xa9t\xc3\xa9\r\nmuch wider than eight\r\n");
+	plain_lines(&b, 60, 8);
+	assert_true(same_as_bytewise(4, 8, 1000, b.data, b.len, 0) > 0);
+	buf_free(&b);
+}
+
+/* State libvterm keeps and the bulk path cannot honour turns it off. */
+static void test_bulk_off_when_unsure(void **state)
+{
+	(void)state;
+	static const struct { const char *set, *unset; } cases[] = {
+		{ "\x1b[2;5r", "\x1b[r" },              /* a scroll region */
+		{ "\x1b[3r", "\x1b[1;6r" },              /* ... from row 3; the full one again */
+		{ "\x1b(0", "\x1b(B" },                  /* DEC graphics in G0 */
+		{ "\x1b)0\x0e", "\x0f" },               /* ... in G1, shifted in */
+		{ "\x1b[?1049h", "\x1b[?1049l" },        /* the alternate screen */
+		{ "\x1b[?69h", "\x1b[?69l" },            /* left/right margins */
+		{ "\x1bN", "\x1b" "c" },                 /* a single shift: off until a reset */
+		{ "\x1b(0\x1b" "7\x1b(B\x1b" "8", "\x1b(B" }, /* restored with the cursor */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		sbx_buf b = SBX_BUF_INIT;
+		buf_puts(&b, cases[i].set);
+		plain_lines(&b, 100, 10);
+		assert_int_equal(same_as_bytewise(6, 10, 1000, b.data, b.len, 0), 0);
+		buf_puts(&b, cases[i].unset);
+		plain_lines(&b, 100, 10);
+		assert_true(same_as_bytewise(6, 10, 1000, b.data, b.len, 0) > 0);
+		buf_free(&b);
+	}
 }
 
 static void test_altscreen_keeps_scrollback(void **state)
@@ -430,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_text_and_attrs),
 		cmocka_unit_test(test_wide_chars),
 		cmocka_unit_test(test_scrollback_push_and_cap),
+		cmocka_unit_test(test_bulk_same_as_libvterm),
+		cmocka_unit_test(test_bulk_off_when_unsure),
 		cmocka_unit_test(test_altscreen_keeps_scrollback),
 		cmocka_unit_test(test_resize_pushes_and_pops),
 		cmocka_unit_test(test_props),

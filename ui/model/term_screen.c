@@ -77,7 +77,7 @@ static int on_resize(int rows, int cols, void *user)
 }
 
 /* A cell that draws nothing and has no colour: not worth storing. */
-static int cell_blank(const VTermScreenCell *c)
+int term_cell_blank(const VTermScreenCell *c)
 {
 	return (c->chars[0] == 0 || c->chars[0] == ' ') && c->width == 1 && VTERM_COLOR_IS_DEFAULT_BG(&c->bg) &&
 	       !c->attrs.reverse && !c->attrs.underline && !c->attrs.strike;
@@ -85,22 +85,33 @@ static int cell_blank(const VTermScreenCell *c)
 
 static int on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 {
-	term_screen *t = user;
+	return term_sb_push(user, cols, cells);
+}
+
+int term_sb_push(term_screen *t, int cols, const VTermScreenCell *cells)
+{
 	if (t->sb_cap == 0)
 		return 0;
 	int n = cols;
-	while (n > 0 && cell_blank(&cells[n - 1]))
+	while (n > 0 && term_cell_blank(&cells[n - 1]))
 		n--;
 	size_t size = sizeof(sb_line) + (size_t)n * sizeof cells[0];
 	sb_line *l;
 	if (t->sb_count == t->sb_cap) {
-		/* the ring is full: the oldest line's memory becomes the newest */
-		l = xrealloc(t->sb[t->sb_head], size);
+		/* the ring is full: the oldest line's memory becomes the newest
+		 * (grown only when it is too small: a flood of lines reallocs
+		 * once per slot, not once per line) */
+		l = t->sb[t->sb_head];
+		if (l->cap < n) {
+			l = xrealloc(l, size);
+			l->cap = n;
+		}
 		t->sb[t->sb_head] = l;
 		t->sb_head = (t->sb_head + 1) % t->sb_cap;
 		term_copy_dropped(t);
 	} else {
 		l = xmalloc(size);
+		l->cap = n;
 		t->sb[(t->sb_head + t->sb_count) % t->sb_cap] = l;
 		t->sb_count++;
 	}
@@ -204,12 +215,6 @@ void term_screen_free(term_screen *t)
 	free(t);
 }
 
-void term_screen_feed(term_screen *t, const void *data, size_t len)
-{
-	vterm_input_write(t->vt, data, len);
-	vterm_screen_flush_damage(t->vts);
-}
-
 void term_screen_resize(term_screen *t, int rows, int cols)
 {
 	if (rows < 1)
@@ -235,6 +240,7 @@ void term_screen_reset(term_screen *t)
 	vterm_screen_flush_damage(t->vts);
 	sb_clear(t);
 	clear_props(t);
+	term_scan_reset(&t->scan);
 	buf_reset(&t->out);
 	t->dirty = 1;
 }

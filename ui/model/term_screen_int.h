@@ -7,6 +7,7 @@
 /* A scrollback line: trailing default blanks are not stored. */
 typedef struct sb_line {
 	int ncells;
+	int cap;      /* cells allocated */
 	VTermScreenCell cells[];
 } sb_line;
 
@@ -20,6 +21,24 @@ typedef struct term_copy {
 	char *needle;
 	int backward;
 } term_copy;
+
+/* term_screen_bulk.c: what the byte stream set that libvterm does not
+ * tell (see there). */
+#define TERM_SCAN_ARGS 8
+typedef struct term_charsets {
+	int g0, g1;      /* 1: not US-ASCII */
+	int shift;       /* SO: G1 in GL */
+} term_charsets;
+typedef struct term_scan {
+	int st;
+	int esc_inter, esc_ninter;
+	int csi_priv, csi_inter, nargs, have_arg;
+	long args[TERM_SCAN_ARGS];   /* -1: missing */
+	int region;                  /* DECSTBM set a partial region */
+	int lrmm;                    /* DECLRMM: left/right margins */
+	int unsure;                  /* something we do not follow: path off */
+	term_charsets cs, saved;
+} term_scan;
 
 struct term_screen {
 	VTerm *vt;
@@ -35,7 +54,17 @@ struct term_screen {
 	int altscreen, mouse, cursor_shape, cursor_visible;
 	VTermPos cursor;
 	term_copy copy;
+	term_scan scan;
+	size_t bulk_lines;   /* lines that went to the scrollback by the bulk path */
 };
+
+/* term_screen.c: a line for the scrollback, as libvterm hands them over. */
+int term_sb_push(term_screen *t, int cols, const VTermScreenCell *cells);
+/* 1: a cell the scrollback does not keep at the end of a line. */
+int term_cell_blank(const VTermScreenCell *c);
+/* term_screen_bulk.c */
+void term_scan_reset(term_scan *s);
+void term_scan_bytes(term_scan *s, int rows, const unsigned char *p, size_t n);
 
 /* term_screen.c: line's text appended to out; colmap (may be NULL) gets
  * one int per byte: the column the byte came from. */
