@@ -172,7 +172,8 @@ void create_args_free(create_args *a)
 	memset(a, 0, sizeof *a);
 }
 
-int parse_exec(int argc, char **argv, exec_args *a, sbx_err *e)
+/* Options of sbx exec up to the first operand ("+": CMD's own options stay CMD's). */
+static int exec_opts(int argc, char **argv, exec_args *a, sbx_err *e)
 {
 	static const struct option opts[] = {
 		{ "tty", no_argument, 0, 't' }, { "interactive", no_argument, 0, 'i' },
@@ -180,11 +181,7 @@ int parse_exec(int argc, char **argv, exec_args *a, sbx_err *e)
 		{ "env", required_argument, 0, 'e' }, { "timeout", required_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	memset(a, 0, sizeof *a);
-	optind = 0;
-	opterr = 0;
 	int c, secs;
-	/* "+": options stop at the first operand, so CMD's own options are CMD's */
 	while ((c = getopt_long(argc, argv, "+tiw:u:e:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': a->tty = 1; break;
@@ -207,11 +204,33 @@ int parse_exec(int argc, char **argv, exec_args *a, sbx_err *e)
 		default: return bad_opt(argc, argv, e);
 		}
 	}
+	return 0;
+}
+
+/* sbx exec [OPTS] ID [OPTS] [--] CMD...: options go before or after the id
+ * (README writes `sbx exec ID -t -- bash`); everything after "--", or from
+ * the first operand after the id, is the command. */
+int parse_exec(int argc, char **argv, exec_args *a, sbx_err *e)
+{
+	memset(a, 0, sizeof *a);
+	optind = 0;
+	opterr = 0;
+	if (exec_opts(argc, argv, a, e) < 0)
+		return -1;
 	if (optind >= argc)
 		return sbx_error(e, "no sandbox id given: sbx exec ID [-t] -- CMD...");
 	a->id = argv[optind++];
-	if (optind < argc && !strcmp(argv[optind], "--"))
+	if (optind < argc && !strcmp(argv[optind], "--")) {
 		optind++;
+	} else if (optind < argc) {
+		/* Scan the rest as a new argv whose argv[0] is the id; getopt
+		 * itself consumes a "--" there. */
+		char **sub = argv + optind - 1;
+		optind = 0;
+		if (exec_opts(argc - (int)(sub - argv), sub, a, e) < 0)
+			return -1;
+		optind += (int)(sub - argv);
+	}
 	if (optind >= argc && !a->tty)
 		return sbx_error(e, "no command given: sbx exec %s -- CMD...", a->id);
 	a->cmd = argv + optind;

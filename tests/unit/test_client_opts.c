@@ -125,6 +125,25 @@ static void test_exec(void **state)
 	assert_int_equal(parse_exec(5, ARGV("exec", "--timeout", "1m", "abc", "true"), &a, &e), 0);
 	assert_int_equal(a.timeout_ms, 60000);
 	exec_args_free(&a);
+	/* options after the id, as README writes it: `sbx exec ID -t -- bash` */
+	assert_int_equal(parse_exec(5, ARGV("exec", "abc", "-t", "--", "bash"), &a, &e), 0);
+	assert_true(a.tty);
+	assert_string_equal(a.id, "abc");
+	assert_int_equal(a.ncmd, 1);
+	assert_string_equal(a.cmd[0], "bash");
+	exec_args_free(&a);
+	/* a second "--" after the options' end is the command's */
+	assert_int_equal(parse_exec(6, ARGV("exec", "abc", "-t", "--", "--", "x"), &a, &e), 0);
+	assert_int_equal(a.ncmd, 2);
+	assert_string_equal(a.cmd[0], "--");
+	exec_args_free(&a);
+	/* after the id, CMD's own options still stay CMD's */
+	assert_int_equal(parse_exec(6, ARGV("exec", "abc", "-w", "/tmp", "ls", "-t"), &a, &e), 0);
+	assert_string_equal(a.cwd, "/tmp");
+	assert_false(a.tty);
+	assert_int_equal(a.ncmd, 2);
+	assert_string_equal(a.cmd[1], "-t");
+	exec_args_free(&a);
 }
 
 static void test_run(void **state)
