@@ -51,7 +51,7 @@ static void reset_agent(int with_token)
 	ag.cfg.access_token = with_token ? xstrdup("fuzz-token") : NULL;
 	ag.cfg.default_user = xstrdup(user);
 	ag.cfg.workdir = xstrdup(workdir);
-	agent_env_free(&ag.env);
+	kv_free(&ag.env);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
