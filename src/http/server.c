@@ -16,6 +16,16 @@
  * set) with shutdown(2), which MHD sees as the peer leaving.  A flood of
  * idle or trickling connections thus cannot lock out a client that asks
  * something.
+ *
+ * A client leaving mid-body: MHD (0.9.75) registers sockets edge-triggered
+ * and takes a short recv() as "drained".  When the last bytes and the FIN
+ * arrive before one epoll_wait (a busy server), recv() returns the bytes,
+ * the EOF behind them is never read, and no further edge comes: the request
+ * would hang until the idle timeout, holding what its handler holds (an
+ * upload's half-written file).  So while a request body is due, we watch
+ * its socket ourselves for POLLRDHUP (level-triggered); once the peer has
+ * finished sending and MHD has read all it sent, the body can never
+ * complete, and shutdown(2) makes MHD end the request.
  */
 #include "server.h"
 #include "../util/buf.h"
@@ -88,7 +98,8 @@ struct http_req {
 	void *low_ud;
 	int out_ended;
 	int reader_waiting;          /* suspended by the content reader */
-	int peer_fd;                 /* watched for EOF while suspended; -1 */
+	int peer_fd;                 /* watched: for the end of input while the
+				      * body is due, for EOF while suspended; -1 */
 	int peer_gone;
 
 	http_close_cb close_cb;
@@ -304,9 +315,16 @@ static void kick(http_server *s)
 		s->kick = loop_add_timer(s->loop, 0, on_kick, s);
 }
 
+/* Drops the watch for a suspended request (not the one for a body still due). */
+static void unwatch_suspended(http_req *r)
+{
+	if (r->body_done)
+		unwatch_peer(r);
+}
+
 static void wake(http_req *r)
 {
-	unwatch_peer(r);
+	unwatch_suspended(r);
 	if (r->waiting) {
 		r->waiting = 0;
 		MHD_resume_connection(r->conn);
@@ -314,7 +332,7 @@ static void wake(http_req *r)
 	}
 }
 
-static void watch_peer(http_req *r);
+static void watch_peer(http_req *r, int mask);
 
 static void feed_body(http_req *r, const char *data, size_t len)
 {
@@ -347,11 +365,20 @@ static void feed_body(http_req *r, const char *data, size_t len)
 
 static void finish_body(http_req *r)
 {
+	unwatch_peer(r);   /* the body watch: the body is in */
 	r->body_done = 1;
 	if (r->body_mode == BODY_WHOLE)
 		r->body_cb(r, buf_cstr(&r->body), r->body.len, r->body_ud);
 	else if (r->body_mode == BODY_STREAM && r->end_cb)
 		r->end_cb(r, r->body_ud);
+}
+
+/* Whether MHD reads a body after the headers (a length, or chunks). */
+static int body_due(http_req *r)
+{
+	const char *cl = http_req_header(r, "Content-Length");
+	const char *te = http_req_header(r, "Transfer-Encoding");
+	return (te && *te) || (cl && cl[strspn(cl, "0 \t")]);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -379,6 +406,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		s->reqs = r;
 		*con_cls = r;
 		s->handler(r, s->ud);
+		if (body_due(r))
+			watch_peer(r, LOOP_RDHUP);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -408,7 +437,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->resp && !r->waiting) {
 		r->waiting = 1;
 		MHD_suspend_connection(c);
-		watch_peer(r);
+		watch_peer(r, LOOP_READ);
 	}
 	return MHD_YES;
 }
@@ -717,9 +746,10 @@ void http_respond_fd(http_req *r, int status, const char *ctype, int fd, uint64_
 
 static void stream_wake(http_req *r);
 
-/* MHD does not notice a client that leaves while its connection is
- * suspended; a streaming producer (a running cell) should hear of it at once,
- * not at its next write. */
+/* While the body is due (see the top of this file): the peer has finished
+ * sending.  While suspended: MHD does not notice a client that leaves, and a
+ * streaming producer (a running cell) should hear of it at once, not at its
+ * next write. */
 static void on_peer(sbx_loop *l, int fd, int events, void *ud)
 {
 	(void)l, (void)events;
@@ -728,6 +758,14 @@ static void on_peer(sbx_loop *l, int fd, int events, void *ud)
 	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (!r->body_done) {
+		if (n > 0)
+			return;   /* bytes MHD has yet to read: they may complete the body */
+		unwatch_peer(r);
+		log_debug("http: client left during the body of %s %s", r->method, r->path);
+		shutdown(fd, SHUT_RDWR);   /* a hang-up, which MHD cannot miss */
+		return;
+	}
 	unwatch_peer(r);   /* EOF, error, or pipelined bytes: stop watching either way */
 	if (n <= 0) {
 		r->peer_gone = 1;
@@ -738,13 +776,14 @@ static void on_peer(sbx_loop *l, int fd, int events, void *ud)
 	}
 }
 
-static void watch_peer(http_req *r)
+/* mask: LOOP_RDHUP while the body is due, LOOP_READ while suspended. */
+static void watch_peer(http_req *r, int mask)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci || r->peer_fd >= 0)
 		return;
 	r->peer_fd = ci->connect_fd;
-	loop_add_fd(r->srv->loop, r->peer_fd, LOOP_READ, on_peer, r);
+	loop_add_fd(r->srv->loop, r->peer_fd, mask, on_peer, r);
 }
 
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -778,7 +817,7 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	r->reader_waiting = 1;
 	MHD_suspend_connection(r->conn);
-	watch_peer(r);
+	watch_peer(r, LOOP_READ);
 	return 0;
 }
 
@@ -792,7 +831,7 @@ void http_stream_begin(http_req *r, int status, const char *ctype)
 
 static void stream_wake(http_req *r)
 {
-	unwatch_peer(r);
+	unwatch_suspended(r);
 	if (r->reader_waiting) {
 		r->reader_waiting = 0;
 		MHD_resume_connection(r->conn);

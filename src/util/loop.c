@@ -177,7 +177,8 @@ int loop_once(sbx_loop *l, int timeout_ms)
 	for (size_t i = 0; i < n; i++) {
 		pfd[i].fd = l->fds[i].mask ? l->fds[i].fd : -1;
 		pfd[i].events = (short)((l->fds[i].mask & LOOP_READ ? POLLIN : 0) |
-					(l->fds[i].mask & LOOP_WRITE ? POLLOUT : 0));
+					(l->fds[i].mask & LOOP_WRITE ? POLLOUT : 0) |
+					(l->fds[i].mask & LOOP_RDHUP ? POLLRDHUP : 0));
 	}
 	int rc = poll(pfd, n, timeout_ms);
 	int events = 0;
@@ -191,6 +192,7 @@ int loop_once(sbx_loop *l, int timeout_ms)
 				continue;
 			int ev = (pfd[i].revents & POLLIN ? LOOP_READ : 0) |
 				 (pfd[i].revents & POLLOUT ? LOOP_WRITE : 0) |
+				 (pfd[i].revents & POLLRDHUP ? LOOP_RDHUP : 0) |
 				 (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL) ? LOOP_ERROR : 0);
 			events++;
 			l->fds[i].cb(l, l->fds[i].fd, ev, l->fds[i].ud);

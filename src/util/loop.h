@@ -13,7 +13,10 @@
 
 typedef struct sbx_loop sbx_loop;
 
-enum { LOOP_READ = 1, LOOP_WRITE = 2, LOOP_ERROR = 4 /* reported only: POLLERR/POLLHUP/POLLNVAL */ };
+/* LOOP_RDHUP: the peer of a stream socket has finished sending (POLLRDHUP),
+ * whether or not unread data is still queued before its EOF. */
+enum { LOOP_READ = 1, LOOP_WRITE = 2, LOOP_ERROR = 4 /* reported only: POLLERR/POLLHUP/POLLNVAL */,
+       LOOP_RDHUP = 8 };
 
 typedef void (*loop_fd_cb)(sbx_loop *l, int fd, int events, void *ud);
 /* Return the delay in ms before the timer fires again, or -1 to drop it. */
@@ -24,7 +27,7 @@ typedef int (*loop_prepare_cb)(sbx_loop *l, void *ud);
 sbx_loop *loop_new(void);
 void loop_free(sbx_loop *l);
 
-/* Watch fd for mask (LOOP_READ|LOOP_WRITE); replaces an existing watch. */
+/* Watch fd for mask (LOOP_READ|LOOP_WRITE|LOOP_RDHUP); replaces an existing watch. */
 void loop_add_fd(sbx_loop *l, int fd, int mask, loop_fd_cb cb, void *ud);
 /* Change only the mask of a watched fd (0 pauses it). */
 void loop_set_mask(sbx_loop *l, int fd, int mask);

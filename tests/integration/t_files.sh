@@ -157,6 +157,52 @@ for mode in length chunked octet; do
 		ok "client gone mid-upload leaves nothing ($mode)"
 	else notok "client gone mid-upload leaves nothing ($mode)" "$(ls -a "$W"; agent_fds_in_work)"; fi
 done
+# The same while the agent is busy: it is stopped while the client sends its
+# last bytes and leaves, so bytes and EOF reach it together (a loaded machine
+# does that by chance).  The last bytes: more body (length), or only chunk
+# framing (chunked).
+cut_while_busy() {  # MODE(length|chunked) NAME
+	"$PY" - "$URL" "$1" "$2" "$AGENT_PID" "$W" <<-'EOF'
+	import os, signal, socket, sys, time, urllib.parse
+	url, mode, name, pid, work = sys.argv[1:6]
+	u = urllib.parse.urlparse(url)
+	path = os.path.join(work, name)
+	s = socket.create_connection((u.hostname, u.port))
+	first = b'y' * 200000
+	head = 'POST /files?path=' + name + ' HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n'
+	if mode == 'length':
+	    s.sendall((head + 'Content-Length: 10000000\r\n\r\n').encode() + first)
+	    tail = b'z' * 1000
+	else:
+	    s.sendall((head + 'Transfer-Encoding: chunked\r\n\r\n').encode() + b'%x\r\n' % len(first) + first)
+	    tail = b'\r\n'
+	def size():
+	    try: return os.path.getsize(path)
+	    except OSError: return -1
+	for _ in range(1000):    # up to 10 s for the agent to write what came
+	    if size() == len(first): break
+	    time.sleep(0.01)
+	if size() != len(first):
+	    print('not written: %d bytes' % size()); sys.exit()
+	os.kill(int(pid), signal.SIGSTOP)
+	try:
+	    s.sendall(tail)
+	    s.shutdown(socket.SHUT_WR)
+	    for _ in range(1000):    # our FIN acknowledged: queued behind the tail
+	        if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 5: break   # FIN_WAIT2
+	        time.sleep(0.01)
+	finally:
+	    os.kill(int(pid), signal.SIGCONT)
+	print('left while busy')
+	s.close()
+	EOF
+}
+for mode in length chunked; do
+	got=$(cut_while_busy $mode "busy-$mode.bin")
+	if [ "$got" = "left while busy" ] && wait_until 10 left_nothing "$W/busy-$mode.bin"; then
+		ok "client gone while the agent is busy leaves nothing ($mode)"
+	else notok "client gone while the agent is busy leaves nothing ($mode)" "$got; $(ls -a "$W"; agent_fds_in_work)"; fi
+done
 printf -- '--BB\r\nContent-Disposition: form-data; name="file"; filename="tr/unc/t.txt"\r\n\r\nsome data\r\n' >"$SCRATCH/trunc.body"
 st=$(code "$URL/files" -H 'Content-Type: multipart/form-data; boundary=BB' --data-binary "@$SCRATCH/trunc.body")
 expect_eq "multipart without closing boundary is 400" "$st" 400

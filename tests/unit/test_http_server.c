@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "../../src/http/server.h"
@@ -28,6 +31,8 @@ struct fixture {
 	int closed_ok, closed_fail;
 	int trickle_answered;
 	size_t chunks, streamed_bytes;
+	int stalled, released;       /* /stall: the loop thread waits in the body */
+	pthread_cond_t cv;
 	pthread_mutex_t mu;
 };
 
@@ -110,6 +115,38 @@ static int refuse_chunk(http_req *r, const char *d, size_t n, void *ud)
 	return -1;
 }
 
+static void count_close(http_req *r, int ok, void *ud)
+{
+	(void)r;
+	struct fixture *f = ud;
+	pthread_mutex_lock(&f->mu);
+	if (ok)
+		f->closed_ok++;
+	else
+		f->closed_fail++;
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Holds the loop thread in the first body chunk until the test releases it
+ * (at most 10 s), as a busy server would be: what the client sends and its
+ * FIN meanwhile all wait for one epoll_wait. */
+static int stall_chunk(http_req *r, const char *d, size_t n, void *ud)
+{
+	struct fixture *f = ud;
+	pthread_mutex_lock(&f->mu);
+	if (!f->stalled) {
+		f->stalled = 1;
+		pthread_cond_broadcast(&f->cv);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		while (!f->released && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return count_chunk(r, d, n, ud);
+}
+
 static void handler(http_req *r, void *ud)
 {
 	struct fixture *f = ud;
@@ -150,6 +187,10 @@ static void handler(http_req *r, void *ud)
 		http_respond_str(r, 200, "text/plain", NULL);   /* a caller's bug must not crash */
 	} else if (!strcmp(p, "/refuse")) {
 		http_req_stream_body(r, refuse_chunk, NULL, f);
+	} else if (!strcmp(p, "/stall")) {
+		f->streamed_bytes = 0;
+		http_req_on_close(r, count_close, f);
+		http_req_stream_body(r, stall_chunk, chunks_done, f);
 	} else if (!strcmp(p, "/chunks")) {
 		f->streamed_bytes = 0;
 		http_req_stream_body(r, count_chunk, chunks_done, f);
@@ -177,6 +218,7 @@ static int setup_with(void **state, unsigned idle_timeout_s, unsigned max_conns)
 	struct fixture *f = xcalloc(1, sizeof *f);
 	sbx_err e;
 	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
 	f->loop = loop_new();
 	f->srv = http_server_new(f->loop, handler, f);
 	if (idle_timeout_s || max_conns)
@@ -209,6 +251,7 @@ static int teardown(void **state)
 	close(f->stop_pipe[0]);
 	close(f->stop_pipe[1]);
 	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
 	free(f);
 	return 0;
 }
@@ -357,8 +400,9 @@ static void wait_closed_fail(struct fixture *f, int tries)
 		usleep(20000);
 	}
 	pthread_mutex_lock(&f->mu);
-	assert_int_equal(f->closed_fail, 1);
+	int n = f->closed_fail;
 	pthread_mutex_unlock(&f->mu);
+	assert_int_equal(n, 1);   /* not under the lock: teardown takes it */
 }
 
 static void test_stream_client_gone(void **state)
@@ -408,6 +452,86 @@ static void test_streamed_request_body(void **state)
 	close(fd);
 	assert_non_null(strstr(r, "\r\n\r\n300000"));
 	free(r);
+}
+
+/* Sends `head` to /stall, and while the loop thread is held in the body
+ * sends `tail` and shuts down the sending side; then lets the loop go on.
+ * Returns the socket. */
+static int stall_then_send(struct fixture *f, const char *head, const char *tail)
+{
+	pthread_mutex_lock(&f->mu);
+	f->stalled = f->released = 0;
+	f->closed_ok = f->closed_fail = 0;
+	pthread_mutex_unlock(&f->mu);
+	int fd = dial_tcp(f->port);
+	send_all(fd, head);
+	pthread_mutex_lock(&f->mu);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	while (!f->stalled && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+		;
+	int stalled = f->stalled;
+	pthread_mutex_unlock(&f->mu);
+	assert_true(stalled);
+	if (*tail)
+		send_all(fd, tail);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	/* Our FIN is acknowledged: it is queued behind `tail` at the server. */
+	for (int i = 0;; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof ti;
+		assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+		if (ti.tcpi_state == TCP_FIN_WAIT2)
+			break;
+		assert_true(i < 500);
+		usleep(10000);
+	}
+	pthread_mutex_lock(&f->mu);
+	f->released = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return fd;
+}
+
+/* A client that leaves mid-body while the server is busy: its last bytes
+ * and its EOF arrive together, and the request must still end at once
+ * (MHD alone reads the bytes and never the EOF).  Whether the last bytes
+ * are body or only chunk framing. */
+static void test_body_client_gone_while_busy(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const cases[][2] = {
+		{ "POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", "defgh" },
+		{ "POST /stall HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc", "\r\n" },
+		{ "POST /stall HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc", "\r\n5\r\ndefgh\r\n" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int fd = stall_then_send(f, cases[i][0], cases[i][1]);
+		wait_closed_fail(f, 250);
+		assert_true(closed_within(fd, 5000));
+		close(fd);
+	}
+}
+
+/* The same timing with a complete body: a client that half-closes after
+ * sending it still gets its answer. */
+static void test_body_half_close_while_busy(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const cases[][2] = {
+		{ "POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\nabc", "defgh" },
+		{ "POST /stall HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc",
+		  "\r\n5\r\ndefgh\r\n0\r\n\r\n" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int fd = stall_then_send(f, cases[i][0], cases[i][1]);
+		char *r = read_until(fd, "\r\n\r\n8");
+		assert_non_null(strstr(r, "HTTP/1.1 200"));
+		assert_non_null(strstr(r, "\r\n\r\n8"));
+		free(r);
+		close(fd);
+	}
 }
 
 static void test_unix_socket(void **state)
@@ -513,6 +637,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_stream_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiting_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_streamed_request_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_client_gone_while_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_half_close_while_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_body_is_500, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_flood, setup_small, teardown),
