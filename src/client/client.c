@@ -339,9 +339,12 @@ char **api_headers(sbx_client *cl, sbx_err *e)
 					   : "no API key: set E2B_API_KEY");
 		return NULL;
 	}
-	char **v = xcalloc(4, sizeof *v);
+	char **v = xcalloc(5, sizeof *v);
 	v[0] = xasprintf("X-API-KEY: %s", cl->cfg.api_key);
 	v[1] = xstrdup("Content-Type: application/json");
 	v[2] = xstrdup("User-Agent: libsbx/0.1");
+	/* We understand sbxd's states beyond E2B's ("dead"): lists include
+	 * them.  E2B's cloud ignores the header. */
+	v[3] = xstrdup("Sbx-States: extended");
 	return v;
 }

@@ -9,6 +9,7 @@
 #include "../util/buf.h"
 #include "../util/xalloc.h"
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #define TIMEOUT_MAX_S (365 * 24 * 3600)
@@ -33,6 +34,13 @@ static int refuse_dead(http_req *r, sbox *sb)
 
 /* --- lists ----------------------------------------------------------------- */
 
+/* 1 when the client says it knows sbxd's states beyond E2B's ("dead"). */
+static int knows_dead(http_req *r)
+{
+	const char *v = http_req_header(r, "Sbx-States");
+	return v && !strcasecmp(v, "extended");
+}
+
 void api_list(sbxd *d, http_req *r, int v2)
 {
 	listq_params p = {
@@ -46,9 +54,14 @@ void api_list(sbxd *d, http_req *r, int v2)
 	/* v1 lists running sandboxes only and has no pages. */
 	if (!v2)
 		p.state = p.limit = p.next_token = NULL;
-	/* v2 with no state filter lists dead sandboxes too: that is where
-	 * users see them (`sbx ls`); an explicit filter names them. */
-	if (listq_parse(&q, &p, v2 ? LISTQ_RUNNING | LISTQ_PAUSED | LISTQ_DEAD : LISTQ_RUNNING, &e) < 0) {
+	/* With no state filter v2 lists what E2B's does (running, paused) —
+	 * the Python SDK parses state into an enum of just those — plus dead
+	 * sandboxes for clients that say they know the state (libsbx: `sbx ls`,
+	 * the workbench); state=dead names them for anyone. */
+	unsigned dflt = LISTQ_RUNNING;
+	if (v2)
+		dflt |= LISTQ_PAUSED | (knows_dead(r) ? LISTQ_DEAD : 0);
+	if (listq_parse(&q, &p, dflt, &e) < 0) {
 		api_error(r, 400, "%s", e.msg);
 		return;
 	}
@@ -83,6 +96,17 @@ void api_get(sbxd *d, http_req *r, const char *id)
 	if (!sb) {
 		api_not_found(r, id);
 		return;
+	}
+	/* The Python SDK cannot parse a state it has no enum value for (it
+	 * raises ValueError); for it a dead sandbox is not found, and why. */
+	if (sb->rec.state == SB_DEAD && !knows_dead(r)) {
+		const char *lang = http_req_header(r, "lang");
+		if (lang && !strcasecmp(lang, "python")) {
+			char msg[1024];
+			sbox_dead_msg(sb, msg, sizeof msg);
+			api_error(r, 404, "%s", msg);
+			return;
+		}
 	}
 	api_json(r, 200, json_sandbox_detail(&sb->rec));
 }

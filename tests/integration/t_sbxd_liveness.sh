@@ -64,6 +64,16 @@ expect_eq "sbx exec: exit 1" "$rc" 1
 expect_match "sbx exec: says it died and what to do" "$err" "agent died .*sbx kill $A"
 expect_eq "v2 list with state=dead" "$(api GET '/v2/sandboxes?state=dead' | jq -r '.[].sandboxID')" "$A"
 expect_eq "v2 list with state=running leaves it out" "$(api GET '/v2/sandboxes?state=running' | jq length)" 0
+# E2B's SDKs: the default list is E2B's (running, paused); the Python SDK
+# parses state into an enum of those, so for it a dead one is not found, and why
+expect_eq "v2 list, no filter: left out (E2B's default)" "$(api GET '/v2/sandboxes' | jq length)" 0
+out=$(curl -s -m 10 -H "X-API-KEY: $E2B_API_KEY" -H 'Sbx-States: extended' "$API/v2/sandboxes" | jq -r '.[].sandboxID + " " + .[].state')
+expect_eq "v2 list, no filter, a client that knows the state: listed dead" "$out" "$A dead"
+out=$(curl -s -m 10 -o "$SCRATCH/.py" -w '%{http_code}' -H "X-API-KEY: $E2B_API_KEY" -H 'lang: python' "$API/sandboxes/$A")
+expect_eq "GET from the Python SDK (lang: python): 404" "$out" 404
+expect_match "... saying it died and what to do" "$(jq -r .message "$SCRATCH/.py")" "sandbox $A's agent died .*create a new one"
+out=$(curl -s -m 10 -H "X-API-KEY: $E2B_API_KEY" -H 'lang: js' "$API/sandboxes/$A" | jq -r .state)
+expect_eq "GET from the JS SDK (lang: js): state dead" "$out" dead
 
 # a restart keeps it dead; a running one adopted after the restart is watched
 create '{"templateID":"base"}' || { notok "create b" "$(status): $CREATED"; exit 1; }
