@@ -49,8 +49,8 @@ static envv build_env(agent *a, const kspec *spec)
 	}
 	for (size_t i = 0; i < a->env.n; i++)
 		envv_set(&e, a->env.keys[i], a->env.values[i]);
-	for (size_t i = 0; i < spec->nenv; i++)
-		envv_set(&e, spec->env_keys[i], spec->env_values[i]);
+	for (size_t i = 0; i < spec->env.n; i++)
+		envv_set(&e, spec->env.keys[i], spec->env.values[i]);
 	if (a->cfg.python_path && *a->cfg.python_path) {
 		const char *old = envv_get(&e, "PYTHONPATH");
 		char *pp = old && *old ? xasprintf("%s:%s", a->cfg.python_path, old)

@@ -17,12 +17,7 @@ void kspec_free(kspec *k)
 	free(k->language);
 	free(k->display_name);
 	sbx_strv_free(k->argv);
-	for (size_t i = 0; i < k->nenv; i++) {
-		free(k->env_keys[i]);
-		free(k->env_values[i]);
-	}
-	free(k->env_keys);
-	free(k->env_values);
+	kv_free(&k->env);
 	memset(k, 0, sizeof *k);
 }
 
@@ -33,13 +28,8 @@ void kspec_copy(kspec *dst, const kspec *src)
 	dst->language = xstrdup(src->language);
 	dst->display_name = xstrdup(src->display_name);
 	dst->argv = sbx_strv_dup((const char *const *)src->argv);
-	dst->nenv = src->nenv;
-	dst->env_keys = xcalloc(src->nenv + 1, sizeof(char *));
-	dst->env_values = xcalloc(src->nenv + 1, sizeof(char *));
-	for (size_t i = 0; i < src->nenv; i++) {
-		dst->env_keys[i] = xstrdup(src->env_keys[i]);
-		dst->env_values[i] = xstrdup(src->env_values[i]);
-	}
+	for (size_t i = 0; i < src->env.n; i++)
+		kv_set(&dst->env, src->env.keys[i], src->env.values[i]);
 	dst->interrupt_message = src->interrupt_message;
 }
 
@@ -115,18 +105,12 @@ int kspec_load(const char *dir, const char *name, kspec *out, sbx_err *e)
 	out->display_name = xstrdup(dn ? dn : name);
 	out->interrupt_message = im && !strcmp(im, "message");
 	json_t *env = json_object_get(j, "env");
-	size_t cap = json_is_object(env) ? json_object_size(env) : 0;
-	out->env_keys = xcalloc(cap + 1, sizeof(char *));
-	out->env_values = xcalloc(cap + 1, sizeof(char *));
 	const char *k;
 	json_t *v;
-	if (cap)
-		json_object_foreach(env, k, v) {
-			if (!json_is_string(v))
-				continue;
-			out->env_keys[out->nenv] = xstrdup(k);
-			out->env_values[out->nenv++] = xstrdup(json_string_value(v));
-		}
+	if (json_is_object(env))
+		json_object_foreach(env, k, v)
+			if (json_is_string(v))
+				kv_set(&out->env, k, json_string_value(v));
 	pin_python(out);
 	json_decref(j);
 	free(path);
@@ -232,8 +216,6 @@ static void builtin_python(kspec *out)
 	out->language = xstrdup("python");
 	out->display_name = xstrdup("Python 3 (ipykernel)");
 	out->argv = sbx_strv_dup((const char *const *)argv);
-	out->env_keys = xcalloc(1, sizeof(char *));
-	out->env_values = xcalloc(1, sizeof(char *));
 }
 
 int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)

@@ -16,6 +16,7 @@
 #define SBX_KERNELSPEC_H
 #include <stddef.h>
 #include "../util/err.h"
+#include "../util/kv.h"
 #include "../util/strv.h"
 
 #define KSPEC_SYSTEM_PYTHON "/usr/bin/python3"
@@ -25,9 +26,7 @@ typedef struct kspec {
 	char *language;      /* lowercased kernel.json language, e.g. "python" */
 	char *display_name;
 	char **argv;         /* NULL-terminated, may contain {connection_file} */
-	char **env_keys;     /* kernel.json "env" */
-	char **env_values;
-	size_t nenv;
+	kvlist env;          /* kernel.json "env" */
 	int interrupt_message;  /* interrupt_mode "message" (else signal) */
 } kspec;
 

@@ -72,12 +72,12 @@ static void test_find(void **state)
 	assert_string_equal(k.name, "ir");
 	assert_string_equal(k.language, "r");
 	assert_string_equal(k.argv[0], "R");
-	assert_int_equal(k.nenv, 1);
-	assert_string_equal(k.env_keys[0], "R_X");
+	assert_int_equal(k.env.n, 1);
+	assert_string_equal(k.env.keys[0], "R_X");
 	assert_false(kspec_is_ipykernel(&k));
 	kspec copy;
 	kspec_copy(&copy, &k);
-	assert_string_equal(copy.env_values[0], "1");
+	assert_string_equal(copy.env.values[0], "1");
 	kspec_free(&copy);
 	kspec_free(&k);
 
