@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "assert_json.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,17 +28,6 @@ static json_t *parse(const char *s)
 	return j;
 }
 
-/* Encodes j compactly (consuming it) and compares. */
-static void assert_json(json_t *j, const char *want)
-{
-	assert_non_null(j);
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(j);
-	assert_non_null(s);
-	if (strcmp(s, want))
-		fail_msg("got  %s\nwant %s", s, want);
-	free(s);
-}
 
 /* --- captured requests ---------------------------------------------------- */
 

@@ -3,20 +3,11 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "assert_json.h"
 #include <stdlib.h>
 #include <string.h>
 #include "../../src/proto/jsontext.h"
 
-static void assert_json(json_t *j, const char *want)
-{
-	assert_non_null(j);
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(j);
-	assert_non_null(s);
-	if (strcmp(s, want))
-		fail_msg("got  %s\nwant %s", s, want);
-	free(s);
-}
 
 static void assert_str(char *got, const char *want)
 {
