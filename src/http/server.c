@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -63,7 +64,7 @@ struct http_conn {
 	int fd;
 	int busy;                    /* a request is in (its headers came) */
 	int evicted;                 /* shut down by us; MHD will close it */
-	struct http_conn *prev, *next;   /* srv->conns: idle longest first */
+	TAILQ_ENTRY(http_conn) link;     /* srv->conns: idle longest first */
 };
 
 struct http_req {
@@ -118,7 +119,7 @@ struct http_server {
 	http_req *reqs;
 	int64_t kick;                /* pending zero-delay MHD run */
 	unsigned idle_timeout_s, max_conns;
-	struct http_conn *conns, *conns_tail;
+	TAILQ_HEAD(, http_conn) conns;
 	unsigned nconns, nevicted;
 };
 
@@ -175,38 +176,15 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 
 static void kick(http_server *s);
 
-static void conn_unlink(http_server *s, struct http_conn *hc)
-{
-	if (hc->prev)
-		hc->prev->next = hc->next;
-	else
-		s->conns = hc->next;
-	if (hc->next)
-		hc->next->prev = hc->prev;
-	else
-		s->conns_tail = hc->prev;
-	hc->prev = hc->next = NULL;
-}
-
-static void conn_append(http_server *s, struct http_conn *hc)
-{
-	hc->prev = s->conns_tail;
-	if (s->conns_tail)
-		s->conns_tail->next = hc;
-	else
-		s->conns = hc;
-	s->conns_tail = hc;
-}
-
 /* Keeps room for new clients: closes the connections idle longest while
  * more than 7/8 of max_conns are open.  Busy ones are never touched. */
 static void make_room(http_server *s)
 {
 	unsigned soft = s->max_conns - s->max_conns / 8;
-	struct http_conn *hc = s->conns;
+	struct http_conn *hc = TAILQ_FIRST(&s->conns);
 	while (s->nconns - s->nevicted > soft) {
 		while (hc && (hc->busy || hc->evicted || hc->fd < 0))
-			hc = hc->next;
+			hc = TAILQ_NEXT(hc, link);
 		if (!hc)
 			return;   /* all busy: MHD stops accepting at max_conns */
 		shutdown(hc->fd, SHUT_RDWR);
@@ -225,12 +203,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		hc = xcalloc(1, sizeof *hc);
 		hc->fd = ci ? ci->connect_fd : -1;
-		conn_append(s, hc);
+		TAILQ_INSERT_TAIL(&s->conns, hc, link);
 		s->nconns++;
 		*socket_ctx = hc;
 		make_room(s);
 	} else if (hc) {   /* MHD_CONNECTION_NOTIFY_CLOSED */
-		conn_unlink(s, hc);
+		TAILQ_REMOVE(&s->conns, hc, link);
 		s->nconns--;
 		if (hc->evicted)
 			s->nevicted--;
@@ -246,8 +224,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
 static void conn_idle(http_server *s, struct http_conn *hc)
 {
 	hc->busy = 0;
-	conn_unlink(s, hc);
-	conn_append(s, hc);
+	TAILQ_REMOVE(&s->conns, hc, link);
+	TAILQ_INSERT_TAIL(&s->conns, hc, link);
 }
 
 static void unwatch_peer(http_req *r)
@@ -521,6 +499,7 @@ http_server *http_server_new(sbx_loop *loop, http_handler handler, void *ud)
 {
 	http_server *s = xcalloc(1, sizeof *s);
 	s->loop = loop;
+	TAILQ_INIT(&s->conns);
 	s->handler = handler;
 	s->ud = ud;
 	s->idle_timeout_s = HTTP_IDLE_TIMEOUT_S;
