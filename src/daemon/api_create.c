@@ -137,7 +137,7 @@ static void fresh_ready(sbox *sb, int ok, const char *err, void *ud)
 		answer(c, sb, "started");
 		return;
 	}
-	if (sb->dead) {
+	if (sb->killed) {
 		api_error(c->r, 500, "the sandbox did not start: %s", err);
 		return;
 	}
@@ -178,7 +178,7 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 		return;
 	}
 	log_warn("sbxd: a pool sandbox could not be handed out (%s); starting a fresh one", err);
-	if (!sb->dead)
+	if (!sb->killed)
 		sbox_kill(sb, "the pool claim failed", NULL, NULL);
 	start_fresh(c);
 }

@@ -40,7 +40,7 @@ struct sbox {
 	struct sbox_waiter *waiters; /* who waits for it */
 	int ready;                   /* the agent answered since the last start/resume */
 	int creating;                /* the runtime's create runs in a job */
-	int dead;                    /* killed: off the list, torn down by a job */
+	int killed;                  /* off the list, torn down by a job (not SB_DEAD: that one died) */
 	sbox_killed_cb kill_cb;      /* who waits for the teardown */
 	void *kill_ud;
 	char *kill_why;

@@ -37,7 +37,7 @@ int liveness_check(sbox *sb)
 {
 	if (sb->rec.state == SB_DEAD)
 		return 0;
-	if (!sb->rt || sb->creating || sb->dead || sb->rec.state == SB_STARTING)
+	if (!sb->rt || sb->creating || sb->killed || sb->rec.state == SB_STARTING)
 		return 1;   /* nothing to ask yet, or its own path reports it */
 	if (sb->ops->alive(sb->rt))
 		return 1;

@@ -47,7 +47,7 @@ static void filled(sbox *sb, int ok, const char *err, void *ud)
 	if (!ok) {
 		log_warn("sbxd: pool: a %s sandbox did not start (%s); trying again in %d s", sb->rec.template_id,
 			 err, POOL_RETRY_MS / 1000);
-		if (!sb->dead)
+		if (!sb->killed)
 			sbox_kill(sb, "it did not start", NULL, NULL);
 		if (p->timer)
 			loop_del_timer(p->d->loop, p->timer);

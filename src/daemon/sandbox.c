@@ -109,7 +109,7 @@ static void create_done(int ok, const char *err, void *ud)
 	sbox *sb = ud;
 	sbx_err e, re;
 	sb->creating = 0;
-	if (sb->dead) {   /* killed meanwhile: undo what the job made */
+	if (sb->killed) {   /* killed meanwhile: undo what the job made */
 		teardown(sb);
 		return;
 	}
@@ -300,7 +300,7 @@ void sbox_unwait(sbox *sb, sbox_ready_cb cb, void *ud)
 static void notify(sbox *sb, int ok, const char *err)
 {
 	struct sbox_waiter *w;
-	while (!sb->dead && (w = sb->waiters)) {
+	while (!sb->killed && (w = sb->waiters)) {
 		sb->waiters = w->next;
 		sbox_ready_cb cb = w->cb;
 		void *ud = w->ud;
@@ -425,13 +425,13 @@ static void teardown(sbox *sb)
 
 void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 {
-	if (sb->dead) {
+	if (sb->killed) {
 		if (cb)
 			cb(1, NULL, ud);
 		return;
 	}
 	sbxd *d = sb->d;
-	sb->dead = 1;
+	sb->killed = 1;
 	sb->kill_cb = cb;
 	sb->kill_ud = ud;
 	sb->kill_why = xstrdup(why);
@@ -478,7 +478,7 @@ void sbox_dead_msg(const sbox *sb, char *out, size_t n)
 
 void sbox_died(sbox *sb, const char *why)
 {
-	if (sb->dead || (sb->rec.state != SB_RUNNING && sb->rec.state != SB_PAUSED))
+	if (sb->killed || (sb->rec.state != SB_RUNNING && sb->rec.state != SB_PAUSED))
 		return;
 	liveness_unwatch(sb);
 	if (sb->rec.pooled) {   /* never handed out: nobody to tell */

@@ -7,7 +7,7 @@
  *
  * A killed sandbox leaves d->boxes at once (the API no longer sees it) and
  * is freed once its teardown job is done, never inside a caller's stack;
- * sb->dead tells a callback that it is on its way out.
+ * sb->killed tells a callback that it is on its way out.
  */
 #ifndef SBX_DAEMON_SANDBOX_H
 #define SBX_DAEMON_SANDBOX_H
