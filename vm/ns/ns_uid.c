@@ -1,6 +1,7 @@
 #include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/fsutil.h"
+#include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -85,15 +86,10 @@ int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
 			close(lock);
 		return sbx_error_errno(e, "cannot lock %s to reserve a uid range", NSUID_DIR);
 	}
-	unsigned char *used = calloc(NSUID_SLOTS, 1);
-	if (!used) {
-		close(lock);
-		return sbx_error(e, "out of memory allocating a uid range");
-	}
+	unsigned char *used = xcalloc(NSUID_SLOTS, 1);
 	host_slots(used);
-	int rc = sbx_error(e, "all %d uid ranges for sandboxes are taken (see %s); destroy some sandboxes",
-			   NSUID_SLOTS, NSUID_DIR);
-	for (int i = 0; i < NSUID_SLOTS; i++) {
+	int rc = -1, i;
+	for (i = 0; i < NSUID_SLOTS; i++) {
 		if (used[i])
 			continue;
 		char path[64];
@@ -119,6 +115,9 @@ int nsuid_alloc(const char *state_dir, int *slot, sbx_err *e)
 		rc = 0;
 		break;
 	}
+	if (i == NSUID_SLOTS)
+		sbx_error(e, "all %d uid ranges for sandboxes are taken (see %s); destroy some sandboxes",
+			  NSUID_SLOTS, NSUID_DIR);
 	free(used);
 	close(lock);
 	return rc;
