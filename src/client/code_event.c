@@ -1,19 +1,9 @@
 /* code_event: /execute NDJSON → events (pure). */
 #include "code.h"
+#include "../proto/code_result.h"
 #include "../util/buf.h"
 #include <stdio.h>
 #include <string.h>
-
-/* E2B's result fields and the MIME types they stand for (the agent's
- * code_line_result in reverse). */
-static const struct {
-	const char *field, *mime;
-} result_fields[] = {
-	{ "text", "text/plain" }, { "html", "text/html" }, { "markdown", "text/markdown" },
-	{ "svg", "image/svg+xml" }, { "png", "image/png" }, { "jpeg", "image/jpeg" },
-	{ "pdf", "application/pdf" }, { "latex", "text/latex" }, { "json", "application/json" },
-	{ "javascript", "application/javascript" }, { "data", "e2b/data" }, { "chart", "e2b/chart" },
-};
 
 static const char *s(const json_t *j, const char *k)
 {
@@ -31,10 +21,10 @@ static const json_t *obj(const json_t *j, const char *k)
 static json_t *result_bundle(const json_t *j, const json_t *jup)
 {
 	json_t *b = json_object();
-	for (size_t i = 0; i < sizeof result_fields / sizeof *result_fields; i++) {
-		json_t *v = json_object_get(j, result_fields[i].field);
+	for (size_t i = 0; i < code_mime_nfields; i++) {   /* E2B's fields → MIME types */
+		json_t *v = json_object_get(j, code_mime_fields[i].field);
 		if (v && !json_is_null(v))
-			json_object_set(b, result_fields[i].mime, v);
+			json_object_set(b, code_mime_fields[i].mime, v);
 	}
 	const char *mime;
 	json_t *v;

@@ -58,9 +58,8 @@ json_t *code_line_stream(const char *name, const char *text, const char *timesta
 	return o;
 }
 
-static const struct {
-	const char *mime, *field;
-} mime_fields[] = {
+const code_mime_field code_mime_fields[] = {
+	{ "text/plain", "text" },
 	{ "text/html", "html" },
 	{ "text/markdown", "markdown" },
 	{ "image/svg+xml", "svg" },
@@ -73,12 +72,13 @@ static const struct {
 	{ "e2b/data", "data" },
 	{ "e2b/chart", "chart" },
 };
+const size_t code_mime_nfields = sizeof code_mime_fields / sizeof *code_mime_fields;
 
 static const char *field_for(const char *mime)
 {
-	for (size_t i = 0; i < sizeof mime_fields / sizeof *mime_fields; i++)
-		if (!strcmp(mime, mime_fields[i].mime))
-			return mime_fields[i].field;
+	for (size_t i = 0; i < code_mime_nfields; i++)
+		if (!strcmp(mime, code_mime_fields[i].mime))
+			return code_mime_fields[i].field;
 	return NULL;
 }
 
@@ -95,7 +95,7 @@ json_t *code_line_result(const json_t *data, int is_main_result)
 			free(t);
 			continue;
 		}
-		const char *f = !strcmp(mime, "text/plain") ? "text" : field_for(mime);
+		const char *f = field_for(mime);
 		json_object_set(f ? o : extra, f ? f : mime, v);
 	}
 	json_object_set_new(o, "is_main_result", json_boolean(is_main_result));

@@ -38,6 +38,13 @@ void code_line_add_jupyter(json_t *line, const char *msg_type, const json_t *con
  * application/javascript→javascript, e2b/data→data, e2b/chart→chart, every
  * other MIME type into "extra" (always present, often {}). */
 json_t *code_line_result(const json_t *data, int is_main_result);
+/* The MIME types E2B's result fields stand for, as code_line_result maps
+ * them ({"text/plain", "text"} first); clients map them back with it. */
+typedef struct code_mime_field {
+	const char *mime, *field;
+} code_mime_field;
+extern const code_mime_field code_mime_fields[];
+extern const size_t code_mime_nfields;
 
 json_t *code_line_error(const char *name, const char *value, const char *traceback);
 json_t *code_line_stream(const char *name, const char *text, const char *timestamp);
