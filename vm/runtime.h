@@ -1,8 +1,10 @@
 /*
- * runtime: the interface between sbxd and a sandbox driver (today one:
- * runtime_ns, vm/ns/).  sbxd creates, pauses, resumes and destroys
- * sandboxes through it and reaches each sandbox's sbx-agent at the address
- * the driver reports.
+ * runtime: the interface between sbxd and a sandbox driver: runtime_ns
+ * (vm/ns/, Linux namespaces), runtime_qemu (vm/qemu/) and runtime_ch
+ * (vm/ch/, cloud-hypervisor), the last two sharing one guest (vm/guest/)
+ * and the VM plumbing in vm/vm_*.  sbxd creates, pauses, resumes and
+ * destroys sandboxes through it and reaches each sandbox's sbx-agent at the
+ * address the driver reports.
  *
  * Every call returns 0 or -1 with a message in *e that says what failed and
  * what to do.  Calls may block briefly (mounts, forks) but never wait for the
@@ -35,6 +37,22 @@ typedef struct rt_spec {
 	const char *const *env;    /* KEY=VALUE, NULL-terminated; the agent's global env */
 } rt_spec;
 
+/* Flags of a driver (runtime_ops.flags). */
+/* Its sandboxes start as clones of a booted snapshot and come back from
+ * pause as restores: after create sbxd sends the agent POST /init with the
+ * sandbox's env, token, time, hostname and fresh entropy (authenticated by
+ * agent_token()), after resume one with the time. */
+#define RT_RESTORES 0x1
+/* pause()/resume() take seconds (memory written to or read from disk):
+ * sbxd runs them in jobs and shows their progress (RT_PROGRESS_FILE). */
+#define RT_SLOW_PAUSE 0x2
+
+/* While pause() or resume() runs, a driver with RT_SLOW_PAUSE keeps
+ * "<state_dir>/" RT_PROGRESS_FILE up to date: one line "DONE TOTAL" + LF,
+ * in bytes (TOTAL 0 while unknown); it removes the file when done. */
+#define RT_PROGRESS_FILE "progress"
+
+
 typedef struct rt_stats {
 	int cpu_count;
 	double cpu_used_pct;
@@ -45,14 +63,26 @@ typedef struct rt_stats {
 typedef struct rt_sandbox rt_sandbox;   /* driver-private */
 
 typedef struct runtime_ops {
-	const char *name;                                   /* "ns" */
-	/* 1 when this machine can run the driver; else 0 and why in *e. */
+	const char *name;                                   /* "ns", "qemu", "ch" */
+	unsigned flags;                                     /* RT_* above */
+	/* 1 when this machine can run the driver; else 0 and why in *e (what
+	 * to install or fix).  Cheap after the first call (results of probes
+	 * are cached). */
 	int (*available)(sbx_err *e);
+	/* The accelerator its sandboxes run on here: "kvm" or "tcg" for VMs;
+	 * NULL for ns (no VM). */
+	const char *(*accel)(void);
 	int (*create)(const rt_spec *spec, rt_sandbox **out, sbx_err *e);
 	int (*adopt)(const char *state_dir, rt_sandbox **out, sbx_err *e);
 	/* "unix:PATH" (or "tcp:HOST:PORT") where the sandbox's agent listens. */
 	const char *(*agent_addr)(rt_sandbox *s);
-	/* 1 while the sandbox's processes exist (running or paused). */
+	/* RT_RESTORES drivers: the access token the agent holds until sbxd's
+	 * first /init (the booted snapshot's, never spec->access_token).  May
+	 * be NULL for other drivers. */
+	const char *(*agent_token)(rt_sandbox *s);
+	/* 1 while the sandbox's processes exist (running or paused).  A paused
+	 * VM sandbox has no process, only its snapshot on disk: 1 while that is
+	 * intact (and watch() gives -1). */
 	int (*alive)(rt_sandbox *s);
 	/* An fd that polls readable once the sandbox's processes are gone (a
 	 * pidfd of its init), for any process, not only the creator; the
@@ -74,5 +104,7 @@ typedef struct runtime_ops {
 } runtime_ops;
 
 extern const runtime_ops runtime_ns;
+extern const runtime_ops runtime_qemu;
+extern const runtime_ops runtime_ch;
 
 #endif
