@@ -121,6 +121,13 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(B
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
+# The fake cloud-hypervisor the ch driver is tested against (tests/fake-ch):
+# a standalone program, no sbx library.
+all: $(BUILD)/fake-ch/fake_cloud_hypervisor
+$(BUILD)/fake-ch/fake_cloud_hypervisor: tests/fake-ch/fake_cloud_hypervisor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs jansson)
+
 # Every suite prints its runner's closing summary; see tests/run-*.sh.
 # The default templates, built with the normal agent (a no-op when cached:
 # the cache lives outside the checkout, keyed by the recipe and agent hash).
