@@ -57,7 +57,7 @@ int ch_config_patch(json_t *cfg, const char *disk, const char *vsock, const char
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, sbx_err *e)
+int ch_copy_file(const char *from, const char *to, sbx_err *e)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -126,9 +126,9 @@ int ch_snapshot_clone(const char *src, const char *dst, const char *disk, const 
 			json_decref(cfg);
 		} else if (!strcmp(de->d_name, "memory-ranges")) {
 			if (link(from, to) < 0)
-				rc = copy_file(from, to, e);
+				rc = ch_copy_file(from, to, e);
 		} else {
-			rc = copy_file(from, to, e);
+			rc = ch_copy_file(from, to, e);
 		}
 		free(from);
 		free(to);

@@ -115,25 +115,50 @@ int ch_vsock_connect(const char *sock, unsigned port, int timeout_ms, int *fd, s
 			    "agent did not start; see the sandbox's serial.log)", port, sock, timeout_ms / 1000);
 }
 
-/* GET /health on an established stream: 1 for 2xx, 0 otherwise. */
-static int health_once(int fd, int64_t end)
+/* One request on an established stream: 1 for a 2xx answer, 0 otherwise.
+ * Reads to EOF (Connection: close): /execute streams its result. */
+static int request_once(int fd, const char *req, size_t n, int64_t end)
 {
-	static const char req[] = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-	if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1))
+	if (write(fd, req, n) != (ssize_t)n)
 		return 0;
-	char rep[64];
+	char rep[4096];
 	size_t have = 0;
-	while (have < 12) {
+	for (;;) {
 		int left = (int)(end - now_ms());
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return 0;
-		ssize_t r = read(fd, rep + have, sizeof rep - have);
-		if (r <= 0)
+		ssize_t r = read(fd, have < 12 ? rep + have : rep + 12, have < 12 ? 12 - have : sizeof rep - 12);
+		if (r < 0)
 			return 0;
+		if (r == 0)
+			break;
 		have += (size_t)r;
 	}
-	return !memcmp(rep, "HTTP/1.", 7) && rep[9] == '2';
+	return have >= 12 && !memcmp(rep, "HTTP/1.", 7) && rep[9] == '2';
+}
+
+int ch_vsock_http(const char *sock, unsigned port, const char *method, const char *path, const char *token,
+		  const char *body, int timeout_ms, sbx_err *e)
+{
+	int64_t end = now_ms() + timeout_ms;
+	int fd;
+	if (ch_vsock_connect(sock, port, timeout_ms, &fd, e) < 0)
+		return -1;
+	char *req;
+	size_t blen = body ? strlen(body) : 0;
+	if (asprintf(&req, "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n%s%s%s"
+			   "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		     method, path, token ? "X-Access-Token: " : "", token ? token : "", token ? "\r\n" : "", blen,
+		     body ? body : "") < 0) {
+		close(fd);
+		return sbx_error(e, "out of memory");
+	}
+	int ok = request_once(fd, req, strlen(req), end);
+	free(req);
+	close(fd);
+	return ok ? 0 : sbx_error(e, "the VM's agent did not answer %s %s through vsock within %d s", method, path,
+				  timeout_ms / 1000);
 }
 
 int ch_vsock_health(const char *sock, unsigned port, int timeout_ms, sbx_err *e)
@@ -141,12 +166,9 @@ int ch_vsock_health(const char *sock, unsigned port, int timeout_ms, sbx_err *e)
 	int64_t end = now_ms() + timeout_ms;
 	for (;;) {
 		int left = (int)(end - now_ms());
-		int fd;
-		if (left <= 0 || ch_vsock_connect(sock, port, left, &fd, e) < 0)
+		if (left <= 0)
 			break;
-		int ok = health_once(fd, end);
-		close(fd);
-		if (ok)
+		if (ch_vsock_http(sock, port, "GET", "/health", NULL, NULL, left, e) == 0)
 			return 0;
 		pause_ms(50);
 	}

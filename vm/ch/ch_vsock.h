@@ -20,6 +20,11 @@ int ch_vsock_parse_ok(const char *buf, size_t len, unsigned *host_port, size_t *
  * without OK until timeout_ms.  *fd: the stream. */
 int ch_vsock_connect(const char *sock, unsigned port, int timeout_ms, int *fd, sbx_err *e);
 
+/* One HTTP request to the agent on port (token: X-Access-Token, may be
+ * NULL; body JSON or NULL); 0 when it answers 2xx within timeout_ms. */
+int ch_vsock_http(const char *sock, unsigned port, const char *method, const char *path, const char *token,
+		  const char *body, int timeout_ms, sbx_err *e);
+
 /* GET /health from the agent on port through sock until it answers 2xx,
  * at most timeout_ms. */
 int ch_vsock_health(const char *sock, unsigned port, int timeout_ms, sbx_err *e);
