@@ -822,7 +822,8 @@ static int handle_http(conn *c)
 		return 0;
 	const char *ep = !strncmp(path, "/api/v1/", 8) ? path + 8 : NULL;
 	reply r = ep ? dispatch(method, ep, c->buf + hlen, (size_t)clen) : err_reply(404, 1, "Not Found");
-	logf_("%s %s -> %d %s", method, path, r.status, r.body ? r.body : "");
+	logf_("%s %s %.*s -> %d %s", method, path, (int)(clen < 2000 ? clen : 2000), c->buf + hlen, r.status,
+	      r.body ? r.body : "");
 	send_reply(c->fd, r);
 	memmove(c->buf, c->buf + hlen + clen, c->len - hlen - (size_t)clen);
 	c->len -= hlen + (size_t)clen;
