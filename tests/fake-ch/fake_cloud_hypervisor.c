@@ -53,7 +53,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -354,13 +357,17 @@ static int start_guest(char *why, size_t n)
 	}
 	add_guest_ip();
 	char *tok = cmdline_token();
-	pid_t pid = fork();
+	/* The guest is a PID namespace with the agent as its init (as in the
+	 * real guest): when the VMM dies, so does the agent (PDEATHSIG) and
+	 * with it everything it started, as with a real VM. */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		free(tok);
-		snprintf(why, n, "fork: %s", strerror(errno));
+		snprintf(why, n, "clone: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		setpgid(0, 0);
 		dup2(V.serial_fd >= 0 ? V.serial_fd : 2, 1);
 		dup2(V.serial_fd >= 0 ? V.serial_fd : 2, 2);

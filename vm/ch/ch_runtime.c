@@ -119,9 +119,12 @@ static void free_sandbox(rt_sandbox *s)
 
 static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
+	char *abs = realpath(spec->state_dir, NULL);
+	if (!abs)
+		return sbx_error_errno(e, "cannot use the state directory %s", spec->state_dir);
 	rt_sandbox *s = xcalloc(1, sizeof *s);
 	vm_state *st = &s->st;
-	st->dir = xstrdup(spec->state_dir);
+	st->dir = abs;   /* cloud-hypervisor wants absolute paths (file:// URLs) */
 	st->id = xstrdup(spec->id);
 	st->driver = xstrdup("ch");
 	st->template_dir = xstrdup(spec->template_dir);
@@ -145,7 +148,7 @@ static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 		goto out;
 	st->snapshot = xstrdup(snap.dir);
 	st->token = xstrdup(snap.token);
-	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, spec->state_dir, spec->internet, &st->net, e) < 0)
+	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, st->dir, spec->internet, &st->net, e) < 0)
 		goto out;
 	if (vm_state_save(st, e) < 0)
 		goto out;
@@ -185,8 +188,13 @@ out:
 
 static int ch_adopt(const char *state_dir, rt_sandbox **out, sbx_err *e)
 {
+	char *abs = realpath(state_dir, NULL);
+	if (!abs)
+		return sbx_error_errno(e, "cannot use the state directory %s", state_dir);
 	rt_sandbox *s = xcalloc(1, sizeof *s);
-	if (vm_state_load(&s->st, state_dir, "ch", e) < 0) {
+	int rc = vm_state_load(&s->st, abs, "ch", e);
+	free(abs);
+	if (rc < 0) {
 		free(s);
 		return -1;
 	}
