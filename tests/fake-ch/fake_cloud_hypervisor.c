@@ -28,14 +28,18 @@
  *    the guest powers off).
  *
  * Its guest is no VM: at boot and restore it runs the real sbx-agent
- * ($FAKE_CH_AGENT) in the network namespace it was started in, listening on
- * GUEST_IP:49983 with GUEST_IP added on lo (so the driver's DNAT reaches it),
- * its output in the serial file, its token from the cmdline's sbx.token=.
- * vsock port 49983 is relayed to it.  vm.pause SIGSTOPs it, vm.resume
- * SIGCONTs it.  IT CANNOT CHECK GUEST STATE ACROSS SNAPSHOTS: a restore
- * starts a fresh agent, so processes and memory of the snapshotted "guest"
- * are gone (files survive only because the agent runs on the host's
- * filesystem).  $FAKE_CH_VERSION (default 53.0.0) sets the version it
+ * ($FAKE_CH_AGENT) as init of a PID namespace (it dies with the VMM, as a
+ * guest does), in the network namespace the fake was started in, listening
+ * on 127.0.0.1:49983 there, its output in the serial file, its token from
+ * the cmdline's sbx.token=.  The fake listens on GUEST_IP:49983 (GUEST_IP
+ * added on lo, so the driver's DNAT reaches it) and vsock port 49983, and
+ * relays both to the agent.  vm.pause SIGSTOPs it, vm.resume SIGCONTs it.
+ * IT CANNOT CHECK GUEST STATE ACROSS SNAPSHOTS: a restore starts a fresh
+ * agent, so processes and memory of the snapshotted "guest" are gone
+ * (files survive only because the agent runs on the host's filesystem).
+ * The one exception is the agent's access token, which sbxd relies on
+ * after a resume: the fake learns it from the POST /init requests it
+ * relays, keeps it in state.json and gives it to the restored agent.  $FAKE_CH_VERSION (default 53.0.0) sets the version it
  * claims, and with it which restore fields it accepts.
  */
 
@@ -73,10 +77,13 @@ static const char *const vmst_name[] = { "None", "Created", "Running", "Paused",
 /* The one VMM this process is; a fake is a single-threaded program. */
 typedef struct conn {
 	int fd;
-	int kind;          /* 1 API client, 2 vsock awaiting CONNECT, 3 vsock relay */
+	int kind;          /* 1 API client, 2 vsock awaiting CONNECT, 3 relay */
 	int peer;          /* relay: the agent's TCP socket */
 	char buf[65536];
 	size_t len;
+	int sniff;         /* relay of GUEST_IP:49983: watch for POST /init */
+	char req[8192];    /* the request being watched */
+	size_t rlen;
 } conn;
 
 static struct {
@@ -88,6 +95,8 @@ static struct {
 	json_t *cfg;
 	int vsock_fd;
 	char *vsock_path;
+	int net_fd;        /* GUEST_IP:49983, relayed to the agent */
+	char *token;       /* the agent's token as its last POST /init set it */
 	int tap_fd, disk_fd, serial_fd;
 	pid_t agent;
 	unsigned next_port;
@@ -355,8 +364,8 @@ static int start_guest(char *why, size_t n)
 		snprintf(why, n, "fake guest: FAKE_CH_AGENT (the sbx-agent to run) is not set or not executable");
 		return -1;
 	}
-	add_guest_ip();
-	char *tok = cmdline_token();
+	/* The token the guest's memory held at the snapshot, else the boot's. */
+	char *tok = V.token ? strdup(V.token) : cmdline_token();
 	/* The guest is a PID namespace with the agent as its init (as in the
 	 * real guest): when the VMM dies, so does the agent (PDEATHSIG) and
 	 * with it everything it started, as with a real VM. */
@@ -375,7 +384,7 @@ static int start_guest(char *why, size_t n)
 			setenv("SBX_ACCESS_TOKEN", tok, 1);
 		else
 			unsetenv("SBX_ACCESS_TOKEN");
-		execl(agent, "sbx-agent", "--listen", "tcp:" GUEST_IP ":49983", (char *)NULL);
+		execl(agent, "sbx-agent", "--listen", "tcp:127.0.0.1:49983", (char *)NULL);
 		_exit(127);
 	}
 	free(tok);
@@ -419,6 +428,9 @@ static void drop_devices(void)
 	V.vsock_fd = -1;
 	free(V.vsock_path);
 	V.vsock_path = NULL;
+	if (V.net_fd >= 0)
+		close(V.net_fd);
+	V.net_fd = -1;
 	if (V.tap_fd >= 0)
 		close(V.tap_fd);
 	if (V.disk_fd >= 0)
@@ -505,6 +517,17 @@ static int build_devices(const char *top, char *why, size_t n)
 		V.vsock_path = strdup(path);
 	}
 	(void)top;
+	/* The guest's address: the namespace's DNAT sends the agent port here. */
+	add_guest_ip();
+	struct sockaddr_in gi = { .sin_family = AF_INET, .sin_port = htons(AGENT_PORT) };
+	inet_pton(AF_INET, GUEST_IP, &gi.sin_addr);
+	int one = 1;
+	V.net_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	setsockopt(V.net_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(V.net_fd, (struct sockaddr *)&gi, sizeof gi) < 0 || listen(V.net_fd, 64) < 0) {
+		snprintf(why, n, "fake guest: cannot listen on %s:%d: %s", GUEST_IP, AGENT_PORT, strerror(errno));
+		return -1;
+	}
 	if (V.serial_fd >= 0)
 		dprintf(V.serial_fd, "fake-cloud-hypervisor %s: no kernel runs here; the guest is sbx-agent\n",
 			V.version);
@@ -555,6 +578,8 @@ static reply do_snapshot(json_t *body)
 	snprintf(p, sizeof p, "%s/state.json", dir);
 	json_t *s = json_pack("{s:s,s:s}", "fake_cloud_hypervisor", V.version, "note",
 			      "no device or vCPU state: the fake's guest is a host process");
+	if (V.token)
+		json_object_set_new(s, "guest_token", json_string(V.token));
 	json_dump_file(s, p, JSON_INDENT(2));
 	json_decref(s);
 	snprintf(p, sizeof p, "%s/memory-ranges", dir);
@@ -616,10 +641,15 @@ static reply do_restore(json_t *body)
 		return err_reply(500, 3, "Error restoring VM", "Invalid config.json", why);
 	}
 	snprintf(p, sizeof p, "%s/state.json", url + 7);
-	if (access(p, R_OK) < 0) {
+	json_t *state = json_load_file(p, 0, &je);
+	if (!state) {
 		json_decref(cfg);
-		return errf(500, "Error restoring VM", "cannot read %s: %s", p, strerror(errno));
+		return errf(500, "Error restoring VM", "cannot read %s: %s", p, je.text);
 	}
+	const char *gt = json_string_value(json_object_get(state, "guest_token"));
+	free(V.token);
+	V.token = gt ? strdup(gt) : NULL;
+	json_decref(state);
 	V.cfg = cfg;
 	snprintf(p, sizeof p, "%s/memory-ranges", url + 7);
 	struct stat st;
@@ -749,6 +779,8 @@ static reply dispatch(const char *method, const char *ep, const char *body, size
 		}
 	} else if (!strcmp(ep, "vm.delete")) {
 		drop_devices();
+		free(V.token);
+		V.token = NULL;
 		json_decref(V.cfg);
 		V.cfg = NULL;
 		V.st = VM_NONE;
@@ -859,6 +891,67 @@ static long parse_connect(const char *s, size_t n)
 	return *e || v > 0xffffffffUL ? -1 : (long)v;
 }
 
+static int agent_connect(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(AGENT_PORT) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The one piece of guest memory the fake carries across its snapshots:
+ * the agent's access token, learned from POST /init requests relayed to
+ * it (sbxd re-authenticates with it after a resume).  Watches requests
+ * with a Content-Length; anything else stops the watching. */
+static void sniff(conn *c, const char *p, size_t n)
+{
+	if (!c->sniff)
+		return;
+	if (c->rlen + n > sizeof c->req) {
+		c->sniff = 0;
+		return;
+	}
+	memcpy(c->req + c->rlen, p, n);
+	c->rlen += n;
+	for (;;) {
+		char *end = memmem(c->req, c->rlen, "\r\n\r\n", 4);
+		if (!end)
+			return;
+		size_t hlen = (size_t)(end - c->req) + 4;
+		long clen = 0;
+		for (char *h = c->req; h && h < end; h = memmem(h + 1, (size_t)(end - h - 1), "\r\n", 2)) {
+			char *l = h == c->req ? h : h + 2;
+			if (!strncasecmp(l, "Content-Length:", 15))
+				clen = strtol(l + 15, NULL, 10);
+			else if (!strncasecmp(l, "Transfer-Encoding:", 18)) {
+				c->sniff = 0;
+				return;
+			}
+		}
+		if (clen < 0 || hlen + (size_t)clen > sizeof c->req) {
+			c->sniff = 0;
+			return;
+		}
+		if (c->rlen < hlen + (size_t)clen)
+			return;
+		if (!strncmp(c->req, "POST /init ", 11)) {
+			json_t *j = json_loadb(c->req + hlen, (size_t)clen, 0, NULL);
+			const char *t = json_string_value(json_object_get(j, "accessToken"));
+			if (t) {
+				free(V.token);
+				V.token = strdup(t);
+			}
+			json_decref(j);
+		}
+		memmove(c->req, c->req + hlen + clen, c->rlen - hlen - (size_t)clen);
+		c->rlen -= hlen + (size_t)clen;
+	}
+}
+
 static void vsock_command(conn *c)
 {
 	/* Read byte by byte, as CH does, so stream bytes stay queued. */
@@ -875,16 +968,7 @@ static void vsock_command(conn *c)
 		return;
 	}
 	long port = parse_connect(c->buf, c->len);
-	int tcp = -1;
-	if (port == AGENT_PORT && V.st == VM_RUNNING && V.agent > 0) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(AGENT_PORT) };
-		inet_pton(AF_INET, GUEST_IP, &sa.sin_addr);
-		tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (connect(tcp, (struct sockaddr *)&sa, sizeof sa) < 0) {
-			close(tcp);
-			tcp = -1;
-		}
-	}
+	int tcp = port == AGENT_PORT && V.st == VM_RUNNING && V.agent > 0 ? agent_connect() : -1;
 	if (tcp < 0) {   /* nothing listens: the guest resets, CH closes */
 		close_conn(c);
 		return;
@@ -903,6 +987,8 @@ static void relay(int from, int to, conn *c)
 		close_conn(c);
 		return;
 	}
+	if (from == c->fd)
+		sniff(c, b, (size_t)r);
 	int fl = fcntl(to, F_GETFL);
 	fcntl(to, F_SETFL, fl & ~O_NONBLOCK);
 	ssize_t off = 0;
@@ -917,7 +1003,7 @@ static void relay(int from, int to, conn *c)
 	fcntl(to, F_SETFL, fl);
 }
 
-static void add_conn(int fd, int kind)
+static conn *add_conn(int fd, int kind)
 {
 	for (int i = 0; i < MAXCONN; i++)
 		if (!V.c[i].kind) {
@@ -925,9 +1011,12 @@ static void add_conn(int fd, int kind)
 			V.c[i].kind = kind;
 			V.c[i].peer = -1;
 			V.c[i].len = 0;
-			return;
+			V.c[i].sniff = 0;
+			V.c[i].rlen = 0;
+			return &V.c[i];
 		}
 	close(fd);
+	return NULL;
 }
 
 static volatile sig_atomic_t got_term;
@@ -965,7 +1054,7 @@ int main(int argc, char **argv)
 	snprintf(V.version, sizeof V.version, "%s", ver && *ver ? ver : "53.0.0");
 	if (sscanf(V.version, "%d.%d", &V.major, &V.minor) < 1)
 		V.major = 53;
-	V.tap_fd = V.disk_fd = V.serial_fd = V.vsock_fd = -1;
+	V.tap_fd = V.disk_fd = V.serial_fd = V.vsock_fd = V.net_fd = -1;
 	V.next_port = 1u << 30;
 	V.api_path = strdup(api);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -982,13 +1071,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &act, NULL);
 	logf_("v%s listening on %s", V.version, api);
 	while (!V.quit && !got_term) {
-		struct pollfd p[2 + 2 * MAXCONN];
-		int idx[2 + 2 * MAXCONN], side[2 + 2 * MAXCONN], np = 0;
+		struct pollfd p[3 + 2 * MAXCONN];
+		int idx[3 + 2 * MAXCONN], side[3 + 2 * MAXCONN], np = 0;
 		p[np] = (struct pollfd){ V.api_fd, POLLIN, 0 };
 		idx[np++] = -1;
 		if (V.vsock_fd >= 0) {
 			p[np] = (struct pollfd){ V.vsock_fd, POLLIN, 0 };
 			idx[np++] = -2;
+		}
+		if (V.net_fd >= 0) {
+			p[np] = (struct pollfd){ V.net_fd, POLLIN, 0 };
+			idx[np++] = -3;
 		}
 		for (int i = 0; i < MAXCONN; i++) {
 			if (!V.c[i].kind)
@@ -1017,6 +1110,21 @@ int main(int argc, char **argv)
 		for (int k = 0; k < np; k++) {
 			if (!p[k].revents)
 				continue;
+			if (idx[k] == -3) {
+				int fd = accept4(p[k].fd, NULL, NULL, SOCK_CLOEXEC);
+				int a = fd >= 0 ? agent_connect() : -1;
+				conn *c = a >= 0 ? add_conn(fd, 3) : NULL;
+				if (c) {
+					c->peer = a;
+					c->sniff = 1;
+				} else {
+					if (fd >= 0)
+						close(fd);
+					if (a >= 0)
+						close(a);
+				}
+				continue;
+			}
 			if (idx[k] == -1 || idx[k] == -2) {
 				int fd = accept4(p[k].fd, NULL, NULL, SOCK_CLOEXEC);
 				if (fd >= 0)
@@ -1047,6 +1155,7 @@ int main(int argc, char **argv)
 	}
 	drop_devices();
 	json_decref(V.cfg);
+	free(V.token);
 	for (int i = 0; i < MAXCONN; i++)
 		if (V.c[i].kind)
 			close_conn(&V.c[i]);

@@ -92,7 +92,7 @@ expect_eq "vsock: nothing listening on the port: closed without OK" "$(vs 'CONNE
 expect_eq "vsock: a command over 32 bytes: closed" "$(vs 'CONNECT 49983                            \n')" "b''"
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://${ADDR#tcp:}/health")
 expect_match "the agent answers through vm_net's DNAT ($ADDR)" "$code" '^2'
-expect_match "the guest's serial file holds the agent's log" "$(cat "$A/serial.log")" 'agent: listening on tcp:169\.254\.0\.21:49983'
+expect_match "the guest's serial file holds the agent's log" "$(cat "$A/serial.log")" 'agent: listening on tcp:127\.0\.0\.1:49983'
 
 # --- snapshot rules ------------------------------------------------------------------
 mkdir -p "$W/snap"
@@ -166,5 +166,52 @@ expect_eq "no VMM left" "$left" ""
 expect_eq "no fake guest (sbx-agent in the namespace) left" "$(ip netns pids "$(basename "$NS")" 2>/dev/null; \
 	for p in $(ls /proc | grep -E '^[0-9]+$'); do [ "$(readlink /proc/$p/ns/net 2>/dev/null)" = "$(stat -L -c 'net:[%i]' "$NS" 2>/dev/null)" ] && echo $p; done)" ""
 "$VMNET" destroy "$W/vm" && ok "the namespace goes" || notok "the namespace goes" "see above"
+
+# === through sbxd: sbx serve --runtime ch with the fake as cloud-hypervisor ================
+. "$(dirname "$0")/sbxd_lib.sh"
+sbxd_init
+export SBX_CH_BINARY=$FAKE SBX_KVM=on
+sbxd_start --runtime ch || { notok "sbx serve --runtime ch starts" "see the log above"; done_testing; exit 1; }
+eval "$("$SBX" env --state-dir "$STATE")"
+fakes_of() { for p in $(ls /proc | grep -E '^[0-9]+$'); do
+	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$FAKE")" ] && echo "$p"; done; }
+kill_fakes() { local p; for p in $(fakes_of); do kill -9 "$p" 2>/dev/null; done; }
+at_done kill_fakes
+BEFORE=$(fakes_of | wc -l)
+create '{"templateID":"base","timeout":300}' || { notok "create on ch" "$(status): $CREATED"; done_testing; exit 1; }
+ok "create on ch (booted snapshot, then a clone)"
+SB=$(api GET "/sandboxes/$ID")
+expect_eq "the sandbox's runtime is ch" "$(jq -r .runtime <<<"$SB")" ch
+expect_eq "its accelerator is kvm" "$(jq -r .accel <<<"$SB")" kvm
+SD=$STATE/sandboxes/$ID
+expect_match "its VMM restored the clone from a patched copy" "$(grep -h 'vm.restore' "$SD"/vmm.log 2>/dev/null)" \
+	"\"source_url\":\"file://$SD/restore\".* -> 204"
+expect_eq "one VMM for it" "$(( $(fakes_of | wc -l) - BEFORE ))" 1
+expect_eq "a command runs" "$(run "$ID" "$TOK" 'echo hello-ch')" hello-ch
+F=$SCRATCH/ch-file.txt
+px "$ID" "$TOK" POST "/files?path=$F" -F "file=@/etc/hostname" >/dev/null
+expect_match "a file is written" "$(status)" '^20'
+expect_eq "and read back" "$(px "$ID" "$TOK" GET "/files?path=$F")" "$(cat /etc/hostname)"
+api POST "/sandboxes/$ID/pause" '{}' >/dev/null
+expect_eq "pause: 204" "$(status)" 204
+expect_eq "paused" "$(api GET "/sandboxes/$ID" | jq -r .state)" paused
+expect_eq "paused: its VMM is gone" "$(( $(fakes_of | wc -l) - BEFORE ))" 0
+expect_eq "paused: its snapshot is on disk" "$(ls "$SD/pause" 2>&1 | tr '\n' ' ')" "config.json memory-ranges state.json "
+api POST "/sandboxes/$ID/resume" '{}' >/dev/null
+expect_eq "resume: 201" "$(status)" 201
+expect_eq "running again" "$(api GET "/sandboxes/$ID" | jq -r .state)" running
+expect_eq "a command runs after resume" "$(run "$ID" "$TOK" 'echo again')" again
+expect_eq "the file is still there" "$(px "$ID" "$TOK" GET "/files?path=$F")" "$(cat /etc/hostname)"
+expect_match "resumed by vm.restore from its pause snapshot" "$(grep -h 'vm.restore' "$SD"/vmm.log | tail -1)" \
+	"file://$SD/pause.* -> 204"
+NSF=$SD/netns
+NSI=$(stat -L -c 'net:[%i]' "$NSF" 2>/dev/null)
+api DELETE "/sandboxes/$ID" >/dev/null
+expect_eq "kill: 204" "$(status)" 204
+wait_until 10 test "$(fakes_of | wc -l)" -eq "$BEFORE" && ok "kill: no VMM left" || notok "kill: no VMM left" "$(fakes_of)"
+left=$(for p in $(ls /proc | grep -E '^[0-9]+$'); do [ -n "$NSI" ] && [ "$(readlink /proc/$p/ns/net 2>/dev/null)" = "$NSI" ] && echo "$p"; done)
+expect_eq "kill: nothing runs in its namespace" "$left" ""
+expect_eq "kill: its state dir is gone" "$(ls -d "$SD" 2>/dev/null)" ""
+expect_eq "kill: no mount of its namespace left" "$(grep -c "$ID" /proc/self/mountinfo)" 0
 
 done_testing
