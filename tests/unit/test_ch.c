@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "../../vm/ch/ch_api.h"
 #include "../../vm/ch/ch_config.h"
+#include "../../vm/ch/ch_vmm.h"
 #include "../../vm/ch/ch_vsock.h"
 #include "../../src/util/fsutil.h"
 
@@ -193,6 +194,67 @@ static void test_clone(void **state)
 	fsu_rm_rf(d, 1, NULL);
 }
 
+static void fake_bin(const char *path, const char *says)
+{
+	FILE *f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\necho '%s'\n", says);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void test_binary_version(void **state)
+{
+	(void)state;
+	char d[] = "/tmp/test_ch.XXXXXX";
+	assert_non_null(mkdtemp(d));
+	char bin[64], out[64];
+	sbx_err e;
+	snprintf(bin, sizeof bin, "%s/ch", d);
+	fake_bin(bin, "cloud-hypervisor v53.0.0");
+	assert_int_equal(ch_binary_version(bin, out, sizeof out, &e), 0);
+	assert_string_equal(out, "v53.0.0");
+	/* never the release's store for another build */
+	fake_bin(bin, "cloud-hypervisor v53.0.0 (fake)");
+	assert_int_equal(ch_binary_version(bin, out, sizeof out, &e), 0);
+	assert_string_equal(out, "v53.0.0-fake");
+	fake_bin(bin, "cloud-hypervisor v49.0");
+	assert_int_equal(ch_binary_version(bin, out, sizeof out, &e), -1);
+	assert_non_null(strstr(e.msg, "sbx needs v50"));
+	fake_bin(bin, "something else");
+	assert_int_equal(ch_binary_version(bin, out, sizeof out, &e), -1);
+	/* SBX_CH_BINARY wins, and a missing one says what to do */
+	setenv("SBX_CH_BINARY", bin, 1);
+	char *got = ch_binary(&e);
+	assert_string_equal(got, bin);
+	free(got);
+	setenv("SBX_CH_BINARY", "/nonexistent/cloud-hypervisor", 1);
+	assert_null(ch_binary(&e));
+	assert_non_null(strstr(e.msg, "not executable"));
+	unsetenv("SBX_CH_BINARY");
+	setenv("XDG_CONFIG_HOME", d, 1);
+	char conf[128];
+	snprintf(conf, sizeof conf, "%s/sbx", d);
+	mkdir(conf, 0700);
+	snprintf(conf, sizeof conf, "%s/sbx/ch.conf", d);
+	FILE *f = fopen(conf, "w");
+	fprintf(f, "# where cloud-hypervisor is\n  binary = %s\n", bin);
+	fclose(f);
+	got = ch_binary(&e);
+	assert_non_null(got);
+	assert_string_equal(got, bin);
+	free(got);
+	unlink(conf);
+	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	setenv("PATH", d, 1);   /* holds "ch", not "cloud-hypervisor" */
+	assert_null(ch_binary(&e));
+	assert_non_null(strstr(e.msg, "github.com/cloud-hypervisor/cloud-hypervisor/releases"));
+	assert_non_null(strstr(e.msg, "docs/runtime-ch.md"));
+	if (path)
+		setenv("PATH", path, 1);
+	free(path);
+	fsu_rm_rf(d, 1, NULL);
+}
+
 static void test_vsock_ok(void **state)
 {
 	(void)state;
@@ -221,7 +283,7 @@ int main(void)
 		cmocka_unit_test(test_version),       cmocka_unit_test(test_restore_body),
 		cmocka_unit_test(test_uffd),          cmocka_unit_test(test_vmconfig),
 		cmocka_unit_test(test_patch),         cmocka_unit_test(test_clone),
-		cmocka_unit_test(test_vsock_ok),
+		cmocka_unit_test(test_vsock_ok),      cmocka_unit_test(test_binary_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

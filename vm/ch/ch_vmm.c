@@ -84,8 +84,16 @@ int ch_binary_version(const char *bin, char *out, size_t n, sbx_err *e)
 	if (!v || ch_version_parse(v + 1, &cv) < 0)
 		return sbx_error(e, "%s --version did not print a version ('%.80s'); is it cloud-hypervisor?", bin,
 				 line);
-	size_t k = strcspn(v + 1, " \r\n");
-	snprintf(out, n, "%.*s", (int)(k < 40 ? k : 40), v + 1);
+	/* The whole rest of the line, so a build that says more than its
+	 * number ("(fake)", "-dirty") never shares a snapshot store with the
+	 * release. */
+	size_t k = 0;
+	for (const char *c = v + 1; *c && *c != '\n' && k + 1 < n && k < 40; c++) {
+		if (*c == '(' || *c == ')' || *c == '\r')
+			continue;
+		out[k++] = (isalnum((unsigned char)*c) || *c == '.' || *c == '_') ? *c : '-';
+	}
+	out[k] = 0;
 	if (cv.major < CH_MIN_MAJOR)
 		return sbx_error(e, "%s is cloud-hypervisor %s; sbx needs v%d–v%d (see docs/runtime-ch.md)", bin, out,
 				 CH_MIN_MAJOR, CH_MAX_MAJOR);
