@@ -100,6 +100,22 @@ int ch_binary_version(const char *bin, char *out, size_t n, sbx_err *e)
 	return 0;
 }
 
+/* The log's last non-empty line (what a VMM that died said last). */
+static void last_line(const char *path, char *out, size_t n)
+{
+	snprintf(out, n, "no output");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (*line)
+			snprintf(out, n, "%.*s", (int)n - 1, line);
+	}
+	fclose(f);
+}
+
 int ch_vmm_start(const char *bin, const char *dir, const vm_net *net, vm_proc *proc, ch_api *api, ch_version *v,
 		 sbx_err *e)
 {
@@ -109,7 +125,18 @@ int ch_vmm_start(const char *bin, const char *dir, const vm_net *net, vm_proc *p
 	const char *argv[] = { bin, "--api-socket", arg, NULL };
 	ch_api_init(api, sock, log);
 	int rc = vm_proc_spawn(argv, net, log, proc, e);
-	if (rc == 0 && (rc = ch_api_wait(api, v, 10000, e)) == 0 && v->major < CH_MIN_MAJOR)
+	/* Poll in short steps so a VMM that exits at once is reported at once. */
+	int64_t end = now_ms() + 10000;
+	while (rc == 0 && ch_api_wait(api, v, 200, e) < 0) {
+		if (!vm_proc_alive(proc)) {
+			char last[300];
+			last_line(log, last, sizeof last);
+			rc = sbx_error(e, "cloud-hypervisor (%s) exited at once: %s; see %s", bin, last, log);
+		} else if (now_ms() >= end) {
+			rc = sbx_error(e, "cloud-hypervisor did not answer on %s within 10 s; see %s", sock, log);
+		}
+	}
+	if (rc == 0 && v->major < CH_MIN_MAJOR)
 		rc = sbx_error(e, "cloud-hypervisor %s is too old; sbx needs v%d–v%d (docs/runtime-ch.md)", v->text,
 			       CH_MIN_MAJOR, CH_MAX_MAJOR);
 	if (rc < 0) {
