@@ -197,6 +197,8 @@ expect_eq "pause: 204" "$(status)" 204
 expect_eq "paused" "$(api GET "/sandboxes/$ID" | jq -r .state)" paused
 expect_eq "paused: its VMM is gone" "$(( $(fakes_of | wc -l) - BEFORE ))" 0
 expect_eq "paused: its snapshot is on disk" "$(ls "$SD/pause" 2>&1 | tr '\n' ' ')" "config.json memory-ranges state.json "
+expect_eq "paused: no progress file left" "$(ls "$SD" | grep -c -x progress)" 0
+expect_eq "paused: state.json says paused, no VMM pid" "$(jq -r '.status + " " + (.vmm.pid|tostring)' "$SD/state.json")" "paused 0"
 api POST "/sandboxes/$ID/resume" '{}' >/dev/null
 expect_eq "resume: 201" "$(status)" 201
 expect_eq "running again" "$(api GET "/sandboxes/$ID" | jq -r .state)" running

@@ -19,6 +19,8 @@
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,6 +239,48 @@ static int ch_watch(rt_sandbox *s)
 	return s->st.status == VMS_RUNNING ? vm_proc_pidfd(&s->st.vmm) : -1;
 }
 
+typedef struct snap_job {
+	ch_api *api;
+	const char *dir;
+	int rc;
+	sbx_err e;
+	atomic_int done;
+} snap_job;
+
+static void *snap_thread(void *arg)
+{
+	snap_job *j = arg;
+	j->rc = ch_api_snapshot(j->api, j->dir, 600000, &j->e);
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+/* vm.snapshot into dir, meanwhile the bytes of memory-ranges written so
+ * far in the progress file (guest RAM is most of a snapshot). */
+static int snapshot_with_progress(rt_sandbox *s, ch_api *api, const char *dir, uint64_t total, sbx_err *e)
+{
+	snap_job j = { .api = api, .dir = dir, .rc = -1 };
+	atomic_init(&j.done, 0);
+	pthread_t t;
+	if (pthread_create(&t, NULL, snap_thread, &j) != 0)
+		return ch_api_snapshot(api, dir, 600000, e);
+	char *mem = xasprintf("%s/memory-ranges", dir);
+	while (!atomic_load(&j.done)) {
+		struct stat st;
+		if (stat(mem, &st) == 0) {
+			uint64_t got = (uint64_t)st.st_blocks * 512;
+			progress(s, got < total ? got : total, total);
+		}
+		struct timespec ts = { 0, 100 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+	free(mem);
+	if (j.rc < 0 && e)
+		*e = j.e;
+	return j.rc;
+}
+
 static int ch_pause(rt_sandbox *s, sbx_err *e)
 {
 	if (s->st.status != VMS_RUNNING || !vm_proc_alive(&s->st.vmm))
@@ -254,7 +298,7 @@ static int ch_pause(rt_sandbox *s, sbx_err *e)
 	/* Memory and devices; the disk overlay stays where it is, frozen
 	 * with the VM (nothing writes it until the restore). */
 	if (rc == 0)
-		rc = ch_api_snapshot(&api, tmp, 600000, e);
+		rc = snapshot_with_progress(s, &api, tmp, total, e);
 	if (rc < 0) {
 		sbx_err ignore;
 		ch_api_put(&api, "vm.resume", NULL, 10000, &ignore);
