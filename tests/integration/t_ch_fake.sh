@@ -30,6 +30,7 @@ cleanup_fakes() {
 	"$VMNET" destroy "$W/vm" >/dev/null 2>&1
 }
 at_done cleanup_fakes
+trap 'cleanup_fakes; cleanup' EXIT
 
 # start_fake DIR [ENV...]: a fresh VMM on DIR/api.sock in the namespace; FPID
 start_fake() {
@@ -177,6 +178,16 @@ fakes_of() { for p in $(ls /proc | grep -E '^[0-9]+$'); do
 	[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$FAKE")" ] && echo "$p"; done; }
 kill_fakes() { local p; for p in $(fakes_of); do kill -9 "$p" 2>/dev/null; done; }
 at_done kill_fakes
+# A run that ends early: the ch sandboxes sbxd left, torn down by the driver.
+ch_cleanup() {
+	local st
+	kill_fakes
+	for st in "$STATE"/sandboxes/*/; do
+		[ "$(jq -r .driver "$st/state.json" 2>/dev/null)" = ch ] && "$DRIVE" - destroy "$st" >/dev/null 2>&1
+	done
+	return 0
+}
+trap 'sbxd_cleanup; ch_cleanup; cleanup_fakes; cleanup' EXIT
 BEFORE=$(fakes_of | wc -l)
 create '{"templateID":"base","timeout":300}' || { notok "create on ch" "$(status): $CREATED"; done_testing; exit 1; }
 ok "create on ch (booted snapshot, then a clone)"

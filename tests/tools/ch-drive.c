@@ -9,12 +9,14 @@
  *   ch-drive SOCK raw METHOD ENDPOINT [BODY]     prints "STATUS BODY"
  *   ch-drive - clone SRC DST DISK VSOCK SERIAL   (ch_snapshot_clone)
  *   ch-drive VSOCK health                        (hybrid vsock GET /health)
+ *   ch-drive - destroy STATE_DIR                 runtime_ch's adopt + destroy (test clean-up)
  * Exit 0 on success; else the driver's message on stderr and exit 1.
  */
 #include "../../vm/ch/ch_api.h"
 #include "../../vm/ch/ch_config.h"
 #include "../../vm/ch/ch_vsock.h"
 #include "../../vm/guest/guest.h"
+#include "../../vm/runtime.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,10 @@ int main(int argc, char **argv)
 		buf_free(&r);
 	} else if (!strcmp(cmd, "clone") && argc == 8) {
 		rc = ch_snapshot_clone(argv[3], argv[4], argv[5], argv[6], argv[7], &e);
+	} else if (!strcmp(cmd, "destroy") && argc == 4) {
+		rt_sandbox *sb;
+		if ((rc = runtime_ch.adopt(argv[3], &sb, &e)) == 0)
+			rc = runtime_ch.destroy(sb, &e);
 	} else if (!strcmp(cmd, "health")) {
 		rc = ch_vsock_health(sock, GUEST_AGENT_PORT, 10000, &e);
 	} else {
