@@ -25,7 +25,7 @@ LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
 CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)
 AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
-VM_SRC    = $(wildcard vm/*.c vm/*/*.c)
+VM_SRC    = $(filter-out vm/guest/init.c,$(wildcard vm/*.c vm/*/*.c))
 DAEMON_SRC = $(wildcard src/daemon/*.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/client/*.c))
@@ -55,7 +55,7 @@ UI_VIEW_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 $(UI_VIEW_OBJ): CFLAGS += $(UI_CFLAGS) $(UI_VIEW_CFLAGS)
 
 .PHONY: all deps templates test test-env test-unit test-integration test-tui test-compat test-fuzz bench run clean
-all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
+all: $(BUILD)/sbx-agent $(BUILD)/sbx $(BUILD)/sbx-guest-init $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	@./tests/deps.sh
@@ -81,6 +81,12 @@ $(BUILD)/libsbx.a: $(CLIENT_OBJ)
 $(BUILD)/sbx: $(CLI_OBJ) $(UI_VIEW_OBJ) $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(UI_VIEW_LDLIBS) $(UI_LDLIBS) $(LDLIBS)
 
+# PID 1 of the VM guests' initramfs: static, no project libraries, never
+# sanitized (it runs before any file system but its own exists).
+$(BUILD)/sbx-guest-init: vm/guest/init.c vm/guest/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -static -o $@ $<
+
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -99,7 +105,7 @@ $(BUILD)/tests/test_client_config: tests/unit/test_client_config.c $(BUILD)/libs
 		$(BUILD)/libsbxcore.a $(LDLIBS) -lcmocka
 
 # test_client_opts also tests the CLI's pure parsers and result renderer.
-CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o
+CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o $(BUILD)/src/cli/cmd_show.o
 $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter tests/unit/%.c %.o %.a,$^) $(LDLIBS) -lcmocka
@@ -120,6 +126,13 @@ $(BUILD)/bench/term_bench: tests/bench/term_bench.c $(BUILD)/libsbxui.a $(BUILD)
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+# The fake cloud-hypervisor the ch driver is tested against (tests/fake-ch):
+# a standalone program, no sbx library.
+all: $(BUILD)/fake-ch/fake_cloud_hypervisor
+$(BUILD)/fake-ch/fake_cloud_hypervisor: tests/fake-ch/fake_cloud_hypervisor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs jansson)
 
 # Every suite prints its runner's closing summary; see tests/run-*.sh.
 # The default templates, built with the normal agent (a no-op when cached:

@@ -156,7 +156,9 @@ static uint32_t uplink_mtu(void)
 	return mtu;
 }
 
-static int make_veth(const char *name, pid_t pid, uint32_t mtu)
+/* The peer goes into the namespace named by ns_attr (IFLA_NET_NS_PID or
+ * IFLA_NET_NS_FD) = ns. */
+static int make_veth(const char *name, int ns_attr, uint32_t ns, uint32_t mtu)
 {
 	nl_msg m;
 	memset(&m, 0, sizeof m);
@@ -173,8 +175,7 @@ static int make_veth(const char *name, pid_t pid, uint32_t mtu)
 	nl_ifinfo(&m, 0);
 	nl_add(&m, IFLA_IFNAME, "eth0", 5);
 	nl_add(&m, IFLA_MTU, &mtu, sizeof mtu);
-	uint32_t p = (uint32_t)pid;
-	nl_add(&m, IFLA_NET_NS_PID, &p, sizeof p);
+	nl_add(&m, ns_attr, &ns, sizeof ns);
 	nl_end(&m, peer);
 	nl_end(&m, data);
 	nl_end(&m, info);
@@ -201,7 +202,7 @@ int nsnet_delete(const char *veth, sbx_err *e)
 
 /* --- addresses and routes by ioctl: works the same on both sides ---------- */
 
-static int if_up_addr(int fd, const char *name, uint32_t addr, uint32_t mask)
+int nsnet_if_up(int fd, const char *name, uint32_t addr, uint32_t mask)
 {
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
@@ -242,7 +243,7 @@ static uint32_t hash_id(const char *id)
 	return h;
 }
 
-static int create_link(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
+static int create_link(const char *id, int ns_attr, uint32_t ns, int *index, char *veth, sbx_err *e)
 {
 	uint32_t start = hash_id(id) % NSNET_BLOCKS;
 	int rc = -EEXIST;
@@ -250,7 +251,7 @@ static int create_link(const char *id, pid_t pid, int *index, char *veth, sbx_er
 	for (uint32_t i = 0; i < NSNET_BLOCKS && rc == -EEXIST; i++) {
 		*index = (int)((start + i) % NSNET_BLOCKS);
 		snprintf(veth, 16, "sbx%d", *index);
-		rc = make_veth(veth, pid, mtu);
+		rc = make_veth(veth, ns_attr, ns, mtu);
 	}
 	if (rc == -EEXIST)
 		return sbx_error(e, "all %d sandbox network blocks in %s are taken; destroy some sandboxes",
@@ -264,7 +265,7 @@ static int create_link(const char *id, pid_t pid, int *index, char *veth, sbx_er
 	uint32_t host, guest;
 	nsnet_addrs(*index, &host, &guest);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || if_up_addr(fd, veth, host, htonl(0xfffffffcu)) < 0) {
+	if (fd < 0 || nsnet_if_up(fd, veth, host, htonl(0xfffffffcu)) < 0) {
 		sbx_error_errno(e, "cannot address and bring up %s", veth);
 		if (fd >= 0)
 			close(fd);
@@ -283,7 +284,7 @@ int nsnet_guest_setup(int index, const char **what)
 		return -1;
 	}
 	int rc = -1;
-	if (if_up_addr(fd, "lo", 0, 0) < 0) {
+	if (nsnet_if_up(fd, "lo", 0, 0) < 0) {
 		*what = "bringing up lo";
 		goto out;
 	}
@@ -291,7 +292,7 @@ int nsnet_guest_setup(int index, const char **what)
 		uint32_t host, guest;
 		nsnet_addrs(index, &host, &guest);
 		no_ipv6("eth0");
-		if (if_up_addr(fd, "eth0", guest, htonl(0xfffffffcu)) < 0) {
+		if (nsnet_if_up(fd, "eth0", guest, htonl(0xfffffffcu)) < 0) {
 			*what = "addressing eth0";
 			goto out;
 		}
@@ -314,14 +315,24 @@ out:
 	return rc;
 }
 
-int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
+static int create(const char *id, int ns_attr, uint32_t ns, int *index, char *veth, sbx_err *e)
 {
 	int lock = open(NSNET_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0)
 		return sbx_error_errno(e, "cannot open the sandbox network lock %s", NSNET_LOCK);
 	while (flock(lock, LOCK_SH) < 0 && errno == EINTR)
 		;
-	int rc = firewall(e) < 0 ? -1 : create_link(id, pid, index, veth, e);
+	int rc = firewall(e) < 0 ? -1 : create_link(id, ns_attr, ns, index, veth, e);
 	close(lock);
 	return rc;
+}
+
+int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
+{
+	return create(id, IFLA_NET_NS_PID, (uint32_t)pid, index, veth, e);
+}
+
+int nsnet_create_fd(const char *id, int netns_fd, int *index, char *veth, sbx_err *e)
+{
+	return create(id, IFLA_NET_NS_FD, (uint32_t)netns_fd, index, veth, e);
 }

@@ -37,11 +37,19 @@
  * (>= 16 bytes); the host end is addressed and up on return. */
 int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e);
 
+/* The same with the namespace given by an open fd (/proc/PID/ns/net or a
+ * bind mount of one): VM sandboxes, whose namespace has no process. */
+int nsnet_create_fd(const char *id, int netns_fd, int *index, char *veth, sbx_err *e);
+
 /* Delete the host link (its peer goes with it); a missing link is fine. */
 int nsnet_delete(const char *veth, sbx_err *e);
 
 /* Host and sandbox addresses of block index, in network byte order. */
 void nsnet_addrs(int index, uint32_t *host, uint32_t *guest);
+
+/* Address (addr/mask, network byte order; addr 0: leave as is) and bring up
+ * link name through the AF_INET socket fd.  Only system calls. */
+int nsnet_if_up(int fd, const char *name, uint32_t addr, uint32_t mask);
 
 /* Inside the sandbox's network namespace, before exec: lo up and, for
  * index >= 0, eth0 addressed with a default route via the host.  Only
