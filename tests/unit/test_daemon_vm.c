@@ -795,6 +795,46 @@ static void test_adopt_own_runtime(void **state)
 	buf_free(&r.body);
 }
 
+/* A pause or resume whose job outlived its sbxd (killed meanwhile): the
+ * next sbxd finds the sandbox as it is, not as the record said. */
+static void test_change_outlived_sbxd(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp r;
+	sbx_err e;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	char *dir = xstrdup(((struct rt_sandbox *)sbox_find(f->d, id)->rt)->dir);
+	sbxd_free(f->d);
+	f->d = NULL;
+	rt_sandbox *h;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_pause(h, &e), 0);   /* what the orphaned job finished */
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sbox *sb = sbox_find(f->d, id);
+	assert_non_null(sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "state"), "paused");
+	json_decref(j);
+
+	sbxd_free(f->d);
+	f->d = NULL;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_resume(h, &e), 0);
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sb = sbox_find(f->d, id);
+	assert_int_equal(sb->rec.state, SB_RUNNING);
+	assert_int_equal(data_get(f, "/envs", id, token, &r), 200);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);   /* and it pauses as any other */
+	buf_free(&r.body);
+	free(dir);
+}
+
 /* auto: a VM on KVM first, never one under TCG; with nothing else that
  * works, the error says a TCG one must be named. */
 static void test_auto_rule(void **state)
@@ -859,6 +899,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_own_runtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_outlived_sbxd, setup, teardown),
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test_setup_teardown(test_pool_default_only, setup, teardown),
 	};
