@@ -339,6 +339,7 @@ void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud)
 	struct sbox_waiter *w = xcalloc(1, sizeof *w), **tail = &sb->waiters;
 	w->cb = cb;
 	w->ud = ud;
+	w->gen = sb->wait_gen;
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = w;
@@ -357,11 +358,14 @@ void sbox_unwait(sbox *sb, sbox_ready_cb cb, void *ud)
 }
 
 /* Pops waiters one at a time: a callback may add or remove others, or kill
- * the sandbox (which fails the rest; sb itself stays allocated). */
+ * the sandbox (which fails the rest; sb itself stays allocated).  One it
+ * adds waits for what it started (a pause begun by a waiter of a resume),
+ * not for the outcome being told now. */
 static void notify(sbox *sb, int ok, const char *err)
 {
 	struct sbox_waiter *w;
-	while (!sb->killed && (w = sb->waiters)) {
+	unsigned gen = ++sb->wait_gen;
+	while (!sb->killed && (w = sb->waiters) && w->gen < gen) {
 		sb->waiters = w->next;
 		sbox_ready_cb cb = w->cb;
 		void *ud = w->ud;

@@ -653,6 +653,35 @@ static void test_slow_pause_resume(void **state)
 	assert_true(sb->watch_fd >= 0);
 }
 
+/* A pause asked for while it resumes waits for the resume, then for its
+ * own pause: 204 only once it is on disk. */
+static void test_pause_during_resume(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp c, p;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &p), 204);
+	buf_free(&p.body);
+	sbox *sb = sbox_find(f->d, id);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	start_req(f, "POST", path, api_hdrs, "{}", &c);
+	for (int i = 0; i < 100 && !sb->resuming; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->resuming);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	assert_false(sb->pausing);
+	wait_for(f, &c.done, 20000);
+	assert_int_equal(c.status, 201);
+	buf_free(&c.body);
+	buf_free(&p.body);
+}
+
 /* Killed while its pause runs: torn down once the job ends. */
 static void test_kill_while_pausing(void **state)
 {
@@ -895,6 +924,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_after_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_during_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_while_pausing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
