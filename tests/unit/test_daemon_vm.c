@@ -700,6 +700,37 @@ static void test_pause_during_resume(void **state)
 	buf_free(&p.body);
 }
 
+/* autoPause with a slow runtime: the timeout pauses it in a job; one that
+ * falls due while it is already being paused does not kill it. */
+static void test_auto_pause_slow(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp p, r;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\",\"timeout\":1,\"autoPause\":true}", id, token);
+	sbox *sb = sbox_find(f->d, id);
+	for (int i = 0; i < 600 && sb->rec.state != SB_PAUSED; i++)
+		loop_once(f->loop, 10);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":300}", &r), 201);
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	for (int i = 0; i < 100 && !sb->pausing; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->pausing);
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":0}", &r), 204);
+	buf_free(&r.body);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	buf_free(&p.body);
+	assert_ptr_equal(sbox_find(f->d, id), sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+}
+
 /* Killed while its pause runs: torn down once the job ends. */
 static void test_kill_while_pausing(void **state)
 {
@@ -1038,6 +1069,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_init_after_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_during_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_pause_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_while_pausing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
