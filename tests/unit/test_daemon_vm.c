@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "../../src/daemon/daemon_int.h"
 #include "../../src/daemon/files.h"
@@ -28,6 +29,7 @@
 #include "../../src/daemon/sandbox.h"
 #include "../../src/daemon/sbxd.h"
 #include "../../src/http/client.h"
+#include "../../src/http/server.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/selfpath.h"
@@ -101,6 +103,13 @@ static int pid_alive(pid_t pid)
 	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
 }
 
+/* Never kill(0) or kill(-1): a missing pid file reads as 0. */
+static void sig(pid_t pid, int signo)
+{
+	if (pid > 0)
+		kill(pid, signo);
+}
+
 static void kill_wait(pid_t pid)
 {
 	if (pid > 0 && kill(pid, SIGKILL) == 0)
@@ -130,11 +139,17 @@ static void start_vmm(const char *dir)
 	put_int(dir, "vmm", spawn(dir, argv));
 }
 
+/* A "recorded" sandbox has no agent: its address is the test's recorder
+ * (STATE/recorder.sock; dir is STATE/sandboxes/ID), which keeps what sbxd
+ * sends it. */
 static rt_sandbox *handle(const char *dir, int noinit)
 {
 	rt_sandbox *s = xcalloc(1, sizeof *s);
 	s->dir = xstrdup(dir);
-	s->addr = xasprintf("unix:%s/agent.sock", dir);
+	if (has(dir, "recorded"))
+		s->addr = xasprintf("unix:%s/../../recorder.sock", dir);
+	else
+		s->addr = xasprintf("unix:%s/agent.sock", dir);
 	s->noinit = noinit;
 	s->vmm = (pid_t)get_int(dir, "vmm");
 	return s;
@@ -171,7 +186,10 @@ static int start_agent(const rt_spec *spec, const char *token, int with_env)
  * sandbox's env until sbxd's /init. */
 static int vm_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
-	if (start_agent(spec, SNAP_TOKEN, 0) < 0)
+	if (strstr(spec->template_dir, "/recorded")) {
+		put_int(spec->state_dir, "recorded", 1);
+		put_int(spec->state_dir, "pid", 0);
+	} else if (start_agent(spec, SNAP_TOKEN, 0) < 0)
 		return sbx_error_errno(e, "fork");
 	start_vmm(spec->state_dir);
 	*out = handle(spec->state_dir, 0);
@@ -225,7 +243,7 @@ static int vm_pause(rt_sandbox *s, sbx_err *e)
 {
 	if (has(s->dir, "failpause"))
 		return sbx_error(e, "the disk is full; free some space");
-	kill((pid_t)get_int(s->dir, "pid"), SIGSTOP);
+	sig((pid_t)get_int(s->dir, "pid"), SIGSTOP);
 	progress(s->dir, 8);
 	/* As a driver that moves the snapshot into place once its VMM is
 	 * gone: for a moment there is neither (sbxd must not look then). */
@@ -244,7 +262,7 @@ static int vm_resume(rt_sandbox *s, sbx_err *e)
 	char *p = fpath(s->dir, "snapshot");
 	unlink(p);
 	free(p);
-	kill((pid_t)get_int(s->dir, "pid"), SIGCONT);
+	sig((pid_t)get_int(s->dir, "pid"), SIGCONT);
 	return 0;
 }
 
@@ -266,7 +284,7 @@ static int vm_destroy(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
 	pid_t agent = (pid_t)get_int(s->dir, "pid");
-	kill(agent, SIGCONT);
+	sig(agent, SIGCONT);
 	kill_wait(agent);
 	kill_wait(s->vmm);
 	kill_wait((pid_t)get_int(s->dir, "vmm"));
@@ -294,14 +312,14 @@ static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 static int host_pause(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
-	kill((pid_t)get_int(s->dir, "pid"), SIGSTOP);
+	sig((pid_t)get_int(s->dir, "pid"), SIGSTOP);
 	return 0;
 }
 
 static int host_resume(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
-	kill((pid_t)get_int(s->dir, "pid"), SIGCONT);
+	sig((pid_t)get_int(s->dir, "pid"), SIGCONT);
 	return 0;
 }
 
@@ -325,15 +343,24 @@ static const runtime_ops nokvm_rt = {
 	.release = vm_release,
 };
 
+static const char *kvm_accel(void) { return "kvm"; }
+
+static const runtime_ops kvmvm_rt = {
+	.name = "kvmvm", .flags = RT_RESTORES, .available = vm_available, .accel = kvm_accel,
+	.create = vm_create, .adopt = vm_adopt, .agent_addr = vm_addr, .agent_token = vm_token,
+	.alive = vm_alive, .pause = vm_pause, .resume = vm_resume, .stats = vm_stats, .destroy = vm_destroy,
+	.release = vm_release,
+};
+
 /* In auto's order: the VM drivers first. */
 static const runtime_ops *const rts[] = { &nokvm_rt, &fakevm_rt, &host_rt, NULL };
 
 static int find_template(const char *name, sbxd_template *out, sbx_err *e)
 {
-	if (strcmp(name, "base"))
+	if (strcmp(name, "base") && strcmp(name, "recorded"))
 		return sbx_error(e, "template '%s' is not built", name);
-	out->id = xstrdup("base");
-	out->dir = xstrdup("/nonexistent/templates/base");
+	out->id = xstrdup(name);
+	out->dir = xasprintf("/nonexistent/templates/%s", name);
 	out->cpus = 1;
 	out->memory_mb = 256;
 	out->disk_mb = 1024;
@@ -353,17 +380,24 @@ struct fx {
 	char base[64];
 };
 
-static void start_sbxd(struct fx *f, const char *runtime)
+static void start_sbxd_pool(struct fx *f, const char *runtime, int pool)
 {
+	static const char *const pool_tpl[] = { "base", NULL };
 	sbxd_opts o = {
 		.listen = "tcp:127.0.0.1:0", .state_dir = f->dir, .runtime = runtime, .api_key = KEY,
-		.agent_bin = f->agent, .runtimes = rts, .find_template = find_template,
+		.agent_bin = f->agent, .runtimes = rts, .find_template = find_template, .pool = pool,
+		.pool_templates = pool_tpl,
 	};
 	sbx_err e;
 	f->d = sbxd_new(f->loop, &o, &e);
 	if (!f->d)
 		fail_msg("sbxd_new: %s", e.msg);
 	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", sbxd_port(f->d));
+}
+
+static void start_sbxd(struct fx *f, const char *runtime)
+{
+	start_sbxd_pool(f, runtime, 0);
 }
 
 static int setup(void **state)
@@ -637,6 +671,66 @@ static void test_slow_pause_resume(void **state)
 	assert_true(sb->watch_fd >= 0);
 }
 
+/* A pause asked for while it resumes waits for the resume, then for its
+ * own pause: 204 only once it is on disk. */
+static void test_pause_during_resume(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp c, p;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &p), 204);
+	buf_free(&p.body);
+	sbox *sb = sbox_find(f->d, id);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	start_req(f, "POST", path, api_hdrs, "{}", &c);
+	for (int i = 0; i < 100 && !sb->resuming; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->resuming);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	assert_false(sb->pausing);
+	wait_for(f, &c.done, 20000);
+	assert_int_equal(c.status, 201);
+	buf_free(&c.body);
+	buf_free(&p.body);
+}
+
+/* autoPause with a slow runtime: the timeout pauses it in a job; one that
+ * falls due while it is already being paused does not kill it. */
+static void test_auto_pause_slow(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp p, r;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\",\"timeout\":1,\"autoPause\":true}", id, token);
+	sbox *sb = sbox_find(f->d, id);
+	for (int i = 0; i < 600 && sb->rec.state != SB_PAUSED; i++)
+		loop_once(f->loop, 10);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":300}", &r), 201);
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	for (int i = 0; i < 100 && !sb->pausing; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->pausing);
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":0}", &r), 204);
+	buf_free(&r.body);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	buf_free(&p.body);
+	assert_ptr_equal(sbox_find(f->d, id), sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+}
+
 /* Killed while its pause runs: torn down once the job ends. */
 static void test_kill_while_pausing(void **state)
 {
@@ -779,15 +873,211 @@ static void test_adopt_own_runtime(void **state)
 	buf_free(&r.body);
 }
 
+/* A pause or resume whose job outlived its sbxd (killed meanwhile): the
+ * next sbxd finds the sandbox as it is, not as the record said. */
+static void test_change_outlived_sbxd(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp r;
+	sbx_err e;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	char *dir = xstrdup(((struct rt_sandbox *)sbox_find(f->d, id)->rt)->dir);
+	sbxd_free(f->d);
+	f->d = NULL;
+	rt_sandbox *h;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_pause(h, &e), 0);   /* what the orphaned job finished */
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sbox *sb = sbox_find(f->d, id);
+	assert_non_null(sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "state"), "paused");
+	json_decref(j);
+
+	sbxd_free(f->d);
+	f->d = NULL;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_resume(h, &e), 0);
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sb = sbox_find(f->d, id);
+	assert_int_equal(sb->rec.state, SB_RUNNING);
+	assert_int_equal(data_get(f, "/envs", id, token, &r), 200);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);   /* and it pauses as any other */
+	buf_free(&r.body);
+	free(dir);
+}
+
+/* --- the recorder: an "agent" that keeps every /init sbxd sends ------------------ */
+
+struct recorder {
+	int inits;
+	char token[3][128];
+	json_t *body[3];
+};
+
+static void rec_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	struct recorder *rc = ud;
+	const char *tok = http_req_header(r, "X-Access-Token");
+	if (rc->inits < 3) {
+		snprintf(rc->token[rc->inits], sizeof rc->token[0], "%s", tok ? tok : "");
+		rc->body[rc->inits] = json_loadb(body, len, 0, NULL);
+	}
+	rc->inits++;
+	http_respond(r, 204, NULL, NULL, 0);
+}
+
+static void rec_handle(http_req *r, void *ud)
+{
+	if (!strcmp(http_req_path(r), "/init"))
+		http_req_read_body(r, 65536, rec_body, ud);
+	else
+		http_respond_str(r, 200, "application/json", "{}");
+}
+
+static int64_t rfc3339_age_s(const char *ts)
+{
+	int y, mo, d, h, mi, sec;
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return -1;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+	int64_t age = (int64_t)time(NULL) - (int64_t)timegm(&tm);
+	return age < 0 ? -age : age;
+}
+
+/* What sbxd sends a restored agent, field by field: after create
+ * {envVars, accessToken, timestamp, sbxEntropy, sbxHostname} with the
+ * snapshot's token; after a resume {timestamp} with the sandbox's. */
+static void test_init_bodies(void **state)
+{
+	struct fx *f = *state;
+	struct recorder rc = { 0 };
+	char id[64], token[64], path[512];
+	struct resp r;
+	sbx_err e;
+	http_server *srv = http_server_new(f->loop, rec_handle, &rc);
+	snprintf(path, sizeof path, "unix:%s/recorder.sock", f->dir);
+	assert_int_equal(http_server_listen(srv, path, &e), 0);
+
+	create(f, "{\"templateID\":\"recorded\",\"runtime\":\"fakevm\",\"envVars\":{\"A\":\"b\",\"C\":\"d e\"}}", id,
+	       token);
+	assert_int_equal(rc.inits, 1);
+	assert_string_equal(rc.token[0], SNAP_TOKEN);
+	json_t *b = rc.body[0];
+	assert_non_null(b);
+	assert_string_equal(jstr(b, "accessToken"), token);
+	assert_string_equal(jstr(json_object_get(b, "envVars"), "A"), "b");
+	assert_string_equal(jstr(json_object_get(b, "envVars"), "C"), "d e");
+	assert_string_equal(jstr(b, "sbxHostname"), id);
+	const char *ent = jstr(b, "sbxEntropy");
+	assert_int_equal(strlen(ent), 128);
+	assert_int_equal(strspn(ent, "0123456789abcdef"), 128);
+	int64_t age = rfc3339_age_s(jstr(b, "timestamp"));
+	assert_true(age >= 0 && age < 60);
+	assert_int_equal(json_object_size(b), 5);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);
+	buf_free(&r.body);
+	assert_int_equal(rc.inits, 1);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{}", &r), 201);
+	buf_free(&r.body);
+	assert_int_equal(rc.inits, 2);
+	assert_string_equal(rc.token[1], token);
+	b = rc.body[1];
+	assert_non_null(b);
+	assert_int_equal(json_object_size(b), 1);
+	age = rfc3339_age_s(jstr(b, "timestamp"));
+	assert_true(age >= 0 && age < 60);
+
+	/* sbxd's own entropy differs per sandbox */
+	char id2[64], token2[64];
+	create(f, "{\"templateID\":\"recorded\",\"runtime\":\"fakevm\"}", id2, token2);
+	assert_int_equal(rc.inits, 3);
+	assert_string_equal(jstr(rc.body[2], "sbxHostname"), id2);
+	assert_string_not_equal(jstr(rc.body[2], "sbxEntropy"), ent);
+	for (int i = 0; i < 3; i++)
+		json_decref(rc.body[i]);
+	http_server_free(srv);
+}
+
+/* auto: a VM on KVM first, never one under TCG; with nothing else that
+ * works, the error says a TCG one must be named. */
+static void test_auto_rule(void **state)
+{
+	(void)state;
+	static const runtime_ops *const with_kvm[] = { &nokvm_rt, &fakevm_rt, &kvmvm_rt, &host_rt, NULL };
+	static const runtime_ops *const tcg_only[] = { &nokvm_rt, &fakevm_rt, NULL };
+	rt_table t;
+	const runtime_ops *ops;
+	sbx_err e;
+	runtimes_probe(with_kvm, &t);
+	assert_ptr_equal(runtimes_auto(&t)->ops, &kvmvm_rt);
+	assert_int_equal(runtimes_choose(&t, NULL, &ops, &e), 0);
+	assert_ptr_equal(ops, &kvmvm_rt);
+	assert_int_equal(runtimes_choose(&t, "fakevm", &ops, &e), 0);   /* TCG, by name */
+	assert_ptr_equal(ops, &fakevm_rt);
+	assert_int_equal(runtimes_choose(&t, "nokvm", &ops, &e), -1);
+	assert_string_equal(e.msg, "the nokvm runtime cannot run here: /dev/kvm is missing: load the kvm module "
+			    "(modprobe kvm_intel) or use qemu");
+	runtimes_free(&t);
+	runtimes_probe(tcg_only, &t);
+	assert_null(runtimes_auto(&t));
+	assert_int_equal(runtimes_choose(&t, "auto", &ops, &e), -1);
+	assert_non_null(strstr(e.msg, "fakevm: runs only under TCG (name it to use it)"));
+	assert_non_null(strstr(e.msg, "nokvm: /dev/kvm is missing"));
+	runtimes_free(&t);
+}
+
+/* The pool holds the default runtime's sandboxes: a create naming another
+ * runtime gets a fresh one of that runtime, one naming none the pool's. */
+static void test_pool_default_only(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64];
+	sbxd_free(f->d);
+	start_sbxd_pool(f, "auto", 1);
+	sbox *pooled = NULL;
+	for (int i = 0; i < 500 && !pooled; i++) {
+		loop_once(f->loop, 10);
+		for (sbox *sb = f->d->boxes; sb; sb = sb->next)
+			if (sb->rec.pooled && sb->ready)
+				pooled = sb;
+	}
+	assert_non_null(pooled);
+	char pool_id[SBXD_ID_MAX + 1];
+	snprintf(pool_id, sizeof pool_id, "%s", pooled->rec.id);
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	assert_string_not_equal(id, pool_id);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "runtime"), "fakevm");
+	json_decref(j);
+	create(f, "{\"templateID\":\"base\"}", id, token);
+	assert_string_equal(id, pool_id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_after_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_during_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_pause_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_while_pausing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_own_runtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_outlived_sbxd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_bodies, setup, teardown),
+		cmocka_unit_test(test_auto_rule),
+		cmocka_unit_test_setup_teardown(test_pool_default_only, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
