@@ -258,10 +258,12 @@ static void machine_clock(int64_t want_ms)
 	if (off <= CLOCK_SLACK_MS && off >= -CLOCK_SLACK_MS)
 		return;
 	struct timespec t = { .tv_sec = (time_t)(want_ms / 1000), .tv_nsec = (long)(want_ms % 1000) * 1000000 };
+	const char *how = off > 0 ? "behind" : "ahead";
+	double secs = (double)(off > 0 ? off : -off) / 1000.0;
 	if (clock_settime(CLOCK_REALTIME, &t) < 0)
-		log_warn("/init: cannot set the clock (%+.3f s off): %s", (double)off / 1000.0, strerror(errno));
+		log_warn("/init: cannot set the clock (it is %.3f s %s): %s", secs, how, strerror(errno));
 	else
-		log_info("/init: clock set (it was %+.3f s off)", (double)-off / 1000.0);
+		log_info("/init: clock set (it was %.3f s %s)", secs, how);
 }
 
 static void machine_entropy(const unsigned char *p, size_t n)
