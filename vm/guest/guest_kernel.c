@@ -101,38 +101,67 @@ static int resolve_package(const char *debs, char **pkg, sbx_err *e)
 	return rc;
 }
 
-/* debs/PKG_*.deb, downloaded when missing; the newest by name when several. */
+/* DIR/PKG_*.deb, the newest by name when several; NULL when none. */
+static char *find_deb(const char *dir, const char *pkg)
+{
+	DIR *d = opendir(dir);
+	size_t plen = strlen(pkg);
+	char *best = NULL;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (!strncmp(de->d_name, pkg, plen) && de->d_name[plen] == '_' && n > 4 &&
+		    !strcmp(de->d_name + n - 4, ".deb") && (!best || strcmp(de->d_name, best) > 0)) {
+			free(best);
+			best = xstrdup(de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	char *path = best ? xasprintf("%s/%s", dir, best) : NULL;
+	free(best);
+	return path;
+}
+
+/* debs/PKG_*.deb, downloaded when missing into debs/.download first, so an
+ * interrupted download never passes for a whole .deb. */
 static int fetch_deb(const char *debs, const char *pkg, char **deb, sbx_err *e)
 {
-	*deb = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		DIR *d = opendir(debs);
-		if (!d)
-			return sbx_error_errno(e, "cannot read %s", debs);
-		size_t plen = strlen(pkg);
-		char *best = NULL;
-		for (struct dirent *de; (de = readdir(d));) {
-			size_t n = strlen(de->d_name);
-			if (!strncmp(de->d_name, pkg, plen) && de->d_name[plen] == '_' && n > 4 &&
-			    !strcmp(de->d_name + n - 4, ".deb") && (!best || strcmp(de->d_name, best) > 0)) {
-				free(best);
-				best = xstrdup(de->d_name);
-			}
+	if ((*deb = find_deb(debs, pkg)))
+		return 0;
+	char *dl = xasprintf("%s/.download", debs), *got = NULL;
+	char *argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)pkg, NULL };
+	int rc = fsu_rm_rf(dl, 1, e) < 0 || fsu_mkdirs(dl, 0755, e) < 0 ? -1 : 0;
+	if (rc == 0 && guest_run(dl, argv, NULL, e) < 0)
+		rc = sbx_error(e, "cannot download %s (%s); check apt's sources and network", pkg, e->msg);
+	if (rc == 0 && !(got = find_deb(dl, pkg)))
+		rc = sbx_error(e, "apt-get download %s left no .deb in %s", pkg, dl);
+	if (rc == 0) {
+		*deb = xasprintf("%s/%s", debs, strrchr(got, '/') + 1);
+		if (rename(got, *deb) < 0) {
+			rc = sbx_error_errno(e, "cannot move %s to %s", got, *deb);
+			free(*deb);
+			*deb = NULL;
 		}
-		closedir(d);
-		if (best) {
-			*deb = xasprintf("%s/%s", debs, best);
-			free(best);
-			return 0;
-		}
-		if (attempt)
-			break;
-		char *argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)pkg, NULL };
-		if (guest_run(debs, argv, NULL, e) < 0)
-			return sbx_error(e, "cannot download %s into %s (%s); check apt's sources and network", pkg,
-					 debs, e->msg);
 	}
-	return sbx_error(e, "apt-get download %s left no .deb in %s", pkg, debs);
+	fsu_rm_rf(dl, 1, NULL);
+	free(got);
+	free(dl);
+	return rc;
+}
+
+/* Leftovers of a build that died (only the lock's holder builds, so any
+ * there is while we hold it is one). */
+static void remove_stale(const char *cache)
+{
+	DIR *d = opendir(cache);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (!strncmp(de->d_name, ".tmp-", 5)) {
+			char *p = xasprintf("%s/%s", cache, de->d_name);
+			fsu_rm_rf(p, 1, NULL);
+			free(p);
+		}
+	if (d)
+		closedir(d);
 }
 
 /* The .deb's sha256, from DEB.sha256 once computed. */
@@ -344,9 +373,9 @@ int guest_kernel_get(guest_kernel *out, sbx_err *e)
 		int have = file_exists(probe);
 		free(probe);
 		if (!have) {
+			remove_stale(cache);
 			tmp = xasprintf("%s/.tmp-%.16s.%ld", cache, key, (long)getpid());
 			char *out_dir = xasprintf("%s/out", tmp);
-			fsu_rm_rf(tmp, 1, NULL);
 			rc = build(deb, init, tmp, out_dir, e);
 			if (rc == 0 && rename(out_dir, dir) < 0)
 				rc = sbx_error_errno(e, "cannot move the built kernel to %s", dir);
