@@ -283,6 +283,31 @@ static void machine_entropy(const unsigned char *p, size_t n)
 	free(info);
 }
 
+/* In place, not renamed over: either may be a mount point. */
+static void put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	size_t n = strlen(text);
+	int ok = fd >= 0 && write(fd, text, n) == (ssize_t)n;
+	if (fd >= 0 && close(fd) < 0)
+		ok = 0;
+	if (!ok)
+		log_warn("/init: cannot write %s: %s", path, strerror(errno));
+}
+
+/* /etc/hostname and /etc/hosts follow the name (as the ns runtime seeds
+ * them), so it resolves without DNS: sudo asks for it. */
+static void machine_hostname_files(const char *name)
+{
+	char *line = xasprintf("%s\n", name);
+	char *hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", name);
+	put_file("/etc/hostname", line);
+	put_file("/etc/hosts", hosts);
+	free(line);
+	free(hosts);
+	log_info("/init: hostname %s", name);
+}
+
 static void machine_apply(const init_machine *m)
 {
 	if (!m->has_time && !m->entropy && !m->hostname)
@@ -298,7 +323,7 @@ static void machine_apply(const init_machine *m)
 	if (m->hostname && sethostname(m->hostname, strlen(m->hostname)) < 0)
 		log_warn("/init: cannot set the hostname to %s: %s", m->hostname, strerror(errno));
 	else if (m->hostname)
-		log_info("/init: hostname %s", m->hostname);
+		machine_hostname_files(m->hostname);
 }
 
 /* All fields are optional; everything is checked before anything applies. */

@@ -45,10 +45,17 @@ expect_eq "/init takes 256 bytes of upper-case hex and a lower-case t/z timestam
 # An agent that is PID 1 (as in a VM, or an ns sandbox's init) applies them.
 # In a user namespace it owns its own hostname but neither the clock nor
 # the kernel's RNG: those fail with EPERM, logged, and /init still succeeds.
+# Its own mount namespace has scratch files over /etc/hosts and
+# /etc/hostname, which it rewrites (the host's are never in reach).
 port=$(free_port)
 log1=$SCRATCH/pid1.log
 mkdir -p "$SCRATCH/w1"
-unshare --user --map-root-user --uts --pid --fork --kill-child \
+printf 'old\n' >"$SCRATCH/hosts"
+printf 'old\n' >"$SCRATCH/hostname"
+host_files=$(cat /etc/hosts /etc/hostname 2>&1 | md5sum)
+unshare --user --map-root-user --uts --pid --mount --propagation private --fork --kill-child sh -c \
+	'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/hostname && shift 2 && exec "$@"' sh \
+	"$SCRATCH/hosts" "$SCRATCH/hostname" \
 	"$AGENT" --no-kernel --listen "tcp:127.0.0.1:$port" --workdir "$SCRATCH/w1" >"$log1" 2>&1 &
 pid1=$!
 at_done "stop_pid $pid1"
@@ -65,5 +72,9 @@ else
 	expect_match "PID 1: the entropy it may not add is logged" "$(cat "$log1")" 'cannot add entropy to /dev/random'
 	expect_eq "PID 1: the host's clock is untouched" "$(( $(date +%Y) > 2001 ))" 1
 	expect_eq "PID 1: the host's name is untouched" "$(hostname)" "$host_name"
+	expect_eq "PID 1: /etc/hostname follows the name" "$(cat "$SCRATCH/hostname")" vm-name-1
+	expect_match "PID 1: /etc/hosts resolves it" "$(cat "$SCRATCH/hosts")" $'^127\.0\.1\.1\tvm-name-1$'
+	expect_eq "PID 1: the host's /etc/hosts and /etc/hostname are untouched" \
+		"$(cat /etc/hosts /etc/hostname 2>&1 | md5sum)" "$host_files"
 fi
 done_testing

@@ -110,12 +110,13 @@ s=$(cat "$SCRATCH/cold.serial")
 expect_match "the agent is PID 1 and set the clock an hour on" "$s" '/init: clock set \(it was 3[56][0-9]{2}\.[0-9]{3} s behind\)'
 expect_match "… added the entropy" "$s" '/init: added 64 bytes of entropy'
 expect_match "… and set the hostname" "$s" '/init: hostname vm-guest-test'
-r=$(rpc_stream /process.Process/Start '{"process":{"cmd":"/bin/sh","args":["-c","hostname; cat /etc/resolv.conf; echo clock $(date +%s)"]}}' \
+r=$(rpc_stream /process.Process/Start '{"process":{"cmd":"/bin/sh","args":["-c","hostname; cat /etc/resolv.conf /etc/hosts; echo clock $(date +%s)"]}}' \
 	-H "X-Access-Token: $TOKEN")
 host_now=$(date +%s)
 got=$(printf '%s\n' "$r" | grep '^0 ' | cut -d' ' -f2- | jq -rj '.event.data.stdout // empty | @base64d')
 expect_match "a process in the guest sees the hostname" "$got" '^vm-guest-test'
 expect_match "… resolv.conf naming the gateway" "$got" 'nameserver 169\.254\.0\.22'
+expect_match "… /etc/hosts resolving the name" "$got" $'127\.0\.1\.1\tvm-guest-test'
 guest_now=$(printf '%s\n' "$got" | sed -n 's/^clock //p')
 expect_eq "… and the clock an hour on (to a minute)" \
 	"$(( ${guest_now:-0} - host_now > 3540 && ${guest_now:-0} - host_now < 3660 ))" 1
