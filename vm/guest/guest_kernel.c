@@ -87,12 +87,15 @@ static int resolve_package(const char *debs, char **pkg, sbx_err *e)
 	char *memo = xasprintf("%s/resolved", debs);
 	struct stat ms, ls;
 	sbx_buf b = SBX_BUF_INIT;
-	int rc = 0;
-	if (stat(memo, &ms) == 0 && stat(APT_LISTS, &ls) == 0 && ms.st_mtime > ls.st_mtime &&
-	    buf_read_file(&b, memo, NULL) == 0 && !strncmp(buf_cstr(&b), "linux-image-", 12)) {
+	int have = buf_read_file(&b, memo, NULL) == 0 && !strncmp(buf_cstr(&b), "linux-image-", 12), rc = 0;
+	if (have)
 		b.data[strcspn(b.data, "\n")] = 0;
+	if (have && stat(memo, &ms) == 0 && stat(APT_LISTS, &ls) == 0 && ms.st_mtime > ls.st_mtime) {
 		*pkg = buf_detach(&b);
-	} else if ((rc = resolve_apt(pkg, e)) == 0) {
+	} else if ((rc = resolve_apt(pkg, e)) < 0 && have) {
+		rc = 0;   /* no package lists (removed, never updated): the last answer stands */
+		*pkg = buf_detach(&b);
+	} else if (rc == 0) {
 		char *line = xasprintf("%s\n", *pkg), *tmp = xasprintf("%s.%ld", memo, (long)getpid());
 		if (write_file(tmp, line, strlen(line), NULL) == 0)
 			rename(tmp, memo);
