@@ -10,11 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 #include "../../src/util/fsutil.h"
 #include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
@@ -28,29 +24,6 @@ static int file_exists(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static int write_file(const char *path, const void *data, size_t len, sbx_err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sbx_error_errno(e, "cannot create %s", path);
-	const char *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sbx_error_errno(e, "cannot write %s", path);
-			close(fd);
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0)
-		return sbx_error_errno(e, "cannot write %s", path);
-	return 0;
 }
 
 /* linux-image-6.1.0-NN-cloud-amd64: what the meta package depends on. */
@@ -97,7 +70,7 @@ static int resolve_package(const char *debs, char **pkg, sbx_err *e)
 		*pkg = buf_detach(&b);
 	} else if (rc == 0) {
 		char *line = xasprintf("%s\n", *pkg), *tmp = xasprintf("%s.%ld", memo, (long)getpid());
-		if (write_file(tmp, line, strlen(line), NULL) == 0)
+		if (guest_write_file(tmp, line, strlen(line), NULL) == 0)
 			rename(tmp, memo);
 		unlink(tmp);
 		free(tmp);
@@ -229,66 +202,6 @@ static char *find_version(const char *tree, sbx_err *e)
 	return v;
 }
 
-static int build_initramfs(const char *init, const char *moddir, const char *out_dir, sbx_err *e)
-{
-	sbx_buf builtin = SBX_BUF_INIT, dep = SBX_BUF_INIT, bin = SBX_BUF_INIT, order = SBX_BUF_INIT;
-	char *bpath = xasprintf("%s/modules.builtin", moddir), *dpath = xasprintf("%s/modules.dep", out_dir);
-	char **paths = NULL;
-	size_t np = 0;
-	gcpio c;
-	gcpio_init(&c);
-	int rc = buf_read_file(&builtin, bpath, e);
-	if (rc == 0)
-		rc = gmod_depfile(moddir, builtin.data, guest_modules, guest_nmodules, &dep, e);
-	if (rc == 0)
-		rc = write_file(dpath, dep.data ? dep.data : "", dep.len, e);
-	if (rc == 0)
-		rc = gmod_order(buf_cstr(&dep), builtin.data, guest_modules, guest_nmodules, &paths, &np, e);
-	if (rc == 0)
-		rc = buf_read_file(&bin, init, e);
-	if (rc == 0) {
-		gcpio_add(&c, "dev", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "dev/console", 0020600, NULL, 0, 5, 1);   /* the kernel opens it for /init */
-		gcpio_add(&c, "proc", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "sys", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "newroot", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "modules", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "init", 0100755, bin.data, bin.len, 0, 0);
-	}
-	for (size_t i = 0; rc == 0 && i < np; i++) {
-		char *full = xasprintf("%s/%s", moddir, paths[i]), *name = gmod_name(paths[i]);
-		char *in = xasprintf("modules/%s.ko", name);
-		sbx_buf ko = SBX_BUF_INIT;
-		rc = gmod_read(full, &ko, e);
-		if (rc == 0) {
-			gcpio_add(&c, in, 0100644, ko.data, ko.len, 0, 0);
-			buf_printf(&order, "%s.ko\n", name);
-		}
-		buf_free(&ko);
-		free(in);
-		free(name);
-		free(full);
-	}
-	if (rc == 0) {
-		gcpio_add(&c, "modules/order", 0100644, order.data, order.len, 0, 0);
-		gcpio_finish(&c);
-		char *cp = xasprintf("%s/initramfs.cpio", out_dir);
-		rc = write_file(cp, c.b.data, c.b.len, e);
-		free(cp);
-	}
-	for (size_t i = 0; i < np; i++)
-		free(paths[i]);
-	free(paths);
-	gcpio_free(&c);
-	buf_free(&builtin);
-	buf_free(&dep);
-	buf_free(&bin);
-	buf_free(&order);
-	free(bpath);
-	free(dpath);
-	return rc;
-}
-
 /* Unpacks deb under tmp, fills out_dir with vmlinuz, initramfs.cpio,
  * modules.dep and version. */
 static int build(const char *deb, const char *init, const char *tmp, const char *out_dir, sbx_err *e)
@@ -303,7 +216,7 @@ static int build(const char *deb, const char *init, const char *tmp, const char 
 		rc = -1;
 	if (rc == 0) {
 		moddir = xasprintf("%s/lib/modules/%s", tree, version);
-		rc = build_initramfs(init, moddir, out_dir, e);
+		rc = guest_initramfs_build(init, moddir, out_dir, e);
 	}
 	if (rc == 0) {
 		src = xasprintf("%s/boot/vmlinuz-%s", tree, version);
@@ -315,7 +228,7 @@ static int build(const char *deb, const char *init, const char *tmp, const char 
 		free(dst);
 		dst = xasprintf("%s/version", out_dir);
 		char *line = xasprintf("%s\n", version);
-		rc = write_file(dst, line, strlen(line), e);
+		rc = guest_write_file(dst, line, strlen(line), e);
 		free(line);
 	}
 	free(tree);
@@ -415,49 +328,4 @@ void guest_kernel_free(guest_kernel *g)
 	free(g->version);
 	free(g->key);
 	memset(g, 0, sizeof *g);
-}
-
-/* The host's TSC rate in kHz, measured against CLOCK_MONOTONIC_RAW over
- * TSC_WINDOW_MS (/proc/cpuinfo's "cpu MHz" is the current clock, not the
- * TSC's, on hosts that scale frequency); 0 when not on x86-64. */
-#define TSC_WINDOW_MS 20
-static long host_tsc_khz(void)
-{
-#if defined(__x86_64__)
-	struct timespec t0, t1, d = { 0, TSC_WINDOW_MS * 1000000L };
-	clock_gettime(CLOCK_MONOTONIC_RAW, &t0);
-	unsigned long long c0 = __rdtsc();
-	while (nanosleep(&d, &d) < 0 && errno == EINTR)
-		;
-	clock_gettime(CLOCK_MONOTONIC_RAW, &t1);
-	unsigned long long c1 = __rdtsc();
-	double us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
-	double khz = us > 0 ? (double)(c1 - c0) / us * 1000.0 : 0;
-	return khz > 1000 && khz < 100000000 ? (long)(khz + 0.5) : 0;
-#else
-	return 0;
-#endif
-}
-
-char *guest_cmdline(const char *console, const char *extra)
-{
-	/* panic=-1 + reboot=t: any panic or init failure ends in a reset the
-	 * VMM turns into an exit (-no-reboot), never a hang; quiet keeps the
-	 * serial log (slow under TCG) to warnings and our own lines;
-	 * 8250.nr_uarts=1 and i8042.* skip probing hardware a VM has not.
-	 * tsc_early_khz: a microvm's ACPI is hardware-reduced (no PIT, no
-	 * HPET), so without KVM's clock the kernel cannot calibrate the TSC
-	 * and hangs in the delay loop; under TCG the guest's TSC is the host's
-	 * (QEMU reads the host's counter), and with KVM it runs at the host's
-	 * rate too.  tsc=reliable: the watchdog would judge it against
-	 * jiffies, which lose ticks under TCG, and fall back to them: the
-	 * guest's clock would then run slow. */
-	long khz = host_tsc_khz();
-	char tsc[48] = "";
-	if (khz)
-		snprintf(tsc, sizeof tsc, " tsc_early_khz=%ld tsc=reliable", khz);
-	return xasprintf("console=%s reboot=t panic=-1 quiet 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "
-			 "i8042.dumbkbd%s%s%s",
-			 console && *console ? console : "ttyS0", tsc, extra && *extra ? " " : "",
-			 extra && *extra ? extra : "");
 }
