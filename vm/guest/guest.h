@@ -53,9 +53,9 @@ void guest_kernel_free(guest_kernel *g);
  * -no-reboot, as init's failures and power-off without ACPI end in a reset. */
 char *guest_cmdline(const char *console, const char *extra);
 
-/* <template_dir>/disk.ext4: the template's rootfs as a sparse ext4 image of
- * size_mb (mkfs.ext4 -d), built once (~5 s) under a lock.  Caller frees
- * *path. */
+/* <template_dir>/disk-<size_mb>.ext4: the template's rootfs as a sparse
+ * ext4 image of size_mb (mkfs.ext4 -d), built once (~5 s) under a lock and
+ * never replaced (overlays over it keep its size).  Caller frees *path. */
 int guest_disk_image(const char *template_dir, int size_mb, char **path, sbx_err *e);
 
 #endif

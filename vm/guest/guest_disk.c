@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include "../../src/util/xalloc.h"
 
-#define DISK_NAME "disk.ext4"
 
 static int image_ok(const char *path, off_t size)
 {
@@ -61,9 +60,11 @@ int guest_disk_image(const char *template_dir, int size_mb, char **path, sbx_err
 		return sbx_error(e, "a %d MB disk is too small for ext4; give at least 16 MB", size_mb);
 	off_t size = (off_t)size_mb * 1024 * 1024;
 	char *rootfs = xasprintf("%s/rootfs", template_dir);
-	char *img = xasprintf("%s/" DISK_NAME, template_dir);
-	char *lockp = xasprintf("%s/" DISK_NAME ".lock", template_dir);
-	char *tmp = xasprintf("%s/.%s.tmp.%ld", template_dir, DISK_NAME, (long)getpid());
+	/* The size is in the name: an image is never replaced under the qcow2
+	 * overlays that sandboxes have over it (their size is the image's). */
+	char *img = xasprintf("%s/disk-%d.ext4", template_dir, size_mb);
+	char *lockp = xasprintf("%s.lock", img);
+	char *tmp = xasprintf("%s/.disk-%d.ext4.tmp.%ld", template_dir, size_mb, (long)getpid());
 	struct stat st;
 	int rc = 0, lock = -1;
 	if (stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))

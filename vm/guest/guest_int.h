@@ -30,6 +30,10 @@ void gcpio_add(gcpio *c, const char *name, unsigned mode, const void *data, size
 /* Appends the TRAILER!!! entry and pads the archive to 512 bytes. */
 void gcpio_finish(gcpio *c);
 void gcpio_free(gcpio *c);
+/* out_dir/initramfs.cpio (init as /init, guest_modules from moddir, a
+ * kernel's lib/modules/VERSION, decompressed, with /modules/order) and
+ * out_dir/modules.dep (what the order was computed from). */
+int guest_initramfs_build(const char *init, const char *moddir, const char *out_dir, sbx_err *e);
 
 /* ── modules ── */
 /* depends= of a module's .modinfo (the ELF section), comma-separated, into
@@ -58,6 +62,8 @@ char *gmod_name(const char *path);
  * stdout+stderr into out (may be NULL).  0 when it exits 0; else -1 with
  * what ran, how it ended and its last output lines in *e. */
 int guest_run(const char *cwd, char *const argv[], sbx_buf *out, sbx_err *e);
+/* path with exactly data (created 0644, or truncated). */
+int guest_write_file(const char *path, const void *data, size_t len, sbx_err *e);
 /* $SBX_CACHE_DIR/guest (template_cache_dir()'s guest/). */
 char *guest_cache_dir(void);
 

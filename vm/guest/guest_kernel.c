@@ -26,29 +26,6 @@ static int file_exists(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int write_file(const char *path, const void *data, size_t len, sbx_err *e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return sbx_error_errno(e, "cannot create %s", path);
-	const char *p = data;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			sbx_error_errno(e, "cannot write %s", path);
-			close(fd);
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0)
-		return sbx_error_errno(e, "cannot write %s", path);
-	return 0;
-}
-
 /* linux-image-6.1.0-NN-cloud-amd64: what the meta package depends on. */
 static int resolve_apt(char **pkg, sbx_err *e)
 {
@@ -83,14 +60,17 @@ static int resolve_package(const char *debs, char **pkg, sbx_err *e)
 	char *memo = xasprintf("%s/resolved", debs);
 	struct stat ms, ls;
 	sbx_buf b = SBX_BUF_INIT;
-	int rc = 0;
-	if (stat(memo, &ms) == 0 && stat(APT_LISTS, &ls) == 0 && ms.st_mtime > ls.st_mtime &&
-	    buf_read_file(&b, memo, NULL) == 0 && !strncmp(buf_cstr(&b), "linux-image-", 12)) {
+	int have = buf_read_file(&b, memo, NULL) == 0 && !strncmp(buf_cstr(&b), "linux-image-", 12), rc = 0;
+	if (have)
 		b.data[strcspn(b.data, "\n")] = 0;
+	if (have && stat(memo, &ms) == 0 && stat(APT_LISTS, &ls) == 0 && ms.st_mtime > ls.st_mtime) {
 		*pkg = buf_detach(&b);
-	} else if ((rc = resolve_apt(pkg, e)) == 0) {
+	} else if ((rc = resolve_apt(pkg, e)) < 0 && have) {
+		rc = 0;   /* no package lists (removed, never updated): the last answer stands */
+		*pkg = buf_detach(&b);
+	} else if (rc == 0) {
 		char *line = xasprintf("%s\n", *pkg), *tmp = xasprintf("%s.%ld", memo, (long)getpid());
-		if (write_file(tmp, line, strlen(line), NULL) == 0)
+		if (guest_write_file(tmp, line, strlen(line), NULL) == 0)
 			rename(tmp, memo);
 		unlink(tmp);
 		free(tmp);
@@ -101,38 +81,67 @@ static int resolve_package(const char *debs, char **pkg, sbx_err *e)
 	return rc;
 }
 
-/* debs/PKG_*.deb, downloaded when missing; the newest by name when several. */
+/* DIR/PKG_*.deb, the newest by name when several; NULL when none. */
+static char *find_deb(const char *dir, const char *pkg)
+{
+	DIR *d = opendir(dir);
+	size_t plen = strlen(pkg);
+	char *best = NULL;
+	for (struct dirent *de; d && (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (!strncmp(de->d_name, pkg, plen) && de->d_name[plen] == '_' && n > 4 &&
+		    !strcmp(de->d_name + n - 4, ".deb") && (!best || strcmp(de->d_name, best) > 0)) {
+			free(best);
+			best = xstrdup(de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	char *path = best ? xasprintf("%s/%s", dir, best) : NULL;
+	free(best);
+	return path;
+}
+
+/* debs/PKG_*.deb, downloaded when missing into debs/.download first, so an
+ * interrupted download never passes for a whole .deb. */
 static int fetch_deb(const char *debs, const char *pkg, char **deb, sbx_err *e)
 {
-	*deb = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		DIR *d = opendir(debs);
-		if (!d)
-			return sbx_error_errno(e, "cannot read %s", debs);
-		size_t plen = strlen(pkg);
-		char *best = NULL;
-		for (struct dirent *de; (de = readdir(d));) {
-			size_t n = strlen(de->d_name);
-			if (!strncmp(de->d_name, pkg, plen) && de->d_name[plen] == '_' && n > 4 &&
-			    !strcmp(de->d_name + n - 4, ".deb") && (!best || strcmp(de->d_name, best) > 0)) {
-				free(best);
-				best = xstrdup(de->d_name);
-			}
+	if ((*deb = find_deb(debs, pkg)))
+		return 0;
+	char *dl = xasprintf("%s/.download", debs), *got = NULL;
+	char *argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)pkg, NULL };
+	int rc = fsu_rm_rf(dl, 1, e) < 0 || fsu_mkdirs(dl, 0755, e) < 0 ? -1 : 0;
+	if (rc == 0 && guest_run(dl, argv, NULL, e) < 0)
+		rc = sbx_error(e, "cannot download %s (%s); check apt's sources and network", pkg, e->msg);
+	if (rc == 0 && !(got = find_deb(dl, pkg)))
+		rc = sbx_error(e, "apt-get download %s left no .deb in %s", pkg, dl);
+	if (rc == 0) {
+		*deb = xasprintf("%s/%s", debs, strrchr(got, '/') + 1);
+		if (rename(got, *deb) < 0) {
+			rc = sbx_error_errno(e, "cannot move %s to %s", got, *deb);
+			free(*deb);
+			*deb = NULL;
 		}
-		closedir(d);
-		if (best) {
-			*deb = xasprintf("%s/%s", debs, best);
-			free(best);
-			return 0;
-		}
-		if (attempt)
-			break;
-		char *argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)pkg, NULL };
-		if (guest_run(debs, argv, NULL, e) < 0)
-			return sbx_error(e, "cannot download %s into %s (%s); check apt's sources and network", pkg,
-					 debs, e->msg);
 	}
-	return sbx_error(e, "apt-get download %s left no .deb in %s", pkg, debs);
+	fsu_rm_rf(dl, 1, NULL);
+	free(got);
+	free(dl);
+	return rc;
+}
+
+/* Leftovers of a build that died (only the lock's holder builds, so any
+ * there is while we hold it is one). */
+static void remove_stale(const char *cache)
+{
+	DIR *d = opendir(cache);
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (!strncmp(de->d_name, ".tmp-", 5)) {
+			char *p = xasprintf("%s/%s", cache, de->d_name);
+			fsu_rm_rf(p, 1, NULL);
+			free(p);
+		}
+	if (d)
+		closedir(d);
 }
 
 /* The .deb's sha256, from DEB.sha256 once computed. */
@@ -193,66 +202,6 @@ static char *find_version(const char *tree, sbx_err *e)
 	return v;
 }
 
-static int build_initramfs(const char *init, const char *moddir, const char *out_dir, sbx_err *e)
-{
-	sbx_buf builtin = SBX_BUF_INIT, dep = SBX_BUF_INIT, bin = SBX_BUF_INIT, order = SBX_BUF_INIT;
-	char *bpath = xasprintf("%s/modules.builtin", moddir), *dpath = xasprintf("%s/modules.dep", out_dir);
-	char **paths = NULL;
-	size_t np = 0;
-	gcpio c;
-	gcpio_init(&c);
-	int rc = buf_read_file(&builtin, bpath, e);
-	if (rc == 0)
-		rc = gmod_depfile(moddir, builtin.data, guest_modules, guest_nmodules, &dep, e);
-	if (rc == 0)
-		rc = write_file(dpath, dep.data ? dep.data : "", dep.len, e);
-	if (rc == 0)
-		rc = gmod_order(buf_cstr(&dep), builtin.data, guest_modules, guest_nmodules, &paths, &np, e);
-	if (rc == 0)
-		rc = buf_read_file(&bin, init, e);
-	if (rc == 0) {
-		gcpio_add(&c, "dev", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "dev/console", 0020600, NULL, 0, 5, 1);   /* the kernel opens it for /init */
-		gcpio_add(&c, "proc", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "sys", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "newroot", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "modules", 0040755, NULL, 0, 0, 0);
-		gcpio_add(&c, "init", 0100755, bin.data, bin.len, 0, 0);
-	}
-	for (size_t i = 0; rc == 0 && i < np; i++) {
-		char *full = xasprintf("%s/%s", moddir, paths[i]), *name = gmod_name(paths[i]);
-		char *in = xasprintf("modules/%s.ko", name);
-		sbx_buf ko = SBX_BUF_INIT;
-		rc = gmod_read(full, &ko, e);
-		if (rc == 0) {
-			gcpio_add(&c, in, 0100644, ko.data, ko.len, 0, 0);
-			buf_printf(&order, "%s.ko\n", name);
-		}
-		buf_free(&ko);
-		free(in);
-		free(name);
-		free(full);
-	}
-	if (rc == 0) {
-		gcpio_add(&c, "modules/order", 0100644, order.data, order.len, 0, 0);
-		gcpio_finish(&c);
-		char *cp = xasprintf("%s/initramfs.cpio", out_dir);
-		rc = write_file(cp, c.b.data, c.b.len, e);
-		free(cp);
-	}
-	for (size_t i = 0; i < np; i++)
-		free(paths[i]);
-	free(paths);
-	gcpio_free(&c);
-	buf_free(&builtin);
-	buf_free(&dep);
-	buf_free(&bin);
-	buf_free(&order);
-	free(bpath);
-	free(dpath);
-	return rc;
-}
-
 /* Unpacks deb under tmp, fills out_dir with vmlinuz, initramfs.cpio,
  * modules.dep and version. */
 static int build(const char *deb, const char *init, const char *tmp, const char *out_dir, sbx_err *e)
@@ -267,7 +216,7 @@ static int build(const char *deb, const char *init, const char *tmp, const char 
 		rc = -1;
 	if (rc == 0) {
 		moddir = xasprintf("%s/lib/modules/%s", tree, version);
-		rc = build_initramfs(init, moddir, out_dir, e);
+		rc = guest_initramfs_build(init, moddir, out_dir, e);
 	}
 	if (rc == 0) {
 		src = xasprintf("%s/boot/vmlinuz-%s", tree, version);
@@ -279,7 +228,7 @@ static int build(const char *deb, const char *init, const char *tmp, const char 
 		free(dst);
 		dst = xasprintf("%s/version", out_dir);
 		char *line = xasprintf("%s\n", version);
-		rc = write_file(dst, line, strlen(line), e);
+		rc = guest_write_file(dst, line, strlen(line), e);
 		free(line);
 	}
 	free(tree);
@@ -344,9 +293,9 @@ int guest_kernel_get(guest_kernel *out, sbx_err *e)
 		int have = file_exists(probe);
 		free(probe);
 		if (!have) {
+			remove_stale(cache);
 			tmp = xasprintf("%s/.tmp-%.16s.%ld", cache, key, (long)getpid());
 			char *out_dir = xasprintf("%s/out", tmp);
-			fsu_rm_rf(tmp, 1, NULL);
 			rc = build(deb, init, tmp, out_dir, e);
 			if (rc == 0 && rename(out_dir, dir) < 0)
 				rc = sbx_error_errno(e, "cannot move the built kernel to %s", dir);
@@ -379,38 +328,4 @@ void guest_kernel_free(guest_kernel *g)
 	free(g->version);
 	free(g->key);
 	memset(g, 0, sizeof *g);
-}
-
-/* The host's TSC rate in kHz ("cpu MHz" of /proc/cpuinfo; 0 when unknown). */
-static long host_tsc_khz(void)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[256];
-	double mhz = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return mhz > 0 && mhz < 100000 ? (long)(mhz * 1000.0 + 0.5) : 0;
-}
-
-char *guest_cmdline(const char *console, const char *extra)
-{
-	/* panic=-1 + reboot=t: any panic or init failure ends in a reset the
-	 * VMM turns into an exit (-no-reboot), never a hang; quiet keeps the
-	 * serial log (slow under TCG) to warnings and our own lines;
-	 * 8250.nr_uarts=1 and i8042.* skip probing hardware a VM has not.
-	 * tsc_early_khz: a microvm's ACPI is hardware-reduced (no PIT, no
-	 * HPET), so without KVM's clock the kernel cannot calibrate the TSC
-	 * and hangs in the delay loop; under TCG the guest's TSC runs at the
-	 * host's rate, and with KVM it is the host's too. */
-	long khz = host_tsc_khz();
-	char tsc[48] = "";
-	if (khz)
-		snprintf(tsc, sizeof tsc, " tsc_early_khz=%ld", khz);
-	return xasprintf("console=%s reboot=t panic=-1 quiet 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "
-			 "i8042.dumbkbd%s%s%s",
-			 console && *console ? console : "ttyS0", tsc, extra && *extra ? " " : "",
-			 extra && *extra ? extra : "");
 }

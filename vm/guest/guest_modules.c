@@ -41,24 +41,28 @@ static int is_module_file(const char *name)
 int gmod_depends(const void *elf, size_t len, sbx_buf *out, sbx_err *e)
 {
 	const unsigned char *p = elf;
-	const Elf64_Ehdr *h = elf;
-	if (len < sizeof *h || memcmp(p, ELFMAG, SELFMAG) || p[EI_CLASS] != ELFCLASS64)
+	Elf64_Ehdr h;
+	Elf64_Shdr strs, sh;
+	/* Headers are copied out: offsets in a file need not be aligned. */
+	if (len < sizeof h || memcmp(p, ELFMAG, SELFMAG) || p[EI_CLASS] != ELFCLASS64)
 		return sbx_error(e, "not a 64-bit ELF module");
-	if (h->e_shentsize != sizeof(Elf64_Shdr) || h->e_shoff > len ||
-	    (len - h->e_shoff) / sizeof(Elf64_Shdr) < h->e_shnum || h->e_shstrndx >= h->e_shnum)
+	memcpy(&h, p, sizeof h);
+	if (h.e_shentsize != sizeof(Elf64_Shdr) || h.e_shoff > len ||
+	    (len - h.e_shoff) / sizeof(Elf64_Shdr) < h.e_shnum || h.e_shstrndx >= h.e_shnum)
 		return sbx_error(e, "the module's section table is out of bounds");
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(p + h->e_shoff), *strs = &sh[h->e_shstrndx];
-	if (strs->sh_offset > len || strs->sh_size > len - strs->sh_offset)
+	memcpy(&strs, p + h.e_shoff + (size_t)h.e_shstrndx * sizeof strs, sizeof strs);
+	if (strs.sh_offset > len || strs.sh_size > len - strs.sh_offset)
 		return sbx_error(e, "the module's section names are out of bounds");
-	for (unsigned i = 0; i < h->e_shnum; i++) {
-		if (sh[i].sh_name >= strs->sh_size)
+	for (unsigned i = 0; i < h.e_shnum; i++) {
+		memcpy(&sh, p + h.e_shoff + (size_t)i * sizeof sh, sizeof sh);
+		if (sh.sh_name >= strs.sh_size)
 			continue;
-		const char *nm = (const char *)p + strs->sh_offset + sh[i].sh_name;
-		if (strnlen(nm, strs->sh_size - sh[i].sh_name) != 8 || memcmp(nm, ".modinfo", 8))
+		const char *nm = (const char *)p + strs.sh_offset + sh.sh_name;
+		if (strnlen(nm, strs.sh_size - sh.sh_name) != 8 || memcmp(nm, ".modinfo", 8))
 			continue;
-		if (sh[i].sh_offset > len || sh[i].sh_size > len - sh[i].sh_offset)
+		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
 			return sbx_error(e, "the module's .modinfo is out of bounds");
-		const char *s = (const char *)p + sh[i].sh_offset, *end = s + sh[i].sh_size;
+		const char *s = (const char *)p + sh.sh_offset, *end = s + sh.sh_size;
 		while (s < end) {
 			size_t n = strnlen(s, (size_t)(end - s));
 			if (n > 8 && !memcmp(s, "depends=", 8))
@@ -194,7 +198,8 @@ int gmod_depfile(const char *moddir, const char *builtin_text, const char *const
 			rc = sbx_error(e, "%s: %s", full, e->msg);
 		if (rc == 0) {
 			buf_printf(out, "%s:", path);
-			for (char *save = NULL, *d = strtok_r(deps.data ? deps.data : (char[]){ 0 }, ",", &save); d;
+			buf_putc(&deps, '\0');   /* data never NULL below */
+			for (char *save = NULL, *d = strtok_r(deps.data, ",", &save); d;
 			     d = strtok_r(NULL, ",", &save)) {
 				char *dn = gmod_name(d);
 				const char *dp = modmap_find(&m, dn);

@@ -1,5 +1,5 @@
 /* guest_run: a helper program's run, its output kept for the error; the
- * guest's cache dir. */
+ * guest's cache dir; writing a file whole. */
 #include "guest_int.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -89,4 +89,27 @@ int guest_run(const char *cwd, char *const argv[], sbx_buf *out, sbx_err *e)
 		buf_append(out, all.data, all.len);
 	buf_free(&all);
 	return ok ? 0 : -1;
+}
+
+int guest_write_file(const char *path, const void *data, size_t len, sbx_err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sbx_error_errno(e, "cannot create %s", path);
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			sbx_error_errno(e, "cannot write %s", path);
+			close(fd);
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0)
+		return sbx_error_errno(e, "cannot write %s", path);
+	return 0;
 }

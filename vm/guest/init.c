@@ -388,6 +388,9 @@ int main(void)
 	write_file("/etc/resolv.conf", "nameserver " GUEST_GW "\n");
 	if (sethostname("sbx", 3) < 0)
 		die("cannot set the hostname: %s", strerror(errno));
+	/* As an ns sandbox's: the name resolves (sudo asks), without DNS. */
+	write_file("/etc/hostname", "sbx\n");
+	write_file("/etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsbx\n");
 	exec_agent(&c);
 	return 1;
 }
