@@ -9,7 +9,7 @@ pkgs=(
 	python3 python3-ipykernel python3-jupyter-client python3-matplotlib
 	python3-numpy python3-pandas python3-nbformat
 	nodejs curl jq procps iproute2 attr util-linux mmdebstrap nftables e2fsprogs libseccomp-dev
-	qemu-system-x86 qemu-utils
+	qemu-system-x86 qemu-utils cpio xz-utils
 	tmux xterm xvfb imagemagick x11-apps xfonts-base
 )
 missing=()
