@@ -489,6 +489,13 @@ static int action_op(pane *p, ui_action act)
 	case A_SB_RESUME: connect_selected(sp, 0); break;
 	case A_SB_PAUSE: pause_selected(sp); break;
 	case A_SB_CREATE: sb_create_start(sp); break;
+	case A_OPEN_CONSOLE:   /* the selected one's, below the list */
+		if (!r) {
+			app_info(p->app, "no sandbox selected");
+			break;
+		}
+		app_add_pane(p->app, NULL, pane_console_new(p->app, NULL, r->id), 1);
+		break;
 	case A_SB_REFRESH:
 		sp->last_metrics_ms = 0;
 		sb_refresh(sp);
