@@ -17,6 +17,7 @@ typedef struct con_src {
 	char *pending;         /* the last line, held back */
 	size_t npending;
 	int has_pending;
+	int fed;               /* an answer had it before */
 } con_src;
 
 typedef struct con_line {
@@ -237,8 +238,10 @@ static size_t new_start(conbuf *cb, con_src *src, const char *t, size_t n)
 
 static void feed_section(conbuf *cb, con_src *src, const char *t, size_t n, size_t *added)
 {
-	if (!n)
+	if (!n) {
+		src->fed = 1;
 		return;   /* empty now: keep the place; a restart shows when text comes */
+	}
 	size_t before = cb->n + cb->dropped;
 	size_t s = new_start(cb, src, t, n), taken = s;
 	while (s < n) {
@@ -247,7 +250,8 @@ static void feed_section(conbuf *cb, con_src *src, const char *t, size_t n, size
 		if (next < n) {
 			append(cb, src, t + s, e - s);
 			taken = next;
-		} else if (src->has_pending && src->npending == e - s && !memcmp(src->pending, t + s, e - s)) {
+		} else if (!src->fed || (src->has_pending && src->npending == e - s && !memcmp(src->pending, t + s, e - s))) {
+			/* the first answer is history: all of it */
 			append(cb, src, t + s, e - s);   /* the same last line twice: it is whole */
 			src->has_pending = 0;
 			taken = next;
@@ -275,6 +279,7 @@ static void feed_section(conbuf *cb, con_src *src, const char *t, size_t n, size
 		if (t[taken - 1] != '\n')
 			src->off = taken + 1;
 	}
+	src->fed = 1;
 	*added += cb->n + cb->dropped - before;
 }
 

@@ -8,9 +8,10 @@
  * since the last one (found by the bytes last taken, so a log that grew
  * past the MB window still lines up), with a header line whenever the
  * source differs from the one appended before (like tail -f on several
- * files).  A section's last line is held back until an answer shows it
- * again unchanged or followed by more: it may be a line still being
- * written.  When a section's known bytes are gone (the log restarted or
+ * files).  After the first answer (history, taken whole) a section's
+ * last line is held back until an answer shows it again unchanged or
+ * followed by more: it may be a line still being written (the rest of a
+ * line that was taken unfinished comes as a line of its own).  When a section's known bytes are gone (the log restarted or
  * grew by more than the window between two polls) a note says so and the
  * section is taken whole.
  *
