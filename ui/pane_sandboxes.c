@@ -13,6 +13,7 @@
 #include "sandboxes_priv.h"
 #include "draw.h"
 #include "../src/util/xalloc.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -544,7 +545,9 @@ static void cell_text(const sb_row *r, int c, int64_t now, char *out, size_t n)
 	case C_STATE:
 		if (r->prog.active && r->prog.total)
 			snprintf(out, n, "%s %d%%", r->prog.resuming ? "resume" : "pause",
-				 (int)(rt_progress_frac(&r->prog) * 100));
+				 r->prog.done >= r->prog.total ? 100
+				 : r->prog.done > LLONG_MAX / 100 ? (int)(rt_progress_frac(&r->prog) * 100)
+				 : (int)(r->prog.done * 100 / r->prog.total));
 		else if (r->prog.active)
 			snprintf(out, n, "%s", r->prog.resuming ? "resuming" : "pausing");
 		else

@@ -3,20 +3,14 @@
 # its accelerator, sbxd's default preselected; an unavailable one (ch,
 # with no cloud-hypervisor and KVM off) shows its reason under the field
 # and Enter refuses it; the default creates.  When this sbxd lists no
-# unavailable runtime (built without the VM drivers), health_proxy.py adds
+# unavailable runtime (built without the VM drivers), api_proxy.py adds
 # one to /health between the workbench and sbxd.
 . "$(dirname "$0")/lib.sh"
 # No VM can run for this sbxd: its ch and qemu drivers (when built in) say why.
 export SBX_CH_BINARY=$SCRATCH/no-cloud-hypervisor SBX_KVM=off
 tui_init base
 if ! api GET /health | jq -e 'any(.runtimes[]; .available == false)' >/dev/null; then
-	PPORT=$(free_port)
-	/usr/bin/python3 "$TUI_DIR/health_proxy.py" "$PPORT" "$API" ch \
-		"cloud-hypervisor is not installed (health_proxy.py says so for this test)" &
-	PROXY_PID=$!
-	at_done "kill $PROXY_PID"
-	API=http://127.0.0.1:$PPORT E2B_API_URL=http://127.0.0.1:$PPORT
-	wait_until 10 curl -sf -m 2 -o /dev/null "$API/health" || { notok "health_proxy.py answers" "see above"; exit 1; }
+	tui_api_proxy --runtime ch "cloud-hypervisor is not installed (api_proxy.py says so for this test)" || exit 1
 fi
 health=$(api GET /health)
 def=$(jq -r '.defaultRuntime // empty' <<<"$health")
