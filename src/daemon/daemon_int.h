@@ -25,6 +25,7 @@ typedef void (*sbox_killed_cb)(int ok, const char *err, void *ud);
 struct sbox_waiter {
 	sbox_ready_cb cb;
 	void *ud;
+	unsigned gen;                /* sb->wait_gen when it was queued */
 	struct sbox_waiter *next;
 };
 
@@ -39,6 +40,7 @@ struct sbox {
 	int64_t timeout_timer;       /* 0: none armed */
 	struct agent_op *op;         /* the readying operation in flight */
 	struct sbox_waiter *waiters; /* who waits for it */
+	unsigned wait_gen;           /* bumped by each notify: who came later waits on */
 	int ready;                   /* the agent answered since the last start/resume */
 	int creating;                /* the runtime's create runs in a job */
 	int pausing, resuming;       /* RT_SLOW_PAUSE: pause()/resume() runs in a job */

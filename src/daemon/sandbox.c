@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 sbox *sbox_find(sbxd *d, const char *id)
 {
@@ -238,6 +239,30 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 
 /* --- adopt ----------------------------------------------------------------------- */
 
+/* A slow pause or resume runs in a job, which outlives an sbxd killed
+ * meanwhile: the record may say running for a sandbox that went to disk,
+ * or paused for one that came back.  A VM has a process (a watch fd) only
+ * while it runs (runtime.h), so that says which.  1: it was resumed. */
+static int settle_slow_change(sbox *sb)
+{
+	if (!(sb->ops->flags & RT_SLOW_PAUSE) || !sb->ops->watch)
+		return 0;
+	int fd = sb->ops->watch(sb->rt), running = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	if (sb->rec.state == SB_RUNNING && !running) {
+		sb->rec.state = SB_PAUSED;
+		sbox_save(sb);
+		sbox_log(sb, "it went to disk while no sbxd ran (a pause that outlived its sbxd): paused");
+	} else if (sb->rec.state == SB_PAUSED && running) {
+		sb->rec.state = SB_RUNNING;
+		sbox_set_timeout(sb, sb->rec.timeout_s);
+		sbox_log(sb, "it came back while no sbxd ran (a resume that outlived its sbxd): running");
+		return 1;
+	}
+	return 0;
+}
+
 int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 {
 	sbox *sb = xcalloc(1, sizeof *sb);
@@ -284,12 +309,16 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 		sbox_kill(sb, e ? e->msg : "dropped at adoption", NULL, NULL);
 		return -1;
 	}
+	int resumed_meanwhile = settle_slow_change(sb);
 	sbox_log(sb, "adopted (%s)", sb_state_name(sb->rec.state));
 	liveness_watch(sb);   /* a pidfd works for any process, not only our children */
 	if (sb->rec.state == SB_RUNNING) {
 		/* Trust, but check: requests queue until the agent answers. */
 		timeouts_arm(sb);
-		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+		if (resumed_meanwhile && (sb->ops->flags & RT_RESTORES))
+			agent_op_health_init(sb, SBOX_RESUME_TIMEOUT_MS, sb->rec.token, "{}");
+		else
+			agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
 	}
 	*out = sb;
 	return 0;
@@ -310,6 +339,7 @@ void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud)
 	struct sbox_waiter *w = xcalloc(1, sizeof *w), **tail = &sb->waiters;
 	w->cb = cb;
 	w->ud = ud;
+	w->gen = sb->wait_gen;
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = w;
@@ -328,11 +358,14 @@ void sbox_unwait(sbox *sb, sbox_ready_cb cb, void *ud)
 }
 
 /* Pops waiters one at a time: a callback may add or remove others, or kill
- * the sandbox (which fails the rest; sb itself stays allocated). */
+ * the sandbox (which fails the rest; sb itself stays allocated).  One it
+ * adds waits for what it started (a pause begun by a waiter of a resume),
+ * not for the outcome being told now. */
 static void notify(sbox *sb, int ok, const char *err)
 {
 	struct sbox_waiter *w;
-	while (!sb->killed && (w = sb->waiters)) {
+	unsigned gen = ++sb->wait_gen;
+	while (!sb->killed && (w = sb->waiters) && w->gen < gen) {
 		sb->waiters = w->next;
 		sbox_ready_cb cb = w->cb;
 		void *ud = w->ud;

@@ -40,7 +40,7 @@ out=$("$SBX" create --timeout 5m --meta owner=cli-test --env GREETING=hello 2>"$
 ID=$(printf '%s\n' "$out" | tail -n1)
 expect_eq "create exits 0" "$rc" 0; [ "$rc" = 0 ] || sed "s/^/# /" "$SCRATCH/err"
 expect_match "create prints the id on its last line" "$ID" '^[a-z0-9]{20}$'
-expect_match "ls shows it" "$("$SBX" ls)" "^$ID +base +running"
+expect_match "ls shows it, with its runtime (no accelerator: ns)" "$("$SBX" ls)" "^$ID +base +running +ns +[0-9]"
 expect_eq "ls --json has it" "$("$SBX" ls --json | jq -r --arg id "$ID" '.[] | select(.sandboxID == $id) | .state')" running
 expect_eq "ls --meta filters in" "$("$SBX" ls --json --meta owner=cli-test | jq length)" 1
 expect_eq "ls --meta filters out" "$("$SBX" ls --json --meta owner=nobody | jq length)" 0
@@ -48,6 +48,13 @@ info=$("$SBX" info "$ID" --json)
 expect_eq "info --json: id" "$(jq -r .sandboxID <<<"$info")" "$ID"
 expect_eq "info --json: metadata" "$(jq -r .metadata.owner <<<"$info")" cli-test
 expect_match "info (text)" "$("$SBX" info "$ID")" "state: +running"
+expect_match "info (text): the runtime" "$("$SBX" info "$ID")" '^runtime: +ns$'
+rts=$("$SBX" runtimes)
+expect_match "runtimes: ns available, auto's pick and the default" "$rts" '^ns +yes +- +auto picks it; the default$'
+expect_eq "runtimes --json: ns" "$("$SBX" runtimes --json | jq -c '.[] | select(.name == "ns") | [.available, .accel]')" '[true,null]'
+err=$("$SBX" create --runtime vmware 2>&1); rc=$?
+expect_eq "create --runtime with an unknown runtime: exit 1" "$rc" 1
+expect_match "  ... saying which there are" "$err" "unknown runtime 'vmware'; use auto or one of: .*ns"
 expect_eq "an abbreviated id works" "$("$SBX" info "${ID:0:5}" --json | jq -r .sandboxID)" "$ID"
 err=$("$SBX" info zzzz-nope 2>&1); rc=$?
 expect_eq "unknown id: exit 1" "$rc" 1

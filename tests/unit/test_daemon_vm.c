@@ -325,6 +325,15 @@ static const runtime_ops nokvm_rt = {
 	.release = vm_release,
 };
 
+static const char *kvm_accel(void) { return "kvm"; }
+
+static const runtime_ops kvmvm_rt = {
+	.name = "kvmvm", .flags = RT_RESTORES, .available = vm_available, .accel = kvm_accel,
+	.create = vm_create, .adopt = vm_adopt, .agent_addr = vm_addr, .agent_token = vm_token,
+	.alive = vm_alive, .pause = vm_pause, .resume = vm_resume, .stats = vm_stats, .destroy = vm_destroy,
+	.release = vm_release,
+};
+
 /* In auto's order: the VM drivers first. */
 static const runtime_ops *const rts[] = { &nokvm_rt, &fakevm_rt, &host_rt, NULL };
 
@@ -353,17 +362,24 @@ struct fx {
 	char base[64];
 };
 
-static void start_sbxd(struct fx *f, const char *runtime)
+static void start_sbxd_pool(struct fx *f, const char *runtime, int pool)
 {
+	static const char *const pool_tpl[] = { "base", NULL };
 	sbxd_opts o = {
 		.listen = "tcp:127.0.0.1:0", .state_dir = f->dir, .runtime = runtime, .api_key = KEY,
-		.agent_bin = f->agent, .runtimes = rts, .find_template = find_template,
+		.agent_bin = f->agent, .runtimes = rts, .find_template = find_template, .pool = pool,
+		.pool_templates = pool_tpl,
 	};
 	sbx_err e;
 	f->d = sbxd_new(f->loop, &o, &e);
 	if (!f->d)
 		fail_msg("sbxd_new: %s", e.msg);
 	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", sbxd_port(f->d));
+}
+
+static void start_sbxd(struct fx *f, const char *runtime)
+{
+	start_sbxd_pool(f, runtime, 0);
 }
 
 static int setup(void **state)
@@ -637,6 +653,35 @@ static void test_slow_pause_resume(void **state)
 	assert_true(sb->watch_fd >= 0);
 }
 
+/* A pause asked for while it resumes waits for the resume, then for its
+ * own pause: 204 only once it is on disk. */
+static void test_pause_during_resume(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp c, p;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &p), 204);
+	buf_free(&p.body);
+	sbox *sb = sbox_find(f->d, id);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	start_req(f, "POST", path, api_hdrs, "{}", &c);
+	for (int i = 0; i < 100 && !sb->resuming; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->resuming);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	assert_false(sb->pausing);
+	wait_for(f, &c.done, 20000);
+	assert_int_equal(c.status, 201);
+	buf_free(&c.body);
+	buf_free(&p.body);
+}
+
 /* Killed while its pause runs: torn down once the job ends. */
 static void test_kill_while_pausing(void **state)
 {
@@ -779,15 +824,114 @@ static void test_adopt_own_runtime(void **state)
 	buf_free(&r.body);
 }
 
+/* A pause or resume whose job outlived its sbxd (killed meanwhile): the
+ * next sbxd finds the sandbox as it is, not as the record said. */
+static void test_change_outlived_sbxd(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp r;
+	sbx_err e;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	char *dir = xstrdup(((struct rt_sandbox *)sbox_find(f->d, id)->rt)->dir);
+	sbxd_free(f->d);
+	f->d = NULL;
+	rt_sandbox *h;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_pause(h, &e), 0);   /* what the orphaned job finished */
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sbox *sb = sbox_find(f->d, id);
+	assert_non_null(sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "state"), "paused");
+	json_decref(j);
+
+	sbxd_free(f->d);
+	f->d = NULL;
+	assert_int_equal(vm_adopt(dir, &h, &e), 0);
+	assert_int_equal(vm_resume(h, &e), 0);
+	vm_release(h);
+	start_sbxd(f, "auto");
+	sb = sbox_find(f->d, id);
+	assert_int_equal(sb->rec.state, SB_RUNNING);
+	assert_int_equal(data_get(f, "/envs", id, token, &r), 200);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);   /* and it pauses as any other */
+	buf_free(&r.body);
+	free(dir);
+}
+
+/* auto: a VM on KVM first, never one under TCG; with nothing else that
+ * works, the error says a TCG one must be named. */
+static void test_auto_rule(void **state)
+{
+	(void)state;
+	static const runtime_ops *const with_kvm[] = { &nokvm_rt, &fakevm_rt, &kvmvm_rt, &host_rt, NULL };
+	static const runtime_ops *const tcg_only[] = { &nokvm_rt, &fakevm_rt, NULL };
+	rt_table t;
+	const runtime_ops *ops;
+	sbx_err e;
+	runtimes_probe(with_kvm, &t);
+	assert_ptr_equal(runtimes_auto(&t)->ops, &kvmvm_rt);
+	assert_int_equal(runtimes_choose(&t, NULL, &ops, &e), 0);
+	assert_ptr_equal(ops, &kvmvm_rt);
+	assert_int_equal(runtimes_choose(&t, "fakevm", &ops, &e), 0);   /* TCG, by name */
+	assert_ptr_equal(ops, &fakevm_rt);
+	assert_int_equal(runtimes_choose(&t, "nokvm", &ops, &e), -1);
+	assert_string_equal(e.msg, "the nokvm runtime cannot run here: /dev/kvm is missing: load the kvm module "
+			    "(modprobe kvm_intel) or use qemu");
+	runtimes_free(&t);
+	runtimes_probe(tcg_only, &t);
+	assert_null(runtimes_auto(&t));
+	assert_int_equal(runtimes_choose(&t, "auto", &ops, &e), -1);
+	assert_non_null(strstr(e.msg, "fakevm: runs only under TCG (name it to use it)"));
+	assert_non_null(strstr(e.msg, "nokvm: /dev/kvm is missing"));
+	runtimes_free(&t);
+}
+
+/* The pool holds the default runtime's sandboxes: a create naming another
+ * runtime gets a fresh one of that runtime, one naming none the pool's. */
+static void test_pool_default_only(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64];
+	sbxd_free(f->d);
+	start_sbxd_pool(f, "auto", 1);
+	sbox *pooled = NULL;
+	for (int i = 0; i < 500 && !pooled; i++) {
+		loop_once(f->loop, 10);
+		for (sbox *sb = f->d->boxes; sb; sb = sb->next)
+			if (sb->rec.pooled && sb->ready)
+				pooled = sb;
+	}
+	assert_non_null(pooled);
+	char pool_id[SBXD_ID_MAX + 1];
+	snprintf(pool_id, sizeof pool_id, "%s", pooled->rec.id);
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\"}", id, token);
+	assert_string_not_equal(id, pool_id);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "runtime"), "fakevm");
+	json_decref(j);
+	create(f, "{\"templateID\":\"base\"}", id, token);
+	assert_string_equal(id, pool_id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_init_after_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_during_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_while_pausing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_own_runtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_outlived_sbxd, setup, teardown),
+		cmocka_unit_test(test_auto_rule),
+		cmocka_unit_test_setup_teardown(test_pool_default_only, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
