@@ -375,7 +375,7 @@ void app_session_update(app *a, const sbx_info *info)
 		free(s->runtime);
 		s->runtime = xstrdup(info->runtime);
 	}
-	const char *accel = rt_accel_of(info->raw);
+	const char *accel = rt_accel_of(info);
 	if (*accel && strcmp(accel, s->accel)) {
 		free(s->accel);
 		s->accel = xstrdup(accel);
@@ -404,7 +404,7 @@ session *app_attach(app *a, const sbx_info *info)
 		s->id = xstrdup(info->id);
 		s->template_id = xstrdup(*info->alias ? info->alias : info->template_id);
 		s->runtime = xstrdup(info->runtime);
-		s->accel = xstrdup(rt_accel_of(info->raw));
+		s->accel = xstrdup(rt_accel_of(info));
 		s->state = SESSION_RUNNING;
 		s->end_ms = info->end_ms;
 		a->sessions = xrealloc(a->sessions, (a->nsessions + 1) * sizeof *a->sessions);

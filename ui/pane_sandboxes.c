@@ -224,9 +224,9 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 		r->id = xstrdup(items[i].id);
 		r->template_id = xstrdup(*items[i].alias ? items[i].alias : items[i].template_id);
 		r->runtime = xstrdup(items[i].runtime);
-		r->accel = xstrdup(rt_accel_of(items[i].raw));
+		r->accel = xstrdup(rt_accel_of(&items[i]));
 		r->state = xstrdup(items[i].state);
-		rt_progress_of(items[i].raw, &r->prog);
+		rt_progress_of(&items[i], &r->prog);
 		r->paused = !strcmp(items[i].state, "paused");
 		r->dead = !strcmp(items[i].state, "dead");
 		if (r->dead) {

@@ -8,7 +8,6 @@
  * progress entry, and attach.
  */
 #include "sandboxes_priv.h"
-#include "../src/client/health.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +53,7 @@ static void on_templates(const sbx_template *t, size_t n, const sbx_err *e, void
 	maybe_show(sp);
 }
 
-static void on_health(const json_t *j, const sbx_err *e, void *ud)
+static void on_health(const sbx_health *h, const sbx_err *e, void *ud)
 {
 	sbpane *sp = ud;
 	sp->health_op = NULL;
@@ -62,7 +61,7 @@ static void on_health(const json_t *j, const sbx_err *e, void *ud)
 	if (!sp->form_open) {
 		rt_list_free(&sp->rts);
 		if (!e)
-			rt_list_parse(j, &sp->rts);
+			rt_list_from(h, &sp->rts);
 	}
 	maybe_show(sp);
 }
@@ -72,7 +71,7 @@ static void runtimes_fetch(sbpane *sp)
 	if (sp->health_op)
 		return;
 	sbx_err e;
-	if (sbx_api_health_json(app_client(sp->p.app), 5000, on_health, sp, &sp->health_op, &e) < 0) {
+	if (sbx_api_health_info(app_client(sp->p.app), 5000, on_health, sp, &sp->health_op, &e) < 0) {
 		sp->health_op = NULL;
 		on_health(NULL, &e, sp);
 	}

@@ -15,6 +15,16 @@ static json_t *load(const char *s)
 	return j;
 }
 
+/* /health as libsbx hands it over, then the form's list. */
+static void parse(const json_t *j, rt_list *l)
+{
+	sbx_health h;
+	sbx_err e;
+	assert_int_equal(sbx_health_parse(j, &h, &e), 0);
+	rt_list_from(&h, l);
+	sbx_health_clear(&h);
+}
+
 static void test_health_runtimes(void **state)
 {
 	(void)state;
@@ -26,7 +36,7 @@ static void test_health_runtimes(void **state)
 			 "{\"available\":true}],"
 			 "\"defaultRuntime\":\"qemu\"}");
 	rt_list l;
-	rt_list_parse(j, &l);
+	parse(j, &l);
 	assert_int_equal(l.n, 3);   /* the nameless entry is skipped */
 	assert_string_equal(l.v[0].label, "ch (unavailable)");
 	assert_int_equal(l.v[0].available, 0);
@@ -48,13 +58,13 @@ static void test_default_falls_back(void **state)
 			 "{\"name\":\"qemu\",\"available\":true,\"accel\":\"kvm\"},"
 			 "{\"name\":\"ns\",\"available\":true,\"auto\":true}],\"defaultRuntime\":\"ch\"}");
 	rt_list l;
-	rt_list_parse(j, &l);
+	parse(j, &l);
 	assert_int_equal(rt_list_default(&l), 2);
 	assert_string_equal(l.v[0].reason, "sbxd gave no reason");
 	json_object_del(j, "defaultRuntime");
 	json_object_set_new(json_array_get(json_object_get(j, "runtimes"), 2), "auto", json_false());
 	rt_list_free(&l);
-	rt_list_parse(j, &l);
+	parse(j, &l);
 	assert_int_equal(rt_list_default(&l), 1);
 	rt_list_free(&l);
 	json_decref(j);
@@ -65,14 +75,14 @@ static void test_old_sbxd_and_hostile(void **state)
 	(void)state;
 	json_t *j = load("{\"status\":\"ok\",\"runtime\":\"ns\"}");
 	rt_list l;
-	rt_list_parse(j, &l);
-	assert_int_equal(l.n, 0);
-	assert_null(l.def);
+	parse(j, &l);
+	assert_int_equal(l.n, 0);   /* the form then offers "default" */
+	assert_string_equal(l.def, "ns");   /* its one runtime */
 	rt_list_free(&l);
 	json_decref(j);
 	/* control characters in a reason do not reach the screen */
 	j = load("{\"runtimes\":[{\"name\":\"q\\u001b[2Jx\",\"available\":false,\"reason\":\"a\\u0007b\"}]}");
-	rt_list_parse(j, &l);
+	parse(j, &l);
 	assert_string_equal(l.v[0].name, "qx");
 	assert_string_equal(l.v[0].reason, "a?b");
 	rt_list_free(&l);
@@ -93,34 +103,63 @@ static void test_tag(void **state)
 	assert_string_equal(t, "");
 }
 
-static void test_sandbox_fields(void **state)
+static void info_of(const char *json, void (*check)(const sbx_info *))
 {
-	(void)state;
-	json_t *j = load("{\"runtime\":\"qemu\",\"accel\":\"tcg\","
-			 "\"sbxProgress\":{\"op\":\"resuming\",\"done\":256,\"total\":1024}}");
-	assert_string_equal(rt_accel_of(j), "tcg");
+	json_t *j = load(json);
+	sbx_info i;
+	sbx_err e;
+	assert_int_equal(sbx_info_parse(j, &i, &e), 0);
+	check(&i);
+	sbx_info_clear(&i);
+	json_decref(j);
+}
+
+static void resuming_quarter(const sbx_info *i)
+{
+	assert_string_equal(rt_accel_of(i), "tcg");
 	rt_progress p;
-	rt_progress_of(j, &p);
+	rt_progress_of(i, &p);
 	assert_int_equal(p.active, 1);
 	assert_int_equal(p.resuming, 1);
 	assert_true(rt_progress_frac(&p) > 0.24 && rt_progress_frac(&p) < 0.26);
-	json_decref(j);
-	/* total unknown; done past total; absent; hostile accel */
-	j = load("{\"accel\":null,\"sbxProgress\":{\"op\":\"pausing\",\"done\":5,\"total\":0}}");
-	assert_string_equal(rt_accel_of(j), "");
-	rt_progress_of(j, &p);
+}
+
+static void pausing_unknown(const sbx_info *i)
+{
+	assert_string_equal(rt_accel_of(i), "");
+	rt_progress p;
+	rt_progress_of(i, &p);
+	assert_int_equal(p.active, 1);
 	assert_int_equal(p.resuming, 0);
 	assert_true(rt_progress_frac(&p) < 0);
-	json_decref(j);
-	j = load("{\"accel\":\"k\\u001b[2J\",\"sbxProgress\":{\"op\":\"pausing\",\"done\":9,\"total\":3}}");
-	assert_string_equal(rt_accel_of(j), "");
-	rt_progress_of(j, &p);
+}
+
+static void past_total_hostile(const sbx_info *i)
+{
+	assert_string_equal(rt_accel_of(i), "");
+	rt_progress p;
+	rt_progress_of(i, &p);
 	assert_true(rt_progress_frac(&p) == 1.0);
-	json_decref(j);
-	j = load("{\"state\":\"running\"}");
-	rt_progress_of(j, &p);
+}
+
+static void none(const sbx_info *i)
+{
+	rt_progress p;
+	rt_progress_of(i, &p);
 	assert_int_equal(p.active, 0);
-	json_decref(j);
+}
+
+static void test_sandbox_fields(void **state)
+{
+	(void)state;
+	info_of("{\"sandboxID\":\"a\",\"runtime\":\"qemu\",\"accel\":\"tcg\","
+		"\"sbxProgress\":{\"op\":\"resuming\",\"done\":256,\"total\":1024}}", resuming_quarter);
+	/* total unknown; done past total with a hostile accel; none */
+	info_of("{\"sandboxID\":\"a\",\"accel\":null,\"sbxProgress\":{\"op\":\"pausing\",\"done\":5,\"total\":0}}",
+		pausing_unknown);
+	info_of("{\"sandboxID\":\"a\",\"accel\":\"k\\u001b[2J\",\"sbxProgress\":{\"op\":\"pausing\",\"done\":9,"
+		"\"total\":3}}", past_total_hostile);
+	info_of("{\"sandboxID\":\"a\",\"state\":\"running\"}", none);
 }
 
 int main(void)

@@ -15,36 +15,29 @@ static char *clean(const char *s, size_t max)
 	return buf_detach(&b);
 }
 
-void rt_list_parse(const json_t *health, rt_list *out)
+void rt_list_from(const sbx_health *h, rt_list *out)
 {
 	memset(out, 0, sizeof *out);
-	const json_t *arr = json_object_get(health, "runtimes"), *v;
-	const char *def = json_string_value(json_object_get(health, "defaultRuntime"));
-	if (def && *def)
-		out->def = clean(def, 64);
-	if (!json_is_array(arr))
-		return;
-	out->v = xcalloc(json_array_size(arr) + 1, sizeof *out->v);
-	size_t i;
-	json_array_foreach(arr, i, v) {
-		const char *name = json_string_value(json_object_get(v, "name"));
-		if (!name || !*name)
+	if (h->default_runtime && *h->default_runtime)
+		out->def = clean(h->default_runtime, 64);
+	out->v = xcalloc(h->nruntimes + 1, sizeof *out->v);
+	for (size_t i = 0; i < h->nruntimes; i++) {
+		const sbx_runtime_info *r = &h->runtimes[i];
+		if (!r->name || !*r->name)
 			continue;
-		const char *accel = json_string_value(json_object_get(v, "accel"));
-		const char *reason = json_string_value(json_object_get(v, "reason"));
 		rt_choice *c = &out->v[out->n++];
-		c->name = clean(name, 64);
-		c->accel = accel && *accel ? clean(accel, 32) : NULL;
-		c->available = json_is_true(json_object_get(v, "available"));
-		c->is_auto = json_is_true(json_object_get(v, "auto"));
-		if (!c->available)
-			c->reason = clean(reason && *reason ? reason : "sbxd gave no reason", 400);
-		if (!c->available)
+		c->name = clean(r->name, 64);
+		c->accel = r->accel && *r->accel ? clean(r->accel, 32) : NULL;
+		c->available = r->available;
+		c->is_auto = r->is_auto;
+		if (!c->available) {
+			c->reason = clean(r->reason && *r->reason ? r->reason : "sbxd gave no reason", 400);
 			c->label = xasprintf("%s (unavailable)", c->name);
-		else if (c->accel)
+		} else if (c->accel) {
 			c->label = xasprintf("%s (%s)", c->name, c->accel);
-		else
+		} else {
 			c->label = xstrdup(c->name);
+		}
 	}
 }
 
@@ -85,28 +78,23 @@ void rt_tag(const char *runtime, const char *accel, char *out, size_t n)
 		snprintf(out, n, "%s", runtime);
 }
 
-const char *rt_accel_of(const json_t *sandbox)
+const char *rt_accel_of(const sbx_info *i)
 {
-	const char *s = json_string_value(json_object_get(sandbox, "accel"));
-	/* a tag on the screen: only what an accelerator's name can be */
+	const char *s = i->accel;
 	if (!s || !*s || strlen(s) > 16 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(s))
 		return "";
 	return s;
 }
 
-void rt_progress_of(const json_t *sandbox, rt_progress *out)
+void rt_progress_of(const sbx_info *i, rt_progress *out)
 {
 	memset(out, 0, sizeof *out);
-	const json_t *p = json_object_get(sandbox, "sbxProgress");
-	const char *op = json_string_value(json_object_get(p, "op"));
-	if (!json_is_object(p) || !op)
+	if (!i->progress_op || !*i->progress_op)
 		return;
-	json_int_t done = json_integer_value(json_object_get(p, "done")),
-		   total = json_integer_value(json_object_get(p, "total"));
 	out->active = 1;
-	out->resuming = !strcmp(op, "resuming");
-	out->done = done > 0 ? done : 0;
-	out->total = total > 0 ? total : 0;
+	out->resuming = !strcmp(i->progress_op, "resuming");
+	out->done = i->progress_done > 0 ? i->progress_done : 0;
+	out->total = i->progress_total > 0 ? i->progress_total : 0;
 }
 
 double rt_progress_frac(const rt_progress *p)

@@ -1,13 +1,15 @@
 /*
- * runtimes: what sbxd's GET /health says about the runtimes it can run
- * ("runtimes": [{name, available, reason, accel, auto}], "defaultRuntime"),
- * for the create form, and the "runtime·accel" tag the status bar and the
- * sandboxes list show.  An older sbxd says neither: n == 0.
+ * runtimes: what libsbx parsed from sbxd's GET /health about the runtimes
+ * it can run (sbx_health: name, available, reason, accel, auto,
+ * defaultRuntime), made ready for the create form, and the
+ * "runtime·accel" tag and pause/resume progress the status bar and the
+ * sandboxes list show (from sbx_info).  An older sbxd lists no runtimes:
+ * n == 0.
  */
 #ifndef SBX_UI_RUNTIMES_H
 #define SBX_UI_RUNTIMES_H
-#include <jansson.h>
 #include <stddef.h>
+#include "../../src/client/api.h"
 
 typedef struct rt_choice {
 	char *name;
@@ -24,24 +26,25 @@ typedef struct rt_list {
 	char *def;         /* defaultRuntime; NULL when not said */
 } rt_list;
 
-/* Fills out from the /health object (entries without a name are skipped;
- * an unavailable one without a reason gets "sbxd gave no reason").
- * Strings are copied and sanitised for the screen. */
-void rt_list_parse(const json_t *health, rt_list *out);
+/* Fills out from h (an unavailable one without a reason gets "sbxd gave
+ * no reason").  Strings are copied and sanitised for the screen. */
+void rt_list_from(const sbx_health *h, rt_list *out);
 void rt_list_free(rt_list *l);
 /* Index of the entry to preselect: defaultRuntime, else the auto one,
  * else the first available; 0 when none. */
 size_t rt_list_default(const rt_list *l);
-/* A sandbox object's "accel" ("kvm", "tcg"); "" when absent or null. */
-const char *rt_accel_of(const json_t *sandbox);
 
-/* A sandbox object's "sbxProgress" while a slow pause or resume runs. */
+/* A sandbox's accelerator fit for the screen: what an accelerator's name
+ * can be ([a-z0-9_-], at most 16), else "". */
+const char *rt_accel_of(const sbx_info *i);
+
+/* A slow pause or resume while it runs (sbxProgress). */
 typedef struct rt_progress {
 	int active;            /* 0: none said */
 	int resuming;          /* op "resuming"; else "pausing" */
 	long long done, total; /* bytes; total 0: unknown */
 } rt_progress;
-void rt_progress_of(const json_t *sandbox, rt_progress *out);
+void rt_progress_of(const sbx_info *i, rt_progress *out);
 /* 0..1, or -1 when the total is unknown. */
 double rt_progress_frac(const rt_progress *p);
 
