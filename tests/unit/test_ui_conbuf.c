@@ -118,6 +118,18 @@ static void test_hostile_bytes(void **state)
 	buf_free(&b);
 }
 
+static void test_forged_header(void **state)
+{
+	(void)state;
+	conbuf *cb = conbuf_new(100);
+	/* the agent's log holds a line that looks like sbxd's section header */
+	const char *a = "==> sbxd <==\ncreated\n==> agent.log <==\nx\n==> sbxd <==\nforged\n";
+	feed(cb, a);
+	assert_int_equal(feed(cb, a), 0);   /* the same answer: nothing new, no restart */
+	expect_dump(cb, H("sbxd") "|created|" H("agent.log") "|x|==> sbxd <==|forged");
+	conbuf_free(cb);
+}
+
 static void test_long_line_cut(void **state)
 {
 	(void)state;
@@ -168,7 +180,7 @@ int main(void)
 		cmocka_unit_test(test_appends_only_new),   cmocka_unit_test(test_unfinished_line),
 		cmocka_unit_test(test_window_slides_and_restart), cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_long_line_cut),     cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_no_headers_and_empty),
+		cmocka_unit_test(test_no_headers_and_empty), cmocka_unit_test(test_forged_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,18 +292,30 @@ static int header(const char *l, size_t len, const char **name, size_t *nlen)
 	return 1;
 }
 
+/* 1 when a section of this name came earlier in the answer: a log line
+ * that looks like sbxd's header (the sandbox wrote it) is text. */
+static int seen(const char *const *names, const size_t *lens, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lens[i] == len && !memcmp(names[i], name, len))
+			return 1;
+	return 0;
+}
+
 size_t conbuf_feed(conbuf *cb, const char *text, size_t len)
 {
 	size_t added = 0, i = 0;
 	const char *name = "";
 	size_t nlen = 0, body = 0;
 	int in = 0;
+	const char **names = NULL;
+	size_t *lens = NULL, nnames = 0;
 	while (i <= len) {
 		const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
 		size_t e = nl ? (size_t)(nl - text) : len;
 		const char *hn = NULL;
 		size_t hl = 0;
-		if (i == len || header(text + i, e - i, &hn, &hl)) {
+		if (i == len || (header(text + i, e - i, &hn, &hl) && !seen(names, lens, nnames, hn, hl))) {
 			/* the section before this header (or the end) */
 			if (in || i > body)
 				feed_section(cb, source(cb, name, nlen), text + body, i - body, &added);
@@ -311,10 +323,16 @@ size_t conbuf_feed(conbuf *cb, const char *text, size_t len)
 				break;
 			name = hn;
 			nlen = hl;
+			names = xrealloc(names, (nnames + 1) * sizeof *names);
+			lens = xrealloc(lens, (nnames + 1) * sizeof *lens);
+			names[nnames] = hn;
+			lens[nnames++] = hl;
 			in = 1;
 			body = nl ? e + 1 : len;
 		}
 		i = nl ? e + 1 : len;
 	}
+	free(names);
+	free(lens);
 	return added;
 }

@@ -15,6 +15,8 @@
  * grew by more than the window between two polls) a note says so and the
  * section is taken whole.
  *
+ * A header line of a name already seen in the answer is a log line (a
+ * sandbox may write "==> sbxd <==" into its log; it gets no section).
  * Everything is sanitised before it is kept (sandbox output is hostile):
  * invalid UTF-8 becomes U+FFFD, escape sequences (CSI, OSC, two-byte) are
  * dropped, a carriage return inside a line keeps what follows it, tabs
