@@ -3,7 +3,7 @@
 through unchanged except for what the options add — for the TUI tests of
 what this sbxd cannot produce here:
 
-    api_proxy.py PORT UPSTREAM_URL [--runtime NAME REASON] [--sandbox JSON]
+    api_proxy.py PORT UPSTREAM_URL [--runtime NAME REASON] [--sandbox JSON] [--slow-pause SECS]
 
 --runtime: GET /health's "runtimes" get one more entry, NAME, unavailable
 for REASON (t_runtimes.sh, when sbxd lists none: a build without the VM
@@ -11,18 +11,23 @@ drivers, or a machine that runs them all).
 --sandbox: JSON's members are set on every sandbox object of the list and
 of GET /sandboxes/ID, e.g. an accelerator and a slow pause's sbxProgress
 (t_progress.sh: ns sandboxes pause at once).
+--slow-pause: POST /sandboxes/ID/pause reaches sbxd SECS later (as a VM's
+snapshot would take); other requests go on meanwhile.
 
 It exits when the shell that started it does."""
 import http.server, json, os, sys, threading, time, urllib.error, urllib.request
 
 PORT, UP = int(sys.argv[1]), sys.argv[2]
 RUNTIME = SANDBOX = None
+SLOW_PAUSE = 0.0
 args = sys.argv[3:]
 while args:
     if args[0] == '--runtime':
         RUNTIME, args = (args[1], args[2]), args[3:]
     elif args[0] == '--sandbox':
         SANDBOX, args = json.loads(args[1]), args[2:]
+    elif args[0] == '--slow-pause':
+        SLOW_PAUSE, args = float(args[1]), args[2:]
     else:
         sys.exit('api_proxy.py: unknown option ' + args[0])
 HOP = ('host', 'content-length', 'connection', 'transfer-encoding', 'date', 'server')
@@ -48,6 +53,9 @@ def rewrite(method, path, data):
 class Handler(http.server.BaseHTTPRequestHandler):
     def relay(self):
         n = int(self.headers.get('Content-Length') or 0)
+        p = self.path.split('?')[0]
+        if self.command == 'POST' and p.startswith('/sandboxes/') and p.endswith('/pause'):
+            time.sleep(SLOW_PAUSE)
         req = urllib.request.Request(UP + self.path, data=self.rfile.read(n) if n else None, method=self.command)
         for k, v in self.headers.items():
             if k.lower() not in HOP:
