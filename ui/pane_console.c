@@ -4,11 +4,14 @@
  * (boot messages, oopses, the agent's own output) and the VMM's log.
  * Polled every second (one request at a time, every 5 s after a failure);
  * conbuf appends only what is new, sanitised, the last CONSOLE_LINES kept.
- * The view follows the end unless the user scrolled up (End or G follows
- * again).  Keys are copy mode's, as in the viewer: the list actions
- * scroll, Left/Right scroll sideways, / ? n N search (case-sensitive),
- * y or Enter copies the matched line (or the lines shown) with OSC 52,
- * s saves every kept line to a host file, q or Escape closes.
+ * The view follows the end until the user moves its cursor line up (End,
+ * G or moving down to the last line follows again).  Keys are copy
+ * mode's, as in the terminal: the list actions move the cursor line,
+ * Left/Right scroll sideways, / ? n N search (case-sensitive), v or Space
+ * starts a selection of lines, y or Enter copies it (else the matched
+ * line, the cursor line, or when following the lines shown) with OSC 52,
+ * s saves every kept line to a host file, q or Escape ends the selection
+ * or closes.
  * Works without an attached session (opened from the sandboxes list), and
  * for any runtime: sbxd decides which logs a sandbox has.
  */
@@ -36,8 +39,11 @@ typedef struct console {
 	int64_t timer;
 	char *error;            /* the last poll's failure, NULL when fine */
 	int answered;           /* a poll answered at least once */
-	int follow;             /* keep the end in view */
+	int follow;             /* keep the end in view (the cursor on the last line) */
 	uint64_t top;           /* first line shown, counted from the first line ever */
+	uint64_t cur;           /* the cursor line (absolute) */
+	int marking;            /* a selection from `mark` to the cursor */
+	uint64_t mark;
 	int hscroll;
 	char *query;
 	int back;
@@ -56,20 +62,43 @@ static uint64_t max_top(console *c)
 	return first_abs(c) + (n > r ? n - r : 0);
 }
 
+static uint64_t last_abs(console *c) { return end_abs(c) ? end_abs(c) - 1 : 0; }
+
+/* Keeps the cursor on a kept line and in view (on the last one when
+ * following), and the view within the lines. */
 static void clamp(console *c)
 {
+	if (c->follow || c->cur > last_abs(c))
+		c->cur = last_abs(c);
+	if (c->cur < first_abs(c))
+		c->cur = first_abs(c);
+	if (c->marking && c->mark < first_abs(c))
+		c->mark = first_abs(c);   /* its start was dropped from the front */
 	if (c->follow || c->top > max_top(c))
 		c->top = max_top(c);
+	if (c->cur < c->top)
+		c->top = c->cur;
+	if (c->cur >= c->top + rows_of(c))
+		c->top = c->cur - rows_of(c) + 1;
 	if (c->top < first_abs(c))
 		c->top = first_abs(c);
 }
 
-static void scroll_to(console *c, int64_t top)
+static void move_to(console *c, int64_t line)
 {
-	int64_t lo = (int64_t)first_abs(c), hi = (int64_t)max_top(c);
-	c->top = (uint64_t)(top < lo ? lo : top > hi ? hi : top);
-	c->follow = c->top == (uint64_t)hi;
+	int64_t lo = (int64_t)first_abs(c), hi = (int64_t)last_abs(c);
+	c->cur = (uint64_t)(line < lo ? lo : line > hi ? hi : line);
+	c->follow = c->cur == (uint64_t)hi && !c->marking;
+	clamp(c);
 	app_dirty(c->p.app);
+}
+
+/* A page: the view and the cursor together. */
+static void page_by(console *c, int64_t d)
+{
+	int64_t lo = (int64_t)first_abs(c), hi = (int64_t)max_top(c), top = (int64_t)c->top + d;
+	c->top = (uint64_t)(top < lo ? lo : top > hi ? hi : top);
+	move_to(c, (int64_t)c->cur + d);
 }
 
 /* --- polling ---------------------------------------------------------------- */
@@ -136,6 +165,7 @@ static size_t skip_cols(const char *s, size_t len, int cols)
 static void draw_line(console *c, WINDOW *w, int y, const char *s, ui_attr norm, size_t hs, size_t he)
 {
 	ui_attr hit = app_th(c->p.app, TH_SEARCH_MATCH);
+	draw_fill(w, y, 0, c->p.cols, 1, norm);
 	size_t len = strlen(s), from = skip_cols(s, len, c->hscroll);
 	int x = 0;
 	if (hs >= he || he <= from) {
@@ -151,10 +181,10 @@ static void draw_line(console *c, WINDOW *w, int y, const char *s, ui_attr norm,
 
 static void draw_op(pane *p, WINDOW *w, int focused)
 {
-	(void)focused;
 	console *c = (console *)p;
 	app *a = p->app;
-	ui_attr norm = app_th(a, TH_NORMAL), meta = app_th(a, TH_FILES_META), err = app_th(a, TH_MSG_ERROR);
+	ui_attr norm = app_th(a, TH_NORMAL), meta = app_th(a, TH_FILES_META), err = app_th(a, TH_MSG_ERROR),
+		sel = app_th(a, focused ? TH_SELECTION : TH_FILES_META);
 	ui_attr head = meta;
 	head.flags |= UI_BOLD;
 	int rows = p->rows;
@@ -177,7 +207,10 @@ static void draw_op(pane *p, WINDOW *w, int focused)
 			size_t hs = 0, he = 0;
 			if (c->have_match && li == c->mline)
 				hs = c->moff, he = c->moff + c->mlen;
-			draw_line(c, w, r, s, k == CON_TEXT ? norm : k == CON_HEADER ? head : err, hs, he);
+			uint64_t lo = c->marking && c->mark < c->cur ? c->mark : c->cur,
+				 hi = c->marking && c->mark > c->cur ? c->mark : c->cur;
+			int on = !c->follow && li >= lo && li <= hi;   /* the cursor line or the selection */
+			draw_line(c, w, r, s, on ? sel : k == CON_TEXT ? norm : k == CON_HEADER ? head : err, hs, he);
 		}
 	}
 	if (c->error)
@@ -213,8 +246,11 @@ static int find(console *c, uint64_t li, size_t off, int back)
 		c->mline = first_abs(c) + l;
 		c->moff = best;
 		c->mlen = q;
-		if (c->mline < c->top || c->mline >= c->top + rows_of(c))
-			scroll_to(c, (int64_t)c->mline - (int64_t)rows_of(c) / 2);
+		if (c->mline < c->top || c->mline >= c->top + rows_of(c)) {
+			int64_t top = (int64_t)c->mline - (int64_t)rows_of(c) / 2;
+			c->top = top < (int64_t)first_abs(c) ? first_abs(c) : (uint64_t)top;
+		}
+		move_to(c, (int64_t)c->mline);
 		int col = utf8_width(s, best), width = c->p.cols;
 		if (col < c->hscroll || col + (int)q > c->hscroll + width)
 			c->hscroll = col > width / 2 ? col - width / 2 : 0;
@@ -253,15 +289,29 @@ static void on_search(app *a, const char *text, void *ud)
 	search_next(c, c->back);
 }
 
-/* The matched line, else the lines shown. */
+static void put_lines(console *c, sbx_buf *b, uint64_t from, uint64_t to)
+{
+	for (uint64_t li = from; li <= to && li < end_abs(c); li++)
+		buf_printf(b, "%s\n", conbuf_line(c->cb, (size_t)(li - first_abs(c)), NULL));
+}
+
+/* The selection, else the matched line, else the cursor line (when
+ * following: the lines shown). */
 static void yank(console *c)
 {
 	sbx_buf b = SBX_BUF_INIT;
-	if (c->have_match && c->mline >= first_abs(c) && c->mline < end_abs(c)) {
-		buf_puts(&b, conbuf_line(c->cb, (size_t)(c->mline - first_abs(c)), NULL));
+	if (!conbuf_count(c->cb)) {
+		/* nothing */
+	} else if (c->marking) {
+		put_lines(c, &b, c->mark < c->cur ? c->mark : c->cur, c->mark > c->cur ? c->mark : c->cur);
+		c->marking = 0;
+		app_dirty(c->p.app);
+	} else if (c->have_match && c->mline >= first_abs(c) && c->mline < end_abs(c)) {
+		put_lines(c, &b, c->mline, c->mline);
+	} else if (!c->follow) {
+		put_lines(c, &b, c->cur, c->cur);
 	} else {
-		for (uint64_t li = c->top; li < c->top + rows_of(c) && li < end_abs(c); li++)
-			buf_printf(&b, "%s\n", conbuf_line(c->cb, (size_t)(li - first_abs(c)), NULL));
+		put_lines(c, &b, c->top, c->top + rows_of(c) - 1);
 	}
 	if (!b.len) {
 		app_info(c->p.app, "nothing to copy: the console is empty");
@@ -306,15 +356,28 @@ static void on_save(app *a, const char *text, void *ud)
 static int action_op(pane *p, ui_action act)
 {
 	console *c = (console *)p;
-	int64_t page = p->rows > 1 ? p->rows - 1 : 1, top = (int64_t)c->top;
+	int64_t page = p->rows > 1 ? p->rows - 1 : 1, cur = (int64_t)c->cur;
 	char def[128];
 	switch (act) {
-	case A_LIST_UP: scroll_to(c, top - 1); return 1;
-	case A_LIST_DOWN: scroll_to(c, top + 1); return 1;
-	case A_LIST_TOP: scroll_to(c, 0); return 1;
-	case A_LIST_BOTTOM: scroll_to(c, (int64_t)max_top(c)); return 1;
-	case A_LIST_PAGE_UP: scroll_to(c, top - page); return 1;
-	case A_LIST_PAGE_DOWN: scroll_to(c, top + page); return 1;
+	case A_LIST_UP: move_to(c, cur - 1); return 1;
+	case A_LIST_DOWN: move_to(c, cur + 1); return 1;
+	case A_LIST_TOP: move_to(c, 0); return 1;
+	case A_LIST_BOTTOM:   /* follows again */
+		c->marking = 0;
+		move_to(c, (int64_t)last_abs(c));
+		return 1;
+	case A_LIST_PAGE_UP: page_by(c, -page); return 1;
+	case A_LIST_PAGE_DOWN: page_by(c, page); return 1;
+	case A_COPY_SELECT:
+		if (c->marking) {
+			c->marking = 0;
+		} else if (conbuf_count(c->cb)) {
+			c->marking = 1;
+			c->mark = c->cur;
+			c->follow = 0;   /* the selection must not slide away */
+		}
+		app_dirty(p->app);
+		return 1;
 	case A_COPY_SEARCH:
 	case A_COPY_SEARCH_BACK:
 		c->back = act == A_COPY_SEARCH_BACK;
@@ -328,8 +391,13 @@ static int action_op(pane *p, ui_action act)
 		snprintf(def, sizeof def, "console-%.8s.log", c->id);
 		app_prompt(p->app, p, "Save the console to a host file", def, on_save, c);
 		return 1;
-	case A_TERM_RESUME:   /* q / Escape: done reading */
-		app_close_pane(p->app, p);
+	case A_TERM_RESUME:   /* q / Escape: the selection goes, else done reading */
+		if (c->marking) {
+			c->marking = 0;
+			app_dirty(p->app);
+		} else {
+			app_close_pane(p->app, p);
+		}
 		return 1;
 	default: return 0;
 	}
@@ -365,7 +433,11 @@ static int mouse_op(pane *p, const ui_mouse *m)
 		if (m->mods & KEY_SHIFT)
 			hscroll_by(c, d * 2);
 		else
-			scroll_to(c, (int64_t)c->top + d);
+			move_to(c, (int64_t)c->cur + d);
+		return 1;
+	}
+	if (m->button == MOUSE_LEFT && m->pressed && !m->motion && m->y >= 0 && conbuf_count(c->cb)) {
+		move_to(c, (int64_t)(c->top + (uint64_t)m->y));   /* the clicked line is the cursor's */
 		return 1;
 	}
 	return m->button == MOUSE_LEFT;
@@ -395,12 +467,15 @@ static void status_op(pane *p, sbx_buf *out)
 {
 	console *c = (console *)p;
 	size_t n = conbuf_count(c->cb);
-	if (c->follow || !n) {
+	if (c->marking) {
+		uint64_t k = c->mark > c->cur ? c->mark - c->cur + 1 : c->cur - c->mark + 1;
+		buf_printf(out, "console: %llu line%s selected, y copies", (unsigned long long)k, k == 1 ? "" : "s");
+	} else if (c->follow || !n) {
 		buf_printf(out, "console: %zu line%s, following", n, n == 1 ? "" : "s");
 	} else {
 		char k[32];
 		app_key_hint(p->app, KM_COPY, A_LIST_BOTTOM, k, sizeof k);
-		buf_printf(out, "console: line %llu of %zu, %s follows", (unsigned long long)(c->top - first_abs(c) + 1),
+		buf_printf(out, "console: line %llu of %zu, %s follows", (unsigned long long)(c->cur - first_abs(c) + 1),
 			   n, k);
 	}
 	if (c->error)

@@ -27,6 +27,16 @@ api POST "/sandboxes/$ID/timeout" '{"timeout":4322}' >/dev/null
 tui_wait_for "... and the next" "timeout set to 4322 s"
 expect_eq "... once" "$(tui_screen | grep -c 'timeout set to 4321 s')" 1
 expect_eq "the agent's log is not repeated" "$(tui_screen | grep -c 'info agent: listening on')" 1
+# Copy mode's keys: k leaves the end, v k selects two lines, y copies
+# them, G follows again.
+tui_keys k
+tui_wait_for "k moves up: no longer following" "console: line "
+tui_keys v k
+tui_wait_for "v k selects two lines" "console: 2 lines selected, y copies"
+tui_keys y
+tui_wait_for "y copies them" "copied "
+tui_keys G
+tui_wait_for "G follows the end again" "lines, following"
 tui_keys q
 tui_wait_gone "q closes the console" "console ${ID:0:8}"
 # From the sandbox's own tab.
