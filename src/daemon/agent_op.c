@@ -48,6 +48,10 @@ static void start_init(struct agent_op *op)
 {
 	char now[40];
 	json_t *j = json_loads(op->body, 0, NULL);
+	if (!json_is_object(j)) {   /* ours, so only a bug gets here: send what is sure */
+		json_decref(j);
+		j = json_object();
+	}
 	rfc3339_ms(wall_ms(), now, sizeof now);
 	json_object_set_new(j, "timestamp", json_string(now));
 	free(op->body);

@@ -11,7 +11,6 @@
 #include "../util/log.h"
 #include "../util/rand.h"
 #include "../util/xalloc.h"
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,11 +151,8 @@ static void create_done(int ok, const char *err, void *ud)
  * POST /init; the timestamp is added when it is sent). */
 static char *first_init_body(const sbxd_record *r, const kvlist *env)
 {
-	unsigned char rnd[64];
 	char hex[129];
-	rand_bytes(rnd, sizeof rnd);
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	rand_hex(hex, 128);   /* 64 random bytes for the guest's RNG */
 	kvlist none = { 0 };
 	json_t *j = json_pack("{s:o,s:s,s:s,s:s}", "envVars", kv_to_json(env ? env : &none), "accessToken", r->token,
 			      "sbxEntropy", hex, "sbxHostname", *r->id ? r->id : "sbx");

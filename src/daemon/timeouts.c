@@ -19,6 +19,8 @@ static void expire(sbox *sb)
 		sbox_kill(sb, "it was dead, and its record expired", NULL, NULL);
 		return;
 	}
+	if (sb->pausing)
+		return;   /* going to disk already; a failed pause checks the time again */
 	if (sb->rec.auto_pause && sb->rec.state == SB_RUNNING) {
 		if (sb->op || sb->creating || sb->resuming) {
 			sbox_when_ready(sb, expire_when_ready, NULL);

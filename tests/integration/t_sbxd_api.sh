@@ -80,6 +80,7 @@ expect_match "SandboxDetail: RFC 3339 times" "$(jq -r '.startedAt + " " + .endAt
 	'^[0-9-]{10}T[0-9:.]+Z [0-9-]{10}T[0-9:.]+Z$'
 out=$(api GET '/v2/sandboxes?metadata=user%3Du1&state=running,paused&limit=10')
 expect_eq "list with the SDK's metadata filter" "$(status) $(jq -r '[.[].sandboxID]|join(",")' <<<"$out")" "200 $ID"
+expect_eq "list: runtime and accelerator" "$(jq -c '[.[0].runtime, .[0].accel, .[0].sbxProgress]' <<<"$out")" '["ns",null,null]'
 out=$(api GET '/v2/sandboxes?metadata=user%3Dnobody')
 expect_eq "list: a metadata filter that matches nothing" "$out" "[]"
 out=$(api GET '/v2/sandboxes?state=paused')

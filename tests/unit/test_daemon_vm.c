@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "../../src/daemon/daemon_int.h"
 #include "../../src/daemon/files.h"
@@ -28,6 +29,7 @@
 #include "../../src/daemon/sandbox.h"
 #include "../../src/daemon/sbxd.h"
 #include "../../src/http/client.h"
+#include "../../src/http/server.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/selfpath.h"
@@ -101,6 +103,13 @@ static int pid_alive(pid_t pid)
 	return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
 }
 
+/* Never kill(0) or kill(-1): a missing pid file reads as 0. */
+static void sig(pid_t pid, int signo)
+{
+	if (pid > 0)
+		kill(pid, signo);
+}
+
 static void kill_wait(pid_t pid)
 {
 	if (pid > 0 && kill(pid, SIGKILL) == 0)
@@ -130,11 +139,17 @@ static void start_vmm(const char *dir)
 	put_int(dir, "vmm", spawn(dir, argv));
 }
 
+/* A "recorded" sandbox has no agent: its address is the test's recorder
+ * (STATE/recorder.sock; dir is STATE/sandboxes/ID), which keeps what sbxd
+ * sends it. */
 static rt_sandbox *handle(const char *dir, int noinit)
 {
 	rt_sandbox *s = xcalloc(1, sizeof *s);
 	s->dir = xstrdup(dir);
-	s->addr = xasprintf("unix:%s/agent.sock", dir);
+	if (has(dir, "recorded"))
+		s->addr = xasprintf("unix:%s/../../recorder.sock", dir);
+	else
+		s->addr = xasprintf("unix:%s/agent.sock", dir);
 	s->noinit = noinit;
 	s->vmm = (pid_t)get_int(dir, "vmm");
 	return s;
@@ -171,7 +186,10 @@ static int start_agent(const rt_spec *spec, const char *token, int with_env)
  * sandbox's env until sbxd's /init. */
 static int vm_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
-	if (start_agent(spec, SNAP_TOKEN, 0) < 0)
+	if (strstr(spec->template_dir, "/recorded")) {
+		put_int(spec->state_dir, "recorded", 1);
+		put_int(spec->state_dir, "pid", 0);
+	} else if (start_agent(spec, SNAP_TOKEN, 0) < 0)
 		return sbx_error_errno(e, "fork");
 	start_vmm(spec->state_dir);
 	*out = handle(spec->state_dir, 0);
@@ -225,7 +243,7 @@ static int vm_pause(rt_sandbox *s, sbx_err *e)
 {
 	if (has(s->dir, "failpause"))
 		return sbx_error(e, "the disk is full; free some space");
-	kill((pid_t)get_int(s->dir, "pid"), SIGSTOP);
+	sig((pid_t)get_int(s->dir, "pid"), SIGSTOP);
 	progress(s->dir, 8);
 	/* As a driver that moves the snapshot into place once its VMM is
 	 * gone: for a moment there is neither (sbxd must not look then). */
@@ -244,7 +262,7 @@ static int vm_resume(rt_sandbox *s, sbx_err *e)
 	char *p = fpath(s->dir, "snapshot");
 	unlink(p);
 	free(p);
-	kill((pid_t)get_int(s->dir, "pid"), SIGCONT);
+	sig((pid_t)get_int(s->dir, "pid"), SIGCONT);
 	return 0;
 }
 
@@ -266,7 +284,7 @@ static int vm_destroy(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
 	pid_t agent = (pid_t)get_int(s->dir, "pid");
-	kill(agent, SIGCONT);
+	sig(agent, SIGCONT);
 	kill_wait(agent);
 	kill_wait(s->vmm);
 	kill_wait((pid_t)get_int(s->dir, "vmm"));
@@ -294,14 +312,14 @@ static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 static int host_pause(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
-	kill((pid_t)get_int(s->dir, "pid"), SIGSTOP);
+	sig((pid_t)get_int(s->dir, "pid"), SIGSTOP);
 	return 0;
 }
 
 static int host_resume(rt_sandbox *s, sbx_err *e)
 {
 	(void)e;
-	kill((pid_t)get_int(s->dir, "pid"), SIGCONT);
+	sig((pid_t)get_int(s->dir, "pid"), SIGCONT);
 	return 0;
 }
 
@@ -339,10 +357,10 @@ static const runtime_ops *const rts[] = { &nokvm_rt, &fakevm_rt, &host_rt, NULL 
 
 static int find_template(const char *name, sbxd_template *out, sbx_err *e)
 {
-	if (strcmp(name, "base"))
+	if (strcmp(name, "base") && strcmp(name, "recorded"))
 		return sbx_error(e, "template '%s' is not built", name);
-	out->id = xstrdup("base");
-	out->dir = xstrdup("/nonexistent/templates/base");
+	out->id = xstrdup(name);
+	out->dir = xasprintf("/nonexistent/templates/%s", name);
 	out->cpus = 1;
 	out->memory_mb = 256;
 	out->disk_mb = 1024;
@@ -682,6 +700,37 @@ static void test_pause_during_resume(void **state)
 	buf_free(&p.body);
 }
 
+/* autoPause with a slow runtime: the timeout pauses it in a job; one that
+ * falls due while it is already being paused does not kill it. */
+static void test_auto_pause_slow(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp p, r;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\",\"timeout\":1,\"autoPause\":true}", id, token);
+	sbox *sb = sbox_find(f->d, id);
+	for (int i = 0; i < 600 && sb->rec.state != SB_PAUSED; i++)
+		loop_once(f->loop, 10);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":300}", &r), 201);
+	buf_free(&r.body);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	start_req(f, "POST", path, api_hdrs, NULL, &p);
+	for (int i = 0; i < 100 && !sb->pausing; i++)
+		loop_once(f->loop, 10);
+	assert_true(sb->pausing);
+	snprintf(path, sizeof path, "/sandboxes/%s/timeout", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":0}", &r), 204);
+	buf_free(&r.body);
+	wait_for(f, &p.done, 20000);
+	assert_int_equal(p.status, 204);
+	buf_free(&p.body);
+	assert_ptr_equal(sbox_find(f->d, id), sb);
+	assert_int_equal(sb->rec.state, SB_PAUSED);
+}
+
 /* Killed while its pause runs: torn down once the job ends. */
 static void test_kill_while_pausing(void **state)
 {
@@ -864,6 +913,101 @@ static void test_change_outlived_sbxd(void **state)
 	free(dir);
 }
 
+/* --- the recorder: an "agent" that keeps every /init sbxd sends ------------------ */
+
+struct recorder {
+	int inits;
+	char token[3][128];
+	json_t *body[3];
+};
+
+static void rec_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	struct recorder *rc = ud;
+	const char *tok = http_req_header(r, "X-Access-Token");
+	if (rc->inits < 3) {
+		snprintf(rc->token[rc->inits], sizeof rc->token[0], "%s", tok ? tok : "");
+		rc->body[rc->inits] = json_loadb(body, len, 0, NULL);
+	}
+	rc->inits++;
+	http_respond(r, 204, NULL, NULL, 0);
+}
+
+static void rec_handle(http_req *r, void *ud)
+{
+	if (!strcmp(http_req_path(r), "/init"))
+		http_req_read_body(r, 65536, rec_body, ud);
+	else
+		http_respond_str(r, 200, "application/json", "{}");
+}
+
+static int64_t rfc3339_age_s(const char *ts)
+{
+	int y, mo, d, h, mi, sec;
+	if (sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return -1;
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+	int64_t age = (int64_t)time(NULL) - (int64_t)timegm(&tm);
+	return age < 0 ? -age : age;
+}
+
+/* What sbxd sends a restored agent, field by field: after create
+ * {envVars, accessToken, timestamp, sbxEntropy, sbxHostname} with the
+ * snapshot's token; after a resume {timestamp} with the sandbox's. */
+static void test_init_bodies(void **state)
+{
+	struct fx *f = *state;
+	struct recorder rc = { 0 };
+	char id[64], token[64], path[512];
+	struct resp r;
+	sbx_err e;
+	http_server *srv = http_server_new(f->loop, rec_handle, &rc);
+	snprintf(path, sizeof path, "unix:%s/recorder.sock", f->dir);
+	assert_int_equal(http_server_listen(srv, path, &e), 0);
+
+	create(f, "{\"templateID\":\"recorded\",\"runtime\":\"fakevm\",\"envVars\":{\"A\":\"b\",\"C\":\"d e\"}}", id,
+	       token);
+	assert_int_equal(rc.inits, 1);
+	assert_string_equal(rc.token[0], SNAP_TOKEN);
+	json_t *b = rc.body[0];
+	assert_non_null(b);
+	assert_string_equal(jstr(b, "accessToken"), token);
+	assert_string_equal(jstr(json_object_get(b, "envVars"), "A"), "b");
+	assert_string_equal(jstr(json_object_get(b, "envVars"), "C"), "d e");
+	assert_string_equal(jstr(b, "sbxHostname"), id);
+	const char *ent = jstr(b, "sbxEntropy");
+	assert_int_equal(strlen(ent), 128);
+	assert_int_equal(strspn(ent, "0123456789abcdef"), 128);
+	int64_t age = rfc3339_age_s(jstr(b, "timestamp"));
+	assert_true(age >= 0 && age < 60);
+	assert_int_equal(json_object_size(b), 5);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);
+	buf_free(&r.body);
+	assert_int_equal(rc.inits, 1);
+	snprintf(path, sizeof path, "/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{}", &r), 201);
+	buf_free(&r.body);
+	assert_int_equal(rc.inits, 2);
+	assert_string_equal(rc.token[1], token);
+	b = rc.body[1];
+	assert_non_null(b);
+	assert_int_equal(json_object_size(b), 1);
+	age = rfc3339_age_s(jstr(b, "timestamp"));
+	assert_true(age >= 0 && age < 60);
+
+	/* sbxd's own entropy differs per sandbox */
+	char id2[64], token2[64];
+	create(f, "{\"templateID\":\"recorded\",\"runtime\":\"fakevm\"}", id2, token2);
+	assert_int_equal(rc.inits, 3);
+	assert_string_equal(jstr(rc.body[2], "sbxHostname"), id2);
+	assert_string_not_equal(jstr(rc.body[2], "sbxEntropy"), ent);
+	for (int i = 0; i < 3; i++)
+		json_decref(rc.body[i]);
+	http_server_free(srv);
+}
+
 /* auto: a VM on KVM first, never one under TCG; with nothing else that
  * works, the error says a TCG one must be named. */
 static void test_auto_rule(void **state)
@@ -925,11 +1069,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_init_after_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_during_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_pause_slow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_while_pausing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_choice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_own_runtime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_outlived_sbxd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_bodies, setup, teardown),
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test_setup_teardown(test_pool_default_only, setup, teardown),
 	};
