@@ -10,6 +10,7 @@
 #include "term_probe.h"
 #include "model/autosave.h"
 #include "model/colour.h"
+#include "model/runtimes.h"
 #include "../src/proto/local.h"
 #include "../src/util/log.h"
 #include "../src/util/selfpath.h"
@@ -374,6 +375,11 @@ void app_session_update(app *a, const sbx_info *info)
 		free(s->runtime);
 		s->runtime = xstrdup(info->runtime);
 	}
+	const char *accel = rt_accel_of(info);
+	if (*accel && strcmp(accel, s->accel)) {
+		free(s->accel);
+		s->accel = xstrdup(accel);
+	}
 	if (!strcmp(info->state, "paused"))
 		app_sandbox_state(a, s->id, SESSION_PAUSED, NULL);
 	else if (!strcmp(info->state, "running") || *info->access_token)
@@ -398,6 +404,7 @@ session *app_attach(app *a, const sbx_info *info)
 		s->id = xstrdup(info->id);
 		s->template_id = xstrdup(*info->alias ? info->alias : info->template_id);
 		s->runtime = xstrdup(info->runtime);
+		s->accel = xstrdup(rt_accel_of(info));
 		s->state = SESSION_RUNNING;
 		s->end_ms = info->end_ms;
 		a->sessions = xrealloc(a->sessions, (a->nsessions + 1) * sizeof *a->sessions);
@@ -445,6 +452,7 @@ static void session_free(app *a, session *s)
 	free(s->id);
 	free(s->template_id);
 	free(s->runtime);
+	free(s->accel);
 	free(s->gone_reason);
 	if (s != &a->home)
 		free(s);
@@ -506,6 +514,8 @@ static void open_kind(app *a, pane_kind kind, int vertical)
 		p = pane_notebook_new(a, s, NULL, &e);
 	else if (kind == PANE_FILES)
 		p = pane_files_new(a, s, NULL, &e);
+	else if (kind == PANE_CONSOLE)
+		p = pane_console_new(a, s, s->id);
 	else
 		p = pane_terminal_new(a, s, NULL, &e);
 	if (!p) {
@@ -612,6 +622,7 @@ void app_run_action(app *a, pane *p, ui_action act)
 	case A_NEW_NOTEBOOK: open_kind(a, PANE_NOTEBOOK, split_vertical(a)); break;
 	case A_NEW_TERMINAL: open_kind(a, PANE_TERMINAL, split_vertical(a)); break;
 	case A_OPEN_FILES: open_kind(a, PANE_FILES, split_vertical(a)); break;
+	case A_OPEN_CONSOLE: open_kind(a, PANE_CONSOLE, split_vertical(a)); break;
 	case A_SHOW_SANDBOXES: app_switch_tab(a, 0); break;
 	case A_OPEN_NOTEBOOK:
 		if (need_session(a))

@@ -78,6 +78,9 @@ typedef struct app_field {
 	const char *const *choices;       /* CHOICE */
 	size_t nchoices;
 	const char *hint;                 /* one line under the field, may be NULL */
+	/* CHOICE, may be NULL: per choice, why it cannot be chosen (NULL: it
+	 * can).  Shown under the field while chosen; OK is refused then. */
+	const char *const *notes;
 } app_field;
 /* fields (labels, texts, choices, hints) are copied.
  * On ok, values[i] is field i's text ("0"/"1" for toggles, the chosen

@@ -43,9 +43,13 @@ static void dlg_free(dialog *d)
 		free((char *)d->fields[i].label);
 		free((char *)d->fields[i].text);
 		free((char *)d->fields[i].hint);
-		for (size_t c = 0; c < d->fields[i].nchoices; c++)
+		for (size_t c = 0; c < d->fields[i].nchoices; c++) {
 			free((char *)d->fields[i].choices[c]);
+			if (d->fields[i].notes)
+				free((char *)d->fields[i].notes[c]);
+		}
 		free((void *)d->fields[i].choices);
+		free((void *)d->fields[i].notes);
 	}
 	free(d->fields);
 	free(d->eds);
@@ -221,6 +225,12 @@ void app_form(app *a, pane *owner, const char *title, const app_field *fields, s
 		for (size_t c = 0; c < fields[i].nchoices; c++)
 			ch[c] = xstrdup(fields[i].choices[c]);
 		f->choices = ch;
+		if (fields[i].notes) {
+			const char **no = xcalloc(fields[i].nchoices + 1, sizeof *no);
+			for (size_t c = 0; c < fields[i].nchoices; c++)
+				no[c] = fields[i].notes[c] ? xstrdup(fields[i].notes[c]) : NULL;
+			f->notes = no;
+		}
 		d->fvals[i] = fields[i].value;
 		if (f->kind == FIELD_CHOICE && (d->fvals[i] < 0 || (size_t)d->fvals[i] >= f->nchoices))
 			d->fvals[i] = 0;
@@ -380,6 +390,16 @@ static void form_key(app *a, dialog *d, ui_key k)
 		return;
 	}
 	if (is(k, UK_ENTER, 0)) {
+		/* a choice that cannot be chosen: stay, on it, saying why */
+		for (size_t i = 0; i < d->nfields; i++) {
+			const app_field *g = &d->fields[i];
+			const char *why = g->kind == FIELD_CHOICE && g->notes && g->nchoices ? g->notes[d->fvals[i]] : NULL;
+			if (why) {
+				d->fsel = (int)i;
+				app_error(a, "%s \"%s\" cannot be chosen: %s", g->label, g->choices[d->fvals[i]], why);
+				return;
+			}
+		}
 		finish(a, 1);
 		return;
 	}
@@ -699,7 +719,10 @@ int dialog_draw(app *a, int *cy, int *cx)
 					 d->fvals[i] + 1, f->nchoices);
 				draw_text_pad(w, y, vx, vw, buf, va);
 			}
-			if (focus && f->hint)
+			const char *why = f->kind == FIELD_CHOICE && f->notes && f->nchoices ? f->notes[d->fvals[i]] : NULL;
+			if (why)
+				draw_text(w, y + 1, vx, vw, why, app_th(a, TH_MSG_ERROR));
+			else if (focus && f->hint)
 				draw_text(w, y + 1, vx, vw, f->hint, app_th(a, TH_FILES_META));
 		}
 		draw_text(w, h - 2, 2, a->geom.w - 4, "Tab: next field   Enter: OK   Esc: cancel", app_th(a, TH_HELP_KEY));

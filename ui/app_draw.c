@@ -6,6 +6,7 @@
  */
 #include "app_priv.h"
 #include "draw.h"
+#include "model/runtimes.h"
 #include "../src/util/timeutil.h"
 #include <stdio.h>
 #include <string.h>
@@ -121,8 +122,9 @@ static void draw_status(app *a, pane *focus)
 			fmt_duration(secs > 0 ? secs : 0, d, sizeof d);
 			snprintf(left, sizeof left, " \xc2\xb7 %.24s left", d);
 		}
-		snprintf(buf, sizeof buf, " %.8s \xc2\xb7 %.40s \xc2\xb7 %s%s ", s->id, *s->runtime ? s->runtime : "sbxd", state,
-			 left);
+		char tag[64];
+		rt_tag(s->runtime, s->accel, tag, sizeof tag);
+		snprintf(buf, sizeof buf, " %.8s \xc2\xb7 %.40s \xc2\xb7 %s%s ", s->id, *tag ? tag : "sbxd", state, left);
 		x += draw_text(w, y, x, -1, buf, s->state == SESSION_GONE ? app_th(a, TH_STATUS_ERROR) : st);
 	}
 	for (size_t i = 0; i < a->nprog && x < a->cols - 10; i++) {

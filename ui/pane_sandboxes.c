@@ -5,16 +5,21 @@
  * After each list the attached sessions hear of state changes (paused,
  * running) and of sandboxes that vanished.  Actions: attach (connect, which
  * resumes a paused sandbox), create (sandboxes_create.c), pause, resume,
- * extend the timeout, kill (asks first), refresh.
+ * extend the timeout, kill (asks first), refresh, the console (its logs).
+ * While a pause or resume runs (a VM's snapshot can be large) the list is
+ * asked for every 0.5 s and sbxd's sbxProgress shows in the STATE column
+ * and on the call's progress entry; nothing waits for it.
  */
 #include "sandboxes_priv.h"
 #include "draw.h"
 #include "../src/util/xalloc.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define LIST_EVERY_MS 2000
+#define PROGRESS_EVERY_MS 500
 #define METRICS_EVERY_MS 5000
 
 static int64_t wall_ms(void)
@@ -53,6 +58,8 @@ static void rows_free(sb_row *rows, size_t n)
 		free(rows[i].id);
 		free(rows[i].template_id);
 		free(rows[i].runtime);
+		free(rows[i].accel);
+		free(rows[i].state);
 		free(rows[i].reason);
 	}
 	free(rows);
@@ -101,6 +108,10 @@ static void tell_sessions(sbpane *sp)
 			free(s->runtime);
 			s->runtime = xstrdup(sp->rows[i].runtime);
 		}
+		if (*sp->rows[i].accel && strcmp(s->accel, sp->rows[i].accel)) {
+			free(s->accel);
+			s->accel = xstrdup(sp->rows[i].accel);
+		}
 	}
 	/* gone: listed before, not now (a sandbox attached after this list
 	 * was asked for is simply not in it yet) */
@@ -146,6 +157,49 @@ static void fetch_metrics(sbpane *sp)
 	}
 }
 
+/* A pause or resume in flight, or one sbxd says is running (started
+ * elsewhere): the list is asked for more often. */
+static int busy(sbpane *sp)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->rows[i].prog.active || !strcmp(sp->rows[i].state, "pausing") ||
+		    !strcmp(sp->rows[i].state, "resuming"))
+			return 1;
+	sb_call *c;
+	LIST_FOREACH(c, &sp->calls, link)
+		if (c->slow)
+			return 1;
+	return 0;
+}
+
+/* "1.2G of 4.0G" or "120M" (total unknown). */
+static void fmt_prog(const rt_progress *p, char *out, size_t n)
+{
+	char d[16], t[16];
+	fmt_size(p->done, d, sizeof d);
+	if (p->total) {
+		fmt_size(p->total, t, sizeof t);
+		snprintf(out, n, "%s of %s", d, t);
+	} else {
+		snprintf(out, n, "%s", d);
+	}
+}
+
+/* The pause/resume calls' progress entries follow sbxd's sbxProgress. */
+static void show_progress(sbpane *sp)
+{
+	sb_call *c;
+	LIST_FOREACH(c, &sp->calls, link) {
+		sb_row *r = c->slow && c->progress >= 0 ? row_of(sp, c->id) : NULL;
+		if (!r || !r->prog.active)
+			continue;
+		char amount[48], label[128];
+		fmt_prog(&r->prog, amount, sizeof amount);
+		snprintf(label, sizeof label, "%s %.8s: %s", r->prog.resuming ? "resuming" : "pausing", r->id, amount);
+		app_progress_set(sp->p.app, c->progress, rt_progress_frac(&r->prog), label);
+	}
+}
+
 static void on_list(const sbx_info *items, size_t n, const char *next, const sbx_err *e, void *ud)
 {
 	(void)next;
@@ -170,6 +224,9 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 		r->id = xstrdup(items[i].id);
 		r->template_id = xstrdup(*items[i].alias ? items[i].alias : items[i].template_id);
 		r->runtime = xstrdup(items[i].runtime);
+		r->accel = xstrdup(rt_accel_of(&items[i]));
+		r->state = xstrdup(items[i].state);
+		rt_progress_of(&items[i], &r->prog);
 		r->paused = !strcmp(items[i].state, "paused");
 		r->dead = !strcmp(items[i].state, "dead");
 		if (r->dead) {
@@ -199,6 +256,7 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 	free(sel);
 	sp->loaded = 1;
 	tell_sessions(sp);
+	show_progress(sp);
 	int64_t now = app_now_ms(a);
 	if (!sp->last_metrics_ms || now - sp->last_metrics_ms >= METRICS_EVERY_MS) {
 		sp->last_metrics_ms = now;
@@ -226,8 +284,14 @@ static int64_t on_timer(sbx_loop *l, int64_t id, void *ud)
 {
 	(void)l;
 	(void)id;
-	sb_refresh(ud);
-	return LIST_EVERY_MS;
+	sbpane *sp = ud;
+	int64_t now = app_now_ms(sp->p.app);
+	/* every 0.5 s while something is pausing or resuming, else every 2 s */
+	if (now - sp->last_list_ms >= LIST_EVERY_MS || busy(sp)) {
+		sp->last_list_ms = now;
+		sb_refresh(sp);
+	}
+	return PROGRESS_EVERY_MS;
 }
 
 /* --- actions ---------------------------------------------------------------- */
@@ -285,6 +349,7 @@ static void connect_selected(sbpane *sp, int attach)
 	}
 	sb_call *c = sb_call_new(sp, r->id, r->paused ? "resuming sandbox…" : attach ? "attaching…" : NULL);
 	c->resume = r->paused;
+	c->slow = r->paused;
 	sbx_err e;
 	if (sbx_api_connect(app_client(sp->p.app), r->id, 0, attach ? on_connected : on_resumed, c, &c->op, &e) < 0) {
 		app_error(sp->p.app, "cannot connect to %s: %s", r->id, e.msg);
@@ -322,6 +387,7 @@ static void pause_selected(sbpane *sp)
 		return;
 	}
 	sb_call *c = sb_call_new(sp, r->id, "pausing sandbox…");
+	c->slow = 1;
 	sbx_err e;
 	if (sbx_api_pause(app_client(sp->p.app), r->id, on_paused, c, &c->op, &e) < 0) {
 		app_error(sp->p.app, "cannot pause %s: %s", r->id, e.msg);
@@ -424,6 +490,13 @@ static int action_op(pane *p, ui_action act)
 	case A_SB_RESUME: connect_selected(sp, 0); break;
 	case A_SB_PAUSE: pause_selected(sp); break;
 	case A_SB_CREATE: sb_create_start(sp); break;
+	case A_OPEN_CONSOLE:   /* the selected one's, below the list */
+		if (!r) {
+			app_info(p->app, "no sandbox selected");
+			break;
+		}
+		app_add_pane(p->app, NULL, pane_console_new(p->app, NULL, r->id), 1);
+		break;
 	case A_SB_REFRESH:
 		sp->last_metrics_ms = 0;
 		sb_refresh(sp);
@@ -456,7 +529,7 @@ static const struct {
 	const char *head;
 	int width;
 } cols[C_N] = {
-	[C_ID] = { "ID", 8 }, [C_STATE] = { "STATE", 7 }, [C_TEMPLATE] = { "TEMPLATE", 16 },
+	[C_ID] = { "ID", 8 }, [C_STATE] = { "STATE", 11 }, [C_TEMPLATE] = { "TEMPLATE", 16 },
 	[C_LEFT] = { "LEFT", 7 }, [C_AGE] = { "AGE", 7 }, [C_CPU] = { "CPU", 5 },
 	[C_MEM] = { "MEMORY", 11 }, [C_RUNTIME] = { "RUNTIME", 8 },
 };
@@ -469,9 +542,23 @@ static void cell_text(const sb_row *r, int c, int64_t now, char *out, size_t n)
 	char a[32], b[32];
 	switch (c) {
 	case C_ID: snprintf(out, n, "%.8s", r->id); break;
-	case C_STATE: snprintf(out, n, "%s", r->dead ? "dead" : r->paused ? "paused" : "running"); break;
+	case C_STATE:
+		if (r->prog.active && r->prog.total)
+			snprintf(out, n, "%s %d%%", r->prog.resuming ? "resume" : "pause",
+				 r->prog.done >= r->prog.total ? 100
+				 : r->prog.done > LLONG_MAX / 100 ? (int)(rt_progress_frac(&r->prog) * 100)
+				 : (int)(r->prog.done * 100 / r->prog.total));
+		else if (r->prog.active)
+			snprintf(out, n, "%s", r->prog.resuming ? "resuming" : "pausing");
+		else
+			snprintf(out, n, "%s", r->dead ? "dead" : r->paused ? "paused" : *r->state ? r->state : "running");
+		break;
 	case C_TEMPLATE: snprintf(out, n, "%s", r->template_id); break;
-	case C_RUNTIME: snprintf(out, n, "%s", *r->runtime ? r->runtime : "-"); break;
+	case C_RUNTIME:
+		rt_tag(r->runtime, r->accel, out, n);
+		if (!*out)
+			snprintf(out, n, "-");
+		break;
 	case C_AGE:
 		if (r->started_ms)
 			fmt_duration((now - r->started_ms) / 1000, out, n);
@@ -635,6 +722,14 @@ static void status_op(pane *p, sbx_buf *out)
 		buf_printf(out, " (%zu paused)", paused);
 	if (dead)
 		buf_printf(out, " (%zu dead: their agent died)", dead);
+	/* the selected one's runtime and accelerator ("qemu·tcg") */
+	sb_row *r = selected(sp);
+	char tag[64];
+	if (r) {
+		rt_tag(r->runtime, r->accel, tag, sizeof tag);
+		if (*tag)
+			buf_printf(out, " \xc2\xb7 %.8s %s", r->id, tag);
+	}
 }
 
 static void free_op(pane *p)
@@ -662,7 +757,7 @@ static void free_op(pane *p)
 	for (size_t i = 0; i < sp->ntemplates; i++)
 		free(sp->templates[i]);
 	free(sp->templates);
-	free(sp->form_rt);
+	sb_create_free(sp);
 	free(sp->error);
 	free(sp);
 }
@@ -678,6 +773,7 @@ pane *pane_sandboxes_new(app *a)
 	sp->p.ops = &sandboxes_ops;
 	sp->p.app = a;
 	sb_refresh(sp);
-	sp->timer = loop_add_timer(app_loop(a), LIST_EVERY_MS, on_timer, sp);
+	sp->last_list_ms = app_now_ms(a);
+	sp->timer = loop_add_timer(app_loop(a), PROGRESS_EVERY_MS, on_timer, sp);
 	return &sp->p;
 }

@@ -6,9 +6,13 @@
 #define SBX_UI_SANDBOXES_PRIV_H
 #include <sys/queue.h>
 #include "app.h"
+#include "model/runtimes.h"
 
 typedef struct sb_row {
 	char *id, *template_id, *runtime;
+	char *accel;                  /* "kvm", "tcg" or "" */
+	char *state;                  /* sbxd's word: running, paused, pausing, resuming, dead */
+	rt_progress prog;             /* a slow pause or resume, while it runs */
 	int paused;
 	int dead;                     /* its agent died (sbxd's state "dead") */
 	char *reason;                 /* why, when dead */
@@ -25,6 +29,7 @@ typedef struct sb_call {
 	char id[64];
 	int progress;                 /* app progress handle, or -1 */
 	int resume;                   /* connect: it was paused */
+	int slow;                     /* a pause or resume: sbxd reports its progress */
 	LIST_ENTRY(sb_call) link;
 } sb_call;
 
@@ -37,6 +42,7 @@ typedef struct sbpane {
 	char *error;                  /* the last list error, NULL when fine */
 	sbx_op *list_op, *templates_op;
 	int64_t timer;
+	int64_t last_list_ms;
 	int64_t last_metrics_ms;
 	char **known;                 /* ids of the last list (to see them go) */
 	size_t nknown;
@@ -47,17 +53,22 @@ typedef struct sbpane {
 	int templates_ok;
 	LIST_HEAD(, sb_call) calls;
 	int64_t last_click_ms;        /* double clicks */
-	int form_wanted;              /* open the form when the templates come */
+	int form_wanted;              /* open the form when the templates and runtimes come */
 	int form_open;                /* its choices (templates, form_rt) must stay */
 	const char **form_rt;
+	const char **form_rt_notes;
+	sbx_op *health_op;            /* GET /health for the runtimes */
+	rt_list rts;                  /* what sbxd can run (n 0: it does not say) */
 } sbpane;
 
 sb_call *sb_call_new(sbpane *sp, const char *id, const char *progress_label);
 void sb_call_done(sb_call *c);
 void sb_refresh(sbpane *sp);
 
-/* sandboxes_create.c: asks for the templates, then shows the form. */
+/* sandboxes_create.c: asks for the templates and runtimes, then shows the form. */
 void sb_create_start(sbpane *sp);
+/* Frees what the form keeps (from the pane's free). */
+void sb_create_free(sbpane *sp);
 /* The templates for the hint line of an empty list (may be empty). */
 void sb_templates_fetch(sbpane *sp);
 

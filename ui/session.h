@@ -17,6 +17,7 @@ typedef enum {
 struct session {
 	char *id;               /* sandbox id */
 	char *template_id, *runtime;
+	char *accel;            /* "kvm", "tcg"; "" when its runtime has none or sbxd did not say */
 	sbx_sandbox sb;         /* data plane: ids, access token, URLs */
 	session_state state;
 	int64_t end_ms;         /* when it times out (unix ms; 0: unknown) */

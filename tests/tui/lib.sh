@@ -19,6 +19,8 @@
 #   tui_alive NAME             ok/notok: the workbench still runs
 #   tui_screen                 the raw screen on stdout
 #   tui_api_create TEMPLATE    a sandbox through the API; sets ID (killed at exit)
+#   tui_api_proxy OPTIONS...   api_proxy.py between the workbench (and api)
+#                              and sbxd, adding what OPTIONS say; call before tui_start
 # Every sandbox of the private sbxd is killed at exit (sbx kill --all), then
 # sbxd_cleanup destroys whatever is left.
 set -u
@@ -281,6 +283,17 @@ tui_api_create() {
 	fi
 	notok "create a $1 sandbox" "$(status): $CREATED"
 	return 1
+}
+
+# tui_api_proxy OPTIONS...: api_proxy.py (see there) on a free port; API and
+# E2B_API_URL point at it from now on.
+tui_api_proxy() {
+	local port
+	port=$(free_port)
+	/usr/bin/python3 "$TUI_DIR/api_proxy.py" "$port" "$API" "$@" &
+	at_done "kill $!"
+	API=http://127.0.0.1:$port E2B_API_URL=http://127.0.0.1:$port
+	wait_until 10 curl -sf -m 2 -o /dev/null "$API/health" || { notok "api_proxy.py answers" "see above"; return 1; }
 }
 
 # tui_sandbox_state ID: running/paused as the API says.

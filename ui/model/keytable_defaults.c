@@ -29,6 +29,7 @@ static const ui_action_desc actions[A_COUNT] = {
 	[A_NEW_NOTEBOOK] = { "pane.new-notebook", "Open a new notebook pane" },
 	[A_NEW_TERMINAL] = { "pane.new-terminal", "Open a terminal in the sandbox" },
 	[A_OPEN_FILES] = { "pane.files", "Open the sandbox's files" },
+	[A_OPEN_CONSOLE] = { "pane.console", "Open the sandbox's console (serial and agent logs, live)" },
 	[A_SHOW_SANDBOXES] = { "pane.sandboxes", "Show the sandboxes" },
 	[A_OPEN_NOTEBOOK] = { "notebook.open", "Open an .ipynb file from the host" },
 	[A_TAB_NEXT] = { "tab.next", "Next sandbox tab" },
@@ -151,6 +152,7 @@ const kt_default kt_defaults[] = {
 	{ KM_GLOBAL, "M-n", A_NEW_NOTEBOOK },
 	{ KM_GLOBAL, "M-t", A_NEW_TERMINAL },
 	{ KM_GLOBAL, "M-e", A_OPEN_FILES },
+	{ KM_GLOBAL, "M-l", A_OPEN_CONSOLE },
 	{ KM_GLOBAL, "M-s", A_SHOW_SANDBOXES },
 	{ KM_GLOBAL, "M-o", A_OPEN_NOTEBOOK },
 	{ KM_GLOBAL, "C-PgDn", A_TAB_NEXT },
@@ -322,6 +324,7 @@ const kt_default kt_defaults[] = {
 	{ KM_SANDBOXES, "x", A_SB_KILL },
 	{ KM_SANDBOXES, "Delete", A_SB_KILL },
 	{ KM_SANDBOXES, "R", A_SB_REFRESH },
+	{ KM_SANDBOXES, "c", A_OPEN_CONSOLE },
 	{ KM_SANDBOXES, "?", A_HELP },
 	{ KM_SANDBOXES, ":", A_PALETTE },
 };
@@ -334,7 +337,7 @@ static const struct {
 	[KM_NOTEBOOK] = { "notebook", "Notebook (command mode)" },
 	[KM_EDIT] = { "edit", "Notebook (edit mode)" },
 	[KM_TERMINAL] = { "terminal", "Terminal (keys go to the program)" },
-	[KM_COPY] = { "copy", "Terminal scrollback (copy mode)" },
+	[KM_COPY] = { "copy", "Terminal scrollback (copy mode), viewer and console" },
 	[KM_FILES] = { "files", "Files" },
 	[KM_SANDBOXES] = { "sandboxes", "Sandboxes" },
 };
