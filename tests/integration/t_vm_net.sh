@@ -70,6 +70,7 @@ sandbox() {
 	fi
 	eval "ADDR_$n=\$addr"
 	ip netns add "sbxt-g-$n-$SUF" || return 1
+	: >"$ROOT/$n.relay"
 	"$RELAY" "$ROOT/$n/netns" "$(gns "$n")" >"$ROOT/$n.relay" 2>&1 &
 	BG+=($!)
 	wait_until 10 grep -q ready "$ROOT/$n.relay" || { notok "tap_relay for $n" "$(cat "$ROOT/$n.relay")"; return 1; }
@@ -145,6 +146,52 @@ else
 fi
 expect_eq "without internet, no DNS forwarding" \
 	"$(nsenter --net="$ROOT/b/netns" nft list table ip sbxvm | grep -c 'dport 53')" 0
+
+# The same end to end, with the host's resolver replaced by the test host
+# (a DNS stand-in answering "pong <query>" on 198.18.0.1:53) in a private
+# mount namespace, where the sandboxes d (internet) and e (none) live and die.
+echo "nameserver 127.0.0.53
+nameserver 198.18.0.1" >"$ROOT/resolv.conf"
+nsenter --net="/run/netns/$TH" $PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.1", 53))
+while True:
+    d, a = s.recvfrom(512)
+    s.sendto(b"pong " + d, a)' >/dev/null 2>&1 &
+BG+=($!)
+NAMES+=(d e)     # for vm_cleanup, should dns.sh end early
+wait_until 20 sh -c "nsenter --net=/run/netns/$TH ss -lun | grep -q 198.18.0.1:53"
+cat >"$ROOT/dns.sh" <<'SH'
+set -u
+mount --bind "$ROOT/resolv.conf" /etc/resolv.conf || exit 1
+pids=()
+for n in d e; do
+	flag=; [ $n = e ] && flag=--no-internet
+	"$VMNET" create "$ROOT/$n" "vmnet-$n-$SUF" $flag >/dev/null || continue
+	ip netns add "sbxt-g-$n-$SUF"
+	: >"$ROOT/$n.relay"
+	"$RELAY" "$ROOT/$n/netns" "/run/netns/sbxt-g-$n-$SUF" >"$ROOT/$n.relay" 2>&1 &
+	pids+=($!)
+	for i in $(seq 100); do grep -q ready "$ROOT/$n.relay" && break; sleep 0.05; done
+	printf '%s:' $n
+	nsenter --net="/run/netns/sbxt-g-$n-$SUF" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+try:
+    s.sendto(b"q1", ("169.254.0.22", 53))
+    print(s.recv(100).decode())
+except OSError:
+    print("no answer")'
+done
+kill "${pids[@]}"; wait
+for n in d e; do "$VMNET" destroy "$ROOT/$n"; ip netns del "sbxt-g-$n-$SUF"; done
+SH
+dns=$(ROOT=$ROOT VMNET=$VMNET RELAY=$RELAY SUF=$SUF PY=$PY unshare -m --propagation private bash "$ROOT/dns.sh" 2>&1)
+expect_eq "with internet, the guest's DNS query to its gateway is answered by the host's resolver" \
+	"$(printf '%s\n' "$dns" | grep '^d:')" "d:pong q1"
+expect_eq "without internet, the guest's DNS query gets no answer" "$(printf '%s\n' "$dns" | grep '^e:')" "e:no answer"
 
 # Destroy: the VMM (here the relay) goes first, as the drivers do.
 for p in "${BG[@]}"; do stop_pid "$p" TERM 5; done
