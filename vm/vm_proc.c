@@ -47,6 +47,13 @@ static __attribute__((noreturn)) void vmm_child(const char *const *argv, const v
 	/* No sbxd descriptor (sockets, listeners, other sandboxes' files) may
 	 * reach the VMM; wfd goes at exec too, which tells the parent it worked. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* Ignored signals (sbxd ignores SIGPIPE) and the mask survive exec. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -35,6 +35,10 @@ static int create(const char *dir, const char *id, int internet)
 	vm_state st;
 	memset(&st, 0, sizeof st);
 	st.dir = realpath(dir, NULL);
+	if (!st.dir) {
+		fprintf(stderr, "sbx-vmnet: cannot resolve %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
 	st.id = xstrdup(id);
 	st.driver = xstrdup("vmnet");
 	st.status = VMS_CREATING;

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,21 @@ static long status_field(pid_t pid, const char *key)
 	return v;
 }
 
+/* SigIgn of /proc/PID/status. */
+static unsigned long long sig_ignored(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long long v = ~0ULL;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "SigIgn:", 7) == 0)
+			v = strtoull(line + 7, NULL, 16);
+	fclose(f);
+	return v;
+}
+
 static void test_spawn_alive_kill(void **state)
 {
 	char *log = xasprintf("%s/vmm.log", (char *)*state);
@@ -55,8 +71,11 @@ static void test_spawn_alive_kill(void **state)
 	/* An fd of ours that must not reach it. */
 	int mine = open("/dev/null", O_RDONLY);
 	assert_true(mine >= 0);
+	/* sbxd ignores SIGPIPE; its VMM must not inherit that. */
+	signal(SIGPIPE, SIG_IGN);
 	if (vm_proc_spawn(argv, NULL, log, &p, &e) < 0)
 		fail_msg("spawn: %s", e.msg);
+	signal(SIGPIPE, SIG_DFL);
 	assert_true(p.pid > 0);
 	assert_true(p.start_time > 0);
 	assert_int_equal(vm_proc_alive(&p), 1);
@@ -83,6 +102,7 @@ static void test_spawn_alive_kill(void **state)
 	free(fddir);
 	assert_string_equal(fds, "0 1 2 ");
 	close(mine);
+	assert_int_equal(sig_ignored(p.pid) & (1ULL << (SIGPIPE - 1)), 0);
 
 	int pfd = vm_proc_pidfd(&p);
 	assert_true(pfd >= 0);
