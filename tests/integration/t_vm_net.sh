@@ -92,6 +92,18 @@ ip netns add "$TH" &&
 mkdir -p "$ROOT/www-th" && echo testhost >"$ROOT/www-th/name"
 nsenter --net="/run/netns/$TH" $PY -m http.server 8080 --bind 198.18.0.1 --directory "$ROOT/www-th" >/dev/null 2>&1 &
 BG+=($!)
+# The MSS the test host's end of a connection uses (TCP_MAXSEG), on 8081.
+nsenter --net="/run/netns/$TH" $PY -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 8081))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"%d\n" % c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+    c.close()' >/dev/null 2>&1 &
+BG+=($!)
 # A listener on every host address, for the guest to fail to reach.
 PORT=$(free_port)
 $PY -m http.server "$PORT" --bind 0.0.0.0 --directory "$ROOT/www-th" >/dev/null 2>&1 &
@@ -132,6 +144,15 @@ expect_eq "with internet, guest a reaches the test host through the NAT" \
 expect_eq "with internet, guest c too (same guest address, its own NAT)" \
 	"$(gexec c curl -s -m 5 http://198.18.0.1:8080/name)" testhost
 expect_eq "without internet, guest b cannot reach the test host" "$(probe b 198.18.0.1 8080)" closed
+# The guest's eth0 has 1500 bytes, the sandbox's eth0 the uplink's MTU.
+mtu=$(cat "/sys/class/net/$(jq -r .net.veth "$ROOT/a/state.json")/mtu")
+wait_until 20 sh -c "nsenter --net=/run/netns/$TH ss -ltn | grep -q 198.18.0.1:8081"
+mss=$(gexec a timeout -k 1 5 bash -c 'exec 3<>/dev/tcp/198.18.0.1/8081; head -1 <&3')
+if [ -n "$mss" ] && [ "$mss" -le $((mtu - 40)) ]; then
+	ok "the guest's TCP MSS is clamped to the sandbox's eth0 ($mss <= $mtu - 40)"
+else
+	notok "the guest's TCP MSS is clamped to the sandbox's eth0" "MSS [$mss], eth0 MTU $mtu"
+fi
 
 HOST_IP=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\.231\.\|^198\.18\.' | head -1)
 wait_until 20 [ "$(hprobe 127.0.0.1 "$PORT")" = open ]
