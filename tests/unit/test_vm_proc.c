@@ -4,11 +4,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
@@ -141,6 +144,37 @@ static void test_start_time_mismatch(void **state)
 	free(log);
 }
 
+/* Without pidfds (an old kernel; EMFILE), kill still kills and waits,
+ * watching /proc. */
+static void test_kill_without_pidfd(void **state)
+{
+	char *log = xasprintf("%s/vmm.log", (char *)*state);
+	const char *argv[] = { "/bin/sleep", "300", NULL };
+	vm_proc p;
+	sbx_err e = { "" };
+	assert_int_equal(vm_proc_spawn(argv, NULL, log, &p, &e), 0);
+	vm_proc was = p;
+	pid_t c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0) < 0 ||
+		    seccomp_load(ctx) < 0)
+			_exit(2);
+		if (vm_proc_pidfd(&p) != -1)
+			_exit(3);     /* the filter did not take */
+		_exit(vm_proc_kill(&p, &e) == 0 && p.pid == 0 ? 0 : 1);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(c, &st, 0), c);
+	int alive = vm_proc_alive(&was);
+	vm_proc_kill(&was, NULL);     /* never left behind, whatever failed */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(alive, 0);
+	free(log);
+}
+
 static void test_spawn_failures(void **state)
 {
 	char *log = xasprintf("%s/vmm.log", (char *)*state);
@@ -171,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_spawn_alive_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_time_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_without_pidfd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
