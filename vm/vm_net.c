@@ -242,6 +242,10 @@ int vm_net_create(const char *id, const char *state_dir, int internet, vm_net *o
 	memset(out, 0, sizeof *out);
 	out->index = -1;
 	out->internet = internet ? 1 : 0;
+	/* Joined later from other processes and working directories. */
+	if (state_dir[0] != '/')
+		return sbx_error(e, "the state directory of sandbox %s must be an absolute path, not '%s'", id,
+				 state_dir);
 	if ((size_t)snprintf(out->netns, sizeof out->netns, "%s/netns", state_dir) >= sizeof out->netns)
 		return sbx_error(e, "the state directory path %s is too long", state_dir);
 	if (build(id, out, e) == 0)
