@@ -147,12 +147,26 @@ static int host_resolver(char *out, size_t n)
 	return rc;
 }
 
+/* The MTU of link name in this namespace (1500 when unreadable). */
+static int link_mtu(const char *name)
+{
+	char path[128], buf[32];
+	snprintf(path, sizeof path, "/sys/class/net/%s/mtu", name);
+	int mtu = 0;
+	if (nsu_read_file(path, buf, sizeof buf, NULL) == 0)
+		mtu = atoi(buf);
+	return mtu >= 576 ? mtu : 1500;
+}
+
 /* The namespace's own table (nothing else runs nft in it): the agent's
  * port to the guest; with internet, the guest's traffic masqueraded out
  * eth0 and its DNS to the host's resolver; without, nothing it starts
  * leaves tap0.  The host's "inet sbx" table (ns_net) keeps everything
- * leaving eth0 away from the host itself and other sandboxes. */
-static char *nft_rules(int internet)
+ * leaving eth0 away from the host itself and other sandboxes.
+ * The guest's eth0 has 1500 bytes whatever the uplink has (eth0's MTU is
+ * the uplink's, ns_net): TCP handshakes through here get their MSS clamped
+ * to eth0's, so no connection depends on path MTU discovery. */
+static char *nft_rules(int internet, int mtu)
 {
 	char dns[64], dnat_dns[256] = "";
 	if (internet && host_resolver(dns, sizeof dns) == 0)
@@ -172,6 +186,7 @@ static char *nft_rules(int internet)
 		"  }\n"
 		"  chain forward {\n"
 		"    type filter hook forward priority filter; policy drop;\n"
+		"    tcp flags & syn == syn tcp option maxseg size > %d tcp option maxseg size set %d\n"
 		"    ct state established,related accept\n"
 		"    iifname \"eth0\" oifname \"" GUEST_TAP "\" ip daddr " GUEST_IP " tcp dport " STR(GUEST_AGENT_PORT)
 		" ct status dnat accept\n"
@@ -184,7 +199,7 @@ static char *nft_rules(int internet)
 		"  }\n"
 		"}\n",
 		dnat_dns, internet ? "    iifname \"" GUEST_TAP "\" oifname \"eth0\" masquerade\n" : "",
-		internet ? "    iifname \"" GUEST_TAP "\" oifname \"eth0\" accept\n" : "");
+		mtu - 40, mtu - 40, internet ? "    iifname \"" GUEST_TAP "\" oifname \"eth0\" accept\n" : "");
 }
 
 static int build(const char *id, vm_net *n, sbx_err *e)
@@ -213,7 +228,7 @@ static int build(const char *id, vm_net *n, sbx_err *e)
 	setup_arg a = { n, geteuid() };
 	if (in_child(setup_netns, &a, "set up the sandbox's network", e) < 0)
 		return -1;
-	char *rules = nft_rules(n->internet);
+	char *rules = nft_rules(n->internet, link_mtu(n->veth));
 	char nsarg[4200];
 	snprintf(nsarg, sizeof nsarg, "--net=%s", n->netns);
 	const char *argv[] = { "nsenter", nsarg, "nft", "-f", "-", NULL };
@@ -227,6 +242,10 @@ int vm_net_create(const char *id, const char *state_dir, int internet, vm_net *o
 	memset(out, 0, sizeof *out);
 	out->index = -1;
 	out->internet = internet ? 1 : 0;
+	/* Joined later from other processes and working directories. */
+	if (state_dir[0] != '/')
+		return sbx_error(e, "the state directory of sandbox %s must be an absolute path, not '%s'", id,
+				 state_dir);
 	if ((size_t)snprintf(out->netns, sizeof out->netns, "%s/netns", state_dir) >= sizeof out->netns)
 		return sbx_error(e, "the state directory path %s is too long", state_dir);
 	if (build(id, out, e) == 0)

@@ -47,6 +47,13 @@ static __attribute__((noreturn)) void vmm_child(const char *const *argv, const v
 	/* No sbxd descriptor (sockets, listeners, other sandboxes' files) may
 	 * reach the VMM; wfd goes at exec too, which tells the parent it worked. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* Ignored signals (sbxd ignores SIGPIPE) and the mask survive exec. */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -169,26 +176,37 @@ int vm_proc_pidfd(const vm_proc *p)
 
 int vm_proc_kill(vm_proc *p, sbx_err *e)
 {
-	int fd = vm_proc_pidfd(p);
-	if (fd < 0) {
+	pid_t pid = p->pid;
+	if (!vm_proc_alive(p)) {
 		p->pid = 0;
 		p->start_time = 0;
 		return 0;
 	}
-	pid_t pid = p->pid;
-	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
+	/* A pidfd pins the process against pid reuse; without one (EMFILE, an
+	 * old kernel) the start time just checked stands in. */
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int rc = fd >= 0 ? (int)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) : kill(pid, SIGKILL);
+	if (rc < 0 && errno != ESRCH) {
 		sbx_error_errno(e, "cannot kill the VMM (pid %d)", (int)pid);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	/* Readable once it has exited, whoever its parent is (after an sbxd
-	 * restart it is not ours). */
-	struct pollfd pf = { fd, POLLIN, 0 };
-	int r;
-	while ((r = poll(&pf, 1, KILL_WAIT_MS)) < 0 && errno == EINTR)
-		;
-	close(fd);
-	if (r == 0)
+	/* It is not our child after an sbxd restart: wait on the pidfd (readable
+	 * once it exited) or watch /proc. */
+	int gone = 0;
+	if (fd >= 0) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int r;
+		while ((r = poll(&pf, 1, KILL_WAIT_MS)) < 0 && errno == EINTR)
+			;
+		gone = r > 0;
+		close(fd);
+	} else {
+		for (int waited = 0; !(gone = !vm_proc_alive(p)) && waited < KILL_WAIT_MS; waited += 10)
+			nsu_sleep_ms(10);
+	}
+	if (!gone)
 		return sbx_error(e, "the VMM (pid %d) did not exit within %d s of SIGKILL; see "
 				 "/proc/%d/stack and kill it by hand", (int)pid, KILL_WAIT_MS / 1000, (int)pid);
 	p->pid = 0;

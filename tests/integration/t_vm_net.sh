@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # VM sandbox networking (vm/vm_net.h) with a stand-in guest instead of a VM:
-# tap_relay attaches to the sandbox's tap0 as a VMM does and relays frames
-# to a tap in a "guest" netns configured as the real guest configures eth0.
+# tap_relay, started by vm_proc in the sandbox's namespace as a VMM is,
+# attaches to its tap0 as a VMM does and relays frames to a tap in a
+# "guest" netns configured as the real guest configures eth0.
 # Checked: the agent port answers from the host through the namespace with
 # internet on and off; three sandboxes with the same guest address at once;
 # with internet the guest reaches a test host (198.18.0.1, in a netns this
@@ -31,6 +32,7 @@ vm_cleanup() {
 	for p in "${BG[@]}"; do stop_pid "$p" TERM 5; done
 	BG=()
 	for n in "${NAMES[@]}"; do
+		[ -f "$ROOT/$n/state.json" ] && "$VMNET" kill "$ROOT/$n" >/dev/null 2>&1
 		[ -f "$ROOT/$n/state.json" ] && "$VMNET" destroy "$ROOT/$n" >/dev/null 2>&1
 		ip netns del "sbxt-g-$n-$SUF" 2>/dev/null
 	done
@@ -70,9 +72,11 @@ sandbox() {
 	fi
 	eval "ADDR_$n=\$addr"
 	ip netns add "sbxt-g-$n-$SUF" || return 1
-	"$RELAY" "$ROOT/$n/netns" "$(gns "$n")" >"$ROOT/$n.relay" 2>&1 &
-	BG+=($!)
-	wait_until 10 grep -q ready "$ROOT/$n.relay" || { notok "tap_relay for $n" "$(cat "$ROOT/$n.relay")"; return 1; }
+	if ! "$VMNET" spawn "$ROOT/$n" "$RELAY" - "$(gns "$n")" >"$ROOT/$n.pid" 2>"$ROOT/$n.err"; then
+		notok "start tap_relay for $n" "$(cat "$ROOT/$n.err")"
+		return 1
+	fi
+	wait_until 10 grep -q ready "$ROOT/$n/vmm.log" || { notok "tap_relay for $n" "$(cat "$ROOT/$n/vmm.log")"; return 1; }
 	mkdir -p "$ROOT/www-$n" && echo "$n" >"$ROOT/www-$n/name"
 	gexec "$n" $PY -m http.server 49983 --bind 0.0.0.0 --directory "$ROOT/www-$n" >/dev/null 2>&1 &
 	BG+=($!)
@@ -88,12 +92,29 @@ ip netns add "$TH" &&
 mkdir -p "$ROOT/www-th" && echo testhost >"$ROOT/www-th/name"
 nsenter --net="/run/netns/$TH" $PY -m http.server 8080 --bind 198.18.0.1 --directory "$ROOT/www-th" >/dev/null 2>&1 &
 BG+=($!)
+# The MSS the test host's end of a connection uses (TCP_MAXSEG), on 8081.
+nsenter --net="/run/netns/$TH" $PY -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 8081))
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"%d\n" % c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+    c.close()' >/dev/null 2>&1 &
+BG+=($!)
 # A listener on every host address, for the guest to fail to reach.
 PORT=$(free_port)
 $PY -m http.server "$PORT" --bind 0.0.0.0 --directory "$ROOT/www-th" >/dev/null 2>&1 &
 BG+=($!)
 
 sandbox a || { done_testing; exit 1; }
+RELAY_A=$(cat "$ROOT/a.pid")
+expect_eq "vm_proc started the VMM stand-in in the sandbox's namespace" \
+	"$(sed -n 's/^sandbox //p' "$ROOT/a/vmm.log")" "net:[$(stat -L -c %i "$ROOT/a/netns")]"
+expect_eq "detached: in a session of its own, not a child of the test" \
+	"$(ps -o sid=,ppid= -p "$RELAY_A" | awk -v me=$$ -v sid="$(ps -o sid= -p $$)" '{print ($1 != sid+0 && $2 != me) ? "yes" : "no"}')" yes
 sandbox b --no-internet || { done_testing; exit 1; }
 sandbox c || { done_testing; exit 1; }
 ok "three VM sandbox networks, two with internet, one without, each with a guest behind tap0"
@@ -123,6 +144,15 @@ expect_eq "with internet, guest a reaches the test host through the NAT" \
 expect_eq "with internet, guest c too (same guest address, its own NAT)" \
 	"$(gexec c curl -s -m 5 http://198.18.0.1:8080/name)" testhost
 expect_eq "without internet, guest b cannot reach the test host" "$(probe b 198.18.0.1 8080)" closed
+# The guest's eth0 has 1500 bytes, the sandbox's eth0 the uplink's MTU.
+mtu=$(cat "/sys/class/net/$(jq -r .net.veth "$ROOT/a/state.json")/mtu")
+wait_until 20 sh -c "nsenter --net=/run/netns/$TH ss -ltn | grep -q 198.18.0.1:8081"
+mss=$(gexec a timeout -k 1 5 bash -c 'exec 3<>/dev/tcp/198.18.0.1/8081; head -1 <&3')
+if [ -n "$mss" ] && [ "$mss" -le $((mtu - 40)) ]; then
+	ok "the guest's TCP MSS is clamped to the sandbox's eth0 ($mss <= $mtu - 40)"
+else
+	notok "the guest's TCP MSS is clamped to the sandbox's eth0" "MSS [$mss], eth0 MTU $mtu"
+fi
 
 HOST_IP=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\.231\.\|^198\.18\.' | head -1)
 wait_until 20 [ "$(hprobe 127.0.0.1 "$PORT")" = open ]
@@ -146,9 +176,55 @@ fi
 expect_eq "without internet, no DNS forwarding" \
 	"$(nsenter --net="$ROOT/b/netns" nft list table ip sbxvm | grep -c 'dport 53')" 0
 
+# The same end to end, with the host's resolver replaced by the test host
+# (a DNS stand-in answering "pong <query>" on 198.18.0.1:53) in a private
+# mount namespace, where the sandboxes d (internet) and e (none) live and die.
+echo "nameserver 127.0.0.53
+nameserver 198.18.0.1" >"$ROOT/resolv.conf"
+nsenter --net="/run/netns/$TH" $PY -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.1", 53))
+while True:
+    d, a = s.recvfrom(512)
+    s.sendto(b"pong " + d, a)' >/dev/null 2>&1 &
+BG+=($!)
+NAMES+=(d e)     # for vm_cleanup, should dns.sh end early
+wait_until 20 sh -c "nsenter --net=/run/netns/$TH ss -lun | grep -q 198.18.0.1:53"
+cat >"$ROOT/dns.sh" <<'SH'
+set -u
+mount --bind "$ROOT/resolv.conf" /etc/resolv.conf || exit 1
+for n in d e; do
+	flag=; [ $n = e ] && flag=--no-internet
+	"$VMNET" create "$ROOT/$n" "vmnet-$n-$SUF" $flag >/dev/null || continue
+	ip netns add "sbxt-g-$n-$SUF"
+	"$VMNET" spawn "$ROOT/$n" "$RELAY" - "/run/netns/sbxt-g-$n-$SUF" >/dev/null
+	for i in $(seq 100); do grep -q ready "$ROOT/$n/vmm.log" && break; sleep 0.05; done
+	printf '%s:' $n
+	nsenter --net="/run/netns/sbxt-g-$n-$SUF" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+try:
+    s.sendto(b"q1", ("169.254.0.22", 53))
+    print(s.recv(100).decode())
+except OSError:
+    print("no answer")'
+done
+for n in d e; do "$VMNET" kill "$ROOT/$n"; "$VMNET" destroy "$ROOT/$n"; ip netns del "sbxt-g-$n-$SUF"; done
+SH
+dns=$(ROOT=$ROOT VMNET=$VMNET RELAY=$RELAY SUF=$SUF PY=$PY unshare -m --propagation private bash "$ROOT/dns.sh" 2>&1)
+expect_eq "with internet, the guest's DNS query to its gateway is answered by the host's resolver" \
+	"$(printf '%s\n' "$dns" | grep '^d:')" "d:pong q1"
+expect_eq "without internet, the guest's DNS query gets no answer" "$(printf '%s\n' "$dns" | grep '^e:')" "e:no answer"
+
 # Destroy: the VMM (here the relay) goes first, as the drivers do.
 for p in "${BG[@]}"; do stop_pid "$p" TERM 5; done
 BG=()
+for n in a b c; do "$VMNET" kill "$ROOT/$n" || notok "kill $n's VMM" "see above"; done
+s=$(ps -o stat= -p "$RELAY_A")
+# Gone, or a zombie until its new parent (init, not us) reaps it.
+expect_match "vm_proc_kill: the VMM stand-in is gone" "${s:0:1}" '^Z?$'
 ip link del "$(jq -r .net.veth "$ROOT/c/state.json")"     # a piece already gone
 for n in a b c; do
 	st=$ROOT/$n
@@ -159,12 +235,13 @@ for n in a b c; do
 	grep -q " $st/netns " /proc/self/mountinfo && why="$why mount"
 	[ -e "$st/netns" ] && why="$why netns-file"
 	ip link show "$veth" >/dev/null 2>&1 && why="$why veth:$veth"
-	# Nothing holds the namespace, so tap0, eth0 and its table went with it.
+	# No mount, process or open namespace fd holds it (the VMM, whose tap0
+	# fd would, is gone: checked above), so tap0 and its table went with it.
 	grep -q "net:\[$ino\]" /proc/*/mountinfo 2>/dev/null && why="$why netns-mounted"
-	for l in /proc/[0-9]*/ns/net; do
-		[ "$(readlink "$l" 2>/dev/null)" = "net:[$ino]" ] && why="$why netns-used-by:${l#/proc/}"
+	for l in /proc/[0-9]*/ns/net /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$l" 2>/dev/null)" = "net:[$ino]" ] && why="$why netns-held-by:${l#/proc/}"
 	done
-	expect_eq "$n: destroy leaves no mount, veth, namespace (tap0, nft table)" "$why" ""
+	expect_eq "$n: destroy leaves no mount, veth, or holder of the namespace (tap0, nft table)" "$why" ""
 	"$VMNET" destroy "$st" 2>"$ROOT/$n.err"
 	expect_eq "$n: destroy again is fine" "$?:$(cat "$ROOT/$n.err")" "0:"
 done

@@ -6,6 +6,11 @@
  *
  *   sbx-vmnet create STATE_DIR ID [--no-internet]   prints the agent address
  *   sbx-vmnet addr STATE_DIR                        the agent address again
+ *   sbx-vmnet spawn STATE_DIR PROGRAM [ARGS...]     start PROGRAM (absolute) in the
+ *                                                   namespace as a VMM is started
+ *                                                   (vm/vm_proc.h), output in
+ *                                                   STATE_DIR/vmm.log; prints its pid
+ *   sbx-vmnet kill STATE_DIR                        kill it, as sbxd kills a VMM
  *   sbx-vmnet destroy STATE_DIR                     everything gone (may be repeated)
  */
 #include "../../vm/vm_state.h"
@@ -21,7 +26,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: sbx-vmnet create STATE_DIR ID [--no-internet]\n"
-			"       sbx-vmnet addr|destroy STATE_DIR\n");
+			"       sbx-vmnet spawn STATE_DIR PROGRAM [ARGS...]\n"
+			"       sbx-vmnet addr|kill|destroy STATE_DIR\n");
 	return 2;
 }
 
@@ -35,6 +41,10 @@ static int create(const char *dir, const char *id, int internet)
 	vm_state st;
 	memset(&st, 0, sizeof st);
 	st.dir = realpath(dir, NULL);
+	if (!st.dir) {
+		fprintf(stderr, "sbx-vmnet: cannot resolve %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
 	st.id = xstrdup(id);
 	st.driver = xstrdup("vmnet");
 	st.status = VMS_CREATING;
@@ -61,7 +71,7 @@ out:
 	return rc;
 }
 
-static int with_state(const char *cmd, const char *dir)
+static int with_state(const char *cmd, const char *dir, char **args)
 {
 	sbx_err e;
 	vm_state st;
@@ -74,6 +84,21 @@ static int with_state(const char *cmd, const char *dir)
 		char *addr = vm_net_agent_addr(&st.net);
 		printf("%s\n", addr ? addr : "");
 		free(addr);
+	} else if (strcmp(cmd, "spawn") == 0) {
+		char *log = xasprintf("%s/vmm.log", st.dir);
+		if (vm_proc_spawn((const char *const *)args, &st.net, log, &st.vmm, &e) < 0 ||
+		    vm_state_save(&st, &e) < 0) {
+			fprintf(stderr, "sbx-vmnet: %s\n", e.msg);
+			rc = 1;
+		} else {
+			printf("%d\n", (int)st.vmm.pid);
+		}
+		free(log);
+	} else if (strcmp(cmd, "kill") == 0) {
+		if (vm_proc_kill(&st.vmm, &e) < 0 || vm_state_save(&st, &e) < 0) {
+			fprintf(stderr, "sbx-vmnet: %s\n", e.msg);
+			rc = 1;
+		}
 	} else if (vm_net_destroy(&st.net, &e) < 0) {
 		fprintf(stderr, "sbx-vmnet: %s\n", e.msg);
 		rc = 1;
@@ -95,7 +120,10 @@ int main(int argc, char **argv)
 			return usage();
 		return create(argv[2], argv[3], internet);
 	}
-	if (argc == 3 && (strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "destroy") == 0))
-		return with_state(argv[1], argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
+		return with_state(argv[1], argv[2], argv + 3);
+	if (argc == 3 && (strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "kill") == 0 ||
+			  strcmp(argv[1], "destroy") == 0))
+		return with_state(argv[1], argv[2], NULL);
 	return usage();
 }

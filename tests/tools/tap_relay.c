@@ -8,7 +8,9 @@
  * (GUEST_IP/30, GUEST_MAC, lo up, default route via GUEST_GW), and copies
  * Ethernet frames between the two until killed.  Whatever runs in
  * GUEST_NETNS then sees the network a real guest behind the real tap sees.
- * Prints "ready" once both ends are up.
+ * SANDBOX_NETNS "-": already in it (started by vm_proc, as a VMM is).
+ * Prints "sandbox net:[INODE]" (the namespace it attached in), then "ready"
+ * once both ends are up.
  */
 #include "../../vm/guest/guest.h"
 #include "../../vm/ns/ns_net.h"
@@ -108,7 +110,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tap_relay SANDBOX_NETNS GUEST_NETNS\n");
 		return 2;
 	}
-	enter(argv[1]);
+	if (strcmp(argv[1], "-") != 0)
+		enter(argv[1]);
+	char ns[64] = "";
+	if (readlink("/proc/self/ns/net", ns, sizeof ns - 1) < 0)
+		die("/proc/self/ns/net");
+	printf("sandbox %s\n", ns);
 	int sb = open_tap(GUEST_TAP);
 	enter(argv[2]);
 	int g = open_tap("eth0");

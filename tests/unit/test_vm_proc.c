@@ -4,10 +4,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
@@ -46,6 +50,21 @@ static long status_field(pid_t pid, const char *key)
 	return v;
 }
 
+/* SigIgn of /proc/PID/status. */
+static unsigned long long sig_ignored(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long long v = ~0ULL;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "SigIgn:", 7) == 0)
+			v = strtoull(line + 7, NULL, 16);
+	fclose(f);
+	return v;
+}
+
 static void test_spawn_alive_kill(void **state)
 {
 	char *log = xasprintf("%s/vmm.log", (char *)*state);
@@ -55,8 +74,11 @@ static void test_spawn_alive_kill(void **state)
 	/* An fd of ours that must not reach it. */
 	int mine = open("/dev/null", O_RDONLY);
 	assert_true(mine >= 0);
+	/* sbxd ignores SIGPIPE; its VMM must not inherit that. */
+	signal(SIGPIPE, SIG_IGN);
 	if (vm_proc_spawn(argv, NULL, log, &p, &e) < 0)
 		fail_msg("spawn: %s", e.msg);
+	signal(SIGPIPE, SIG_DFL);
 	assert_true(p.pid > 0);
 	assert_true(p.start_time > 0);
 	assert_int_equal(vm_proc_alive(&p), 1);
@@ -83,6 +105,7 @@ static void test_spawn_alive_kill(void **state)
 	free(fddir);
 	assert_string_equal(fds, "0 1 2 ");
 	close(mine);
+	assert_int_equal(sig_ignored(p.pid) & (1ULL << (SIGPIPE - 1)), 0);
 
 	int pfd = vm_proc_pidfd(&p);
 	assert_true(pfd >= 0);
@@ -121,6 +144,37 @@ static void test_start_time_mismatch(void **state)
 	free(log);
 }
 
+/* Without pidfds (an old kernel; EMFILE), kill still kills and waits,
+ * watching /proc. */
+static void test_kill_without_pidfd(void **state)
+{
+	char *log = xasprintf("%s/vmm.log", (char *)*state);
+	const char *argv[] = { "/bin/sleep", "300", NULL };
+	vm_proc p;
+	sbx_err e = { "" };
+	assert_int_equal(vm_proc_spawn(argv, NULL, log, &p, &e), 0);
+	vm_proc was = p;
+	pid_t c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0) < 0 ||
+		    seccomp_load(ctx) < 0)
+			_exit(2);
+		if (vm_proc_pidfd(&p) != -1)
+			_exit(3);     /* the filter did not take */
+		_exit(vm_proc_kill(&p, &e) == 0 && p.pid == 0 ? 0 : 1);
+	}
+	int st = 0;
+	assert_int_equal(waitpid(c, &st, 0), c);
+	int alive = vm_proc_alive(&was);
+	vm_proc_kill(&was, NULL);     /* never left behind, whatever failed */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(alive, 0);
+	free(log);
+}
+
 static void test_spawn_failures(void **state)
 {
 	char *log = xasprintf("%s/vmm.log", (char *)*state);
@@ -151,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_spawn_alive_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_time_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_without_pidfd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
