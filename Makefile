@@ -99,7 +99,7 @@ $(BUILD)/tests/test_client_config: tests/unit/test_client_config.c $(BUILD)/libs
 		$(BUILD)/libsbxcore.a $(LDLIBS) -lcmocka
 
 # test_client_opts also tests the CLI's pure parsers and result renderer.
-CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o
+CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o $(BUILD)/src/cli/cmd_show.o
 $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter tests/unit/%.c %.o %.a,$^) $(LDLIBS) -lcmocka

@@ -11,6 +11,7 @@ int cmd_env(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_runtimes(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_timeout(int argc, char **argv);
 int cmd_pause(int argc, char **argv);

@@ -11,7 +11,8 @@ static const char usage[] =
 	"Creates a sandbox (template 'base' unless told) and prints its id on the last line\n"
 	"(ID=$(sbx create | tail -n1)); --json prints E2B's answer instead.\n"
 	"  --timeout S   seconds (or 90s, 5m, 2h) before it is killed; default 300\n"
-	"  --runtime R   a runtime sbxd has (today: ns; sbxd's default when not given)\n";
+	"  --runtime R   ns | qemu | ch | auto: where it runs (`sbx runtimes` says which work\n"
+	"                here; sbxd's default when not given)\n";
 
 typedef struct create_wait {
 	sbx_wait w;

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "cmd_opts.h"
+#include "cmd_show.h"
 #include "../util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,9 @@ out:
 /* --- pause / resume -------------------------------------------------------- */
 
 static const char pause_usage[] =
-	"usage: sbx pause ID\nFreezes the sandbox (its processes and files are kept); `sbx resume ID` thaws it.\n";
+	"usage: sbx pause ID\nFreezes the sandbox (its processes and files are kept); `sbx resume ID` thaws it.\n"
+	"A VM sandbox (qemu, ch) is written to disk, memory included: that takes seconds, and a\n"
+	"terminal shows how far it got.\n";
 static const char resume_usage[] =
 	"usage: sbx resume ID [--timeout S]\nThaws a paused sandbox; --timeout sets its new time to live.\n";
 
@@ -145,6 +148,42 @@ static void on_connected(const sbx_info *info, const sbx_err *e, void *ud)
 {
 	(void)info;
 	sbx_wait_set(ud, e);
+}
+
+#define PROGRESS_POLL_MS 500
+
+typedef struct progress_poll {
+	sbx_wait w;
+	char text[128];
+} progress_poll;
+
+static void on_progress(const sbx_info *info, const sbx_err *e, void *ud)
+{
+	progress_poll *p = ud;
+	if (info)
+		cli_progress_text(info, p->text, sizeof p->text);
+	sbx_wait_set(&p->w, e);
+}
+
+/* Waits for w (a pause or resume of id); on a terminal, shows the
+ * runtime's progress meanwhile (VM runtimes write memory to disk: seconds). */
+static int wait_showing_progress(cli *c, const char *id, sbx_wait *w, sbx_err *e)
+{
+	int tty = cli_isatty(2), shown = 0;
+	sbx_err ignore;
+	while (tty && !w->done) {
+		if (sbx_sync_wait(&c->s, w, PROGRESS_POLL_MS, &ignore) == 0 || w->done)
+			break;
+		progress_poll p = { 0 };
+		if (sbx_api_get(c->s.client, id, on_progress, &p, NULL, &ignore) < 0 ||
+		    sbx_sync_wait(&c->s, &p.w, 0, &ignore) < 0 || !*p.text)
+			continue;
+		fprintf(stderr, "\r\033[K%s", p.text);
+		shown = 1;
+	}
+	if (shown)
+		fprintf(stderr, "\r\033[K");
+	return sbx_sync_wait(&c->s, w, 0, e);
 }
 
 int cmd_pause(int argc, char **argv)
@@ -162,7 +201,8 @@ int cmd_pause(int argc, char **argv)
 	if (!id)
 		goto out;
 	sbx_wait w = { 0 };
-	if (sbx_api_pause(c.s.client, id, sbx_wait_done, &w, NULL, &e) < 0 || sbx_sync_wait(&c.s, &w, 0, &e) < 0) {
+	if (sbx_api_pause(c.s.client, id, sbx_wait_done, &w, NULL, &e) < 0 ||
+	    wait_showing_progress(&c, id, &w, &e) < 0) {
 		cli_fail(&c, "%s", e.msg);
 	} else {
 		printf("paused %s\n", id);
@@ -208,7 +248,7 @@ int cmd_resume(int argc, char **argv)
 	if (!id) {
 		cli_fail(&c, "the server described the sandbox without a sandboxID");
 	} else if (sbx_api_connect(c.s.client, id, secs, on_connected, &w, NULL, &e) < 0 ||
-		   sbx_sync_wait(&c.s, &w, 0, &e) < 0) {
+		   wait_showing_progress(&c, id, &w, &e) < 0) {
 		cli_fail(&c, "%s", e.msg);
 	} else {
 		printf(was_running ? "sandbox %s is already running\n" : "resumed %s\n", id);

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "cmd_opts.h"
+#include "cmd_show.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
 #include <stdlib.h>
@@ -47,11 +48,11 @@ static void print_table(json_t *items)
 		fprintf(stderr, "no sandboxes (make one with `sbx create`)\n");
 		return;
 	}
-	printf("%-22s %-18s %-8s %4s %7s %-12s %-10s %s\n", "ID", "TEMPLATE", "STATE", "CPU", "MEM", "STARTED",
-	       "TIME LEFT", "METADATA");
+	printf("%-22s %-18s %-8s %-9s %4s %7s %-12s %-10s %s\n", "ID", "TEMPLATE", "STATE", "RUNTIME", "CPU", "MEM",
+	       "STARTED", "TIME LEFT", "METADATA");
 	json_array_foreach(items, i, v) {
 		sbx_info in;
-		char started[32], left[32], mem[16], meta[256];
+		char started[32], left[32], mem[16], meta[256], rt[64];
 		if (sbx_info_parse(v, &in, NULL) < 0)
 			continue;
 		cli_ago(in.started_ms, started, sizeof started);
@@ -61,8 +62,9 @@ static void print_table(json_t *items)
 			snprintf(left, sizeof left, "-");
 		snprintf(mem, sizeof mem, "%dM", in.memory_mb);
 		meta_text(&in, meta, sizeof meta);
-		printf("%-22s %-18s %-8s %4d %7s %-12s %-10s %s\n", in.id, *in.alias ? in.alias : in.template_id,
-		       in.state, in.cpus, mem, started, left, meta);
+		cli_runtime_text(&in, rt, sizeof rt);
+		printf("%-22s %-18s %-8s %-9s %4d %7s %-12s %-10s %s\n", in.id, *in.alias ? in.alias : in.template_id,
+		       in.state, rt, in.cpus, mem, started, left, meta);
 		sbx_info_clear(&in);
 	}
 }
@@ -145,8 +147,16 @@ static void print_info(const sbx_info *in)
 	if (why)
 		printf("reason:    %s (kill it with `sbx kill %s`; `sbx logs %s` shows its last logs)\n", why, in->id,
 		       in->id);
-	if (*in->runtime)
-		printf("runtime:   %s\n", in->runtime);
+	if (*in->runtime) {
+		char rt[64];
+		cli_runtime_text(in, rt, sizeof rt);
+		printf("runtime:   %s%s\n", rt, !strcmp(in->accel, "tcg") ? " (emulated: no KVM)" : "");
+	}
+	if (*in->progress_op) {
+		char pr[128];
+		cli_progress_text(in, pr, sizeof pr);
+		printf("progress:  %s\n", pr);
+	}
 	printf("cpus:      %d\n", in->cpus);
 	printf("memory:    %d MiB\n", in->memory_mb);
 	printf("disk:      %d MiB\n", in->disk_mb);

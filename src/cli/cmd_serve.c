@@ -25,11 +25,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sbx serve [--listen ADDR] [--state-dir DIR] [--runtime auto|ns] [--pool N]\n"
+		"usage: sbx serve [--listen ADDR] [--state-dir DIR] [--runtime auto|ns|qemu|ch] [--pool N]\n"
 		"  --listen ADDR     tcp:HOST:PORT, HOST:PORT, PORT or unix:PATH (default %s)\n"
 		"  --state-dir DIR   sandboxes, logs and sbxd.json (default $XDG_STATE_HOME/sbx\n"
 		"                    or ~/.local/state/sbx)\n"
-		"  --runtime R       auto (default) or a driver name: ns\n"
+		"  --runtime R       the default runtime of creates that name none: auto (default:\n"
+		"                    ch or qemu where KVM works, else ns) or ns, qemu, ch; every\n"
+		"                    runtime this machine can run is served (`sbx runtimes`)\n"
 		"  --pool N          pre-started sandboxes per default template (default 0)\n"
 		"  --agent PATH      the sbx-agent to run in sandboxes (default: next to sbx)\n"
 		"The API key is in $XDG_CONFIG_HOME/sbx/api_key (made on first start);\n"

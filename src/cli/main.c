@@ -17,6 +17,7 @@ static const sbx_cmd commands[] = {
 	{ "create", cmd_create, "create a sandbox; prints its id" },
 	{ "ls", cmd_ls, "list sandboxes" },
 	{ "info", cmd_info, "show one sandbox" },
+	{ "runtimes", cmd_runtimes, "the runtimes sandboxes can run on here (ns, qemu, ch), or why not" },
 	{ "kill", cmd_kill, "kill sandboxes (or --all)" },
 	{ "timeout", cmd_timeout, "set how long a sandbox lives from now" },
 	{ "pause", cmd_pause, "pause a sandbox" },

@@ -15,6 +15,7 @@ typedef struct api_ctx {
 	sbx_metrics_cb metrics_cb;
 	sbx_text_cb text_cb;
 	sbx_templates_cb templates_cb;
+	sbx_health_cb health_cb;
 	void *ud;
 	/* list_all */
 	int all;
@@ -99,6 +100,25 @@ static void fin_info(sbx_op *op, const sbx_err *e)
 	} else {
 		c->info_cb(&info, NULL, c->ud);
 		sbx_info_clear(&info);
+	}
+	json_decref(j);
+}
+
+static void fin_health(sbx_op *op, const sbx_err *e)
+{
+	api_ctx *c = op->ctx;
+	sbx_err pe;
+	if (e) {
+		c->health_cb(NULL, e, c->ud);
+		return;
+	}
+	json_t *j = op_json(op, &pe);
+	sbx_health h;
+	if (!j || sbx_health_parse(j, &h, &pe) < 0) {
+		c->health_cb(NULL, &pe, c->ud);
+	} else {
+		c->health_cb(&h, NULL, c->ud);
+		sbx_health_clear(&h);
 	}
 	json_decref(j);
 }
@@ -447,19 +467,33 @@ int sbx_api_templates(sbx_client *cl, sbx_templates_cb cb, void *ud, sbx_op **ou
 	return 0;
 }
 
-int sbx_api_health(sbx_client *cl, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+static int health(sbx_client *cl, long timeout_ms, api_ctx *c, void (*fin)(sbx_op *, const sbx_err *),
+		  sbx_op **out)
 {
-	(void)e;
-	api_ctx *c = ctx_new(ud);
-	c->done_cb = cb;
 	char *url = xasprintf("%s/health", cl->cfg.api_url);
 	op_spec sp = { .what = "check sbxd", .kind = OP_API, .method = "GET", .url = url, .timeout_ms = timeout_ms,
 		       .connect_timeout_ms = timeout_ms };
 	sbx_op *op = op_start(cl, &sp);
-	op->on_finish = fin_done;
+	op->on_finish = fin;
 	op->ctx = c;
 	op->ctx_free = ctx_free;
 	free(url);
 	op_out(out, op);
 	return 0;
+}
+
+int sbx_api_health(sbx_client *cl, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+{
+	(void)e;
+	api_ctx *c = ctx_new(ud);
+	c->done_cb = cb;
+	return health(cl, timeout_ms, c, fin_done, out);
+}
+
+int sbx_api_health_info(sbx_client *cl, long timeout_ms, sbx_health_cb cb, void *ud, sbx_op **out, sbx_err *e)
+{
+	(void)e;
+	api_ctx *c = ctx_new(ud);
+	c->health_cb = cb;
+	return health(cl, timeout_ms, c, fin_health, out);
 }

@@ -18,12 +18,19 @@ typedef struct sbx_kv {
 typedef struct sbx_info {
 	const char *id, *template_id, *alias, *client_id, *envd_version;
 	const char *access_token, *traffic_token, *domain;
-	const char *state;              /* "running" | "paused" ("" on create) */
+	const char *state;              /* "running" | "paused" ("" on create); sbxd, to
+					 * clients that send Sbx-States: extended, also
+					 * "pausing" | "resuming" | "dead" */
 	const char *started_at, *end_at;  /* RFC 3339 */
 	int64_t started_ms, end_ms;      /* the same in unix ms (0: absent) */
 	int cpus, memory_mb, disk_mb;
 	int internet;                    /* -1: not said */
 	const char *runtime;             /* an sbx extension ("" elsewhere) */
+	const char *accel;               /* sbx: "kvm" | "tcg"; "" for ns or elsewhere */
+	/* sbx, while a slow pause or resume runs (sbxProgress): op "pausing" |
+	 * "resuming" ("" when none), bytes done of total (0 while unknown). */
+	const char *progress_op;
+	int64_t progress_done, progress_total;
 	sbx_kv *metadata;
 	size_t nmetadata;
 	const json_t *raw;               /* the object as answered */
@@ -66,6 +73,27 @@ typedef struct sbx_template {
 	int cpus, memory_mb;
 } sbx_template;
 
+/* One runtime of sbxd's GET /health "runtimes". */
+typedef struct sbx_runtime_info {
+	const char *name;                /* "ch", "qemu", "ns", ... */
+	int available;
+	const char *reason;              /* !available: why, and what to install or fix ("" else) */
+	const char *accel;               /* "kvm" | "tcg"; "" for ns */
+	int is_auto;                     /* what `auto` picks */
+	int is_default;                  /* what a create naming none gets */
+} sbx_runtime_info;
+
+/* sbxd's GET /health.  Strings point into raw; "" when absent. */
+typedef struct sbx_health {
+	const char *status;
+	int pid, sandboxes;
+	const char *default_runtime;     /* defaultRuntime (older sbxd: runtime) */
+	sbx_runtime_info *runtimes;      /* empty from an older sbxd */
+	size_t nruntimes;
+	const json_t *raw;
+} sbx_health;
+
+typedef void (*sbx_health_cb)(const sbx_health *h, const sbx_err *e, void *ud);
 typedef void (*sbx_info_cb)(const sbx_info *info, const sbx_err *e, void *ud);
 /* next_token NULL: the last page. */
 typedef void (*sbx_list_cb)(const sbx_info *items, size_t n, const char *next_token, const sbx_err *e, void *ud);
@@ -93,11 +121,15 @@ int sbx_api_logs(sbx_client *c, const char *id, sbx_text_cb cb, void *ud, sbx_op
 int sbx_api_templates(sbx_client *c, sbx_templates_cb cb, void *ud, sbx_op **op, sbx_err *e);
 /* GET /health: a local sbxd answers 200 {"status":"ok","pid",...}. */
 int sbx_api_health(sbx_client *c, long timeout_ms, sbx_done_cb cb, void *ud, sbx_op **op, sbx_err *e);
+/* The same, with what it says: the runtimes this sbxd serves. */
+int sbx_api_health_info(sbx_client *c, long timeout_ms, sbx_health_cb cb, void *ud, sbx_op **op, sbx_err *e);
 
 /* --- pure parts (api_parse.c) ---------------------------------------------- */
 /* Fills out from an object; strings point into j.  Free with sbx_info_clear. */
 int sbx_info_parse(const json_t *j, sbx_info *out, sbx_err *e);
 void sbx_info_clear(sbx_info *i);
+int sbx_health_parse(const json_t *j, sbx_health *out, sbx_err *e);
+void sbx_health_clear(sbx_health *h);
 /* The data-plane target of a sandbox the control plane described. */
 int sbx_info_sandbox(const sbx_info *i, const sbx_config *cfg, sbx_sandbox *out, sbx_err *e);
 /* RFC 3339 → unix ms; 0 when unparsable. */

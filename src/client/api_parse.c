@@ -86,6 +86,14 @@ int sbx_info_parse(const json_t *j, sbx_info *o, sbx_err *e)
 	json_t *inet = json_object_get(j, "allowInternetAccess");
 	o->internet = json_is_boolean(inet) ? json_is_true(inet) : -1;
 	o->runtime = str(j, "runtime");
+	o->accel = str(j, "accel");
+	json_t *pr = json_object_get(j, "sbxProgress");
+	o->progress_op = str(pr, "op");
+	if (*o->progress_op) {
+		json_t *d = json_object_get(pr, "done"), *t = json_object_get(pr, "total");
+		o->progress_done = json_is_integer(d) && json_integer_value(d) > 0 ? json_integer_value(d) : 0;
+		o->progress_total = json_is_integer(t) && json_integer_value(t) > 0 ? json_integer_value(t) : 0;
+	}
 	json_t *md = json_object_get(j, "metadata");
 	if (json_is_object(md) && json_object_size(md)) {
 		o->metadata = xcalloc(json_object_size(md), sizeof *o->metadata);
@@ -107,6 +115,43 @@ void sbx_info_clear(sbx_info *i)
 {
 	free(i->metadata);
 	memset(i, 0, sizeof *i);
+}
+
+int sbx_health_parse(const json_t *j, sbx_health *o, sbx_err *e)
+{
+	memset(o, 0, sizeof *o);
+	if (!json_is_object(j))
+		return sbx_error(e, "sbxd's /health answer is not a JSON object");
+	o->status = str(j, "status");
+	o->pid = num(j, "pid");
+	o->sandboxes = num(j, "sandboxes");
+	o->default_runtime = str(j, "defaultRuntime");
+	if (!*o->default_runtime)
+		o->default_runtime = str(j, "runtime");
+	json_t *arr = json_object_get(j, "runtimes"), *v;
+	size_t i;
+	if (json_is_array(arr) && json_array_size(arr))
+		o->runtimes = xcalloc(json_array_size(arr), sizeof *o->runtimes);
+	json_array_foreach(arr, i, v) {
+		sbx_runtime_info *r = &o->runtimes[o->nruntimes];
+		if (!json_is_object(v) || !*str(v, "name"))
+			continue;
+		r->name = str(v, "name");
+		r->available = json_is_true(json_object_get(v, "available"));
+		r->reason = str(v, "reason");
+		r->accel = str(v, "accel");
+		r->is_auto = json_is_true(json_object_get(v, "auto"));
+		r->is_default = json_is_true(json_object_get(v, "default"));
+		o->nruntimes++;
+	}
+	o->raw = j;
+	return 0;
+}
+
+void sbx_health_clear(sbx_health *h)
+{
+	free(h->runtimes);
+	memset(h, 0, sizeof *h);
 }
 
 int sbx_info_sandbox(const sbx_info *i, const sbx_config *cfg, sbx_sandbox *out, sbx_err *e)

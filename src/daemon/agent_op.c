@@ -2,6 +2,7 @@
 #include "sandbox.h"
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ struct agent_op {
 	int delay;               /* next poll delay, ms */
 	int cancelled;           /* on_done inside agent_op_cancel: hands off */
 	char *token_hdr, *body;
+	int init_after;          /* OP_HEALTH: POST /init (token_hdr, body) once it answers */
 	char last_err[256];
 };
 
@@ -40,6 +42,22 @@ static void finish(struct agent_op *op, int ok, const char *err)
 
 static void start_call(struct agent_op *op);
 
+/* The restored guest's clock is the snapshot's: send the time as late as
+ * possible (RFC 3339, as E2B's envd takes it). */
+static void start_init(struct agent_op *op)
+{
+	char now[40];
+	json_t *j = json_loads(op->body, 0, NULL);
+	rfc3339_ms(wall_ms(), now, sizeof now);
+	json_object_set_new(j, "timestamp", json_string(now));
+	free(op->body);
+	op->body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	op->kind = OP_INIT;
+	op->init_after = 0;
+	start_call(op);
+}
+
 static int64_t retry_timer(sbx_loop *l, int64_t id, void *ud)
 {
 	(void)l, (void)id;
@@ -58,7 +76,10 @@ static void health_done(http_call *c, int ok, const char *err, void *ud)
 	int status = ok ? http_call_status(c) : 0;
 	op->call = NULL;
 	if (status >= 200 && status < 300) {
-		finish(op, 1, NULL);
+		if (op->init_after)
+			start_init(op);
+		else
+			finish(op, 1, NULL);
 		return;
 	}
 	if (ok)
@@ -149,6 +170,16 @@ void agent_op_init(sbox *sb, const char *token, const char *body)
 {
 	struct agent_op *op = op_new(sb, OP_INIT);
 	op->token_hdr = xasprintf("X-Access-Token: %s", token);
+	op->body = xstrdup(body);
+	start_call(op);
+}
+
+void agent_op_health_init(sbox *sb, int64_t timeout_ms, const char *token, const char *body)
+{
+	struct agent_op *op = op_new(sb, OP_HEALTH);
+	op->deadline = now_ms() + timeout_ms;
+	op->init_after = 1;
+	op->token_hdr = xasprintf("X-Access-Token: %s", token ? token : "");
 	op->body = xstrdup(body);
 	start_call(op);
 }

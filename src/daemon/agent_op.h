@@ -13,6 +13,10 @@ void agent_op_health(sbox *sb, int64_t timeout_ms);
 /* POST /init with body (JSON), authenticated with token (the agent's
  * current one): hands a pooled sandbox its env vars and new token. */
 void agent_op_init(sbox *sb, const char *token, const char *body);
+/* RT_RESTORES: agent_op_health, then POST /init with body (a JSON object;
+ * "timestamp" is set to the time it is sent), authenticated with token.
+ * The sandbox is ready only once that /init succeeded. */
+void agent_op_health_init(sbox *sb, int64_t timeout_ms, const char *token, const char *body);
 void agent_op_cancel(sbox *sb);
 
 /* "unix:PATH" / "tcp:HOST:PORT" → curl's base URL and unix socket. */

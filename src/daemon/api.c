@@ -236,8 +236,20 @@ void api_handle(http_req *r, void *ud)
 		int n = 0;
 		for (sbox *sb = d->boxes; sb; sb = sb->next)
 			n += !sb->rec.pooled;
-		api_json(r, 200, json_pack("{s:s,s:i,s:i,s:s}", "status", "ok", "pid", (int)getpid(), "sandboxes", n,
-					   "runtime", d->rt->name));
+		const rt_info *au = runtimes_auto(&d->rts);
+		json_t *rts = json_array();
+		for (size_t i = 0; i < d->rts.n; i++) {
+			const rt_info *ri = &d->rts.v[i];
+			json_array_append_new(rts, json_pack("{s:s,s:b,s:o,s:o,s:b,s:b}", "name", ri->ops->name,
+							     "available", ri->available,
+							     "reason", ri->reason ? json_string(ri->reason) : json_null(),
+							     "accel", ri->accel ? json_string(ri->accel) : json_null(),
+							     "auto", ri == au, "default", ri->ops == d->rt));
+		}
+		/* runtime: the field older clients read (= defaultRuntime). */
+		api_json(r, 200, json_pack("{s:s,s:i,s:i,s:s,s:s,s:o}", "status", "ok", "pid", (int)getpid(),
+					   "sandboxes", n, "runtime", d->rt->name, "defaultRuntime", d->rt->name,
+					   "runtimes", rts));
 		return;
 	}
 	api_error(r, 404, "no such endpoint: %s %s (data-plane requests need an E2b-Sandbox-Id header)",

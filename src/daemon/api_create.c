@@ -28,6 +28,7 @@ struct create_req {
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
 	int64_t t0;              /* monotonic ms at the request */
+	const runtime_ops *ops;  /* the runtime it runs on */
 };
 
 void api_create_ctx_free(struct create_req *cr)
@@ -154,7 +155,7 @@ static void start_fresh(api_ctx *c)
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
-		.metadata = &cr->metadata, .env = &cr->env,
+		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -188,8 +189,8 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet)
-		return 0;
+	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt)
+		return 0;   /* the pool holds sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
 		return 0;
@@ -217,6 +218,34 @@ static int try_pool(api_ctx *c)
 	return 1;
 }
 
+/* sbx's own field `runtime` (sbx create --runtime), else the metadata key
+ * sbx.runtime (what an E2B SDK can send), else sbxd's default. */
+static int pick_runtime(api_ctx *c, http_req *r, json_t *j)
+{
+	struct create_req *cr = c->create;
+	sbx_err e;
+	json_t *rt = json_object_get(j, "runtime");
+	const char *want = NULL;
+	if (rt && !json_is_null(rt)) {
+		if (!json_is_string(rt) || !*json_string_value(rt)) {
+			api_error(r, 400, "\"runtime\" must be a runtime's name (auto, ns, qemu, ch)");
+			return -1;
+		}
+		want = json_string_value(rt);
+	} else {
+		want = kv_get(&cr->metadata, "sbx.runtime");
+	}
+	if (!want) {
+		cr->ops = c->d->rt;
+		return 0;
+	}
+	if (runtimes_choose(&c->d->rts, want, &cr->ops, &e) < 0) {
+		api_error(r, 400, "%s; `sbx runtimes` lists what this machine can run", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static void create_body(http_req *r, const char *body, size_t len, void *ud)
 {
 	api_ctx *c = ud;
@@ -226,17 +255,8 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	if (!j)
 		return;
 	int rc = parse_request(r, j, cr);
-	/* sbx's own field (sbx create --runtime): one sbxd runs one driver. */
-	json_t *rt = rc < 0 ? NULL : json_object_get(j, "runtime");
-	if (rt && !json_is_null(rt)) {
-		const char *want = json_is_string(rt) ? json_string_value(rt) : "";
-		if (strcmp(want, "auto") != 0 && strcmp(want, c->d->rt->name) != 0) {
-			api_error(r, 400, "runtime '%s' is not what this sbxd runs ('%s'); start sbxd with "
-				  "`sbx serve --runtime %s` (it must be available on this machine)",
-				  want, c->d->rt->name, *want ? want : "NAME");
-			rc = -1;
-		}
-	}
+	if (rc == 0)
+		rc = pick_runtime(c, r, j);
 	json_decref(j);
 	if (rc < 0)
 		return;

@@ -34,11 +34,29 @@ static int refuse_dead(http_req *r, sbox *sb)
 
 /* --- lists ----------------------------------------------------------------- */
 
-/* 1 when the client says it knows sbxd's states beyond E2B's ("dead"). */
+/* 1 when the client says it knows sbxd's states beyond E2B's ("dead",
+ * "pausing", "resuming"). */
 static int knows_dead(http_req *r)
 {
 	const char *v = http_req_header(r, "Sbx-States");
 	return v && !strcasecmp(v, "extended");
+}
+
+/* What only the live sandbox knows: its accelerator and, while a slow pause
+ * or resume runs, that and its progress.  E2B's SDKs keep seeing the state
+ * before the change (running while pausing, paused while resuming). */
+static json_t *with_live(json_t *j, sbox *sb, int extended)
+{
+	int64_t done, total;
+	const char *accel = sbox_accel(sb), *op = sbox_transit(sb, &done, &total);
+	json_object_set_new(j, "accel", accel ? json_string(accel) : json_null());
+	if (op) {
+		json_object_set_new(j, "sbxProgress", json_pack("{s:s,s:I,s:I}", "op", op, "done", (json_int_t)done,
+								"total", (json_int_t)total));
+		if (extended)
+			json_object_set_new(j, "state", json_string(op));
+	}
+	return j;
 }
 
 void api_list(sbxd *d, http_req *r, int v2)
@@ -77,8 +95,10 @@ void api_list(sbxd *d, http_req *r, int v2)
 	char *next;
 	size_t k = listq_run(&q, (const sbxd_record *const *)all, n, page, &next);
 	json_t *arr = json_array();
-	for (size_t i = 0; i < k; i++)
-		json_array_append_new(arr, json_listed_sandbox(page[i]));
+	for (size_t i = 0; i < k; i++) {
+		sbox *sb = sbox_find(d, page[i]->id);
+		json_array_append_new(arr, with_live(json_listed_sandbox(page[i]), sb, knows_dead(r)));
+	}
 	if (next)
 		http_req_add_header(r, "X-Next-Token", next);
 	api_json(r, 200, arr);
@@ -108,7 +128,7 @@ void api_get(sbxd *d, http_req *r, const char *id)
 			return;
 		}
 	}
-	api_json(r, 200, json_sandbox_detail(&sb->rec));
+	api_json(r, 200, with_live(json_sandbox_detail(&sb->rec), sb, knows_dead(r)));
 }
 
 static void killed(int ok, const char *err, void *ud)
@@ -216,7 +236,14 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 	}
 	if (refuse_dead(r, sb))
 		goto out;
-	if (sb->rec.state == SB_PAUSED) {
+	if (sb->pausing) {
+		api_error(r, 409, "sandbox \"%s\" is being paused; connect again once that is done (its state then "
+			  "reads paused)", c->id);
+		goto out;
+	}
+	if (sb->resuming) {
+		c->status = 201;   /* another request resumes it: wait with it */
+	} else if (sb->rec.state == SB_PAUSED) {
 		if (sbox_resume(sb, has ? secs : sb->rec.timeout_s, &e) < 0) {
 			api_error(r, 500, "%s", e.msg);
 			goto out;
@@ -249,6 +276,17 @@ void api_connect(sbxd *d, http_req *r, const char *id, int v1_resume)
 
 /* --- pause ----------------------------------------------------------------- */
 
+static void pause_over(sbox *sb, int ok, const char *err, void *ud)
+{
+	(void)sb;
+	api_ctx *c = ud;
+	api_wait_over(c);
+	if (ok)
+		http_respond(c->r, 204, NULL, NULL, 0);
+	else
+		api_error(c->r, 500, "sandbox \"%s\" could not be paused: %s", c->id, err);
+}
+
 static void pause_now(api_ctx *c, sbox *sb)
 {
 	sbx_err e;
@@ -256,8 +294,12 @@ static void pause_now(api_ctx *c, sbox *sb)
 		return;
 	if (sb->rec.state == SB_PAUSED)
 		api_error(c->r, 409, "sandbox \"%s\" is already paused", c->id);
+	else if (sb->pausing)
+		api_error(c->r, 409, "sandbox \"%s\" is already being paused", c->id);
 	else if (sbox_pause(sb, &e) < 0)
 		api_error(c->r, 500, "%s", e.msg);
+	else if (sb->pausing)
+		api_wait(c, sb, pause_over);   /* a slow runtime: answered once it is on disk */
 	else
 		http_respond(c->r, 204, NULL, NULL, 0);
 }
@@ -282,7 +324,7 @@ void api_pause(sbxd *d, http_req *r, const char *id)
 		return;
 	}
 	api_ctx *c = api_ctx_new(d, r, id);
-	if (!sb->op)
+	if (!sb->op && !sb->resuming)
 		pause_now(c, sb);
 	else
 		api_wait(c, sb, pause_ready);   /* a start or resume in flight ends first */

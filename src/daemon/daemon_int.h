@@ -6,6 +6,7 @@
 #ifndef SBX_DAEMON_INT_H
 #define SBX_DAEMON_INT_H
 #include "record.h"
+#include "runtimes.h"
 #include "sbxd.h"
 #include "../http/client.h"
 #include "../http/server.h"
@@ -40,6 +41,8 @@ struct sbox {
 	struct sbox_waiter *waiters; /* who waits for it */
 	int ready;                   /* the agent answered since the last start/resume */
 	int creating;                /* the runtime's create runs in a job */
+	int pausing, resuming;       /* RT_SLOW_PAUSE: pause()/resume() runs in a job */
+	char *first_init;            /* RT_RESTORES: the /init body after the first /health */
 	int killed;                  /* off the list, torn down by a job (not SB_DEAD: that one died) */
 	sbox_killed_cb kill_cb;      /* who waits for the teardown */
 	void *kill_ud;
@@ -54,8 +57,9 @@ struct sbxd {
 	http_server *srv;
 	http_client *cl;
 	char *state_dir, *sb_dir, *api_key, *agent_bin;
-	const runtime_ops *rt;                 /* for new sandboxes */
-	const runtime_ops *const *runtimes;    /* every driver, for adoption */
+	const runtime_ops *rt;                 /* the default for new sandboxes */
+	const runtime_ops *const *runtimes;    /* every driver sbxd serves */
+	rt_table rts;                          /* what each can do here (probed at start) */
 	sbxd_template_fn find_template;
 	sbox *boxes;                           /* live sandboxes */
 	sbox *dying;                           /* killed, being torn down */

@@ -37,8 +37,10 @@ int liveness_check(sbox *sb)
 {
 	if (sb->rec.state == SB_DEAD)
 		return 0;
-	if (!sb->rt || sb->creating || sb->killed || sb->rec.state == SB_STARTING)
+	if (!sb->rt || sb->creating || sb->pausing || sb->resuming || sb->killed || sb->rec.state == SB_STARTING)
 		return 1;   /* nothing to ask yet, or its own path reports it */
+	/* A paused VM sandbox has no process on purpose: alive() then says
+	 * whether its snapshot is intact (runtime.h). */
 	if (sb->ops->alive(sb->rt))
 		return 1;
 	sbox_died(sb, "its processes are gone: its init (the agent) exited or was killed outside sbxd");

@@ -381,7 +381,12 @@ void proxy_handle(sbxd *d, http_req *r, const char *id)
 		dead_answer(r, sb);
 		return;
 	}
-	if (sb->rec.state == SB_PAUSED) {
+	if (sb->pausing) {
+		api_error(r, 409, "sandbox %s is being paused; resume it once that is done (Sandbox.connect() or "
+			  "`sbx resume %s`)", id, id);
+		return;
+	}
+	if (sb->rec.state == SB_PAUSED && !sb->resuming) {
 		if (!sb->rec.auto_resume) {
 			not_running(r, id, "it is paused; resume it with Sandbox.connect() or `sbx resume`");
 			return;

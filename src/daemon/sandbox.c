@@ -11,6 +11,8 @@
 #include "../util/log.h"
 #include "../util/rand.h"
 #include "../util/xalloc.h"
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,7 @@ static void box_free(sbox *sb)
 	free(sb->agent_sock);
 	free(sb->agent_base);
 	free(sb->kill_why);
+	free(sb->first_init);
 	free(sb);
 }
 
@@ -132,7 +135,33 @@ static void create_done(int ok, const char *err, void *ud)
 	sbox_log(sb, "created from template %s (%s) with the %s runtime", sb->rec.template_id, sb->rec.template_dir,
 		 sb->ops->name);
 	liveness_watch(sb);
-	agent_op_health(sb, SBOX_START_TIMEOUT_MS);
+	if (sb->ops->flags & RT_RESTORES) {
+		/* A clone of a booted snapshot: its agent holds the snapshot's
+		 * token and knows nothing of this sandbox until /init. */
+		const char *tok = sb->ops->agent_token ? sb->ops->agent_token(sb->rt) : NULL;
+		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, tok, sb->first_init ? sb->first_init : "{}");
+		free(sb->first_init);
+		sb->first_init = NULL;
+	} else {
+		agent_op_health(sb, SBOX_START_TIMEOUT_MS);
+	}
+}
+
+/* RT_RESTORES: what a clone's agent needs to become this sandbox (E2B's
+ * POST /init; the timestamp is added when it is sent). */
+static char *first_init_body(const sbxd_record *r, const kvlist *env)
+{
+	unsigned char rnd[64];
+	char hex[129];
+	rand_bytes(rnd, sizeof rnd);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	kvlist none = { 0 };
+	json_t *j = json_pack("{s:o,s:s,s:s,s:s}", "envVars", kv_to_json(env ? env : &none), "accessToken", r->token,
+			      "sbxEntropy", hex, "sbxHostname", *r->id ? r->id : "sbx");
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
 }
 
 int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
@@ -142,7 +171,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	char token[41];
 	sb->d = d;
 	sb->watch_fd = -1;
-	sb->ops = d->rt;
+	sb->ops = a->ops ? a->ops : d->rt;
 	do
 		record_new_id(r->id);
 	while (sbox_find(d, r->id));
@@ -151,7 +180,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->template_id = xstrdup(a->tpl->id);
 	r->alias = xstrdup(a->alias);
 	r->template_dir = xstrdup(a->tpl->dir);
-	r->runtime = xstrdup(d->rt->name);
+	r->runtime = xstrdup(sb->ops->name);
 	r->token = xstrdup(a->token ? a->token : token);
 	r->cpus = a->cpus;
 	r->memory_mb = a->memory_mb;
@@ -166,6 +195,8 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
+	if (sb->ops->flags & RT_RESTORES)
+		sb->first_init = first_init_body(r, a->env);
 
 	char *rtdir = rt_dir_of(sb);
 	char **env = xcalloc((a->env ? a->env->n : 0) + 1, sizeof *env);
@@ -215,7 +246,8 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	sb->watch_fd = -1;
 	sb->rec = *rec;
 	memset(rec, 0, sizeof *rec);
-	sb->ops = runtime_lookup(d->runtimes, sb->rec.runtime);
+	const rt_info *ri = runtimes_find(&d->rts, sb->rec.runtime);   /* its own, not the default */
+	sb->ops = ri ? ri->ops : NULL;
 	char *rtdir = rt_dir_of(sb);
 	if (!sb->ops) {
 		sbx_error(e, "its runtime '%s' is not one this sbxd has (its record stays)", sb->rec.runtime);
@@ -271,7 +303,7 @@ void sbox_when_ready(sbox *sb, sbox_ready_cb cb, void *ud)
 		cb(sb, 0, msg, ud);
 		return;
 	}
-	if (!sb->op && !sb->creating) {
+	if (!sb->op && !sb->creating && !sb->pausing && !sb->resuming) {
 		cb(sb, sb->ready, sb->ready ? NULL : "the sandbox's agent is not answering", ud);
 		return;
 	}
@@ -450,8 +482,8 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 		w->cb(sb, 0, msg, w->ud);
 		free(w);
 	}
-	if (!sb->creating)
-		teardown(sb);   /* else create_done() starts it */
+	if (!sb->creating && !sb->pausing && !sb->resuming)
+		teardown(sb);   /* else the job's end starts it */
 }
 
 void sbox_abandon(sbox *sb)
@@ -502,43 +534,224 @@ void sbox_died(sbox *sb, const char *why)
 	notify(sb, 0, msg);
 }
 
-int sbox_pause(sbox *sb, sbx_err *e)
+/* --- pause and resume ------------------------------------------------------------- */
+
+/* A job changed the sandbox's processes behind the parent's handle (a VMM
+ * exited, a new one started): drop it and find the sandbox again. */
+static int readopt(sbox *sb, sbx_err *e)
 {
 	sbx_err re;
+	if (sb->rt)
+		sb->ops->release(sb->rt);
+	sb->rt = NULL;
+	char *dir = rt_dir_of(sb);
+	int rc = sb->ops->adopt(dir, &sb->rt, &re);
+	free(dir);
+	if (rc < 0) {
+		sb->rt = NULL;
+		return sbx_error(e, "the %s runtime cannot find sandbox %s again: %s", sb->ops->name, sb->rec.id, re.msg);
+	}
+	free(sb->agent_base);
+	free(sb->agent_sock);
+	sb->agent_base = sb->agent_sock = NULL;
+	return set_agent_addr(sb, e);
+}
+
+/* Checks what pause and resume share; -1 with why. */
+static int can_change(sbox *sb, const char *verb, sbx_err *e)
+{
 	char msg[1024];
 	if (sb->rec.state == SB_DEAD) {
 		sbox_dead_msg(sb, msg, sizeof msg);
 		return sbx_error(e, "%s", msg);
 	}
 	if (!sb->rt)
-		return sbx_error(e, "sandbox %s did not start, so it cannot be paused; kill it", sb->rec.id);
-	if (sb->ops->pause(sb->rt, &re) < 0)
-		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+		return sbx_error(e, "sandbox %s did not start, so it cannot be %s; kill it", sb->rec.id, verb);
+	if (sb->pausing || sb->resuming)
+		return sbx_error(e, "sandbox %s is %s; try again once that is done", sb->rec.id,
+				 sb->pausing ? "being paused" : "being resumed");
+	return 0;
+}
+
+static void paused(sbox *sb)
+{
 	sb->rec.state = SB_PAUSED;
 	sb->ready = 0;
 	timeouts_disarm(sb);
 	sbox_save(sb);
 	sbox_log(sb, "paused");
+}
+
+static int pause_in_child(void *arg, sbx_err *e)
+{
+	sbox *sb = arg;
+	sbx_err re;
+	if (sb->ops->pause(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
 	return 0;
+}
+
+static void pause_done(int ok, const char *err, void *ud)
+{
+	sbox *sb = ud;
+	sbx_err e;
+	char msg[1024];
+	sb->pausing = 0;
+	if (sb->killed) {
+		if (sb->rt)
+			sb->ops->release(sb->rt);
+		sb->rt = NULL;
+		teardown(sb);
+		return;
+	}
+	int found = readopt(sb, &e) == 0;
+	if (ok && found) {
+		paused(sb);
+		liveness_watch(sb);   /* a paused VM has no process: -1, nothing to watch */
+		notify(sb, 1, NULL);
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s", ok ? e.msg : err);
+	sbox_log(sb, "pause failed: %s", msg);
+	if (!found || !sb->ops->alive(sb->rt)) {
+		sbox_died(sb, msg);
+		return;
+	}
+	/* Still running: the waiters hear the failure, then it serves again
+	 * -- unless its time is up (an autoPause that failed): then it goes. */
+	liveness_watch(sb);
+	notify(sb, 0, msg);
+	if (sb->killed)
+		return;
+	if (timeouts_due(sb) <= wall_ms()) {
+		sbox_kill(sb, "its timeout was reached and it could not be paused", NULL, NULL);
+		return;
+	}
+	timeouts_arm(sb);
+	agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+}
+
+int sbox_pause(sbox *sb, sbx_err *e)
+{
+	sbx_err re;
+	if (can_change(sb, "paused", e) < 0)
+		return -1;
+	if (sb->ops->flags & RT_SLOW_PAUSE) {
+		/* Its memory goes to disk: seconds the loop must not wait. */
+		liveness_unwatch(sb);   /* its VMM exits on purpose */
+		agent_op_cancel(sb);
+		timeouts_disarm(sb);
+		sb->ready = 0;
+		sb->pausing = 1;
+		if (job_start(sb->d, pause_in_child, sb, pause_done, sb, e) < 0) {
+			sb->pausing = 0;
+			liveness_watch(sb);
+			timeouts_arm(sb);
+			return -1;
+		}
+		sbox_log(sb, "pausing");
+		return 0;
+	}
+	if (sb->ops->pause(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	paused(sb);
+	return 0;
+}
+
+/* Running again: its agent must answer (and, restored, take /init). */
+static void resumed(sbox *sb, int timeout_s)
+{
+	sb->rec.state = SB_RUNNING;
+	sbox_log(sb, "resumed");
+	sbox_set_timeout(sb, timeout_s);
+	liveness_watch(sb);
+	if (sb->ops->flags & RT_RESTORES)
+		agent_op_health_init(sb, SBOX_RESUME_TIMEOUT_MS, sb->rec.token, "{}");
+	else
+		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+}
+
+static int resume_in_child(void *arg, sbx_err *e)
+{
+	sbox *sb = arg;
+	sbx_err re;
+	if (sb->ops->resume(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	return 0;
+}
+
+static void resume_done(int ok, const char *err, void *ud)
+{
+	sbox *sb = ud;
+	sbx_err e;
+	char msg[1024];
+	sb->resuming = 0;
+	if (sb->killed) {
+		if (sb->rt)
+			sb->ops->release(sb->rt);
+		sb->rt = NULL;
+		teardown(sb);
+		return;
+	}
+	int found = readopt(sb, &e) == 0;
+	if (ok && found) {
+		resumed(sb, sb->rec.timeout_s);
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s", ok ? e.msg : err);
+	sbox_log(sb, "resume failed: %s", msg);
+	if (!found || !sb->ops->alive(sb->rt)) {
+		sbox_died(sb, msg);
+		return;
+	}
+	notify(sb, 0, msg);   /* still paused, its snapshot intact: it may be tried again */
 }
 
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
 {
 	sbx_err re;
-	char msg[1024];
-	if (sb->rec.state == SB_DEAD) {
-		sbox_dead_msg(sb, msg, sizeof msg);
-		return sbx_error(e, "%s", msg);
+	if (can_change(sb, "resumed", e) < 0)
+		return -1;
+	if (sb->ops->flags & RT_SLOW_PAUSE) {
+		sb->rec.timeout_s = timeout_s;   /* resumed() arms it */
+		sb->resuming = 1;
+		if (job_start(sb->d, resume_in_child, sb, resume_done, sb, e) < 0) {
+			sb->resuming = 0;
+			return -1;
+		}
+		sbox_log(sb, "resuming");
+		return 0;
 	}
-	if (!sb->rt)
-		return sbx_error(e, "sandbox %s did not start, so it cannot be resumed; kill it", sb->rec.id);
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
-	sb->rec.state = SB_RUNNING;
-	sbox_log(sb, "resumed");
-	sbox_set_timeout(sb, timeout_s);
-	agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
+	resumed(sb, timeout_s);
 	return 0;
+}
+
+const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total)
+{
+	*done = *total = 0;
+	if (!sb->pausing && !sb->resuming)
+		return NULL;
+	char *dir = rt_dir_of(sb), *path = xasprintf("%s/%s", dir, RT_PROGRESS_FILE), *text;
+	size_t len;
+	if (files_read(path, 256, &text, &len, NULL) == 0) {
+		long long a, b;
+		if (sscanf(text, "%lld %lld", &a, &b) == 2 && a >= 0 && b >= 0) {
+			*done = a;
+			*total = b;
+		}
+		free(text);
+	}
+	free(path);
+	free(dir);
+	return sb->pausing ? "pausing" : "resuming";
+}
+
+const char *sbox_accel(sbox *sb)
+{
+	const rt_info *ri = runtimes_find(&sb->d->rts, sb->ops ? sb->ops->name : sb->rec.runtime);
+	return ri ? ri->accel : NULL;
 }
 
 void sbox_set_timeout(sbox *sb, int timeout_s)

@@ -24,6 +24,7 @@ typedef struct sbox_new_args {
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */
 	const kvlist *env;          /* may be NULL */
+	const runtime_ops *ops;     /* NULL: sbxd's default runtime */
 } sbox_new_args;
 
 /* A dead sandbox stays visible (state "dead", its reason, its logs) until
@@ -62,9 +63,19 @@ void sbox_died(sbox *sb, const char *why);
 /* For a dead sandbox: "sandbox ID's agent died (why); kill it ... and
  * create a new one", what every refused request says. */
 void sbox_dead_msg(const sbox *sb, char *out, size_t n);
+/* Pauses it: at once, or (RT_SLOW_PAUSE) in a job, sb->pausing set until
+ * it is done; sbox_when_ready() callers then hear how it went (ok = 1:
+ * paused).  -1 when it cannot be paused (nothing started). */
 int sbox_pause(sbox *sb, sbx_err *e);
-/* Thaws it, sets the timeout, and starts waiting for the agent. */
+/* Thaws it (RT_SLOW_PAUSE: in a job, sb->resuming set meanwhile), sets
+ * the timeout and waits for the agent (+ /init for RT_RESTORES drivers);
+ * sbox_when_ready() callers hear when it is ready.  -1: nothing started. */
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
+/* "pausing" / "resuming" while such a job runs, else NULL; with its
+ * progress from the driver's RT_PROGRESS_FILE (0 0 while unknown). */
+const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total);
+/* The accelerator its runtime uses here ("kvm", "tcg"), or NULL. */
+const char *sbox_accel(sbox *sb);
 /* end = now + timeout_s; persisted and (re)armed. */
 void sbox_set_timeout(sbox *sb, int timeout_s);
 void sbox_save(sbox *sb);

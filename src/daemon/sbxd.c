@@ -83,7 +83,8 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	d->agent_bin = o->agent_bin ? xstrdup(o->agent_bin) : NULL;
 	d->runtimes = o->runtimes ? o->runtimes : sbxd_builtin_runtimes;
 	d->find_template = o->find_template ? o->find_template : sbxd_find_template;
-	if (fsu_mkdirs(d->sb_dir, 0700, e) < 0 || runtime_pick(d->runtimes, o->runtime, &d->rt, e) < 0)
+	runtimes_probe(d->runtimes, &d->rts);
+	if (fsu_mkdirs(d->sb_dir, 0700, e) < 0 || runtimes_choose(&d->rts, o->runtime, &d->rt, e) < 0)
 		goto fail;
 	d->cl = http_client_new(loop);
 	d->srv = http_server_new(loop, api_handle, d);
@@ -134,6 +135,7 @@ void sbxd_free(sbxd *d)
 	while (d->boxes)
 		sbox_release(d->boxes);
 	http_client_free(d->cl);
+	runtimes_free(&d->rts);
 	free(d->state_dir);
 	free(d->sb_dir);
 	free(d->api_key);

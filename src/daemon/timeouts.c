@@ -20,13 +20,13 @@ static void expire(sbox *sb)
 		return;
 	}
 	if (sb->rec.auto_pause && sb->rec.state == SB_RUNNING) {
-		if (sb->op || sb->creating) {
+		if (sb->op || sb->creating || sb->resuming) {
 			sbox_when_ready(sb, expire_when_ready, NULL);
 			return;
 		}
 		sbox_log(sb, "timeout reached: pausing (autoPause)");
 		if (sbox_pause(sb, &e) == 0)
-			return;
+			return;   /* a slow pause that fails leaves it running: its timer is armed again */
 		sbox_log(sb, "pause failed (%s); killing instead", e.msg);
 	}
 	sbox_kill(sb, "its timeout was reached", NULL, NULL);

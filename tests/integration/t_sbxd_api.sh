@@ -38,9 +38,23 @@ expect_eq "data plane to an unknown id → 502" "$(status) $(jq -r .code <<<"$ou
 expect_eq "  ... naming the sandbox" "$(jq -r .sandboxId <<<"$out")" nosuchsandbox0000000
 api GET /nowhere >/dev/null
 expect_eq "unknown route → 404" "$(status)" 404
-out=$(api POST /v2/sandboxes '{"templateID":"base","runtime":"qemu"}')
-expect_eq "a runtime this sbxd does not run → 400" "$(status)" 400
-expect_match "  ... saying how to get it" "$(jq -r .message <<<"$out")" 'sbx serve --runtime qemu'
+out=$(api POST /v2/sandboxes '{"templateID":"base","runtime":"vmware"}')
+expect_eq "an unknown runtime → 400" "$(status)" 400
+expect_match "  ... listing the ones there are" "$(jq -r .message <<<"$out")" "unknown runtime 'vmware'; use auto or one of: .*ns"
+out=$(api POST /v2/sandboxes '{"templateID":"base","metadata":{"sbx.runtime":"vmware"}}')
+expect_eq "  ... named by the metadata key sbx.runtime too" "$(status)" 400
+health=$(curl -s -m 10 "$API/health")
+expect_eq "/health: defaultRuntime (and runtime, as before)" "$(jq -r '.defaultRuntime + " " + .runtime' <<<"$health")" "ns ns"
+expect_eq "/health: ns is listed, available, no accelerator, auto's pick" \
+	"$(jq -c '.runtimes[] | select(.name == "ns") | [.available, .accel, .auto, .default]' <<<"$health")" '[true,null,true,true]'
+# A runtime this machine cannot run (ch without its binary or KVM, ...):
+# a create naming it is refused with the driver's reason.
+bad=$(jq -r '[.runtimes[] | select(.available | not)][0] // empty | .name + "\t" + .reason' <<<"$health")
+if [ -n "$bad" ]; then
+	out=$(api POST /v2/sandboxes "{\"templateID\":\"base\",\"runtime\":\"${bad%%$'\t'*}\"}")
+	expect_eq "a runtime that cannot run here → 400" "$(status)" 400
+	expect_eq "  ... naming it and why" "$(jq -r .message <<<"$out" | grep -cF "${bad#*$'\t'}")" 1
+fi
 
 # --- create, get, list ---------------------------------------------------------
 t0=$(ms)
@@ -61,7 +75,7 @@ expect_eq "get → 200" "$(status)" 200
 expect_eq "SandboxDetail: state, limits, metadata" "$(jq -c '[.state,.cpuCount,.memoryMB,.diskSizeMB,.metadata.user]' <<<"$out" 2>/dev/null)" \
 	'["running",2,512,2048,"u1"]'
 expect_eq "SandboxDetail: the token" "$(jq -r .envdAccessToken <<<"$out")" "$TOK"
-expect_eq "SandboxDetail: the runtime" "$(jq -r .runtime <<<"$out")" ns
+expect_eq "SandboxDetail: the runtime and its accelerator (none)" "$(jq -c '[.runtime, .accel]' <<<"$out")" '["ns",null]'
 expect_match "SandboxDetail: RFC 3339 times" "$(jq -r '.startedAt + " " + .endAt' <<<"$out")" \
 	'^[0-9-]{10}T[0-9:.]+Z [0-9-]{10}T[0-9:.]+Z$'
 out=$(api GET '/v2/sandboxes?metadata=user%3Du1&state=running,paused&limit=10')

@@ -1,5 +1,7 @@
-/* The sbx commands' argument parsing (src/cli/cmd_opts.c) and result
- * rendering (src/cli/cmd_run_render.c), linked in by the Makefile. */
+/* The sbx commands' argument parsing (src/cli/cmd_opts.c), result
+ * rendering (src/cli/cmd_run_render.c) and runtime/progress display
+ * (src/cli/cmd_show.c, with libsbx's parsing of sbxd's fields), linked in
+ * by the Makefile. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include "../../src/cli/cmd_opts.h"
 #include "../../src/cli/cmd_run_render.h"
+#include "../../src/cli/cmd_show.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
@@ -192,11 +195,96 @@ static void test_render(void **state)
 	assert_int_equal(render_png_size((const unsigned char *)"GIF89a", 6, &w, &h), 0);
 }
 
+/* sbxd's sandbox JSON: runtime, accel, sbxProgress → what sbx prints. */
+static void test_show_sandbox(void **state)
+{
+	(void)state;
+	char out[160];
+	sbx_info in;
+	json_t *j = json_loads("{\"sandboxID\":\"abc\",\"runtime\":\"qemu\",\"accel\":\"tcg\",\"state\":\"pausing\","
+			       "\"sbxProgress\":{\"op\":\"pausing\",\"done\":268435456,\"total\":536870912}}", 0, NULL);
+	assert_int_equal(sbx_info_parse(j, &in, NULL), 0);
+	assert_string_equal(in.accel, "tcg");
+	assert_string_equal(in.progress_op, "pausing");
+	assert_true(in.progress_done == 268435456 && in.progress_total == 536870912);
+	cli_runtime_text(&in, out, sizeof out);
+	assert_string_equal(out, "qemu/tcg");
+	cli_progress_text(&in, out, sizeof out);
+	assert_string_equal(out, "pausing: 50% (256.0 of 512.0 MiB)");
+	sbx_info_clear(&in);
+	json_decref(j);
+	/* ns: no accelerator (null), no progress; total unknown; hostile numbers */
+	j = json_loads("{\"sandboxID\":\"abc\",\"runtime\":\"ns\",\"accel\":null}", 0, NULL);
+	assert_int_equal(sbx_info_parse(j, &in, NULL), 0);
+	cli_runtime_text(&in, out, sizeof out);
+	assert_string_equal(out, "ns");
+	cli_progress_text(&in, out, sizeof out);
+	assert_string_equal(out, "");
+	sbx_info_clear(&in);
+	json_decref(j);
+	j = json_loads("{\"sandboxID\":\"abc\",\"sbxProgress\":{\"op\":\"resuming\",\"done\":1048576,\"total\":0}}", 0,
+		       NULL);
+	assert_int_equal(sbx_info_parse(j, &in, NULL), 0);
+	cli_runtime_text(&in, out, sizeof out);
+	assert_string_equal(out, "-");
+	cli_progress_text(&in, out, sizeof out);
+	assert_string_equal(out, "resuming: 1.0 MiB");
+	sbx_info_clear(&in);
+	json_decref(j);
+	j = json_loads("{\"sandboxID\":\"abc\",\"sbxProgress\":{\"op\":\"pausing\",\"done\":-5,\"total\":\"x\"}}", 0, NULL);
+	assert_int_equal(sbx_info_parse(j, &in, NULL), 0);
+	cli_progress_text(&in, out, sizeof out);
+	assert_string_equal(out, "pausing");
+	sbx_info_clear(&in);
+	json_decref(j);
+}
+
+/* sbxd's /health runtimes → sbx runtimes; an older sbxd has only runtime. */
+static void test_show_runtimes(void **state)
+{
+	(void)state;
+	sbx_health h;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *j = json_loads(
+		"{\"status\":\"ok\",\"pid\":7,\"sandboxes\":2,\"runtime\":\"ns\",\"defaultRuntime\":\"ns\",\"runtimes\":["
+		"{\"name\":\"ch\",\"available\":false,\"reason\":\"cloud-hypervisor is not installed\",\"accel\":null,"
+		"\"auto\":false,\"default\":false},"
+		"{\"name\":\"qemu\",\"available\":true,\"reason\":null,\"accel\":\"tcg\",\"auto\":false,\"default\":false},"
+		"{\"name\":\"ns\",\"available\":true,\"reason\":null,\"accel\":null,\"auto\":true,\"default\":true},"
+		"{\"available\":true},7]}",
+		0, NULL);
+	assert_int_equal(sbx_health_parse(j, &h, NULL), 0);
+	assert_int_equal(h.pid, 7);
+	assert_string_equal(h.default_runtime, "ns");
+	assert_int_equal(h.nruntimes, 3);
+	assert_false(h.runtimes[0].available);
+	assert_string_equal(h.runtimes[1].accel, "tcg");
+	assert_true(h.runtimes[2].is_auto && h.runtimes[2].is_default);
+	FILE *f = open_memstream(&text, &len);
+	cli_runtimes_print(f, &h);
+	fclose(f);
+	assert_non_null(strstr(text, "\nch       no        -      cloud-hypervisor is not installed\n"));
+	assert_non_null(strstr(text, "\nqemu     yes       tcg    emulated (no KVM): only by name\n"));
+	assert_non_null(strstr(text, "\nns       yes       -      auto picks it; the default\n"));
+	free(text);
+	sbx_health_clear(&h);
+	json_decref(j);
+	j = json_loads("{\"status\":\"ok\",\"runtime\":\"ns\"}", 0, NULL);
+	assert_int_equal(sbx_health_parse(j, &h, NULL), 0);
+	assert_string_equal(h.default_runtime, "ns");
+	assert_int_equal(h.nruntimes, 0);
+	sbx_health_clear(&h);
+	json_decref(j);
+	assert_int_equal(sbx_health_parse(json_null(), &h, NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values), cmocka_unit_test(test_shell_join), cmocka_unit_test(test_create),
 		cmocka_unit_test(test_exec),   cmocka_unit_test(test_run),        cmocka_unit_test(test_render),
+		cmocka_unit_test(test_show_sandbox), cmocka_unit_test(test_show_runtimes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
