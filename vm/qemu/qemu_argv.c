@@ -28,10 +28,10 @@ char **qemu_argv(const qemu_vm_cfg *c)
 		PUSH("microvm,accel=%s,acpi=on,pit=off,pic=off,rtc=on,memory-backend=ram0", c->accel);
 	else
 		PUSH("q35,accel=%s,memory-backend=ram0", c->accel);
-	if (!strcmp(c->accel, "kvm")) {
-		PUSH("-cpu");
-		PUSH("host");
-	}
+	/* TCG's default CPU (qemu64) lacks what Debian's numpy and friends
+	 * execute (they die of SIGILL): max is every feature TCG emulates. */
+	PUSH("-cpu");
+	PUSH("%s", !strcmp(c->accel, "kvm") ? "host" : "max");
 	PUSH("-smp");
 	PUSH("%d", c->cpus);
 	PUSH("-m");

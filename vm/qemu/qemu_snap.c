@@ -196,9 +196,10 @@ static int run_code(const char *addr, const char *token, const char *code, const
 	long st = 0;
 	int rc = qagent_call(addr, "POST", "/execute", token, body, WARM_MS, &st, &out, e);
 	free(body);
-	if (rc == 0 && (st != 200 || strstr(buf_cstr(&out), "\"type\":\"error\"") ||
-			(want && !strstr(buf_cstr(&out), want))))
-		rc = sbx_error(e, "warming the template's code interpreter failed (HTTP %ld): %.300s", st, buf_cstr(&out));
+	const char *err = strstr(buf_cstr(&out), "\"type\":\"error\"");
+	if (rc == 0 && (st != 200 || err || (want && !strstr(buf_cstr(&out), want))))
+		rc = sbx_error(e, "warming the template's code interpreter failed (HTTP %ld): %.300s", st,
+			       err ? err : buf_cstr(&out));
 	buf_free(&out);
 	return rc;
 }
