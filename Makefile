@@ -25,7 +25,7 @@ LDFLAGS += $(SANFLAGS) -Wl,--as-needed
 
 CORE_SRC  = $(wildcard src/util/*.c src/proto/*.c src/http/*.c)
 AGENT_SRC = $(filter-out src/agent/main.c,$(wildcard src/agent/*.c))
-VM_SRC    = $(wildcard vm/*.c vm/*/*.c)
+VM_SRC    = $(filter-out vm/guest/init.c,$(wildcard vm/*.c vm/*/*.c))
 DAEMON_SRC = $(wildcard src/daemon/*.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/client/*.c))
@@ -55,7 +55,7 @@ UI_VIEW_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 $(UI_VIEW_OBJ): CFLAGS += $(UI_CFLAGS) $(UI_VIEW_CFLAGS)
 
 .PHONY: all deps templates test test-env test-unit test-integration test-tui test-compat test-fuzz bench run clean
-all: $(BUILD)/sbx-agent $(BUILD)/sbx $(UNIT_BIN) $(TOOL_BIN)
+all: $(BUILD)/sbx-agent $(BUILD)/sbx $(BUILD)/sbx-guest-init $(UNIT_BIN) $(TOOL_BIN)
 
 deps:
 	@./tests/deps.sh
@@ -80,6 +80,12 @@ $(BUILD)/libsbx.a: $(CLIENT_OBJ)
 
 $(BUILD)/sbx: $(CLI_OBJ) $(UI_VIEW_OBJ) $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(UI_VIEW_LDLIBS) $(UI_LDLIBS) $(LDLIBS)
+
+# PID 1 of the VM guests' initramfs: static, no project libraries, never
+# sanitized (it runs before any file system but its own exists).
+$(BUILD)/sbx-guest-init: vm/guest/init.c vm/guest/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -static -o $@ $<
 
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

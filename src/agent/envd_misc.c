@@ -7,8 +7,14 @@
  */
 #include "agent.h"
 #include "../proto/jsontext.h"
+#include "../util/log.h"
+#include "../util/timeutil.h"
 #include "../util/xalloc.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +25,10 @@
 
 #define METRICS_SAMPLE_MS 100
 #define INIT_BODY_LIMIT (1024 * 1024)
+#define ENTROPY_MIN 32     /* bytes */
+#define ENTROPY_MAX 256
+#define HOSTNAME_MAX 63
+#define CLOCK_SLACK_MS 1000
 
 static void method_not_allowed(http_req *r, const char *allow)
 {
@@ -189,6 +199,106 @@ static int opt_string(http_req *r, json_t *root, const char *key, const char **o
 	return 0;
 }
 
+/* The machine-wide parts of /init (after a VM restore: the clock, the RNG
+ * and the hostname are the snapshot's).  Only an agent that is PID 1 (a
+ * VM's, or an ns sandbox's init) touches them: one run on a host by hand
+ * or by the tests must never set the host's clock or name.  Failures are
+ * logged, never fatal: an ns sandbox may not do any of this. */
+typedef struct init_machine {
+	int has_time;
+	int64_t time_ms;
+	unsigned char *entropy;
+	size_t nentropy;
+	const char *hostname;
+} init_machine;
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int machine_parse(http_req *r, json_t *root, init_machine *m)
+{
+	const char *ts, *hex, *host;
+	if (opt_string(r, root, "timestamp", &ts) < 0 || opt_string(r, root, "sbxEntropy", &hex) < 0 ||
+	    opt_string(r, root, "sbxHostname", &host) < 0)
+		return -1;
+	if (ts && rfc3339_parse(ts, &m->time_ms) < 0) {
+		agent_rest_error(r, 400, "/init: timestamp '%.64s' is not an RFC 3339 time (2024-01-01T00:00:00Z)", ts);
+		return -1;
+	}
+	m->has_time = ts != NULL;
+	if (hex) {
+		size_t n = strlen(hex);
+		int ok = n % 2 == 0 && n / 2 >= ENTROPY_MIN && n / 2 <= ENTROPY_MAX;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = hexval(hex[i]) >= 0;
+		if (!ok) {
+			agent_rest_error(r, 400, "/init: sbxEntropy must be %d to %d bytes in hex", ENTROPY_MIN, ENTROPY_MAX);
+			return -1;
+		}
+		m->nentropy = n / 2;
+		m->entropy = xmalloc(m->nentropy);
+		for (size_t i = 0; i < m->nentropy; i++)
+			m->entropy[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+	}
+	if (host && (strlen(host) > HOSTNAME_MAX || strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(host))) {
+		agent_rest_error(r, 400, "/init: sbxHostname must be 1 to %d characters of a-z, 0-9 and '-'", HOSTNAME_MAX);
+		return -1;
+	}
+	m->hostname = host;
+	return 0;
+}
+
+static void machine_clock(int64_t want_ms)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t off = want_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+	if (off <= CLOCK_SLACK_MS && off >= -CLOCK_SLACK_MS)
+		return;
+	struct timespec t = { .tv_sec = (time_t)(want_ms / 1000), .tv_nsec = (long)(want_ms % 1000) * 1000000 };
+	if (clock_settime(CLOCK_REALTIME, &t) < 0)
+		log_warn("/init: cannot set the clock (%+.3f s off): %s", (double)off / 1000.0, strerror(errno));
+	else
+		log_info("/init: clock set (it was %+.3f s off)", (double)-off / 1000.0);
+}
+
+static void machine_entropy(const unsigned char *p, size_t n)
+{
+	struct rand_pool_info *info = xcalloc(1, sizeof *info + n);
+	info->entropy_count = (int)(n * 8);
+	info->buf_size = (int)n;
+	memcpy(info->buf, p, n);
+	int fd = open("/dev/random", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, info) < 0)
+		log_warn("/init: cannot add entropy to /dev/random: %s", strerror(errno));
+	else
+		log_info("/init: added %zu bytes of entropy", n);
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(info->buf, n);
+	free(info);
+}
+
+static void machine_apply(const init_machine *m)
+{
+	if (!m->has_time && !m->entropy && !m->hostname)
+		return;
+	if (getpid() != 1) {
+		log_info("/init: not PID 1, so not this machine's owner: its clock, entropy and hostname stay as they are");
+		return;
+	}
+	if (m->has_time)
+		machine_clock(m->time_ms);
+	if (m->entropy)
+		machine_entropy(m->entropy, m->nentropy);
+	if (m->hostname && sethostname(m->hostname, strlen(m->hostname)) < 0)
+		log_warn("/init: cannot set the hostname to %s: %s", m->hostname, strerror(errno));
+	else if (m->hostname)
+		log_info("/init: hostname %s", m->hostname);
+}
+
 /* All fields are optional; everything is checked before anything applies. */
 static void init_body(http_req *r, const char *body, size_t len, void *ud)
 {
@@ -200,6 +310,7 @@ static void init_body(http_req *r, const char *body, size_t len, void *ud)
 		return;
 	}
 	const char *token, *user, *workdir, *key;
+	init_machine mach = { 0 };
 	json_t *envs = json_object_get(root, "envVars"), *v;
 	if (!json_is_object(root)) {
 		agent_rest_error(r, 400, "/init: the body must be a JSON object");
@@ -222,6 +333,9 @@ static void init_body(http_req *r, const char *body, size_t len, void *ud)
 		agent_rest_error(r, 400, "/init: defaultWorkdir must be an absolute path, got '%s'", workdir);
 		goto out;
 	}
+	if (machine_parse(r, root, &mach) < 0)
+		goto out;
+	machine_apply(&mach);
 	json_object_foreach(envs, key, v)
 		kv_set(&a->env, key, json_string_value(v));
 	/* The router has checked X-Access-Token against the current token (if
@@ -242,6 +356,9 @@ static void init_body(http_req *r, const char *body, size_t len, void *ud)
 	http_req_add_header(r, "Cache-Control", "no-store");
 	http_respond(r, 204, NULL, NULL, 0);
 out:
+	if (mach.entropy)
+		explicit_bzero(mach.entropy, mach.nentropy);
+	free(mach.entropy);
 	json_decref(root);
 }
 

@@ -46,7 +46,11 @@ int guest_kernel_get(guest_kernel *out, sbx_err *e);
 void guest_kernel_free(guest_kernel *g);
 
 /* The kernel command line for a VM whose serial console is `console`
- * ("ttyS0"); extra (may be NULL) is appended.  Caller frees. */
+ * ("ttyS0"); extra (may be NULL) is appended.  Caller frees.
+ * QEMU: `-M microvm` with its ACPI on (the default): the cloud kernel finds
+ * virtio-mmio devices only through ACPI (it lacks
+ * VIRTIO_MMIO_CMDLINE_DEVICES, so acpi=off leaves it without a disk); add
+ * -no-reboot, as init's failures and power-off without ACPI end in a reset. */
 char *guest_cmdline(const char *console, const char *extra);
 
 /* <template_dir>/disk.ext4: the template's rootfs as a sparse ext4 image of
