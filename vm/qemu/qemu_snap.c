@@ -187,7 +187,8 @@ static int wait_health(const char *addr, const vm_proc *p, const char *serial, s
 	return -1;
 }
 
-static int run_code(const char *addr, const char *token, const char *code, const char *want, sbx_err *e)
+static int run_code_once(const char *addr, const char *token, const char *code, const char *want, int *retry,
+			 sbx_err *e)
 {
 	json_t *req = json_pack("{s:s}", "code", code);
 	char *body = json_dumps(req, JSON_COMPACT);
@@ -197,11 +198,28 @@ static int run_code(const char *addr, const char *token, const char *code, const
 	int rc = qagent_call(addr, "POST", "/execute", token, body, WARM_MS, &st, &out, e);
 	free(body);
 	const char *err = strstr(buf_cstr(&out), "\"type\":\"error\"");
+	*retry = err && strstr(err, "KernelStartFailed");
 	if (rc == 0 && (st != 200 || err || (want && !strstr(buf_cstr(&out), want))))
 		rc = sbx_error(e, "warming the template's code interpreter failed (HTTP %ld): %.300s", st,
 			       err ? err : buf_cstr(&out));
 	buf_free(&out);
 	return rc;
+}
+
+/* Under TCG on a busy host the first Python kernel can miss the agent's
+ * start deadline; the next request starts another, which finds its files
+ * in the guest's page cache. */
+static int run_code(const char *addr, const char *token, const char *code, const char *want, sbx_err *e)
+{
+	int retry = 0;
+	for (int i = 0; i < 3; i++) {
+		if (run_code_once(addr, token, code, want, &retry, e) == 0)
+			return 0;
+		if (!retry)
+			break;
+		log_info("qemu: the template's Python kernel did not start in time; trying again");
+	}
+	return -1;
 }
 
 static int write_meta(const qemu_snap *s, const char *template_hash, const guest_kernel *g, const char *version,
