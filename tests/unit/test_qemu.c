@@ -105,7 +105,7 @@ static void test_argv(void **state)
 	assert_true(has(v, "file,id=ser0,path=/s/serial.log,append=on"));
 	assert_true(has(v, "unix:/s/qmp.sock,server=on,wait=off"));
 	assert_false(has(v, "-incoming"));
-	assert_true(has(v, "-cpu") && has(v, "max"));
+	assert_true(has(v, "-cpu") && has(v, "Nehalem"));
 	sbx_strv_free(v);
 	c.machine = "q35";
 	c.accel = "kvm";
