@@ -30,9 +30,13 @@
 #define SAVE_MS (300 * 1000)
 
 /* Draws one figure so matplotlib's rendering code is paged in and
- * initialised in the snapshot (the first chart after a clone is fast). */
+ * initialised in the snapshot (the first chart after a clone is fast);
+ * only for templates that have matplotlib. */
 static const char WARM_CHART[] =
-	"import numpy, pandas\n"
+	"try:\n"
+	"    import numpy, pandas\n"
+	"except ImportError:\n"
+	"    pass\n"
 	"import matplotlib.pyplot as plt\n"
 	"plt.plot([1, 2, 3], [1, 4, 9])\n"
 	"plt.show()\n";
@@ -282,9 +286,12 @@ static int build(qemu_snap *s, const char *template_dir, const char *template_ha
 		goto out;
 	boot_ms = now_ms() - t0;
 	char *py = xasprintf("%s/rootfs/usr/lib/sbx/python", template_dir);
-	int python = access(py, F_OK) == 0;
+	char *mpl = xasprintf("%s/rootfs/usr/lib/python3/dist-packages/matplotlib", template_dir);
+	int python = access(py, F_OK) == 0, charts = access(mpl, F_OK) == 0;
 	free(py);
-	if (python && (run_code(addr, s->token, "1+1", "2", e) < 0 || run_code(addr, s->token, WARM_CHART, NULL, e) < 0))
+	free(mpl);
+	if (python && (run_code(addr, s->token, "1+1", "2", e) < 0 ||
+		       (charts && run_code(addr, s->token, WARM_CHART, NULL, e) < 0)))
 		goto out;
 	if (qvm_save(&q, state, 1, NULL, SAVE_MS, e) < 0)
 		goto out;
