@@ -104,6 +104,7 @@ static void test_argv(void **state)
 	assert_true(has(v, "virtio-net-device,netdev=n0,mac=02:fc:00:00:00:05"));
 	assert_true(has(v, "file,id=ser0,path=/s/serial.log,append=on"));
 	assert_true(has(v, "unix:/s/qmp.sock,server=on,wait=off"));
+	assert_true(has(v, "-sandbox") && has(v, "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"));
 	assert_false(has(v, "-incoming"));
 	assert_true(has(v, "-cpu") && has(v, "Nehalem"));
 	sbx_strv_free(v);

@@ -23,6 +23,11 @@ char **qemu_argv(const qemu_vm_cfg *c)
 	PUSH("-no-user-config");
 	PUSH("-display");
 	PUSH("none");
+	/* The guest is hostile: QEMU's seccomp filter (no obsolete syscalls,
+	 * no setuid or priority games); spawning stays allowed, for the
+	 * exec:cat migrations that save and load VMs. */
+	PUSH("-sandbox");
+	PUSH("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny");
 	PUSH("-machine");
 	if (microvm)
 		PUSH("microvm,accel=%s,acpi=on,pit=off,pic=off,rtc=on,memory-backend=ram0", c->accel);
