@@ -48,8 +48,10 @@ printf 'hello from the host\n' >"$SCRATCH/up.txt"
 px "$ID" "$TOK" POST "/files?path=/home/user/up.txt" -F "file=@$SCRATCH/up.txt" >/dev/null
 expect_eq "files: write → 200" "$(status)" 200
 expect_eq "files: read it back" "$(px "$ID" "$TOK" GET "/files?path=/home/user/up.txt")" "hello from the host"
-expect_eq "command: runs in the guest (its kernel, not the host's)" \
-	"$(run "$ID" "$TOK" 'uname -r | grep -c cloud; hostname')" "$(printf '1\nsbx')"
+expect_eq "command: runs in the guest (its kernel, not the host's), named after the sandbox" \
+	"$(run "$ID" "$TOK" 'uname -r | grep -c cloud; hostname')" "$(printf '1\n%s' "$ID")"
+skew=$(( $(run "$ID" "$TOK" 'date +%s') - $(date +%s) ))
+[ "${skew#-}" -le 5 ] && ok "the clone's clock was set by /init (skew ${skew} s)" || notok "clone's clock" "off by $skew s"
 pty=$(URL=$API rpc_stream /process.Process/Start \
 	'{"process":{"cmd":"/bin/bash","args":["-c","test -t 0 && echo pty-$((6*7))"]},"pty":{"size":{"cols":80,"rows":24}}}' \
 	-H "E2b-Sandbox-Id: $ID" -H "X-Access-Token: $TOK" | grep '^0 ' | cut -d' ' -f2- | jq -rj '.event.data.pty // empty | @base64d')
