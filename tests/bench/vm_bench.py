@@ -20,9 +20,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sandboxes import Api  # noqa: E402
 
 
+LIVE = set()   # sandboxes created and not yet killed: killed on a failure
+
+
 def create(api, runtime):
-    return api.call("POST", "/v2/sandboxes", {"templateID": "code-interpreter", "runtime": runtime,
-                                              "timeout": 600})
+    sbx = api.call("POST", "/v2/sandboxes", {"templateID": "code-interpreter", "runtime": runtime,
+                                             "timeout": 600})
+    LIVE.add(sbx["sandboxID"])
+    return sbx
+
+
+def kill(api, sid):
+    api.call("DELETE", f"/sandboxes/{sid}")
+    LIVE.discard(sid)
 
 
 def state(api, sid):
@@ -55,10 +65,10 @@ def bench(api, runtime, n, k, state_dir):
         sbx = create(api, runtime)
         api.execute(sbx, "1+1")
         first.append((time.perf_counter() - t0) * 1000.0)
-        api.call("DELETE", f"/sandboxes/{sbx['sandboxID']}")
+        kill(api, sbx["sandboxID"])
     pause, resume = [], []
     sbx = create(api, runtime)
-    api.execute(sbx, "x = 1")
+    api.execute(sbx, "1+1")
     sid = sbx["sandboxID"]
     for _ in range(k):
         t0 = time.perf_counter()
@@ -70,7 +80,7 @@ def bench(api, runtime, n, k, state_dir):
         wait_state(api, sid, "running")
         api.execute(sbx, "1+1")
         resume.append((time.perf_counter() - t0) * 1000.0)
-    api.call("DELETE", f"/sandboxes/{sid}")
+    kill(api, sid)
     ids = [create(api, runtime)["sandboxID"] for _ in range(k)]
     time.sleep(5)
     used, pss = [], []
@@ -86,7 +96,7 @@ def bench(api, runtime, n, k, state_dir):
         except (OSError, ValueError):
             pass
     for i in ids:
-        api.call("DELETE", f"/sandboxes/{i}")
+        kill(api, i)
     med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
     return {"first": med(first), "first_min": min(first), "first_max": max(first), "n": n,
             "pause": med(pause), "resume": med(resume), "k": k, "mem": med(used), "pss": med(pss)}
@@ -106,8 +116,15 @@ def main():
                   if r.get("name") == "qemu"), None) or "?"
     create_warm = create(api, "qemu")   # builds the snapshot if it is not cached
     api.execute(create_warm, "1+1")
-    api.call("DELETE", f"/sandboxes/{create_warm['sandboxID']}")
-    res = {rt: bench(api, rt, a.n, a.k, a.state_dir) for rt in ("ns", "qemu")}
+    kill(api, create_warm["sandboxID"])
+    try:
+        res = {rt: bench(api, rt, a.n, a.k, a.state_dir) for rt in ("ns", "qemu")}
+    finally:
+        for sid in list(LIVE):
+            try:
+                kill(Api(a.port, a.key), sid)
+            except Exception:  # noqa: BLE001 (best effort, the failure is reported)
+                pass
     metas = []
     root = os.path.join(a.cache, "vm", "qemu")
     for d in sorted(os.listdir(root)) if os.path.isdir(root) else []:
