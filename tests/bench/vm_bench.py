@@ -58,13 +58,31 @@ def pss_kb(pid):
     return None
 
 
+CHART = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.show()"
+
+
+def chart_ms(api, sbx):
+    """A fresh sandbox's first matplotlib figure, until a result with a png."""
+    h = {"E2b-Sandbox-Id": sbx["sandboxID"], "E2b-Sandbox-Port": "49999",
+         "X-Access-Token": sbx.get("envdAccessToken") or "", "Content-Type": "application/json"}
+    t0 = time.perf_counter()
+    api.conn.request("POST", "/execute", body=json.dumps({"code": CHART}).encode(), headers=h)
+    r = api.conn.getresponse()
+    body = r.read().decode()
+    if r.status != 200 or '"png"' not in body:
+        raise RuntimeError(f"chart: status {r.status}, {body[:300]!r}")
+    return (time.perf_counter() - t0) * 1000.0
+
+
 def bench(api, runtime, n, k, state_dir):
-    first = []
+    first, chart = [], []
     for _ in range(n):
         t0 = time.perf_counter()
         sbx = create(api, runtime)
         api.execute(sbx, "1+1")
         first.append((time.perf_counter() - t0) * 1000.0)
+        if len(chart) < k:
+            chart.append(chart_ms(api, sbx))
         kill(api, sbx["sandboxID"])
     pause, resume = [], []
     sbx = create(api, runtime)
@@ -99,7 +117,7 @@ def bench(api, runtime, n, k, state_dir):
         kill(api, i)
     med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
     return {"first": med(first), "first_min": min(first), "first_max": max(first), "n": n,
-            "pause": med(pause), "resume": med(resume), "k": k, "mem": med(used), "pss": med(pss)}
+            "chart": med(chart), "pause": med(pause), "resume": med(resume), "k": k, "mem": med(used), "pss": med(pss)}
 
 
 def main():
@@ -148,6 +166,8 @@ def main():
         "|---|---|---|---|",
         f"| create → first `1+1` (median) | {f(ns['first'])} | {f(q['first'])} | {q['first'] / ns['first']:.1f}× |",
         f"| … min / max | {f(ns['first_min'])} / {f(ns['first_max'])} | {f(q['first_min'])} / {f(q['first_max'])} | |",
+        f"| first chart in a fresh sandbox (after its `1+1`) | {f(ns['chart'])} | {f(q['chart'])} | "
+        f"{q['chart'] / ns['chart']:.1f}× |",
         f"| pause | {f(ns['pause'])} | {f(q['pause'])} | {q['pause'] / ns['pause']:.1f}× |",
         f"| resume → `1+1` | {f(ns['resume'])} | {f(q['resume'])} | {q['resume'] / ns['resume']:.1f}× |",
         f"| idle memory, memUsed | {f(ns['mem'])} | {f(q['mem'])} | |",
