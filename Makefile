@@ -158,6 +158,7 @@ test: test-env deps
 	./tests/run-fuzz.sh
 	./tests/run-compat.sh build
 	./tests/run-compat.sh --api build
+	./tests/run-compat.sh --api --runtime qemu build sandbox.test.mjs code.test.mjs commands.test.mjs files.test.mjs pty.test.mjs
 
 test-unit: all
 	./tests/run-unit.sh $(BUILD)

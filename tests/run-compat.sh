@@ -3,14 +3,16 @@
 #   tests/run-compat.sh BUILD_DIR [TEST_FILE...]
 #     Debug mode: BUILD_DIR/sbx-agent on a free loopback port with a scratch
 #     workdir, the SDKs in E2B debug mode pointed at it.
-#   tests/run-compat.sh --api BUILD_DIR [TEST_FILE...]
+#   tests/run-compat.sh --api [--runtime R] BUILD_DIR [TEST_FILE...]
 #     Normal (API) mode: a private sbxd (`sbx serve`: own XDG dirs, free port,
 #     state dir in a scratch dir) with ns sandboxes; the SDKs get what
 #     `sbx env` prints.  Afterwards every sandbox and sbxd are killed and the
 #     host is checked for leftovers (one "ok"/"not ok" line).  Needs root and
 #     the built templates (make templates); fails without them.  Before sbxd
 #     starts, its config dir gets a key in sbxd's old form (sbx_<hex>): sbxd
-#     must migrate it, saying so, and still accept it.
+#     must migrate it, saying so, and still accept it.  --runtime R makes R
+#     (qemu: VM sandboxes cloned from a booted snapshot) sbxd's default, so
+#     the SDKs' creates, which name no runtime, get R's sandboxes.
 # TEST_FILEs are names in tests/compat (default: all; in debug mode all but
 # api_*.test.mjs, which need sbxd).  Prints node's spec output, the verdict of
 # tests/compat/verdict.mjs (a failed, skipped or todo test, a file that ran
@@ -19,8 +21,11 @@
 # this script's own checks.
 set -u
 MODE=debug
+RUNTIME=
 if [ "${1:-}" = --api ]; then MODE=api; shift; fi
-BUILD=${1:?usage: tests/run-compat.sh [--api] BUILD_DIR [TEST_FILE...]}
+if [ "$MODE" = api ] && [ "${1:-}" = --runtime ]; then RUNTIME=${2:?--runtime needs a name}; shift 2; fi
+LABEL=$MODE${RUNTIME:+-$RUNTIME}
+BUILD=${1:?usage: tests/run-compat.sh [--api [--runtime R]] BUILD_DIR [TEST_FILE...]}
 shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 COMPAT=$ROOT/tests/compat
@@ -153,7 +158,8 @@ start_sbxd() {
 	local port; port=$(free_port)
 	# Its own session: a Ctrl-C of the run must not stop sbxd before the
 	# cleanup has used it to kill the sandboxes.
-	setsid "$SBX" serve --listen "tcp:127.0.0.1:$port" --state-dir "$STATE" >>"$SBXD_LOG" 2>&1 &
+	setsid "$SBX" serve --listen "tcp:127.0.0.1:$port" --state-dir "$STATE" ${RUNTIME:+--runtime "$RUNTIME"} \
+		>>"$SBXD_LOG" 2>&1 &
 	SBXD_PID=$!
 	for _ in $(seq 1 200); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && return 0
@@ -208,10 +214,12 @@ check_leaks() {
 	alt=$(echo $ids | tr ' ' '|')
 	if [ -n "$alt" ]; then
 		leak processes $(grep -lE ":/sbx/($alt)(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3)
+		# VM sandboxes: their VMM runs with paths under the state dir.
+		leak vmms $(pgrep -f "$STATE/sandboxes/")
 		leak cgroups $(for d in /sys/fs/cgroup/*/sbx/* /sys/fs/cgroup/sbx/*; do
 			[ -d "$d" ] && echo "$ids" | grep -qx "$(basename "$d")" && echo "$d"; done)
 	fi
-	leak veths $(for v in $(cat "$OWNED"/*.json 2>/dev/null | jq -r '.veth // empty' | sort -u); do
+	leak veths $(for v in $(cat "$OWNED"/*.json 2>/dev/null | jq -r '.veth // .net.veth // empty' | sort -u); do
 		ip link show "$v" >/dev/null 2>&1 && echo "$v"; done)
 	leak mounts $(cut -d' ' -f2 /proc/mounts | grep -F "$SCRATCH/")
 	leak "loop devices" $(losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -F "$SCRATCH/" | cut -d' ' -f1)
@@ -333,7 +341,7 @@ cleanup() {
 	else
 		rm -rf "$SCRATCH"
 	fi
-	echo "compat-$MODE: $PASS passed, $FAIL failed, $SKIPPED skipped"
+	echo "compat-$LABEL: $PASS passed, $FAIL failed, $SKIPPED skipped"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* The drivers sbxd serves; auto prefers the VM ones in this order. */
-const runtime_ops *const sbxd_builtin_runtimes[] = { &runtime_ch, &runtime_ns, NULL };
+const runtime_ops *const sbxd_builtin_runtimes[] = { &runtime_ch, &runtime_qemu, &runtime_ns, NULL };
 
 void runtimes_probe(const runtime_ops *const *list, rt_table *t)
 {

@@ -131,4 +131,27 @@ for pool in 0 2; do
 done
 $PY "$ROOT/tests/bench/report_sandboxes.py" "$SCRATCH/sandboxes-0.json" "$SCRATCH/sandboxes-2.json" \
 	--out "$ROOT/docs/PERFORMANCE.md" || exit 1
+
+# VM sandboxes (qemu; TCG where KVM is unusable) side by side with ns.
+if command -v qemu-system-x86_64 >/dev/null; then
+	port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$SBX" serve --listen "tcp:127.0.0.1:$port" --pool 0 --state-dir "$SCRATCH/vm-state" >"$SCRATCH/sbxd-vm.log" 2>&1 &
+	SBXD_PID=$!
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
+		sleep 0.1
+	done
+	cache=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx}
+	timeout --foreground 3600 $PY "$ROOT/tests/bench/vm_bench.py" --port "$port" \
+		--key "$(cat "$XDG_CONFIG_HOME/sbx/api_key")" --state-dir "$SCRATCH/vm-state" --cache "$cache" \
+		--n "${SBX_BENCH_VM_N:-20}" >"$SCRATCH/vm.md" || {
+		echo "bench: VM benchmark failed; sbxd log:" >&2
+		tail -n 30 "$SCRATCH/sbxd-vm.log" >&2
+		exit 1
+	}
+	stop_sbxd
+	splice vm "$SCRATCH/vm.md"
+else
+	echo "bench: VM rows skipped: qemu-system-x86_64 is not installed"
+fi
 echo "bench: results written to docs/PERFORMANCE.md"

@@ -9,6 +9,7 @@
  *                 prints the agent address; --hold then keeps the handle
  *                 until killed (a stand-in for sbxd, to kill -9 in tests)
  *   sbx-rt pause|resume|stats|destroy|adopt STATE_DIR
+ * SBX_RT=qemu drives the qemu runtime instead of ns.
  */
 #include "../../vm/runtime.h"
 #include "../../src/util/rand.h"
@@ -22,6 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static const runtime_ops *rt;
 
 static void usage(FILE *f)
 {
@@ -108,15 +111,15 @@ static int cmd_create(int argc, char **argv)
 	}
 	rt_sandbox *s;
 	sbx_err e;
-	if (runtime_ns.create(&spec, &s, &e) < 0) {
+	if (rt->create(&spec, &s, &e) < 0) {
 		fprintf(stderr, "sbx-rt: %s\n", e.msg);
 		goto out;
 	}
-	printf("%s\n", runtime_ns.agent_addr(s));
+	printf("%s\n", rt->agent_addr(s));
 	fflush(stdout);
 	while (hold)
 		pause();
-	runtime_ns.release(s);
+	rt->release(s);
 	rc = 0;
 out:
 	free(env);
@@ -128,36 +131,36 @@ static int cmd_on_state(const char *cmd, const char *dir)
 {
 	rt_sandbox *s;
 	sbx_err e;
-	if (runtime_ns.adopt(dir, &s, &e) < 0) {
+	if (rt->adopt(dir, &s, &e) < 0) {
 		fprintf(stderr, "sbx-rt: %s\n", e.msg);
 		return 1;
 	}
 	int rc = 0;
 	if (strcmp(cmd, "adopt") == 0) {
-		printf("%s %s\n", runtime_ns.agent_addr(s), runtime_ns.alive(s) ? "alive" : "dead");
+		printf("%s %s\n", rt->agent_addr(s), rt->alive(s) ? "alive" : "dead");
 	} else if (strcmp(cmd, "pause") == 0) {
-		rc = runtime_ns.pause(s, &e);
+		rc = rt->pause(s, &e);
 	} else if (strcmp(cmd, "resume") == 0) {
-		rc = runtime_ns.resume(s, &e);
+		rc = rt->resume(s, &e);
 	} else if (strcmp(cmd, "stats") == 0) {
 		rt_stats st;
-		rc = runtime_ns.stats(s, &st, &e);
+		rc = rt->stats(s, &st, &e);
 		if (rc == 0)
 			printf("cpu_count %d\ncpu_used_pct %.2f\nmem_used %llu\nmem_total %llu\n"
 			       "disk_used %llu\ndisk_total %llu\n", st.cpu_count, st.cpu_used_pct,
 			       (unsigned long long)st.mem_used, (unsigned long long)st.mem_total,
 			       (unsigned long long)st.disk_used, (unsigned long long)st.disk_total);
 	} else if (strcmp(cmd, "destroy") == 0) {
-		rc = runtime_ns.destroy(s, &e);
+		rc = rt->destroy(s, &e);
 		s = NULL;
 	} else {
 		fprintf(stderr, "sbx-rt: unknown command '%s'\n", cmd);
 		usage(stderr);
-		runtime_ns.release(s);
+		rt->release(s);
 		return 2;
 	}
 	if (s)
-		runtime_ns.release(s);
+		rt->release(s);
 	if (rc < 0) {
 		fprintf(stderr, "sbx-rt: %s\n", e.msg);
 		return 1;
@@ -167,14 +170,16 @@ static int cmd_on_state(const char *cmd, const char *dir)
 
 int main(int argc, char **argv)
 {
+	const char *name = getenv("SBX_RT");
+	rt = name && !strcmp(name, "qemu") ? &runtime_qemu : &runtime_ns;
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "available") == 0) {
 		sbx_err e;
-		if (runtime_ns.available(&e)) {
-			printf("ns: available\n");
+		if (rt->available(&e)) {
+			printf("%s: available\n", rt->name);
 			return 0;
 		}
 		printf("ns: not available: %s\n", e.msg);

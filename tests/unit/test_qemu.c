@@ -10,6 +10,7 @@
 #include "../../vm/qemu/qemu_argv.h"
 #include "../../vm/qemu/qemu_qmp.h"
 #include "../../src/util/strv.h"
+#include "../../vm/vm_kvm.h"
 
 static qmp_kind parse(const char *s, json_t **msg, const char **id)
 {
@@ -104,8 +105,9 @@ static void test_argv(void **state)
 	assert_true(has(v, "virtio-net-device,netdev=n0,mac=02:fc:00:00:00:05"));
 	assert_true(has(v, "file,id=ser0,path=/s/serial.log,append=on"));
 	assert_true(has(v, "unix:/s/qmp.sock,server=on,wait=off"));
+	assert_true(has(v, "-sandbox") && has(v, "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"));
 	assert_false(has(v, "-incoming"));
-	assert_false(has(v, "-cpu"));
+	assert_true(has(v, "-cpu") && has(v, "Nehalem"));
 	sbx_strv_free(v);
 	c.machine = "q35";
 	c.accel = "kvm";
@@ -142,6 +144,18 @@ static void test_version_and_key(void **state)
 	assert_null(qemu_snap_key("0123456789ab", "g", "7.2", "microvm", "tcg", 0, 512));
 }
 
+static void test_kvm_env(void **state)
+{
+	(void)state;
+	sbx_err e;
+	setenv("SBX_KVM", "off", 1);
+	assert_int_equal(vm_kvm_usable(&e), 0);
+	assert_non_null(strstr(e.msg, "SBX_KVM=off"));
+	setenv("SBX_KVM", "on", 1);
+	assert_int_equal(vm_kvm_usable(&e), 1);
+	unsetenv("SBX_KVM");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_exec_skips_events),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_version_and_key),
+		cmocka_unit_test(test_kvm_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

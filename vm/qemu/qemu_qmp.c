@@ -90,7 +90,7 @@ static qmp_kind read_msg(qmp *q, int64_t deadline, json_t **msg, const char **id
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (got <= 0) {
-			if (got < 0)
+			if (got < 0 && errno != ECONNRESET)
 				sbx_error_errno(e, "reading QEMU's QMP socket");
 			else
 				sbx_error(e, "QEMU closed its QMP socket (it exited; see its log)");

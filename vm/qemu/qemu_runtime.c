@@ -107,8 +107,10 @@ static void free_paths(char **paths)
 		free(paths[i]);
 }
 
-/* A fresh QEMU for s loading state_file (the snapshot's, with
- * x-ignore-shared, or the sandbox's own pause/state), then running. */
+/* A fresh QEMU for s loading state_file (the snapshot's or the sandbox's
+ * own pause/state), then running.  x-ignore-shared on both: a clone's QEMU
+ * keeps the capability it loaded with, so its pause stream says "on" too
+ * (its share=off RAM is not ignored: the stream holds all of it). */
 static int start_from(rt_sandbox *s, const qemu_snap *snap, const char *state_file, int ignore_shared, sbx_err *e)
 {
 	qemu_vm_cfg c = { 0 };
@@ -279,7 +281,7 @@ static int qemu_pause(rt_sandbox *s, sbx_err *e)
 	int rc = -1;
 	if (fsu_rm_rf(pdir, 1, e) < 0 || fsu_mkdirs(pdir, 0700, e) < 0 || qmp_open(&q, sock, 5000, e) < 0)
 		goto out;
-	if (qvm_save(&q, part, 0, prog, PAUSE_MS, e) < 0) {
+	if (qvm_save(&q, part, 1, prog, PAUSE_MS, e) < 0) {
 		/* Leave it running as it was. */
 		qmp_exec(&q, "cont", NULL, 5000, NULL, NULL);
 		goto out;
@@ -332,7 +334,7 @@ static int qemu_resume(rt_sandbox *s, sbx_err *e)
 	struct stat st = { 0 };
 	stat(state, &st);
 	write_progress(prog, 0, (uint64_t)st.st_size);
-	int rc = start_from(s, &snap, state, 0, e);
+	int rc = start_from(s, &snap, state, 1, e);
 	if (rc == 0) {
 		write_progress(prog, (uint64_t)st.st_size, (uint64_t)st.st_size);
 		s->st.status = VMS_RUNNING;
