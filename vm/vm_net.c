@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <net/if_arp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -119,9 +120,15 @@ static void setup_netns(const void *arg, int fd)
 		child_fail(fd, "making " GUEST_TAP " persistent");
 	close(tun);
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, GUEST_TAP, sizeof GUEST_TAP);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, GUEST_GW_MAC, 6);
+	if (s < 0 || ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
+		child_fail(fd, "setting the MAC of " GUEST_TAP);
 	struct in_addr gw;
 	inet_pton(AF_INET, GUEST_GW, &gw);
-	if (s < 0 || nsnet_if_up(s, GUEST_TAP, gw.s_addr, htonl(0xfffffffcu)) < 0)
+	if (nsnet_if_up(s, GUEST_TAP, gw.s_addr, htonl(0xfffffffcu)) < 0)
 		child_fail(fd, "addressing " GUEST_TAP);
 	close(s);
 	if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0)

@@ -1,4 +1,5 @@
 #include "listq.h"
+#include "../util/timeutil.h"
 #include "../util/url.h"
 #include "../util/xalloc.h"
 #include <inttypes.h>
@@ -27,42 +28,6 @@ int listq_parse_metadata(const char *s, kvlist *out, sbx_err *e)
 	}
 	free(copy);
 	return rc;
-}
-
-int parse_rfc3339(const char *s, int64_t *ms)
-{
-	struct tm tm = { 0 };
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	int64_t frac = 0, scale = 1000;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*p - '0') * scale;
-			}
-		}
-	}
-	int64_t off = 0;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1, hh, mm;
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-			return -1;
-		off = sign * (hh * 3600 + mm * 60);
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*ms = ((int64_t)timegm(&tm) - off) * 1000 + frac;
-	return 0;
 }
 
 static int parse_states(const char *s, int *mask, sbx_err *e)
@@ -112,7 +77,7 @@ int listq_parse(listq *q, const listq_params *p, int default_states, sbx_err *e)
 		goto fail;
 	if (p->template && *p->template)
 		q->template = xstrdup(p->template);
-	if (p->started_after && *p->started_after && parse_rfc3339(p->started_after, &q->started_after) < 0) {
+	if (p->started_after && *p->started_after && rfc3339_parse(p->started_after, &q->started_after) < 0) {
 		sbx_error(e, "startedAfter '%s' is not an RFC 3339 time like 2025-01-31T12:00:00Z", p->started_after);
 		goto fail;
 	}

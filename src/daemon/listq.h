@@ -42,8 +42,6 @@ void listq_free(listq *q);
 /* "k=v&k2=v2", each part URL-decoded (the JS SDK encodes keys and values
  * before joining them, then the whole string once more as the query value). */
 int listq_parse_metadata(const char *s, kvlist *out, sbx_err *e);
-/* RFC 3339 → unix ms. */
-int parse_rfc3339(const char *s, int64_t *ms);
 
 /* Picks the page: out gets at most q->limit records (out has room for n);
  * *next is a heap token when more remain, else NULL.  Returns the count. */

@@ -18,7 +18,7 @@ done
 # runs inside the VM); guest_build is this build's (host side, sanitized).
 SBX=${SBX:-$SBX_ROOT/build/sbx}
 [ -x "$SBX" ] || SBX=$(dirname "$AGENT")/sbx
-DISK_MB=4096   # the drivers' size (QEMU_DISK_MB, CH_DISK_MB): one image per template
+DISK_MB=4096   # the drivers' size (GUEST_DISK_MB): one image per template
 TOKEN=tok$$abc
 QPID=
 

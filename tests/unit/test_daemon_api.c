@@ -749,8 +749,8 @@ static void test_create_get_list_kill(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "memoryMB")), 256);
 	assert_string_equal(jstr(j, "envdAccessToken"), tok);
 	int64_t started, end;
-	assert_int_equal(parse_rfc3339(jstr(j, "startedAt"), &started), 0);
-	assert_int_equal(parse_rfc3339(jstr(j, "endAt"), &end), 0);
+	assert_int_equal(rfc3339_parse(jstr(j, "startedAt"), &started), 0);
+	assert_int_equal(rfc3339_parse(jstr(j, "endAt"), &end), 0);
 	assert_true(end - started >= 119000 && end - started <= 121000);
 	json_decref(j);
 	buf_free(&r.body);
@@ -882,8 +882,8 @@ static void test_pause_connect(void **state)
 	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
 	j = body_json(&r);
 	int64_t started, end, now = wall_ms();
-	assert_int_equal(parse_rfc3339(jstr(j, "endAt"), &end), 0);
-	assert_int_equal(parse_rfc3339(jstr(j, "startedAt"), &started), 0);
+	assert_int_equal(rfc3339_parse(jstr(j, "endAt"), &end), 0);
+	assert_int_equal(rfc3339_parse(jstr(j, "startedAt"), &started), 0);
 	assert_true(end - now > 80000);   /* connect only extends */
 	json_decref(j);
 	buf_free(&r.body);

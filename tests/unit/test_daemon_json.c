@@ -15,6 +15,7 @@
 #include "../../src/daemon/listq.h"
 #include "../../src/daemon/record.h"
 #include "../../src/daemon/store.h"
+#include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 
 static void fill(sbxd_record *r, const char *id, int64_t started, sb_state state)
@@ -178,14 +179,14 @@ static void test_rfc3339(void **state)
 {
 	(void)state;
 	int64_t ms;
-	assert_int_equal(parse_rfc3339("2023-11-14T22:13:20.123Z", &ms), 0);
+	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20.123Z", &ms), 0);
 	assert_int_equal(ms, 1700000000123);
-	assert_int_equal(parse_rfc3339("2023-11-14T23:13:20+01:00", &ms), 0);
+	assert_int_equal(rfc3339_parse("2023-11-14T23:13:20+01:00", &ms), 0);
 	assert_int_equal(ms, 1700000000000);
-	assert_int_equal(parse_rfc3339("2023-11-14T22:13:20.123456789Z", &ms), 0);
+	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20.123456789Z", &ms), 0);
 	assert_int_equal(ms, 1700000000123);
-	assert_int_equal(parse_rfc3339("2023-11-14", &ms), -1);
-	assert_int_equal(parse_rfc3339("2023-11-14T22:13:20", &ms), -1);
+	assert_int_equal(rfc3339_parse("2023-11-14", &ms), -1);
+	assert_int_equal(rfc3339_parse("2023-11-14T22:13:20", &ms), -1);
 }
 
 static void test_list_params(void **state)

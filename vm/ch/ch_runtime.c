@@ -121,6 +121,9 @@ static void free_sandbox(rt_sandbox *s)
 
 static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
+	if (spec->limits.disk_mb > GUEST_DISK_MB)
+		return sbx_error(e, "the ch runtime's disks are %d MB (the template image's size); ask for at most "
+				 "%d MB", GUEST_DISK_MB, GUEST_DISK_MB);
 	char *abs = realpath(spec->state_dir, NULL);
 	if (!abs)
 		return sbx_error_errno(e, "cannot use the state directory %s", spec->state_dir);
@@ -135,7 +138,7 @@ static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	st->net.index = -1;
 	st->cpus = spec->limits.cpus > 0 ? spec->limits.cpus : 1;
 	st->memory_mb = spec->limits.memory_mb > 0 ? spec->limits.memory_mb : CH_DEFAULT_MEMORY_MB;
-	st->disk_mb = CH_DISK_MB;
+	st->disk_mb = GUEST_DISK_MB;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	st->created_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;

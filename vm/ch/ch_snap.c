@@ -82,7 +82,7 @@ static int build(const char *bin, const char *template_dir, int cpus, int memory
 	char id[16] = "chsnap";
 	rand_hex(id + 6, 8);
 	int rc = -1, have_net = 0, have_vmm = 0;
-	if (guest_kernel_get(&g, e) < 0 || guest_disk_image(template_dir, CH_DISK_MB, &img, e) < 0 ||
+	if (guest_kernel_get(&g, e) < 0 || guest_disk_image(template_dir, GUEST_DISK_MB, &img, e) < 0 ||
 	    vm_disk_overlay(img, "raw", disk, e) < 0)
 		goto out;
 	if (vm_net_create(id, tmp, 0, &net, e) < 0)

@@ -14,9 +14,6 @@
 #define SBX_CH_SNAP_H
 #include "../../src/util/err.h"
 
-/* Disk size of a template's image for ch (the overlay's virtual size). */
-#define CH_DISK_MB 4096
-
 typedef struct ch_snap {
 	char *dir;     /* the store entry above */
 	char *token;   /* the booted agent's token */

@@ -28,10 +28,17 @@
 #define GUEST_GW "169.254.0.22"
 #define GUEST_MAC "02:fc:00:00:00:05"
 #define GUEST_TAP "tap0"
+/* The tap's own MAC, the same in every sandbox: a clone wakes up with the
+ * snapshot's ARP cache, so a gateway MAC that changed would swallow the
+ * guest's replies until the entry expires. */
+#define GUEST_GW_MAC "\x02\xfc\x00\x00\x00\x06"
 /* The agent listens here on eth0 (envd and code interpreter on one port),
  * and on vsock port GUEST_AGENT_PORT where the VM has a vsock device. */
 #define GUEST_AGENT_PORT 49983
 #define GUEST_ROOT_DEV "/dev/vda"
+/* Every VM sandbox's disk: the template's ext4 image is this size (sparse)
+ * and each sandbox's overlay has the same virtual size. */
+#define GUEST_DISK_MB 4096
 
 typedef struct guest_kernel {
 	char *kernel;      /* bzImage */

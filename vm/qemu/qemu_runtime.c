@@ -8,15 +8,17 @@
  *
  * Limits: vCPUs and RAM are fixed by a snapshot, so each (vCPUs, RAM) pair
  * gets its own snapshot (a cold boot the first time it is asked for).  The
- * disk is the template image's QEMU_DISK_MB; a larger disk is refused.
+ * disk is the template image's GUEST_DISK_MB; a larger disk is refused.
  */
 #include "qemu_snap.h"
 #include "qemu_vm.h"
+#include "../guest/guest.h"
 #include "../runtime.h"
 #include "../vm_disk.h"
 #include "../vm_kvm.h"
 #include "../vm_state.h"
 #include "../../src/util/fsutil.h"
+#include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,8 @@
 struct rt_sandbox {
 	vm_state st;
 	char *addr;
+	uint64_t last_ticks;   /* QEMU's CPU time at the previous stats call */
+	int64_t last_ms;       /* its time (monotonic); 0: none yet */
 };
 
 static char *sp(const rt_sandbox *s, const char *rel)
@@ -144,9 +148,9 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	*out = NULL;
 	int cpus = spec->limits.cpus > 0 ? spec->limits.cpus : DEFAULT_CPUS;
 	int mem = spec->limits.memory_mb > 0 ? spec->limits.memory_mb : DEFAULT_MEMORY_MB;
-	if (spec->limits.disk_mb > QEMU_DISK_MB)
+	if (spec->limits.disk_mb > GUEST_DISK_MB)
 		return sbx_error(e, "the qemu runtime's disks are %d MB (the template image's size); ask for at most "
-			  "%d MB", QEMU_DISK_MB, QEMU_DISK_MB);
+			  "%d MB", GUEST_DISK_MB, GUEST_DISK_MB);
 	if (cpus > get_nprocs())
 		return sbx_error(e, "%d vCPUs asked for but this machine has %d CPUs; ask for fewer", cpus,
 				 get_nprocs());
@@ -163,7 +167,7 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	vm_state st = { .dir = dir, .id = xstrdup(spec->id), .driver = xstrdup("qemu"),
 			.template_dir = xstrdup(spec->template_dir), .snapshot = xstrdup(snap.dir),
 			.token = xstrdup(snap.token), .accel = xstrdup(snap.accel), .status = VMS_CREATING,
-			.net = { .index = -1 }, .cpus = cpus, .memory_mb = mem, .disk_mb = QEMU_DISK_MB,
+			.net = { .index = -1 }, .cpus = cpus, .memory_mb = mem, .disk_mb = GUEST_DISK_MB,
 			.created_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, .extra = json_object() };
 	json_object_set_new(st.extra, "machine", json_string(snap.machine));
 	rt_sandbox *s = handle(&st);
@@ -171,8 +175,6 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	int rc = vm_state_save(&s->st, e);
 	if (rc == 0)
 		rc = vm_net_create(spec->id, s->st.dir, spec->internet, &s->st.net, e);
-	if (rc == 0)
-		rc = qvm_tap_mac(&s->st.net, e);
 	if (rc == 0) {
 		free(s->addr);
 		s->addr = vm_net_agent_addr(&s->st.net);
@@ -386,16 +388,19 @@ static int qemu_stats(rt_sandbox *s, rt_stats *st, sbx_err *e)
 	free(disk);
 	if (rc < 0 || s->st.status != VMS_RUNNING || !vm_proc_alive(&s->st.vmm))
 		return rc;
-	/* QEMU's CPU over 100 ms (all vCPUs and its own threads), as a share
-	 * of the sandbox's vCPUs; its resident memory, at most the guest's RAM. */
+	/* QEMU's CPU (all vCPUs and its own threads) since the previous call,
+	 * as a share of the sandbox's vCPUs (0 on the first: stats runs on
+	 * sbxd's loop and must not wait for a second sample); its resident
+	 * memory, at most the guest's RAM. */
 	uint64_t rss = 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t t0 = cpu_ticks(s->st.vmm.pid, NULL);
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
-	nanosleep(&ts, NULL);
 	uint64_t t1 = cpu_ticks(s->st.vmm.pid, &rss);
-	if (hz > 0 && t1 >= t0)
-		st->cpu_used_pct = 100.0 * (double)(t1 - t0) / (double)hz / 0.1 / (s->st.cpus > 0 ? s->st.cpus : 1);
+	int64_t now = now_ms();
+	if (hz > 0 && s->last_ms && now > s->last_ms && t1 >= s->last_ticks)
+		st->cpu_used_pct = 100.0 * (double)(t1 - s->last_ticks) / (double)hz /
+				   ((double)(now - s->last_ms) / 1000.0) / (s->st.cpus > 0 ? s->st.cpus : 1);
+	s->last_ticks = t1;
+	s->last_ms = now;
 	if (st->cpu_used_pct > 100.0)
 		st->cpu_used_pct = 100.0;
 	st->mem_used = rss * (uint64_t)sysconf(_SC_PAGESIZE);

@@ -269,8 +269,8 @@ static int build(qemu_snap *s, const char *template_dir, const char *template_ha
 	int rc = -1;
 	char id[32];
 	snprintf(id, sizeof id, "qsnap%ld", (long)getpid());
-	if (guest_disk_image(template_dir, QEMU_DISK_MB, &img, e) < 0 || vm_disk_overlay(img, "raw", disk, e) < 0 ||
-	    fsu_mkdirs(boot, 0700, e) < 0 || vm_net_create(id, boot, 0, &net, e) < 0 || qvm_tap_mac(&net, e) < 0)
+	if (guest_disk_image(template_dir, GUEST_DISK_MB, &img, e) < 0 || vm_disk_overlay(img, "raw", disk, e) < 0 ||
+	    fsu_mkdirs(boot, 0700, e) < 0 || vm_net_create(id, boot, 0, &net, e) < 0)
 		goto out;
 	addr = vm_net_agent_addr(&net);
 	qemu_vm_cfg c = { 0 };

@@ -19,10 +19,6 @@
 #include "qemu_argv.h"
 #include "../../src/util/err.h"
 
-/* The size of every VM sandbox's disk (the template's ext4 image, shared
- * with the ch driver: both must ask guest_disk_image for the same size). */
-#define QEMU_DISK_MB 4096
-
 typedef struct qemu_snap {
 	char *dir;
 	char *token;           /* the agent's token inside the snapshot */

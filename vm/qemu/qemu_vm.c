@@ -179,28 +179,3 @@ int qvm_load(qmp *q, const char *path, int ignore_shared, int timeout_ms, sbx_er
 	return qmp_exec(q, "cont", NULL, 10000, NULL, e);
 }
 
-int qvm_tap_mac(const vm_net *net, sbx_err *e)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return sbx_error_errno(e, "fork");
-	if (pid == 0) {
-		struct ifreq ifr;
-		memset(&ifr, 0, sizeof ifr);
-		snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", GUEST_TAP);
-		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-		memcpy(ifr.ifr_hwaddr.sa_data, QVM_GW_MAC, 6);
-		int fd = -1;
-		if (vm_net_enter(net) < 0 || (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
-		    ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sbx_error(e, "cannot set the MAC address of %s in the sandbox's network namespace %s", GUEST_TAP,
-				 net->netns);
-	return 0;
-}

@@ -24,13 +24,6 @@ int qvm_save(qmp *q, const char *path, int ignore_shared, const char *progress_f
 /* Loads state from path into a QEMU started with incoming = 1 and runs it. */
 int qvm_load(qmp *q, const char *path, int ignore_shared, int timeout_ms, sbx_err *e);
 
-/* Gives GUEST_TAP in net's namespace the fixed MAC QVM_GW_MAC.  A clone
- * wakes up with the snapshot's ARP cache: the gateway's MAC must be the
- * same in every sandbox, or the guest's replies go to a MAC the new tap
- * drops until the entry expires. */
-#define QVM_GW_MAC "\x02\xfc\x00\x00\x00\x06"
-int qvm_tap_mac(const vm_net *net, sbx_err *e);
-
 /* The last lines (up to max bytes) of a log file, for error messages.
  * Caller frees; "" when unreadable. */
 char *qvm_log_tail(const char *path, size_t max);
