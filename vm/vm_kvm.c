@@ -1,6 +1,7 @@
 /* vm_kvm: see vm_kvm.h. */
 #include "vm_kvm.h"
 #include "guest/guest.h"
+#include "../src/proto/jsonfile.h"
 #include "../src/util/buf.h"
 #include "../src/util/fsutil.h"
 #include "../src/util/timeutil.h"
@@ -128,12 +129,7 @@ static void cache_write(const char *bid, int usable, const char *why)
 	if (!*bid || fsu_mkdirs(KVM_CACHE_DIR, 0755, NULL) < 0)
 		return;
 	json_t *j = json_pack("{s:s, s:b, s:s}", "boot_id", bid, "usable", usable, "why", usable ? "" : why);
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, "%s.%d", KVM_CACHE, (int)getpid());
-	if (json_dump_file(j, tmp, JSON_COMPACT) == 0)
-		rename(tmp, KVM_CACHE);
-	else
-		unlink(tmp);
+	json_file_replace(KVM_CACHE, j, JSON_COMPACT, NULL);
 	json_decref(j);
 }
 

@@ -1,5 +1,6 @@
 #include "vm_state.h"
 #include "ns/ns_net.h"
+#include "../src/proto/jsonfile.h"
 #include "../src/util/xalloc.h"
 #include <errno.h>
 #include <stdio.h>
@@ -48,17 +49,11 @@ int vm_state_save(const vm_state *st, sbx_err *e)
 	json_object_set_new(o, "created_ms", json_integer(st->created_ms));
 	json_object_set_new(o, "extra", json_is_object(st->extra) ? json_incref(st->extra) : json_object());
 
-	char path[4200], tmp[4200];
+	char path[4200];
 	snprintf(path, sizeof path, "%s/state.json", st->dir);
-	snprintf(tmp, sizeof tmp, "%s/state.json.tmp", st->dir);
-	int rc = json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int rc = json_file_replace(path, o, JSON_INDENT(1) | JSON_SORT_KEYS, e);
 	json_decref(o);
-	if (rc < 0)
-		return sbx_error_errno(e, "cannot write %s", tmp);
-	/* rename: a reader (or a crash) sees the old state or the new, never half. */
-	if (rename(tmp, path) < 0)
-		return sbx_error_errno(e, "cannot replace %s", path);
-	return 0;
+	return rc;
 }
 
 /* A string field that may be null; -1 when it is neither. */

@@ -1,5 +1,6 @@
 #include "ns_state.h"
 #include "ns_util.h"
+#include "../../src/proto/jsonfile.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -29,17 +30,11 @@ int nss_save(const ns_state *st, sbx_err *e)
 			      "created_ms", (json_int_t)st->created_ms);
 	if (!o)
 		return sbx_error(e, "cannot encode the sandbox state (bad id or template path?)");
-	char path[4200], tmp[4200];
+	char path[4200];
 	snprintf(path, sizeof path, "%s/state.json", st->dir);
-	snprintf(tmp, sizeof tmp, "%s/state.json.tmp", st->dir);
-	int rc = json_dump_file(o, tmp, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int rc = json_file_replace(path, o, JSON_INDENT(1) | JSON_SORT_KEYS, e);
 	json_decref(o);
-	if (rc < 0)
-		return sbx_error_errno(e, "cannot write %s", tmp);
-	/* rename: a reader (or a crash) sees the old state or the new, never half. */
-	if (rename(tmp, path) < 0)
-		return sbx_error_errno(e, "cannot replace %s", path);
-	return 0;
+	return rc;
 }
 
 int nss_load(ns_state *st, const char *dir, sbx_err *e)

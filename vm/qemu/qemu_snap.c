@@ -7,6 +7,7 @@
 #include "../vm_disk.h"
 #include "../vm_kvm.h"
 #include "../vm_net.h"
+#include "../../src/proto/jsonfile.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/log.h"
@@ -242,15 +243,12 @@ static int write_meta(const qemu_snap *s, const char *template_hash, const guest
 			      "guest_key", g->key, "guest_kernel", g->version, "ram_bytes", (json_int_t)ram.st_size,
 			      "ram_allocated", (json_int_t)ram.st_blocks * 512, "state_bytes",
 			      (json_int_t)state.st_size, "boot_ms", (json_int_t)boot_ms, "built_at", when);
-	char *mp = xasprintf("%s/meta.json", s->dir), *tmp = xasprintf("%s/.meta.json.tmp", s->dir);
-	int rc = 0;
-	if (json_dump_file(m, tmp, JSON_INDENT(2)) < 0 || rename(tmp, mp) < 0)
-		rc = sbx_error_errno(e, "cannot write %s", mp);
+	char *mp = xasprintf("%s/meta.json", s->dir);
+	int rc = json_file_replace(mp, m, JSON_INDENT(2), e);
 	json_decref(m);
 	free(rp);
 	free(sp);
 	free(mp);
-	free(tmp);
 	return rc;
 }
 
