@@ -620,30 +620,45 @@ static int pause_in_child(void *arg, sbx_err *e)
 	return 0;
 }
 
-static void pause_done(int ok, const char *err, void *ud)
+/* What a slow pause or resume job's end has in common: a sandbox killed
+ * meanwhile is torn down (-1); else it is read again from its state dir
+ * (its VMM changed under the old handle): 1 when the job and that went
+ * well; 0 when it failed but the sandbox lives, why in msg; -1 when it is
+ * gone (then it died, with why). */
+static int slow_change_done(sbox *sb, int ok, const char *err, const char *what, char *msg, size_t n)
 {
-	sbox *sb = ud;
-	sbx_err e;
-	char msg[1024];
-	sb->pausing = 0;
 	if (sb->killed) {
 		if (sb->rt)
 			sb->ops->release(sb->rt);
 		sb->rt = NULL;
 		teardown(sb);
-		return;
+		return -1;
 	}
+	sbx_err e;
 	int found = readopt(sb, &e) == 0;
-	if (ok && found) {
+	if (ok && found)
+		return 1;
+	snprintf(msg, n, "%s", ok ? e.msg : err);
+	sbox_log(sb, "%s failed: %s", what, msg);
+	if (!found || !sb->ops->alive(sb->rt)) {
+		sbox_died(sb, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void pause_done(int ok, const char *err, void *ud)
+{
+	sbox *sb = ud;
+	char msg[1024];
+	sb->pausing = 0;
+	int r = slow_change_done(sb, ok, err, "pause", msg, sizeof msg);
+	if (r < 0)
+		return;
+	if (r > 0) {
 		paused(sb);
 		liveness_watch(sb);   /* a paused VM has no process: -1, nothing to watch */
 		notify(sb, 1, NULL);
-		return;
-	}
-	snprintf(msg, sizeof msg, "%s", ok ? e.msg : err);
-	sbox_log(sb, "pause failed: %s", msg);
-	if (!found || !sb->ops->alive(sb->rt)) {
-		sbox_died(sb, msg);
 		return;
 	}
 	/* Still running: the waiters hear the failure, then it serves again
@@ -712,28 +727,13 @@ static int resume_in_child(void *arg, sbx_err *e)
 static void resume_done(int ok, const char *err, void *ud)
 {
 	sbox *sb = ud;
-	sbx_err e;
 	char msg[1024];
 	sb->resuming = 0;
-	if (sb->killed) {
-		if (sb->rt)
-			sb->ops->release(sb->rt);
-		sb->rt = NULL;
-		teardown(sb);
-		return;
-	}
-	int found = readopt(sb, &e) == 0;
-	if (ok && found) {
+	int r = slow_change_done(sb, ok, err, "resume", msg, sizeof msg);
+	if (r > 0)
 		resumed(sb, sb->rec.timeout_s);
-		return;
-	}
-	snprintf(msg, sizeof msg, "%s", ok ? e.msg : err);
-	sbox_log(sb, "resume failed: %s", msg);
-	if (!found || !sb->ops->alive(sb->rt)) {
-		sbox_died(sb, msg);
-		return;
-	}
-	notify(sb, 0, msg);   /* still paused, its snapshot intact: it may be tried again */
+	else if (r == 0)
+		notify(sb, 0, msg);   /* still paused, its snapshot intact: it may be tried again */
 }
 
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)

@@ -97,3 +97,21 @@ int fsu_rm_rf(const char *path, int one_fs, sbx_err *e)
 		return sbx_error_errno(e, "cannot remove '%s' completely (is something still mounted under it?)", path);
 	return sbx_error_errno(e, "cannot remove '%s' completely", path);
 }
+
+char *fsu_which(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin"), *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (d[0] != '/')
+			continue;   /* a relative entry would depend on the caller's cwd */
+		char *p = xasprintf("%s/%s", d, name);
+		if (access(p, X_OK) == 0) {
+			free(copy);
+			return p;
+		}
+		free(p);
+	}
+	free(copy);
+	return NULL;
+}

@@ -21,5 +21,8 @@ int fsu_mkdirs_each(const char *path, mode_t mode, void (*made)(const char *dir,
  * then fails with the first error.  one_fs: leave mount points below path
  * alone rather than empty another file system (the removal then fails). */
 int fsu_rm_rf(const char *path, int one_fs, sbx_err *e);
+/* The executable name in $PATH's absolute directories (a default PATH when
+ * it is unset), as a heap string; NULL when none is. */
+char *fsu_which(const char *name);
 
 #endif

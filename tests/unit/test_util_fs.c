@@ -200,6 +200,38 @@ static void test_selfpath(void **state)
 	free(agent);
 }
 
+/* fsu_which: $PATH's absolute directories only, executables only. */
+static void test_which(void **state)
+{
+	const char *dir = *state;
+	char *exe = xasprintf("%s/sbx-which-probe", dir), *plain = xasprintf("%s/sbx-which-plain", dir);
+	int fd = open(exe, O_WRONLY | O_CREAT, 0700);
+	assert_true(fd >= 0);
+	close(fd);
+	fd = open(plain, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	char *old = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	char *path = xasprintf("relative:%s", dir);
+	setenv("PATH", path, 1);
+	char *got = fsu_which("sbx-which-probe");
+	assert_non_null(got);
+	assert_string_equal(got, exe);
+	free(got);
+	assert_null(fsu_which("sbx-which-plain"));   /* not executable */
+	assert_null(fsu_which("sbx-which-none"));
+	assert_int_equal(chdir(dir), 0);
+	setenv("PATH", "relative:.", 1);
+	assert_null(fsu_which("sbx-which-probe"));   /* "." is relative: never searched */
+	assert_int_equal(chdir("/"), 0);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	free(path);
+	free(exe);
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_rf_one_fs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buf_read_file, setup, teardown),
 		cmocka_unit_test(test_selfpath),
+		cmocka_unit_test_setup_teardown(test_which, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,27 +40,26 @@ static int load_meta(const char *dir, ch_snap *out)
 	return ok;
 }
 
-static int has_python(const char *template_dir)
-{
-	char *p = xasprintf("%s/rootfs/usr/lib/sbx/python", template_dir);
-	struct stat st;
-	int r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-	free(p);
-	return r;
-}
-
 /* Run what the first user would, so it is in the snapshot's memory. */
 static int warm(const char *vsock, const char *token, const char *template_dir, sbx_err *e)
 {
-	if (!has_python(template_dir))
-		return 0;
-	static const char *const code[] = {
-		"{\"code\":\"1+1\"}",
-		"{\"code\":\"import matplotlib.pyplot as plt\\nplt.plot([1, 2, 3])\\nplt.show()\"}",
-	};
-	for (size_t i = 0; i < 2; i++)
-		if (ch_vsock_http(vsock, GUEST_AGENT_PORT, "POST", "/execute", token, code[i], 120000, e) < 0)
+	guest_cell cells[GUEST_WARM_MAX];
+	guest_warm_cells(template_dir, cells);
+	for (const guest_cell *c = cells; c->code; c++) {
+		json_t *req = json_pack("{s:s}", "code", c->code);
+		char *body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+		sbx_buf out = SBX_BUF_INIT;
+		long st = 0;
+		int retry = 0, rc = ch_vsock_http(vsock, GUEST_AGENT_PORT, "POST", "/execute", token, body, 120000,
+						  &st, &out, e);
+		if (rc == 0)
+			rc = guest_warm_check(c, st, buf_cstr(&out), &retry, e);
+		buf_free(&out);
+		free(body);
+		if (rc < 0)
 			return -1;
+	}
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "ch_vmm.h"
 #include "../../src/proto/local.h"
 #include "../../src/util/timeutil.h"
+#include "../../src/util/fsutil.h"
 #include "../../src/util/xalloc.h"
 #include <ctype.h>
 #include <errno.h>
@@ -50,17 +51,9 @@ char *ch_binary(sbx_err *e)
 		free(bin);
 		return NULL;
 	}
-	const char *path = getenv("PATH");
-	char *copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *save, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/cloud-hypervisor", d);
-		if (*d == '/' && access(p, X_OK) == 0) {
-			free(copy);
-			return p;
-		}
-		free(p);
-	}
-	free(copy);
+	char *found = fsu_which("cloud-hypervisor");
+	if (found)
+		return found;
 	sbx_error(e, "cloud-hypervisor is not installed: put the static binary from "
 		     "https://github.com/cloud-hypervisor/cloud-hypervisor/releases (v50–v53) on PATH as "
 		     "cloud-hypervisor, or set SBX_CH_BINARY; see docs/runtime-ch.md");

@@ -115,31 +115,38 @@ int ch_vsock_connect(const char *sock, unsigned port, int timeout_ms, int *fd, s
 			    "agent did not start; see the sandbox's serial.log)", port, sock, timeout_ms / 1000);
 }
 
-/* One request on an established stream: 1 for a 2xx answer, 0 otherwise.
- * Reads to EOF (Connection: close): /execute streams its result. */
-static int request_once(int fd, const char *req, size_t n, int64_t end)
+/* One request on an established stream: its status (0 when none came).
+ * Reads to EOF (Connection: close): /execute streams its result.  The
+ * answer, headers included, goes to out (may be NULL), up to 1 MB. */
+static long request_once(int fd, const char *req, size_t n, int64_t end, sbx_buf *out)
 {
 	if (write(fd, req, n) != (ssize_t)n)
 		return 0;
-	char rep[4096];
+	char rep[4096], head[12];
 	size_t have = 0;
 	for (;;) {
 		int left = (int)(end - now_ms());
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return 0;
-		ssize_t r = read(fd, have < 12 ? rep + have : rep + 12, have < 12 ? 12 - have : sizeof rep - 12);
+		ssize_t r = read(fd, rep, sizeof rep);
 		if (r < 0)
 			return 0;
 		if (r == 0)
 			break;
+		for (ssize_t i = 0; i < r && have + (size_t)i < sizeof head; i++)
+			head[have + (size_t)i] = rep[i];
+		if (out && out->len + (size_t)r <= (1u << 20))
+			buf_append(out, rep, (size_t)r);
 		have += (size_t)r;
 	}
-	return have >= 12 && !memcmp(rep, "HTTP/1.", 7) && rep[9] == '2';
+	if (have < sizeof head || memcmp(head, "HTTP/1.", 7) || head[8] != ' ')
+		return 0;
+	return (head[9] - '0') * 100 + (head[10] - '0') * 10 + (head[11] - '0');
 }
 
 int ch_vsock_http(const char *sock, unsigned port, const char *method, const char *path, const char *token,
-		  const char *body, int timeout_ms, sbx_err *e)
+		  const char *body, int timeout_ms, long *status, sbx_buf *out, sbx_err *e)
 {
 	int64_t end = now_ms() + timeout_ms;
 	int fd;
@@ -154,11 +161,17 @@ int ch_vsock_http(const char *sock, unsigned port, const char *method, const cha
 		close(fd);
 		return sbx_error(e, "out of memory");
 	}
-	int ok = request_once(fd, req, strlen(req), end);
+	long st = request_once(fd, req, strlen(req), end, out);
 	free(req);
 	close(fd);
-	return ok ? 0 : sbx_error(e, "the VM's agent did not answer %s %s through vsock within %d s", method, path,
-				  timeout_ms / 1000);
+	if (status)
+		*status = st;
+	if (st >= 200 && st < 300)
+		return 0;
+	if (st)
+		return sbx_error(e, "the VM's agent answered %s %s through vsock with %ld", method, path, st);
+	return sbx_error(e, "the VM's agent did not answer %s %s through vsock within %d s", method, path,
+			 timeout_ms / 1000);
 }
 
 int ch_vsock_health(const char *sock, unsigned port, int timeout_ms, sbx_err *e)
@@ -168,7 +181,7 @@ int ch_vsock_health(const char *sock, unsigned port, int timeout_ms, sbx_err *e)
 		int left = (int)(end - now_ms());
 		if (left <= 0)
 			break;
-		if (ch_vsock_http(sock, port, "GET", "/health", NULL, NULL, left, e) == 0)
+		if (ch_vsock_http(sock, port, "GET", "/health", NULL, NULL, left, NULL, NULL, e) == 0)
 			return 0;
 		pause_ms(50);
 	}

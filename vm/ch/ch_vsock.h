@@ -9,6 +9,7 @@
 #ifndef SBX_CH_VSOCK_H
 #define SBX_CH_VSOCK_H
 #include <stddef.h>
+#include "../../src/util/buf.h"
 #include "../../src/util/err.h"
 
 /* The reply so far (len bytes): 1 and *host_port when it holds a whole
@@ -21,9 +22,11 @@ int ch_vsock_parse_ok(const char *buf, size_t len, unsigned *host_port, size_t *
 int ch_vsock_connect(const char *sock, unsigned port, int timeout_ms, int *fd, sbx_err *e);
 
 /* One HTTP request to the agent on port (token: X-Access-Token, may be
- * NULL; body JSON or NULL); 0 when it answers 2xx within timeout_ms. */
+ * NULL; body JSON or NULL); 0 when it answers 2xx within timeout_ms.
+ * *status (may be NULL): the answer's status, 0 when none came; out (may
+ * be NULL): the raw answer, headers included, up to 1 MB. */
 int ch_vsock_http(const char *sock, unsigned port, const char *method, const char *path, const char *token,
-		  const char *body, int timeout_ms, sbx_err *e);
+		  const char *body, int timeout_ms, long *status, sbx_buf *out, sbx_err *e);
 
 /* GET /health from the agent on port through sock until it answers 2xx,
  * at most timeout_ms. */

@@ -65,4 +65,20 @@ char *guest_cmdline(const char *console, const char *extra);
  * never replaced (overlays over it keep its size).  Caller frees *path. */
 int guest_disk_image(const char *template_dir, int size_mb, char **path, sbx_err *e);
 
+/* What a template's booted snapshot runs before it is saved, so a clone's
+ * first cell and first chart find the interpreter, numpy, pandas and
+ * matplotlib loaded: none without the chart extension (no Python), "1+1",
+ * then a figure where matplotlib is installed. */
+typedef struct guest_cell {
+	const char *code;   /* NULL ends the list */
+	const char *want;   /* text the answer must hold, or NULL */
+} guest_cell;
+#define GUEST_WARM_MAX 3
+/* Fills out (GUEST_WARM_MAX entries, NULL-terminated); returns how many. */
+int guest_warm_cells(const char *template_dir, guest_cell out[GUEST_WARM_MAX]);
+/* The agent's answer to POST /execute (HTTP status, NDJSON body) for cell
+ * c: 0, or -1 with why; *retry = 1 when its kernel did not start in time
+ * (under TCG on a busy host the next try finds its files in the page cache). */
+int guest_warm_check(const guest_cell *c, long status, const char *body, int *retry, sbx_err *e);
+
 #endif

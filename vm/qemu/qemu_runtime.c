@@ -48,8 +48,8 @@ static char *sp(const rt_sandbox *s, const char *rel)
 
 static int qemu_available(sbx_err *e)
 {
-	char *q = qemu_find_bin("qemu-system-x86_64"), *img = qemu_find_bin("qemu-img");
-	char *apt = qemu_find_bin("apt-get"), *dpkg = qemu_find_bin("dpkg-deb");
+	char *q = fsu_which("qemu-system-x86_64"), *img = fsu_which("qemu-img");
+	char *apt = fsu_which("apt-get"), *dpkg = fsu_which("dpkg-deb");
 	int ok = 0;
 	if (!q || !img)
 		sbx_error(e, "%s is not on PATH; apt-get install qemu-system-x86 qemu-utils",

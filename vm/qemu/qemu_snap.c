@@ -30,38 +30,6 @@
 #define WARM_MS (300 * 1000)
 #define SAVE_MS (300 * 1000)
 
-/* Draws one figure so matplotlib's rendering code is paged in and
- * initialised in the snapshot (the first chart after a clone is fast);
- * only for templates that have matplotlib. */
-static const char WARM_CHART[] =
-	"try:\n"
-	"    import numpy, pandas\n"
-	"except ImportError:\n"
-	"    pass\n"
-	"import matplotlib.pyplot as plt\n"
-	"plt.plot([1, 2, 3], [1, 4, 9])\n"
-	"plt.show()\n";
-
-char *qemu_find_bin(const char *name)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	char *copy = xstrdup(path), *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		if (d[0] != '/')
-			continue;
-		char *p = xasprintf("%s/%s", d, name);
-		if (access(p, X_OK) == 0) {
-			free(copy);
-			return p;
-		}
-		free(p);
-	}
-	free(copy);
-	return NULL;
-}
-
 char *qemu_version(const char *qemu, sbx_err *e)
 {
 	int pfd[2];
@@ -192,21 +160,18 @@ static int wait_health(const char *addr, const vm_proc *p, const char *serial, s
 	return -1;
 }
 
-static int run_code_once(const char *addr, const char *token, const char *code, const char *want, int *retry,
-			 sbx_err *e)
+static int run_code_once(const char *addr, const char *token, const guest_cell *c, int *retry, sbx_err *e)
 {
-	json_t *req = json_pack("{s:s}", "code", code);
+	json_t *req = json_pack("{s:s}", "code", c->code);
 	char *body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	sbx_buf out = SBX_BUF_INIT;
 	long st = 0;
 	int rc = qagent_call(addr, "POST", "/execute", token, body, WARM_MS, &st, &out, e);
 	free(body);
-	const char *err = strstr(buf_cstr(&out), "\"type\":\"error\"");
-	*retry = err && strstr(err, "KernelStartFailed");
-	if (rc == 0 && (st != 200 || err || (want && !strstr(buf_cstr(&out), want))))
-		rc = sbx_error(e, "warming the template's code interpreter failed (HTTP %ld): %.300s", st,
-			       err ? err : buf_cstr(&out));
+	*retry = 0;
+	if (rc == 0)
+		rc = guest_warm_check(c, st, buf_cstr(&out), retry, e);
 	buf_free(&out);
 	return rc;
 }
@@ -214,11 +179,11 @@ static int run_code_once(const char *addr, const char *token, const char *code, 
 /* Under TCG on a busy host the first Python kernel can miss the agent's
  * start deadline; the next request starts another, which finds its files
  * in the guest's page cache. */
-static int run_code(const char *addr, const char *token, const char *code, const char *want, sbx_err *e)
+static int run_code(const char *addr, const char *token, const guest_cell *c, sbx_err *e)
 {
 	int retry = 0;
 	for (int i = 0; i < 3; i++) {
-		if (run_code_once(addr, token, code, want, &retry, e) == 0)
+		if (run_code_once(addr, token, c, &retry, e) == 0)
 			return 0;
 		if (!retry)
 			break;
@@ -283,14 +248,11 @@ static int build(qemu_snap *s, const char *template_dir, const char *template_ha
 	if (qvm_start(&c, &net, vlog, &p, &q, e) < 0 || wait_health(addr, &p, serial, e) < 0)
 		goto out;
 	boot_ms = now_ms() - t0;
-	char *py = xasprintf("%s/rootfs/usr/lib/sbx/python", template_dir);
-	char *mpl = xasprintf("%s/rootfs/usr/lib/python3/dist-packages/matplotlib", template_dir);
-	int python = access(py, F_OK) == 0, charts = access(mpl, F_OK) == 0;
-	free(py);
-	free(mpl);
-	if (python && (run_code(addr, s->token, "1+1", "2", e) < 0 ||
-		       (charts && run_code(addr, s->token, WARM_CHART, NULL, e) < 0)))
-		goto out;
+	guest_cell cells[GUEST_WARM_MAX];
+	guest_warm_cells(template_dir, cells);
+	for (const guest_cell *c = cells; c->code; c++)
+		if (run_code(addr, s->token, c, e) < 0)
+			goto out;
 	if (qvm_save(&q, state, 1, NULL, SAVE_MS, e) < 0)
 		goto out;
 	qmp_exec(&q, "quit", NULL, 5000, NULL, NULL);
@@ -321,7 +283,7 @@ out:
 int qemu_snap_get(const char *template_dir, int cpus, int memory_mb, qemu_snap *out, sbx_err *e)
 {
 	memset(out, 0, sizeof *out);
-	char *qemu = qemu_find_bin("qemu-system-x86_64"), *hash = NULL, *version = NULL, *key = NULL;
+	char *qemu = fsu_which("qemu-system-x86_64"), *hash = NULL, *version = NULL, *key = NULL;
 	char *cache = NULL, *root = NULL, *lockp = NULL;
 	guest_kernel g = { 0 };
 	int rc = -1, lock = -1;

@@ -38,8 +38,6 @@ void qemu_snap_free(qemu_snap *s);
  * from s; the caller fills the per-VM paths.  Strings borrowed from s. */
 void qemu_snap_cfg(const qemu_snap *s, qemu_vm_cfg *c);
 
-/* Absolute path of name on $PATH; NULL when missing.  Caller frees. */
-char *qemu_find_bin(const char *name);
 /* QEMU's version ("7.2.22"); NULL with why in e. */
 char *qemu_version(const char *qemu, sbx_err *e);
 
