@@ -17,6 +17,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #define STR_(x) #x
@@ -259,6 +261,18 @@ int vm_net_create(const char *id, const char *state_dir, int internet, vm_net *o
 		return 0;
 	vm_net_destroy(out, NULL);
 	return -1;
+}
+
+int vm_net_ensure(const char *id, const char *state_dir, vm_net *n, sbx_err *e)
+{
+	struct statfs fs;
+	if (n->netns[0] && statfs(n->netns, &fs) == 0 && fs.f_type == NSFS_MAGIC && n->veth[0] &&
+	    if_nametoindex(n->veth) > 0)
+		return 0;
+	int internet = n->internet;
+	if (vm_net_destroy(n, e) < 0)   /* what is left of it: a stale veth, an empty mount point */
+		return -1;
+	return vm_net_create(id, state_dir, internet, n, e);
 }
 
 char *vm_net_agent_addr(const vm_net *n)

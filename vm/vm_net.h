@@ -33,6 +33,11 @@ typedef struct vm_net {
 
 /* Build all of the above for sandbox id under state_dir. */
 int vm_net_create(const char *id, const char *state_dir, int internet, vm_net *out, sbx_err *e);
+/* Before a paused sandbox's VMM starts again: when its network did not
+ * survive (a host reboot drops the namespace's bind mount, the veth and
+ * the tables), build it again under state_dir (its block, so the agent's
+ * address, may change).  0 when it was intact or is rebuilt. */
+int vm_net_ensure(const char *id, const char *state_dir, vm_net *n, sbx_err *e);
 /* "tcp:10.231.x.y:49983": where sbxd reaches the agent.  Caller frees. */
 char *vm_net_agent_addr(const vm_net *n);
 /* In a forked child before exec'ing the VMM: join the namespace.  Only

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The qemu runtime end to end through sbxd (TCG here): a code-interpreter
 # sandbox cloned from the template's booted snapshot runs Python, files,
-# commands and a PTY; pause → kill -9 sbxd → restart → resume keeps a Python
-# variable, a file and a background process; kill leaves nothing behind
+# commands and a PTY; pause → kill -9 sbxd → what a host reboot drops (its
+# netns, its veth) → restart → resume keeps a Python variable, a file and a
+# background process; kill leaves nothing behind
 # (QEMU, veth, netns mount, disk, paused state).  The snapshot is built at
 # most once per template (cached in $SBX_CACHE_DIR/vm/qemu) and never
 # rebuilt by this test when it is cached.
@@ -43,6 +44,13 @@ expect_eq "info: runtime qemu" "$(jq -r .runtime <<<"$info")" qemu
 t0=$(ms)
 expect_eq "Python: 1+1 in the clone" "$(cell "$ID" "$TOK" '1+1')" 2
 echo "# first 1+1 after create: $(( $(ms) - t0 )) ms"
+# The snapshot's warm-up left nothing a user sees: as in a fresh kernel, the
+# next cell is In[2] and the warm-up's names (plt) are not defined.
+first=$(px "$ID" "$TOK" POST /execute -H 'Content-Type: application/json' -d '{"code":"\"plt\" in dir()"}')
+expect_eq "the clone's kernel counts from 1 (this is its 2nd cell)" \
+	"$(jq -r 'select(.type == "number_of_executions") | .execution_count' <<<"$first")" 2
+expect_eq "the warm-up's names are not in the clone's namespace" \
+	"$(jq -r 'select(.type == "result") | .text' <<<"$first")" False
 expect_eq "Python: a variable is set" "$(cell "$ID" "$TOK" 'x = 41; x')" 41
 printf 'hello from the host\n' >"$SCRATCH/up.txt"
 px "$ID" "$TOK" POST "/files?path=/home/user/up.txt" -F "file=@$SCRATCH/up.txt" >/dev/null
@@ -75,6 +83,10 @@ expect_eq "paused: the driver's record says so" "$counter1" paused
 
 sbxd_stop KILL
 expect_eq "sbxd killed with -9" "$SBXD_RC" 137
+# What a host reboot takes from a paused VM sandbox: its network namespace
+# (the bind mount) and its veth; its files stay.  Resume builds them again.
+umount "$SD/netns" && ip link del "$VETHS" && ok "host reboot simulated: netns mount and veth gone" \
+	|| notok "simulate a reboot" "$(grep "$SD" /proc/mounts)"
 sbxd_start || { notok "sbxd restarts" "see above"; exit 1; }
 expect_eq "after the restart it is listed paused" "$(api GET "/sandboxes/$ID" | jq -r .state)" paused
 t0=$(ms)
@@ -88,6 +100,7 @@ c1=$(run "$ID" "$TOK" 'cat /tmp/counter')
 counts_on() { [ "$(run "$ID" "$TOK" 'cat /tmp/counter')" != "$c1" ]; }
 wait_until 20 counts_on && ok "resumed: the background process counts on" || notok "background process survives" "$c1"
 [ ! -e "$SD/pause" ] && ok "resumed: pause/ removed" || notok "pause/ removed" "$(ls "$SD/pause")"
+VETHS="$VETHS $(jq -r .net.veth "$SD/state.json")"   # its new one (the old block may be taken)
 
 # --- a second clone from the cached snapshot -----------------------------------------
 t0=$(ms)

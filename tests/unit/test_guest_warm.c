@@ -21,14 +21,23 @@ static void test_cells(void **state)
 	assert_null(c[0].code);
 	char *py = xasprintf("%s/rootfs/usr/lib/sbx/python", dir);
 	assert_int_equal(fsu_mkdirs(py, 0700, NULL), 0);
-	assert_int_equal(guest_warm_cells(dir, c), 1);
+	assert_int_equal(guest_warm_cells(dir, c), 2);
 	assert_string_equal(c[0].code, "1+1");
-	assert_null(c[1].code);
+	assert_non_null(strstr(c[1].code, "reset"));   /* last: the clone's namespace is fresh */
+	assert_null(c[2].code);
 	char *mpl = xasprintf("%s/rootfs/usr/lib/python3/dist-packages/matplotlib", dir);
 	assert_int_equal(fsu_mkdirs(mpl, 0700, NULL), 0);
-	assert_int_equal(guest_warm_cells(dir, c), 2);
+	assert_int_equal(guest_warm_cells(dir, c), 3);
 	assert_non_null(strstr(c[1].code, "plt.show()"));
-	assert_null(c[2].code);
+	assert_non_null(strstr(c[2].code, "execution_count = 0"));
+	assert_null(c[3].code);
+	/* Every cell is part of the recipe that keys snapshots. */
+	for (int i = 0; i < 3; i++) {
+		int found = 0;
+		for (const char *const *w = guest_warm_recipe; *w; w++)
+			found |= !strcmp(*w, c[i].code);
+		assert_true(found);
+	}
 	fsu_rm_rf(dir, 0, NULL);
 	free(py);
 	free(mpl);

@@ -337,6 +337,8 @@ static int ch_resume(rt_sandbox *s, sbx_err *e)
 	if (!ch_alive(s))
 		return sbx_error(e, "sandbox %s's pause snapshot in %s/pause is incomplete; it cannot be resumed",
 				 s->st.id, s->st.dir);
+	if (vm_net_ensure(s->st.id, s->st.dir, &s->st.net, e) < 0 || vm_state_save(&s->st, e) < 0)
+		return -1;
 	uint64_t total = (uint64_t)s->st.memory_mb << 20;
 	progress(s, 0, total);
 	char *dir = sub(s, "pause");

@@ -44,7 +44,7 @@ typedef struct guest_kernel {
 	char *kernel;      /* bzImage */
 	char *initramfs;   /* newc cpio */
 	char *version;     /* e.g. "6.1.0-41-cloud-amd64" */
-	char *key;         /* 16 hex: hash of everything above, for snapshot keys */
+	char *key;         /* 16 hex: hash of everything above and guest_warm_recipe, for snapshot keys */
 } guest_kernel;
 
 /* The kernel and initramfs, building them if missing (~10 s; needs
@@ -67,15 +67,20 @@ int guest_disk_image(const char *template_dir, int size_mb, char **path, sbx_err
 
 /* What a template's booted snapshot runs before it is saved, so a clone's
  * first cell and first chart find the interpreter, numpy, pandas and
- * matplotlib loaded: none without the chart extension (no Python), "1+1",
- * then a figure where matplotlib is installed. */
+ * matplotlib loaded: none without the chart extension (no Python); "1+1",
+ * a figure where matplotlib is installed, then a reset of the user's
+ * namespace and execution count (a clone's first cell is In[1], as in a
+ * fresh kernel). */
 typedef struct guest_cell {
 	const char *code;   /* NULL ends the list */
 	const char *want;   /* text the answer must hold, or NULL */
 } guest_cell;
-#define GUEST_WARM_MAX 3
+#define GUEST_WARM_MAX 4
 /* Fills out (GUEST_WARM_MAX entries, NULL-terminated); returns how many. */
 int guest_warm_cells(const char *template_dir, guest_cell out[GUEST_WARM_MAX]);
+/* Every cell and expected answer any template may use, NULL-terminated:
+ * part of guest_kernel.key, so a change to them makes new snapshots. */
+extern const char *const guest_warm_recipe[];
 /* The agent's answer to POST /execute (HTTP status, NDJSON body) for cell
  * c: 0, or -1 with why; *retry = 1 when its kernel did not start in time
  * (under TCG on a busy host the next try finds its files in the page cache). */

@@ -253,7 +253,14 @@ static int fill(guest_kernel *out, const char *dir, const char *key, sbx_err *e)
 	out->version = buf_detach(&v);
 	out->kernel = xasprintf("%s/vmlinuz", dir);
 	out->initramfs = xasprintf("%s/initramfs.cpio", dir);
-	out->key = xstrndup(key, 16);
+	/* Snapshots also depend on what the guest ran before it was saved. */
+	tpl_sha *s = tpl_sha_new();
+	tpl_sha_str(s, key);
+	for (const char *const *w = guest_warm_recipe; *w; w++)
+		tpl_sha_str(s, *w);
+	char snap_key[65];
+	tpl_sha_final(s, snap_key);
+	out->key = xstrndup(snap_key, 16);
 	return 0;
 }
 

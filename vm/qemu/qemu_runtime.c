@@ -330,7 +330,8 @@ static int qemu_resume(rt_sandbox *s, sbx_err *e)
 		return sbx_error(e, "sandbox %s's paused state or its booted snapshot (%s) is gone; it cannot resume",
 				 s->st.id, s->st.snapshot ? s->st.snapshot : "none");
 	qemu_snap snap;
-	if (qemu_snap_load(s->st.snapshot, &snap, e) < 0)
+	if (vm_net_ensure(s->st.id, s->st.dir, &s->st.net, e) < 0 || vm_state_save(&s->st, e) < 0 ||
+	    qemu_snap_load(s->st.snapshot, &snap, e) < 0)
 		return -1;
 	char *state = sp(s, "pause/state"), *prog = sp(s, RT_PROGRESS_FILE), *pdir = sp(s, "pause");
 	struct stat st = { 0 };
