@@ -28,7 +28,7 @@ typedef struct rt_limits {
 
 typedef struct rt_spec {
 	const char *id;            /* sandbox id, [a-z0-9]+ */
-	const char *template_dir;  /* a built template (see vm/template.h) */
+	const char *template_dir;  /* a built template (see vm/template/template.h) */
 	const char *state_dir;     /* per-sandbox dir, owned by the driver; exists */
 	const char *agent_bin;     /* sbx-agent binary to run inside when the template has none */
 	rt_limits limits;

@@ -1,12 +1,12 @@
 /*
  * sbx template: build, list and remove templates.  Builds are local (they
- * use vm/template.h directly, not sbxd): the build log streams under a
+ * use vm/template/template.h directly, not sbxd): the build log streams under a
  * progress line that says which step runs and for how long.
  */
 #include "cli.h"
 #include "../util/selfpath.h"
 #include "cmd_common.h"
-#include "../../vm/template.h"
+#include "../../vm/template/template.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
 #include <limits.h>

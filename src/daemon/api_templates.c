@@ -9,7 +9,7 @@
 #include "api_templates.h"
 #include "api.h"
 #include "record.h"
-#include "../../vm/template.h"
+#include "../../vm/template/template.h"
 #include <string.h>
 
 static json_t *template_json(const template_info *t)

@@ -31,7 +31,7 @@ void sbxd_template_free(sbxd_template *t);
 
 /* 0 and *out filled, or -1 with a message a user can act on. */
 typedef int (*sbxd_template_fn)(const char *name_or_alias, sbxd_template *out, sbx_err *e);
-/* The default: built templates, through vm/template.h (templates.c). */
+/* The default: built templates, through vm/template/template.h (templates.c). */
 int sbxd_find_template(const char *name_or_alias, sbxd_template *out, sbx_err *e);
 
 typedef struct sbxd_opts {
@@ -42,7 +42,7 @@ typedef struct sbxd_opts {
 	const char *api_key;
 	const char *agent_bin;     /* rt_spec.agent_bin */
 	/* For tests: the drivers known (NULL-terminated; default: the built-in
-	 * ones) and the template finder (default: vm/template.h). */
+	 * ones) and the template finder (default: vm/template/template.h). */
 	const runtime_ops *const *runtimes;
 	sbxd_template_fn find_template;
 	const char *const *pool_templates;   /* default: base, code-interpreter */

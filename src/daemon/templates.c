@@ -1,7 +1,7 @@
-/* sbxd_find_template: built templates through vm/template.h. */
+/* sbxd_find_template: built templates through vm/template/template.h. */
 #include "sbxd.h"
 #include "../util/xalloc.h"
-#include "../../vm/template.h"
+#include "../../vm/template/template.h"
 
 int sbxd_find_template(const char *name, sbxd_template *out, sbx_err *e)
 {

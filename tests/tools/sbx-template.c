@@ -1,5 +1,5 @@
 /*
- * sbx-template: a small driver for vm/template.h until `sbx template` exists.
+ * sbx-template: a small driver for vm/template/template.h until `sbx template` exists.
  *
  *   sbx-template build NAME|PATH [--name N] [--agent BIN] [--python DIR] [--templates DIR] [-q]
  *   sbx-template ls
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
-#include "../../vm/template.h"
+#include "../../vm/template/template.h"
 
 typedef struct ui {
 	int quiet;

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../vm/template.h"
-#include "../../vm/template_int.h"
+#include "../../vm/template/template.h"
+#include "../../vm/template/template_int.h"
 
 static template_recipe *parse_ok(const char *text, const char *path)
 {

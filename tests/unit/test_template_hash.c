@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../../src/util/xalloc.h"
-#include "../../vm/template.h"
-#include "../../vm/template_int.h"
+#include "../../vm/template/template.h"
+#include "../../vm/template/template_int.h"
 
 typedef struct fx {
 	char dir[64];

@@ -3,7 +3,7 @@
 #include "ch_vmm.h"
 #include "ch_vsock.h"
 #include "../guest/guest.h"
-#include "../template.h"
+#include "../template/template.h"
 #include "../vm_disk.h"
 #include "../../src/util/fsutil.h"
 #include "../../src/util/rand.h"

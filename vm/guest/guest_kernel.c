@@ -14,7 +14,7 @@
 #include "../../src/util/fsutil.h"
 #include "../../src/util/selfpath.h"
 #include "../../src/util/xalloc.h"
-#include "../template_int.h"
+#include "../template/template_int.h"
 
 #define META_PACKAGE "linux-image-cloud-amd64"
 #define INIT_NAME "sbx-guest-init"

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../../src/util/xalloc.h"
-#include "../template.h"
+#include "../template/template.h"
 
 char *guest_cache_dir(void)
 {

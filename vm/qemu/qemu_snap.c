@@ -3,7 +3,7 @@
 #include "qemu_agent.h"
 #include "qemu_vm.h"
 #include "../guest/guest.h"
-#include "../template.h"
+#include "../template/template.h"
 #include "../vm_disk.h"
 #include "../vm_kvm.h"
 #include "../vm_net.h"

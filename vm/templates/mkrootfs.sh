@@ -3,7 +3,7 @@
 #
 # Bootstraps a small Debian SUITE into the directory TARGET with mmdebstrap:
 # the apt variant (Essential packages + apt) plus PACKAGEs, in one run.
-# Called by vm/template_build.c (as root, in a private mount namespace);
+# Called by vm/template/template_build.c (as root, in a private mount namespace);
 # its content is part of every template hash, so editing it rebuilds.
 #
 # - APT_ARCHIVES is a .deb cache shared by all builds: bind-mounted as the

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "../src/util/xalloc.h"
+#include "../../src/util/xalloc.h"
 
 /* A JSON array of strings, or 0 when s is not one. */
 static int json_words(const char *s, char ***w, size_t *n)

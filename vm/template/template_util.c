@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../src/util/fsutil.h"
-#include "../src/util/xalloc.h"
+#include "../../src/util/fsutil.h"
+#include "../../src/util/xalloc.h"
 
 void strv_push(char ***v, size_t *n, char *s)
 {

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../src/util/timeutil.h"
-#include "../src/util/xalloc.h"
+#include "../../src/util/timeutil.h"
+#include "../../src/util/xalloc.h"
 
 static void build_free(tpl_build *b)
 {

@@ -59,7 +59,7 @@
 #ifndef SBX_TEMPLATE_H
 #define SBX_TEMPLATE_H
 #include <stddef.h>
-#include "../src/util/err.h"
+#include "../../src/util/err.h"
 
 /* ── parsed recipe ─────────────────────────────────────────────────────── */
 

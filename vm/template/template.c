@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../src/util/xalloc.h"
+#include "../../src/util/xalloc.h"
 
 char *template_cache_dir(void)
 {

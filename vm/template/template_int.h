@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "../src/util/buf.h"
+#include "../../src/util/buf.h"
 #include "template.h"
 
 /* Bump when the build steps (template_build.c) change what they produce:

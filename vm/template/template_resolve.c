@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "../src/util/xalloc.h"
+#include "../../src/util/xalloc.h"
 
 #define MAX_DEPTH 8
 

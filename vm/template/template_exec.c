@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "../src/util/timeutil.h"
-#include "../src/util/xalloc.h"
+#include "../../src/util/timeutil.h"
+#include "../../src/util/xalloc.h"
 
 #define TAIL_MAX (sizeof ((tpl_log *)0)->tail / sizeof ((tpl_log *)0)->tail[0])
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../src/util/xalloc.h"
+#include "../../src/util/xalloc.h"
 
 struct tpl_sha {
 	EVP_MD_CTX *ctx;

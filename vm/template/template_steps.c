@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../src/util/timeutil.h"
-#include "../src/util/xalloc.h"
+#include "../../src/util/timeutil.h"
+#include "../../src/util/xalloc.h"
 
 void tpl_step(tpl_build *b, const char *fmt, ...)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "../src/util/xalloc.h"
+#include "../../src/util/xalloc.h"
 
 int tpl_perr(tpl_parser *p, const char *fmt, ...)
 {
