@@ -8,12 +8,27 @@ static const char usage[] = "usage: sbx logs ID\nPrints sbxd's events and the ru
 
 typedef struct logs_wait {
 	sbx_wait w;
+	int tty;   /* stdout is a terminal */
 } logs_wait;
+
+/* A VM's serial log is whatever the guest wrote to its console: on a
+ * terminal its control bytes (escape sequences that could move the cursor,
+ * retitle the window or answer for the user) are shown as '?'; piped to a
+ * file or program, the bytes are kept as they are. */
+static void put_shown(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		putchar((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c);
+	}
+}
 
 static void on_text(const char *text, size_t len, const sbx_err *e, void *ud)
 {
 	logs_wait *l = ud;
-	if (text)
+	if (text && l->tty)
+		put_shown(text, len);
+	else if (text)
 		fwrite(text, 1, len, stdout);
 	sbx_wait_set(&l->w, e);
 }
@@ -36,7 +51,7 @@ int cmd_logs(int argc, char **argv)
 	char *id = cli_resolve(&c, argv[1]);
 	if (!id)
 		goto out;
-	logs_wait l = { 0 };
+	logs_wait l = { .tty = cli_isatty(1) };
 	if (sbx_api_logs(c.s.client, id, on_text, &l, NULL, &e) < 0 || sbx_sync_wait(&c.s, &l.w, 0, &e) < 0)
 		cli_fail(&c, "%s", e.msg);
 	else

@@ -64,6 +64,14 @@ pty=$(URL=$API rpc_stream /process.Process/Start \
 	'{"process":{"cmd":"/bin/bash","args":["-c","test -t 0 && echo pty-$((6*7))"]},"pty":{"size":{"cols":80,"rows":24}}}' \
 	-H "E2b-Sandbox-Id: $ID" -H "X-Access-Token: $TOK" | grep '^0 ' | cut -d' ' -f2- | jq -rj '.event.data.pty // empty | @base64d')
 expect_match "PTY: a terminal in the guest" "$pty" 'pty-42'
+# The serial log is the guest's to write: `sbx logs` on a terminal shows an
+# escape sequence from it as text; piped, the bytes stay as they are.
+run "$ID" "$TOK" 'printf "\033]0;owned\007serial-marker\n" | sudo tee /dev/console >/dev/null' >/dev/null
+has_marker() { "$SBX" logs "$ID" | grep -q serial-marker; }
+wait_until 20 has_marker && ok "the guest's console reaches sbx logs" || notok "serial log in sbx logs" "no marker"
+expect_match "sbx logs on a terminal: the guest's escape sequence is shown, not sent" \
+	"$(script -qec "$SBX logs $ID" /dev/null | grep serial-marker | tr -d '\r')" '[?]]0;owned[?]serial-marker'
+expect_eq "sbx logs piped: the bytes as the guest wrote them" "$("$SBX" logs "$ID" | grep -c $'\033]0;owned\007serial')" 1
 run "$ID" "$TOK" 'echo kept > $HOME/keep.txt; nohup bash -c "while :; do date +%s%N > /tmp/counter; sleep 0.2; done" >/dev/null 2>&1 &' >/dev/null
 counting() { [ -n "$(run "$ID" "$TOK" 'cat /tmp/counter 2>/dev/null')" ]; }
 wait_until 20 counting && ok "a background process runs" || notok "background process" "no /tmp/counter"
