@@ -7,6 +7,9 @@
 #include <string.h>
 
 #define API_TIMEOUT_MS 120000   /* a create waits for the sandbox's agent */
+/* sbxd bounds a create itself; the first VM create of a template also
+ * boots and snapshots it (minutes under TCG). */
+#define CREATE_TIMEOUT_MS (20 * 60 * 1000L)
 
 typedef struct api_ctx {
 	sbx_info_cb info_cb;
@@ -35,7 +38,7 @@ static void ctx_free(void *p)
 
 /* Starts method path on the control plane with an optional JSON body. */
 static sbx_op *api_start(sbx_client *cl, const char *what, const char *method, const char *path, json_t *body,
-			 api_ctx *ctx, void (*fin)(sbx_op *, const sbx_err *), sbx_err *e)
+			 long timeout_ms, api_ctx *ctx, void (*fin)(sbx_op *, const sbx_err *), sbx_err *e)
 {
 	char **h = api_headers(cl, e);
 	if (!h) {
@@ -47,7 +50,7 @@ static sbx_op *api_start(sbx_client *cl, const char *what, const char *method, c
 	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	op_spec sp = {
 		.what = what, .kind = OP_API, .method = method, .url = url, .headers = (const char *const *)h,
-		.body = s, .body_len = s ? strlen(s) : 0, .timeout_ms = API_TIMEOUT_MS,
+		.body = s, .body_len = s ? strlen(s) : 0, .timeout_ms = timeout_ms,
 	};
 	sbx_op *op = op_start(cl, &sp);
 	op->on_finish = fin;
@@ -326,7 +329,7 @@ int sbx_api_create(sbx_client *cl, const sbx_create_opts *o, sbx_info_cb cb, voi
 		json_object_set_new(b, "autoPause", json_true());
 	api_ctx *c = ctx_new(ud);
 	c->info_cb = cb;
-	sbx_op *op = api_start(cl, "create a sandbox", "POST", "/v2/sandboxes", b, c, fin_info, e);
+	sbx_op *op = api_start(cl, "create a sandbox", "POST", "/v2/sandboxes", b, CREATE_TIMEOUT_MS, c, fin_info, e);
 	if (!op)
 		return -1;
 	op_out(out, op);
@@ -367,7 +370,7 @@ static int list(sbx_client *cl, const sbx_list_opts *o, int all, sbx_list_cb cb,
 		c->items = json_array();
 		c->base_url = xasprintf("%s%s", cl->cfg.api_url, path);
 	}
-	sbx_op *op = api_start(cl, "list sandboxes", "GET", path, NULL, c, fin_list, e);
+	sbx_op *op = api_start(cl, "list sandboxes", "GET", path, NULL, API_TIMEOUT_MS, c, fin_list, e);
 	free(path);
 	if (!op)
 		return -1;
@@ -393,7 +396,7 @@ static int one(sbx_client *cl, const char *what, const char *method, const char 
 {
 	char *path = path_id(fmt, id), w[128];
 	snprintf(w, sizeof w, "%s %s", what, id);
-	sbx_op *op = api_start(cl, w, method, path, body, c, fin, e);
+	sbx_op *op = api_start(cl, w, method, path, body, API_TIMEOUT_MS, c, fin, e);
 	free(path);
 	if (!op)
 		return -1;
@@ -460,7 +463,7 @@ int sbx_api_templates(sbx_client *cl, sbx_templates_cb cb, void *ud, sbx_op **ou
 {
 	api_ctx *c = ctx_new(ud);
 	c->templates_cb = cb;
-	sbx_op *op = api_start(cl, "list templates", "GET", "/templates", NULL, c, fin_templates, e);
+	sbx_op *op = api_start(cl, "list templates", "GET", "/templates", NULL, API_TIMEOUT_MS, c, fin_templates, e);
 	if (!op)
 		return -1;
 	op_out(out, op);
