@@ -7,12 +7,25 @@
 # Raise the fd limit (ulimit -Sn) before a flood of more than ~1000.
 FLOOD_PID=
 
+# One socket that sends everything and reads at once until EOF: bash's
+# /dev/tcp plus a forked cat lost an early 400 about one run in five.
 raw_to() {
-	exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || return 1
 	# shellcheck disable=SC2059
-	printf "$2" >&3
-	timeout -k 1 10 cat <&3
-	exec 3<&- 3>&-
+	printf "$2" | timeout -k 1 12 /usr/bin/python3 -c '
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(sys.stdin.buffer.read())
+out = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+except OSError:
+    pass
+sys.stdout.buffer.write(out)' "$1"
 }
 
 flood() {
