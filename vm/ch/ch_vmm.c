@@ -2,6 +2,7 @@
 #include "../../src/proto/local.h"
 #include "../../src/util/timeutil.h"
 #include "../../src/util/fsutil.h"
+#include "../../src/util/run.h"
 #include "../../src/util/xalloc.h"
 #include <ctype.h>
 #include <errno.h>
@@ -62,15 +63,12 @@ char *ch_binary(sbx_err *e)
 
 int ch_binary_version(const char *bin, char *out, size_t n, sbx_err *e)
 {
-	char *cmd = xasprintf("'%s' --version 2>/dev/null", bin);
-	FILE *f = strchr(bin, '\'') ? NULL : popen(cmd, "r");
-	free(cmd);
+	char *argv[] = { (char *)bin, "--version", NULL };
+	sbx_buf outb = SBX_BUF_INIT;
 	char line[256] = "";
-	if (f) {
-		if (!fgets(line, sizeof line, f))
-			line[0] = 0;
-		pclose(f);
-	}
+	if (run_capture(NULL, argv, &outb, NULL) == 0)
+		snprintf(line, sizeof line, "%.*s", (int)strcspn(buf_cstr(&outb), "\n"), buf_cstr(&outb));
+	buf_free(&outb);
 	/* "cloud-hypervisor v53.0.0" (the fake adds " (fake)") */
 	char *v = strstr(line, " v");
 	ch_version cv;

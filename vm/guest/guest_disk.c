@@ -1,5 +1,6 @@
 /* guest_disk: a template's rootfs as the ext4 image VMs boot from. */
 #include "guest_int.h"
+#include "../../src/util/run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static int make_image(const char *rootfs, const char *tmp, off_t size, sbx_err *
 	char *argv[] = { (char *)"mkfs.ext4", (char *)"-q", (char *)"-F", (char *)"-L", (char *)"sbx-root",
 			 (char *)"-m", (char *)"0", (char *)"-E", (char *)"lazy_itable_init=1,lazy_journal_init=1,nodiscard",
 			 (char *)"-d", (char *)rootfs, (char *)tmp, NULL };
-	if (guest_run(NULL, argv, NULL, e) < 0)
+	if (run_capture(NULL, argv, NULL, e) < 0)
 		return sbx_error(e, "cannot build the disk image %s from %s (%s); if it says the disk is full, "
 				 "give a larger disk size", tmp, rootfs, e->msg);
 	return 0;

@@ -58,10 +58,6 @@ int gmod_read(const char *path, sbx_buf *out, sbx_err *e);
 char *gmod_name(const char *path);
 
 /* ── helpers ── */
-/* Runs argv (PATH lookup) in cwd (NULL: ours) with stdin /dev/null; its
- * stdout+stderr into out (may be NULL).  0 when it exits 0; else -1 with
- * what ran, how it ended and its last output lines in *e. */
-int guest_run(const char *cwd, char *const argv[], sbx_buf *out, sbx_err *e);
 /* path with exactly data (created 0644, or truncated). */
 int guest_write_file(const char *path, const void *data, size_t len, sbx_err *e);
 /* $SBX_CACHE_DIR/guest (template_cache_dir()'s guest/). */

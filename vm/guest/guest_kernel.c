@@ -3,6 +3,7 @@
  * The .deb is kept in guest/debs/ (with its sha256 beside it) and only
  * unpacked (dpkg-deb -x), never installed. */
 #include "guest_int.h"
+#include "../../src/util/run.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@ static int resolve_apt(char **pkg, sbx_err *e)
 	char *argv[] = { (char *)"apt-cache", (char *)"depends", (char *)META_PACKAGE, NULL };
 	sbx_buf out = SBX_BUF_INIT;
 	*pkg = NULL;
-	if (guest_run(NULL, argv, &out, e) < 0) {
+	if (run_capture(NULL, argv, &out, e) < 0) {
 		buf_free(&out);
 		return sbx_error(e, "cannot resolve %s (%s); run apt-get update", META_PACKAGE, e->msg);
 	}
@@ -111,7 +112,7 @@ static int fetch_deb(const char *debs, const char *pkg, char **deb, sbx_err *e)
 	char *dl = xasprintf("%s/.download", debs), *got = NULL;
 	char *argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)pkg, NULL };
 	int rc = fsu_rm_rf(dl, 1, e) < 0 || fsu_mkdirs(dl, 0755, e) < 0 ? -1 : 0;
-	if (rc == 0 && guest_run(dl, argv, NULL, e) < 0)
+	if (rc == 0 && run_capture(dl, argv, NULL, e) < 0)
 		rc = sbx_error(e, "cannot download %s (%s); check apt's sources and network", pkg, e->msg);
 	if (rc == 0 && !(got = find_deb(dl, pkg)))
 		rc = sbx_error(e, "apt-get download %s left no .deb in %s", pkg, dl);
@@ -210,7 +211,7 @@ static int build(const char *deb, const char *init, const char *tmp, const char 
 	char *argv[] = { (char *)"dpkg-deb", (char *)"-x", (char *)deb, tree, NULL };
 	char *version = NULL, *moddir = NULL, *src = NULL, *dst = NULL;
 	int rc = fsu_mkdirs(out_dir, 0755, e);
-	if (rc == 0 && (rc = guest_run(NULL, argv, NULL, e)) < 0)
+	if (rc == 0 && (rc = run_capture(NULL, argv, NULL, e)) < 0)
 		sbx_error(e, "cannot unpack %s (%s); remove it to download it again", deb, e->msg);
 	if (rc == 0 && !(version = find_version(tree, e)))
 		rc = -1;

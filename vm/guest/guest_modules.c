@@ -2,6 +2,7 @@
  * order init loads them — modules.dep read (or written from the modules'
  * own .modinfo, as depmod does), modules.builtin honoured. */
 #include "guest_int.h"
+#include "../../src/util/run.h"
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -85,7 +86,7 @@ int gmod_read(const char *path, sbx_buf *out, sbx_err *e)
 	sbx_buf all = SBX_BUF_INIT;
 	/* guest_run merges stderr: a failing run has its message in *e, a
 	 * good one writes nothing there. */
-	int rc = guest_run(NULL, argv, &all, e);
+	int rc = run_capture(NULL, argv, &all, e);
 	if (rc == 0)
 		buf_append(out, all.data, all.len);
 	buf_free(&all);

@@ -12,6 +12,7 @@
 #include "../../src/util/fsutil.h"
 #include "../../src/util/log.h"
 #include "../../src/util/rand.h"
+#include "../../src/util/run.h"
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
@@ -32,33 +33,12 @@
 
 char *qemu_version(const char *qemu, sbx_err *e)
 {
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		sbx_error_errno(e, "pipe");
-		return NULL;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 2);
-		execl(qemu, qemu, "--version", (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	char buf[512];
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof buf - 1 && (r = read(pfd[0], buf + n, sizeof buf - 1 - n)) > 0)
-		n += (size_t)r;
-	buf[n] = '\0';
-	close(pfd[0]);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	char *v = qemu_version_parse(buf);
-	if (!v)
+	char *argv[] = { (char *)qemu, "--version", NULL };
+	sbx_buf out = SBX_BUF_INIT;
+	char *v = NULL;
+	if (run_capture(NULL, argv, &out, e) == 0 && !(v = qemu_version_parse(buf_cstr(&out))))
 		sbx_error(e, "%s --version printed no version; is it QEMU?", qemu);
+	buf_free(&out);
 	return v;
 }
 
