@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,4 +115,53 @@ char *fsu_which(const char *name)
 	}
 	free(copy);
 	return NULL;
+}
+
+int fsu_copy_file(const char *from, const char *to, int sync, sbx_err *e)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return sbx_error_errno(e, "cannot read %s", from);
+	struct stat st;
+	int out = -1, rc = -1;
+	if (fstat(in, &st) < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		sbx_error_errno(e, "cannot copy %s to %s", from, to);
+		goto done;
+	}
+	/* Sparse-aware: copy only the data extents (memory-ranges is mostly
+	 * holes where the guest never touched its RAM). */
+	off_t pos = 0;
+	while (pos < st.st_size) {
+		off_t data = lseek(in, pos, SEEK_DATA), hole = st.st_size;
+		if (data < 0 && errno == ENXIO)
+			break;   /* only a hole from here on */
+		if (data < 0)
+			data = pos;   /* no SEEK_DATA on this file system: copy it all */
+		else if ((hole = lseek(in, data, SEEK_HOLE)) < 0)
+			hole = st.st_size;
+		off_t at = data;
+		/* sendfile writes at out's own offset: put it where this extent goes. */
+		if (lseek(out, data, SEEK_SET) < 0) {
+			sbx_error_errno(e, "cannot copy %s to %s", from, to);
+			goto done;
+		}
+		while (at < hole) {
+			ssize_t n = sendfile(out, in, &at, (size_t)(hole - at));
+			if (n <= 0) {
+				sbx_error_errno(e, "cannot copy %s to %s", from, to);
+				goto done;
+			}
+		}
+		pos = hole;
+	}
+	if (ftruncate(out, st.st_size) < 0 || (sync && fsync(out) < 0)) {
+		sbx_error_errno(e, "cannot copy %s to %s", from, to);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return rc;
 }

@@ -24,5 +24,9 @@ int fsu_rm_rf(const char *path, int one_fs, sbx_err *e);
 /* The executable name in $PATH's absolute directories (a default PATH when
  * it is unset), as a heap string; NULL when none is. */
 char *fsu_which(const char *name);
+/* A new file to (0600, must not exist) with from's bytes, its holes kept
+ * (only data extents are copied: a VM's memory file is mostly holes);
+ * sync: flushed to disk before returning. */
+int fsu_copy_file(const char *from, const char *to, int sync, sbx_err *e);
 
 #endif

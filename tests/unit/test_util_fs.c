@@ -232,6 +232,36 @@ static void test_which(void **state)
 	free(plain);
 }
 
+/* fsu_copy_file: the same bytes, holes kept, never over an existing file. */
+static void test_copy_file(void **state)
+{
+	const char *dir = *state;
+	char *from = xasprintf("%s/sparse", dir), *to = xasprintf("%s/copy", dir);
+	int fd = open(from, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "head", 4, 0), 4);
+	assert_int_equal(pwrite(fd, "tail", 4, 64 << 20), 4);   /* 64 MB of hole between */
+	close(fd);
+	sbx_err e;
+	assert_int_equal(fsu_copy_file(from, to, 1, &e), 0);
+	struct stat a, b;
+	assert_int_equal(stat(from, &a), 0);
+	assert_int_equal(stat(to, &b), 0);
+	assert_int_equal(b.st_size, a.st_size);
+	assert_true(b.st_blocks * 512 < (1 << 20));   /* the hole stayed a hole */
+	char got[4];
+	fd = open(to, O_RDONLY);
+	assert_int_equal(pread(fd, got, 4, 0), 4);
+	assert_memory_equal(got, "head", 4);
+	assert_int_equal(pread(fd, got, 4, 64 << 20), 4);
+	assert_memory_equal(got, "tail", 4);
+	close(fd);
+	assert_int_equal(fsu_copy_file(from, to, 0, &e), -1);   /* exists */
+	assert_non_null(strstr(e.msg, to));
+	free(from);
+	free(to);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buf_read_file, setup, teardown),
 		cmocka_unit_test(test_selfpath),
 		cmocka_unit_test_setup_teardown(test_which, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

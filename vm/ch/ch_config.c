@@ -1,5 +1,6 @@
 #include "ch_config.h"
 #include "../guest/guest.h"
+#include "../../src/util/fsutil.h"
 #include "../../src/util/xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -57,49 +58,6 @@ int ch_config_patch(json_t *cfg, const char *disk, const char *vsock, const char
 	return 0;
 }
 
-int ch_copy_file(const char *from, const char *to, sbx_err *e)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return sbx_error_errno(e, "cannot read %s", from);
-	struct stat st;
-	int out = -1, rc = -1;
-	if (fstat(in, &st) < 0 || (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-		sbx_error_errno(e, "cannot copy %s to %s", from, to);
-		goto done;
-	}
-	/* Sparse-aware: copy only the data extents (memory-ranges is mostly
-	 * holes where the guest never touched its RAM). */
-	off_t pos = 0;
-	while (pos < st.st_size) {
-		off_t data = lseek(in, pos, SEEK_DATA);
-		if (data < 0)
-			break;
-		off_t hole = lseek(in, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = st.st_size;
-		off_t at = data;
-		while (at < hole) {
-			ssize_t n = sendfile(out, in, &at, (size_t)(hole - at));
-			if (n <= 0) {
-				sbx_error_errno(e, "cannot copy %s to %s", from, to);
-				goto done;
-			}
-		}
-		pos = hole;
-	}
-	if (ftruncate(out, st.st_size) < 0) {
-		sbx_error_errno(e, "cannot copy %s to %s", from, to);
-		goto done;
-	}
-	rc = 0;
-done:
-	if (out >= 0)
-		close(out);
-	close(in);
-	return rc;
-}
-
 int ch_snapshot_clone(const char *src, const char *dst, const char *disk, const char *vsock,
 		      const char *serial, sbx_err *e)
 {
@@ -126,9 +84,9 @@ int ch_snapshot_clone(const char *src, const char *dst, const char *disk, const 
 			json_decref(cfg);
 		} else if (!strcmp(de->d_name, "memory-ranges")) {
 			if (link(from, to) < 0)
-				rc = ch_copy_file(from, to, e);
+				rc = fsu_copy_file(from, to, 0, e);
 		} else {
-			rc = ch_copy_file(from, to, e);
+			rc = fsu_copy_file(from, to, 0, e);
 		}
 		free(from);
 		free(to);

@@ -36,7 +36,5 @@ int ch_config_patch(json_t *cfg, const char *disk, const char *vsock, const char
 int ch_snapshot_clone(const char *src, const char *dst, const char *disk, const char *vsock,
 		      const char *serial, sbx_err *e);
 
-/* Copy a file (holes kept); to must not exist. */
-int ch_copy_file(const char *from, const char *to, sbx_err *e);
 
 #endif

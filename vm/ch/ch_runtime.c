@@ -391,7 +391,7 @@ static int ch_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 	if (rc == 0)
 		rc = ch_snapshot_clone(src, to, disk, vsock, serial, e);
 	if (rc == 0)
-		rc = ch_copy_file(disk, dto, e);
+		rc = fsu_copy_file(disk, dto, 0, e);
 	free(src);
 	free(disk);
 	free(vsock);

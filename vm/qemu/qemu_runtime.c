@@ -410,33 +410,6 @@ static int qemu_stats(rt_sandbox *s, rt_stats *st, sbx_err *e)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, sbx_err *e)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return sbx_error_errno(e, "cannot read %s", from);
-	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		close(in);
-		return sbx_error_errno(e, "cannot create %s", to);
-	}
-	int rc = 0;
-	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			rc = sbx_error_errno(e, "cannot copy %s to %s", from, to);
-			break;
-		}
-	}
-	if (rc == 0 && fsync(out) < 0)
-		rc = sbx_error_errno(e, "cannot flush %s", to);
-	close(in);
-	close(out);
-	return rc;
-}
-
 /* A paused sandbox's state (memory and devices) and its disk (an overlay
  * over the booted snapshot, which must stay) copied into dir, with a
  * state.json naming them. */
@@ -448,9 +421,9 @@ static int qemu_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 	char *to_state = xasprintf("%s/state", dir), *to_disk = xasprintf("%s/disk.qcow2", dir);
 	int rc = fsu_mkdirs(dir, 0700, e);
 	if (rc == 0)
-		rc = copy_file(from_state, to_state, e);
+		rc = fsu_copy_file(from_state, to_state, 1, e);
 	if (rc == 0)
-		rc = copy_file(from_disk, to_disk, e);
+		rc = fsu_copy_file(from_disk, to_disk, 1, e);
 	if (rc == 0) {
 		json_t *m = json_pack("{s:s, s:s, s:i, s:i}", "driver", "qemu", "snapshot", s->st.snapshot, "cpus",
 				      s->st.cpus, "memory_mb", s->st.memory_mb);
