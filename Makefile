@@ -30,6 +30,7 @@ DAEMON_SRC = $(wildcard src/daemon/*.c)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/client/*.c))
 CLI_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/cli/*.c))
+AI_OBJ    = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/ai/*.c))
 VM_OBJ    = $(VM_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 AGENT_OBJ = $(AGENT_SRC:%.c=$(BUILD)/%.o)
@@ -78,7 +79,12 @@ $(BUILD)/libsbxdaemon.a: $(DAEMON_OBJ)
 $(BUILD)/libsbx.a: $(CLIENT_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/sbx: $(CLI_OBJ) $(UI_VIEW_OBJ) $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+# The LLM side (src/ai): providers' wire formats and the tool loop, a
+# client of libsbx like the CLI and the workbench.
+$(BUILD)/libsbxai.a: $(AI_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/sbx: $(CLI_OBJ) $(UI_VIEW_OBJ) $(BUILD)/libsbxui.a $(BUILD)/libsbxai.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(UI_VIEW_LDLIBS) $(UI_LDLIBS) $(LDLIBS)
 
 # PID 1 of the VM guests' initramfs: static, no project libraries, never
@@ -90,7 +96,7 @@ $(BUILD)/sbx-guest-init: vm/guest/init.c vm/guest/guest.h
 $(BUILD)/sbx-agent: $(BUILD)/src/agent/main.o $(BUILD)/libsbxagent.a $(BUILD)/libsbxcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsbxai.a $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxagent.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS) -lcmocka
 
