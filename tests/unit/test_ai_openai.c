@@ -252,6 +252,10 @@ static void test_finish_reason_enough(void **state)
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":"
 			    "{\"name\":\"run_command\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"stop\"}"),
 		      "S0(c1,run_command)A0({})STOP(tool_use)", "tool_use");
+	/* the mapping itself, without calls to fix it up */
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}"), "STOP(tool_use)", "tool_use");
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"function_call\"}"), "STOP(tool_use)",
+		      "tool_use");
 	/* an unknown reason passes through */
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}"),
 		      "STOP(content_filter)", "content_filter");
