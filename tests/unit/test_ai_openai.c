@@ -360,6 +360,12 @@ static void test_non_streamed(void **state)
 	assert_non_null(strstr(x.e.msg, "not its JSON (is the base URL right?): <html>502 Bad Gateway</html>"));
 	run_free(&x);
 
+	/* quoted as one line, bytes that are not UTF-8 shown as '?' */
+	decode(&x, 0, "\xff\xc3x\r\n\xc3\xa9", 7, 0);
+	assert_int_equal(x.finish_rc, -1);
+	assert_non_null(strstr(x.e.msg, "right?): ??x  \xc3\xa9"));
+	run_free(&x);
+
 	body = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}";
 	decode(&x, 0, body, strlen(body), 0);
 	assert_int_equal(x.finish_rc, -1);
