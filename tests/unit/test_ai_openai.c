@@ -311,6 +311,23 @@ static void test_hostile_sizes(void **state)
 	assert_non_null(strstr(x.e.msg, "more than 128 tool calls"));
 	assert_int_equal(x.r.nstart, 128);
 	run_free(&x);
+	/* a long name and a long unknown stop reason are clipped */
+	buf_reset(&b);
+	buf_puts(&b, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"");
+	for (int i = 0; i < 300; i++)
+		buf_putc(&b, 'n');
+	buf_puts(&b, "\"}}]},\"finish_reason\":\"");
+	for (int i = 0; i < 100; i++)
+		buf_putc(&b, 'r');
+	buf_puts(&b, "\"}]}\n\n");
+	decode(&x, 1, b.data, b.len, 0);
+	assert_int_equal(x.finish_rc, 0);
+	size_t n;
+	const ai_call *c = ai_decoder_calls(x.d, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(strlen(c[0].name), 256);
+	assert_int_equal(strlen(ai_decoder_stop_reason(x.d)), 64);
+	run_free(&x);
 	/* text past the turn's limit, in 1 MiB deltas */
 	buf_reset(&b);
 	char *mib = malloc((1u << 20) + 1);
