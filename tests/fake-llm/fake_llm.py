@@ -550,7 +550,16 @@ class Handler(BaseHTTPRequestHandler):
         for p in pieces(text or "", opt(s, t, "chunk", 8)):
             if not stream.sse(None, chunk_obj({"content": p}), text_delta=True):
                 return
+        # Mistral streams each call whole, in one delta (its client requires
+        # the name in every tool_calls delta); OpenAI (and Groq) send id and
+        # name first, then the arguments in pieces.
+        ua = (self.headers.get("User-Agent") or "").lower()
+        mistral = ua.startswith("mistral-client") or ua.endswith(" mistralai")
         for i, c in enumerate(calls):
+            if mistral:
+                if not stream.sse(None, chunk_obj({"tool_calls": [dict(c, index=i)]}), text_delta=True):
+                    return
+                continue
             stream.sse(None, chunk_obj({"tool_calls": [{"index": i, "id": c["id"], "type": "function",
                                                         "function": {"name": c["function"]["name"],
                                                                      "arguments": ""}}]}))

@@ -46,7 +46,9 @@ req() {
 }
 body() { cat "$SCRATCH/.body"; }
 hdr() { grep -i "^$1:" "$SCRATCH/.hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
-oa() { req POST "${3:-/v1/chat/completions}" -H "Authorization: Bearer ${KEY:-test-key}" -H 'Content-Type: application/json' --data-binary "$1"; }
+# oa JSON [PATH [CURL_ARGS...]]: an OpenAI-style POST (default /v1/chat/completions)
+oa() { req POST "${2:-/v1/chat/completions}" -H "Authorization: Bearer ${KEY:-test-key}" -H 'Content-Type: application/json' \
+	--data-binary "$1" "${@:3}"; }
 an() { req POST /v1/messages -H "x-api-key: ${KEY:-test-key}" -H 'anthropic-version: 2023-06-01' \
 	-H 'Content-Type: application/json' --data-binary "$1"; }
 # The data: payloads of an SSE body, one JSON per line ([DONE] left out).
@@ -94,6 +96,10 @@ expect_eq "openai stream: include_usage: usage null, then a last chunk with no c
 	"$(jq -rs '[(.[:-1]|map(.usage==null)|all), (.[-1].choices|length), (.[-1].usage.total_tokens|type)]|map(tostring)|join(" ")' <<<"$d")" "true 0 number"
 st=$(oa "{\"model\":\"gpt-x\",\"stream\":true,\"messages\":[$USER_SB]}")
 expect_eq "openai stream: no usage field without stream_options" "$(sse_data | jq -rs 'map(has("usage"))|any')" false
+st=$(oa "{\"model\":\"mistral-x\",\"stream\":true,\"messages\":[$USER_SB]}" /v1/chat/completions -A mistral-client-python/1.12.4)
+expect_eq "mistral's client: each call whole in one delta (name and all the arguments)" \
+	"$(sse_data | jq -rs '[.[].choices[]?.delta.tool_calls[]?]|[length, .[0].function.name, (.[0].function.arguments|fromjson|.code), (.[0].id|startswith("call_"))]|map(tostring)|join("|")')" \
+	"1|execute_python|print('strawberry'.count('r'))|true"
 
 tool_msg() { printf '{"role":"tool","tool_call_id":"%s","content":"%s"}' "$1" "$2"; }
 st=$(oa "{\"model\":\"gpt-x\",\"messages\":[$USER_SB,$ASST,$(tool_msg "$CALL" '3\n')]}")
