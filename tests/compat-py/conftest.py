@@ -43,21 +43,34 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "timeout_s(n): fail the test after n seconds")
 
 
+class TestTimedOut(BaseException):
+    """Not an Exception: the SDKs' own except clauses must not swallow it
+    (a TimeoutError is taken for a request timeout and waited out)."""
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    # SIGALRM bound per test; pytest-timeout is not in the pinned set.
+    # A bound per test (pytest-timeout is not in the pinned set): SIGALRM
+    # fails the test when it waits in Python code; the sync SDK's HTTP
+    # client (native code) may not return to Python until data arrives, so
+    # a watchdog 15 s later dumps every stack and ends the run (which then
+    # fails for want of pytest's summary line).
+    import faulthandler
     import signal
+    import sys
 
     limit = item.get_closest_marker("timeout_s").args[0]
 
     def expired(signum, frame):
-        raise TimeoutError(f"test exceeded its {limit} s limit")
+        raise TestTimedOut(f"test exceeded its {limit} s limit")
 
     old = signal.signal(signal.SIGALRM, expired)
     signal.alarm(limit)
+    faulthandler.dump_traceback_later(limit + 15, exit=True, file=sys.__stderr__)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
 
