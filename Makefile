@@ -17,7 +17,7 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
-PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto
+PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto zlib
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DSBX_SOURCE_DIR='"$(CURDIR)"' $(OPT) $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lseccomp -lutil -lpthread

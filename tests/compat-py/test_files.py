@@ -137,3 +137,44 @@ def test_watch_dir_reports_create_write_remove(sbx):
 def test_watch_dir_on_a_missing_dir_is_file_not_found(sbx):
     with pytest.raises(FileNotFoundException):
         sbx.files.watch_dir(f"{unique_path('nowatch')}/x")
+
+
+def test_gzip_and_octet_stream_uploads_and_a_gzip_download(sbx):
+    d = unique_path("enc")
+    data = os.urandom(100_000) + b"z" * 100_000
+    sbx.files.write(f"{d}/gz.bin", data, gzip=True)
+    sbx.files.write(f"{d}/oct.bin", data, use_octet_stream=True)
+    sbx.files.write(f"{d}/multi.bin", data, use_octet_stream=False)
+    want = hashlib.sha256(data).hexdigest()
+    r = sbx.commands.run(f"cd {d} && sha256sum gz.bin oct.bin multi.bin")
+    assert [line.split()[0] for line in r.stdout.splitlines()] == [want] * 3
+    assert bytes(sbx.files.read(f"{d}/gz.bin", format="bytes", gzip=True)) == data
+
+
+def test_file_metadata_is_kept_as_xattrs(sbx):
+    path = f"{unique_path('meta')}/m.txt"
+    info = sbx.files.write(path, "with metadata", metadata={"Owner": "compat", "run": "py"})
+    assert info.metadata == {"owner": "compat", "run": "py"}
+    assert sbx.files.get_info(path).metadata == {"owner": "compat", "run": "py"}
+    # A new upload replaces the set.
+    sbx.files.write(path, "again", metadata={"run": "two"})
+    assert sbx.files.get_info(path).metadata == {"run": "two"}
+
+
+def test_watch_dir_recursive_with_entries(sbx):
+    d = unique_path("watchr")
+    sbx.files.make_dir(f"{d}/sub")
+    handle = sbx.files.watch_dir(d, recursive=True, include_entry=True)
+    events = []
+
+    def created():
+        events.extend(handle.get_new_events())
+        return [e for e in events if e.type == FilesystemEventType.CREATE and e.name == "sub/n.txt"]
+
+    try:
+        sbx.files.write(f"{d}/sub/n.txt", "nested")
+        until(created, 5, "create sub/n.txt", lambda: [(e.type.value, e.name) for e in events])
+        entry = created()[0].entry
+        assert entry is not None and (entry.path, entry.type) == (f"{d}/sub/n.txt", FileType.FILE)
+    finally:
+        handle.stop()
