@@ -9,8 +9,8 @@ README.md).  Standard library only.
                 --port-file PATH [--log PATH.jsonl]
 
 The port is written to --port-file once the server listens on 127.0.0.1.
-Every request is appended to --log as a JSON line {"path","headers","body"}
-and GET /_fake/log returns them all as a JSON array.  SIGTERM exits.
+Every request is appended to --log as a JSON line {"method","path","headers",
+"body"} and GET /_fake/log returns them all as a JSON array.  SIGTERM exits.
 """
 import argparse
 import json
@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models", "/openai/v1/models")
 MAX_BODY = 32 << 20
+BAD_JSON = object()   # a request body that is not JSON
 
 
 class ApiError(Exception):
@@ -96,8 +97,7 @@ def text_of(content):
 
 
 def message_text(m):
-    """All the text a message carries (content, and for Ollama's tool
-    messages also the name)."""
+    """The text a message carries in its content."""
     if not isinstance(m, dict):
         return ""
     return text_of(m.get("content"))
@@ -112,7 +112,7 @@ class Conversation:
         self.tail_text = tail_text
 
 
-def conversation(messages, system_text=""):
+def conversation(messages):
     first_user = None
     last_asst = -1
     n_asst = 0
@@ -189,7 +189,7 @@ def args_text(arguments):
 
 def pieces(text, n):
     n = max(1, int(n))
-    return [text[i:i + n] for i in range(0, len(text), n)] or []
+    return [text[i:i + n] for i in range(0, len(text), n)]
 
 
 # ---------------------------------------------------------------- validation
@@ -220,6 +220,10 @@ def validate_openai(body):
                            "invalid_value", "messages[%d].role" % i)
         if role == "tool":
             tid = m.get("tool_call_id")
+            if not isinstance(tid, str):
+                raise ApiError(400, "Missing required parameter: 'messages[%d].tool_call_id'." % i,
+                               "invalid_request_error", "missing_required_parameter",
+                               "messages[%d].tool_call_id" % i)
             if pending is None or tid not in pending:
                 raise ApiError(400, "Invalid parameter: messages with role 'tool' must be a response to a "
                                "preceeding message with 'tool_calls'.", "invalid_request_error", None,
@@ -273,6 +277,15 @@ def validate_anthropic(body):
         if not isinstance(content, (str, list)):
             raise ApiError(400, "messages.%d.content: Field required" % i, "invalid_request_error")
         blocks = content if isinstance(content, list) else []
+        for j, b in enumerate(blocks):
+            if not isinstance(b, dict) or not isinstance(b.get("type"), str):
+                raise ApiError(400, "messages.%d.content.%d: Input should be a valid dictionary with a type"
+                               % (i, j), "invalid_request_error")
+            need = {"tool_use": ("id", "name"), "tool_result": ("tool_use_id",), "text": ("text",)}
+            for field in need.get(b["type"], ()):
+                if not isinstance(b.get(field), str):
+                    raise ApiError(400, "messages.%d.content.%d.%s.%s: Field required"
+                                   % (i, j, b["type"], field), "invalid_request_error")
         results = [b.get("tool_use_id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
         if m["role"] == "user":
             extra = [r for r in results if r not in prev_uses]
@@ -419,9 +432,10 @@ class Handler(BaseHTTPRequestHandler):
                 "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
                 "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
                             "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}}]})
-        if path in ("/", "/api/version"):
-            return self.send(200, {"version": "0.5.0"}) if path != "/" else self.send(
-                200, b"Ollama is running", ctype="text/plain; charset=utf-8")
+        if path == "/api/version":
+            return self.send(200, {"version": "0.5.0"})
+        if path == "/":
+            return self.send(200, b"Ollama is running", ctype="text/plain; charset=utf-8")
         self.send(404, {"error": {"message": "fake: no route GET %s" % path, "type": "invalid_request_error",
                                   "param": None, "code": "unknown_url"}})
 
@@ -437,7 +451,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            body = ValueError
+            body = BAD_JSON
         try:
             if path in OPENAI_PATHS:
                 return self.openai(body)
@@ -461,7 +475,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def scripted(self, validate, body):
         """(script, turn, error spec) for a valid request; raises ApiError."""
-        conv = validate(None if body is ValueError else body)
+        conv = validate(None if body is BAD_JSON else body)
         s, t, err = self.server.scripts.turn(conv)
         delay = opt(s, t, "delay_ms", 0)
         if delay:
@@ -522,7 +536,7 @@ class Handler(BaseHTTPRequestHandler):
                  for c in t.get("tool_calls") or []]
         text = t.get("text")
         reason = openai_reason(t.get("stop_reason", s.get("stop_reason")), bool(calls))
-        ntext = sum(len(x) for x in [text or ""])
+        ntext = len(text or "")
         usage = {"prompt_tokens": 10, "completion_tokens": max(1, ntext // 4), "total_tokens": 10 + max(1, ntext // 4)}
         hdrs = {"x-request-id": rand_id("req_", 32), "openai-processing-ms": "1"}
         if not body.get("stream"):
@@ -534,7 +548,8 @@ class Handler(BaseHTTPRequestHandler):
                     "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": reason}],
                     "usage": usage, "system_fingerprint": "fp_fake"}
             return self.send_body(resp, hdrs, opt(s, t, "abort_after_chunks", None))
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        so = body.get("stream_options")
+        include_usage = isinstance(so, dict) and bool(so.get("include_usage"))
 
         def chunk_obj(delta, finish=None, choices=True):
             o = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,

@@ -292,6 +292,31 @@ expect_eq "error_after_chunks: ollama: an {error} line after 2 pieces" \
 st=$(req POST /api/chat --data-binary '{"messages":[]}')
 expect_eq "ollama: no model → 400" "$st $(jq -r .error <<<"$(body)")" "400 model is required"
 
+# --- hostile bodies: always the provider's 4xx (or an answer), never a 500 ---
+bad=0
+while IFS= read -r b; do
+	for p in /v1/chat/completions /v1/messages /api/chat; do
+		st=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer k' -H 'x-api-key: k' \
+			-H 'anthropic-version: 2023-06-01' --data-binary "$b" "$F_URL$p")
+		case $st in 200|4??) ;; *) bad=$((bad + 1)); echo "# $p $b -> $st";; esac
+	done
+done <<'EOF'
+[]
+"strawberry"
+{"model":5,"max_tokens":"a","messages":"x"}
+{"model":"m","max_tokens":5,"messages":[1,2]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":{"a":[1,{"text":5}]}}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[1,null,{"type":"tool_result"}]}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"strawberry"},{"role":"assistant","tool_calls":"x","content":[{"type":"tool_use"}]}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"strawberry"},{"role":"assistant","tool_calls":[{"id":[]}]}]}
+{"model":"m","max_tokens":5,"stream":"yes","stream_options":5,"messages":[{"role":"user","content":"strawberry"}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"tool"},{"role":null}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"strawberry"},{"role":"assistant","tool_calls":[{"id":"c1"}]},{"role":"tool","tool_call_id":["c1"],"content":3}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"strawberry"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"x","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":{"a":1}}]}]}
+{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"strawberry"},{"role":"assistant","content":"","tool_calls":[{"function":null}]},{"role":"tool","content":[{"x":1}]}]}
+EOF
+expect_eq "hostile bodies on every endpoint: 4xx or 200, never a 500 or a dropped connection" "$bad" 0
+
 # --- a fallback script ---------------------------------------------------------------------
 echo '{"name":"any","turns":[{"text":"fallback answer"}]}' >"$SCRATCH/fallback.json"
 start_fake G "$SCRIPTS/strawberry.json" "$SCRATCH/fallback.json" || notok "a second fake starts" "$(cat "$SCRATCH/G.err")"
