@@ -418,10 +418,17 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/log":
             return self.send(200, self.server.entries())
         self.record(b"")
+        models = sorted({s.get("model", "fake-model") for s in self.server.scripts.scripts} | {"fake-model"})
+        if path == "/v1/models" and self.headers.get("x-api-key") is not None:   # Anthropic's list
+            if self.headers.get("x-api-key") in ("", "bad-key"):
+                return self.anthropic_error(ApiError(401, "invalid x-api-key", "authentication_error"))
+            data = [{"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
+                    for m in models]
+            return self.send(200, {"data": data, "has_more": False, "first_id": models[0], "last_id": models[-1]},
+                             {"request-id": rand_id("req_", 24)})
         if path in MODELS_PATHS:
             if not self.openai_auth():
                 return
-            models = sorted({s.get("model", "fake-model") for s in self.server.scripts.scripts} | {"fake-model"})
             return self.send(200, {"object": "list", "data": [
                 {"id": m, "object": "model", "created": 1700000000, "owned_by": "fake"} for m in models]},
                 {"x-request-id": rand_id("req_", 24)})

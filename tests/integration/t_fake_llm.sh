@@ -261,6 +261,10 @@ st=$(req POST /v1/messages -H 'anthropic-version: 2023-06-01' --data-binary "$AR
 expect_eq "anthropic: no x-api-key → 401" "$st" 401
 st=$(req POST /v1/messages -H 'x-api-key: k' --data-binary "$AREQ")
 expect_match "anthropic: no anthropic-version → 400" "$st $(jq -r .error.message <<<"$(body)")" '^400 anthropic-version'
+st=$(req GET /v1/models -H 'x-api-key: k' -H 'anthropic-version: 2023-06-01')
+expect_eq "anthropic: GET /v1/models with x-api-key: Anthropic's list" "$st $(jq -r '[.data[0].type, .has_more]|map(tostring)|join(" ")' <<<"$(body)")" "200 model false"
+st=$(req GET /v1/models -H 'x-api-key: bad-key')
+expect_eq "anthropic: GET /v1/models with bad-key → 401 authentication_error" "$st $(jq -r .error.type <<<"$(body)")" "401 authentication_error"
 st=$(an '{"model":"m","max_tokens":9,"messages":[{"role":"user","content":"max_tokens_please"}]}')
 expect_eq "stop_reason max_tokens → Anthropic max_tokens" "$(jq -r .stop_reason <<<"$(body)")" max_tokens
 st=$(an '{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"abort_me"}]}')

@@ -36,6 +36,7 @@ def url(tmp_path_factory):
 def test_openai(url):
     import openai
     c = openai.OpenAI(api_key="k", base_url=url + "/v1", max_retries=0)
+    assert "fake-model" in [m.id for m in c.models.list()]
     r = c.chat.completions.create(model="m", messages=USER)
     m = r.choices[0].message
     assert (m.content, r.choices[0].finish_reason, m.tool_calls[0].function.name) == (TEXT, "tool_calls", "execute_python")
@@ -63,6 +64,7 @@ def test_openai(url):
 def test_anthropic(url):
     import anthropic
     c = anthropic.Anthropic(api_key="k", base_url=url, max_retries=0)
+    assert "fake-model" in [m.id for m in c.models.list()]
     r = c.messages.create(model="m", max_tokens=100, messages=USER)
     assert ([b.type for b in r.content], r.content[0].text, r.content[1].input, r.stop_reason) == \
         (["text", "tool_use"], TEXT, {"code": CODE}, "tool_use")
