@@ -166,11 +166,11 @@ void wire_one_line(char *out, size_t n, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		size_t k = utf8_seq((const unsigned char *)s + i, len - i);
 		if (!k)
-			k = 1, c = '?';
+			k = 1, c = '?';   /* not UTF-8 */
 		if (o + k > n - 1)
 			break;
 		if (k == 1)
-			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (c >= 0x80 ? '?' : (char)c);
+			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		else
 			memcpy(out + o, s + i, k), o += k;
 		i += k;
@@ -349,17 +349,17 @@ static int on_sse(const char *event, const char *data, size_t len, void *ud, sbx
 	return openai_event(d, data, len, e);
 }
 
-static int failed(ai_decoder *d, sbx_err *e, const char *what)
+static int failed(ai_decoder *d, sbx_err *e)
 {
 	if (d->failed || d->finished)
-		return sbx_error(e, "the model's response cannot be %s: it already %s", what,
-				 d->failed ? "failed" : "ended");
+		return sbx_error(e, "the model's response %s: nothing more is decoded",
+				 d->failed ? "already failed" : "has ended");
 	return 0;
 }
 
 int ai_decoder_feed(ai_decoder *d, const char *data, size_t len, sbx_err *e)
 {
-	if (failed(d, e, "read on") < 0)
+	if (failed(d, e) < 0)
 		return -1;
 	if (d->head.len < 256)
 		buf_append(&d->head, data, len < 256 - d->head.len ? len : 256 - d->head.len);
@@ -416,7 +416,7 @@ static int finish(ai_decoder *d, sbx_err *e)
 
 int ai_decoder_finish(ai_decoder *d, sbx_err *e)
 {
-	if (failed(d, e, "finished") < 0)
+	if (failed(d, e) < 0)
 		return -1;
 	int rc = finish(d, e);
 	d->finished = 1;

@@ -252,6 +252,10 @@ static void test_finish_reason_enough(void **state)
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":"
 			    "{\"name\":\"run_command\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"stop\"}"),
 		      "S0(c1,run_command)A0({})STOP(tool_use)", "tool_use");
+	/* the mapping itself, without calls to fix it up */
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}"), "STOP(tool_use)", "tool_use");
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"function_call\"}"), "STOP(tool_use)",
+		      "tool_use");
 	/* an unknown reason passes through */
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}"),
 		      "STOP(content_filter)", "content_filter");
@@ -354,6 +358,12 @@ static void test_non_streamed(void **state)
 	decode(&x, 0, "<html>502 Bad Gateway</html>", 28, 0);
 	assert_int_equal(x.finish_rc, -1);
 	assert_non_null(strstr(x.e.msg, "not its JSON (is the base URL right?): <html>502 Bad Gateway</html>"));
+	run_free(&x);
+
+	/* quoted as one line, bytes that are not UTF-8 shown as '?' */
+	decode(&x, 0, "\xff\xc3x\r\n\xc3\xa9", 7, 0);
+	assert_int_equal(x.finish_rc, -1);
+	assert_non_null(strstr(x.e.msg, "right?): ??x  \xc3\xa9"));
 	run_free(&x);
 
 	body = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}";
