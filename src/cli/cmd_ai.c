@@ -337,7 +337,7 @@ int cmd_ai(int argc, char **argv)
 	int max_steps = a.max_steps ? a.max_steps : ai_max_steps(&env, 10);
 	ai_env_free_default(&env);
 	if (rc < 0)
-		return cli_fail(&s.c, "%s (`sbx ai --providers` lists them; docs/ai.md)", e.msg);
+		return cli_fail(&s.c, "%s; `sbx ai --providers` lists the providers", e.msg);
 	rc = 1;
 	char *request = read_request(a.request, &e);
 	if (!request) {
