@@ -171,9 +171,11 @@ static void on_sigint(sbx_loop *l, int fd, int events, void *ud)
 	struct signalfd_siginfo si;
 	if (read(fd, &si, sizeof si) != (ssize_t)sizeof si)
 		return;
-	s->interrupted = 1;
 	if (s->run && !s->done)
 		ai_run_stop(s->run);
+	else if (!s->interrupted && !s->run)
+		ai_render_note(&s->rr, "stopping once the sandbox is ready");
+	s->interrupted = 1;
 }
 
 typedef struct create_wait {
@@ -348,10 +350,9 @@ int cmd_ai(int argc, char **argv)
 	const char *tmpl = a.template_id ? a.template_id : DEFAULT_TEMPLATE;
 	if (cli_open(&s.c, "ai"))
 		goto out;
-	if (a.sandbox ? cli_target(&s.c, a.sandbox, &s.sb) : create_sandbox(&s, tmpl))
-		goto out;
-
-	/* Ctrl-C stops the run, which then ends as usual (transcript, kill) */
+	/* Ctrl-C stops the run, which then ends as usual (transcript, kill);
+	 * pressed while the sandbox is being made, the run stops as it starts
+	 * (so the new sandbox is killed, not left behind) */
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -359,7 +360,8 @@ int cmd_ai(int argc, char **argv)
 	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s.sigfd >= 0)
 		loop_add_fd(s.c.s.loop, s.sigfd, LOOP_READ, on_sigint, &s);
-	rc = run_request(&s, &a, &prov, max_steps, request, a.sandbox ? NULL : tmpl);
+	if (!(a.sandbox ? cli_target(&s.c, a.sandbox, &s.sb) : create_sandbox(&s, tmpl)))
+		rc = run_request(&s, &a, &prov, max_steps, request, a.sandbox ? NULL : tmpl);
 	if (s.sigfd >= 0) {
 		loop_del_fd(s.c.s.loop, s.sigfd);
 		close(s.sigfd);
