@@ -41,7 +41,16 @@ wait_until 10 curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health"
 expect_eq "sbxd answers" "$(curl -s -m 5 "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
 
 LOG=$SCRATCH/fake.jsonl
-/usr/bin/python3 "$ROOT/tests/fake-llm/fake_llm.py" --script "$ROOT/tests/fake-llm/scripts" --port 0 \
+# a cell printing terminal escapes (a window title, a screen clear)
+cat >"$SCRATCH/hostile.json" <<'EOF_'
+{ "name": "hostile", "match": "hostile_output",
+  "turns": [
+    { "text": "Printing.", "tool_calls": [ { "name": "execute_python",
+      "arguments": { "code": "print('A\\x1b]0;pwned\\x07B\\x1b[2JC')" } } ] },
+    { "expect": ["ABC"], "text": "Done." } ] }
+EOF_
+/usr/bin/python3 "$ROOT/tests/fake-llm/fake_llm.py" --script "$ROOT/tests/fake-llm/scripts" \
+	--script "$SCRATCH/hostile.json" --port 0 \
 	--port-file "$SCRATCH/fake.port" --log "$LOG" >"$SCRATCH/fake-out.txt" 2>&1 &
 FAKE_PID=$!
 wait_until 10 test -s "$SCRATCH/fake.port"
@@ -130,6 +139,16 @@ expect_eq "unknown tool: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRAT
 expect_match "  the model is told which tools there are" "$(tool_results unknown_tool)" \
 	'no tool "launch_rockets".*execute_python'
 expect_match "  its answer" "$OUT" 'That tool is not available'
+
+# --- what the sandbox prints is hostile ---------------------------------------------------
+ai hostile "${OAI[@]}" -- --sandbox "$SID" "hostile_output please"
+expect_eq "escapes from the sandbox: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/hostile.err"
+expect_eq "  piped: the bytes are passed on" "$(grep -c $'A\x1b]0;pwned\x07B' "$SCRATCH/hostile.out")" 1
+expect_eq "  the model gets the text without them" "$(tool_results hostile_output | tail -n1)" ABC
+(cd "$SCRATCH" && timeout -k 5 300 script -qec "env OPENAI_BASE_URL=$FAKE/v1 OPENAI_API_KEY=k $SBX ai --sandbox $SID 'hostile_output again'" \
+	/dev/null) >"$SCRATCH/hostile-tty.out" 2>&1
+expect_match "  on a terminal: shown as '?'" "$(tr -d '\r' <"$SCRATCH/hostile-tty.out")" 'A\?\]0;pwned\?B\?\[2JC'
+expect_eq "  on a terminal: no escape byte reaches it" "$(grep -c $'\x1b' "$SCRATCH/hostile-tty.out")" 0
 
 # --- the step limit ---------------------------------------------------------------------
 ai steps "${OAI[@]}" -- --sandbox "$SID" --max-steps 2 "step_limit forever"
