@@ -263,7 +263,7 @@ wire_call *wire_call_new(ai_decoder *d, long long key, const char *id, const cha
 	wire_call *c = &d->calls[d->ncalls++];
 	memset(c, 0, sizeof *c);
 	c->id = use;
-	c->given = id && *id ? xstrndup(id, 256) : NULL;
+	c->given = id && *id ? xstrndup(id, strnlen(id, 256)) : NULL;
 	c->key = key;
 	wire_call_name(c, name);
 	return c;
@@ -273,7 +273,7 @@ void wire_call_name(wire_call *c, const char *name)
 {
 	if (c->name || !name || !*name)
 		return;   /* the first name given stands */
-	c->name = xstrndup(name, WIRE_MAX_NAME);
+	c->name = xstrndup(name, strnlen(name, WIRE_MAX_NAME));
 }
 
 void wire_call_start(ai_decoder *d, wire_call *c)
@@ -320,7 +320,7 @@ void wire_stop(ai_decoder *d, const char *reason)
 	 * after tool calls; the calls still need running and answering. */
 	if (r && !strcmp(r, "end") && d->ncalls)
 		r = "tool_use";
-	d->stop = r ? xstrdup(r) : xstrndup(reason, 64);
+	d->stop = r ? xstrdup(r) : xstrndup(reason, strnlen(reason, 64));
 	for (size_t i = 0; i < d->ncalls; i++)
 		wire_call_start(d, &d->calls[i]);
 	emit(d, AI_EV_STOP, d->stop, strlen(d->stop), 0, NULL, NULL);
