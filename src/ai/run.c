@@ -200,8 +200,8 @@ static void http_failed(ai_run *r, http_call *c)
 		snprintf(why, sizeof why, "%s answered %d: %s", r->prov.name, st, pmsg);
 		if (schedule_retry(r, why, wait) == 0)
 			return;
-		snprintf(why, sizeof why, "%s answered %d after %d attempts: %s; try again later", r->prov.name, st,
-			 r->attempt + 1, pmsg);
+		snprintf(why, sizeof why, "%s answered %d: %s (gave up after %d attempt%s; try again later)",
+			 r->prov.name, st, pmsg, r->attempt + 1, r->attempt ? "s" : "");
 	} else if (st == 401 || st == 403) {
 		if (r->prov.key_env)
 			snprintf(why, sizeof why, "%s refused the key in %s: %s; check that it is valid for %s",

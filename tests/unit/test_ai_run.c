@@ -283,8 +283,26 @@ static void test_retries_exhausted(void **state)
 	run(f, rate_limited, 3, 0, 1);
 	assert_int_equal(f->end, AI_END_ERROR);
 	assert_int_equal(f->nreq, 2);
+	assert_non_null(strstr(f->msg, "gave up after 2 attempts"));
 	assert_non_null(strstr(f->msg, "503"));
 	assert_non_null(strstr(f->msg, "overloaded"));
+}
+
+static const reply broken_off[] = {
+	{ 200, NULL, TEXT("The ans"), 0 },   /* no finish: the reply broke off */
+	{ 200, NULL, TEXT("The answer.") FINISH("stop"), 0 },
+};
+
+/* A reply cut short is asked for again; only the whole one is kept. */
+static void test_broken_reply_retried(void **state)
+{
+	fx *f = *state;
+	run(f, broken_off, 2, 0, 0);
+	assert_int_equal(f->end, AI_END_ANSWER);
+	assert_int_equal(f->nreq, 2);
+	assert_int_equal(f->statuses, 1);
+	assert_int_equal(f->conv.n, 2);
+	assert_string_equal(f->conv.msgs[1].text, "The answer.");
 }
 
 static const reply unauthorized[] = {
@@ -416,6 +434,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_calls_answered_as_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_429_and_5xx_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_reply_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_401_says_which_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_404_says_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_400_provider_message, setup, teardown),
