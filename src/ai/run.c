@@ -323,11 +323,6 @@ static void start_turn(ai_run *r)
 	ai_request_free(&req);
 }
 
-static int64_t first_turn(sbx_loop *l, int64_t id, void *ud)
-{
-	return turn_due(l, id, ud);
-}
-
 /* --- the tools --------------------------------------------------------------- */
 
 /* The arguments as the tool wants them, or NULL with why (told to the model). */
@@ -472,7 +467,7 @@ ai_run *ai_run_start(sbx_loop *loop, http_client *http, const ai_run_opts *o, sb
 	if (o->request)
 		ai_conv_add_user(r->conv, o->request);
 	/* the first call starts from the loop: no callback runs before the caller has r */
-	r->timer = loop_add_timer(loop, 0, first_turn, r);
+	r->timer = loop_add_timer(loop, 0, turn_due, r);
 	return r;
 }
 
