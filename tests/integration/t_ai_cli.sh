@@ -207,7 +207,8 @@ interrupt() {
 	(cd "$SCRATCH" && exec "${OAI[@]}" "$SBX" ai --sandbox "$SID" --transcript "$SCRATCH/$1.json" "$3") \
 		>"$SCRATCH/$1.out" 2>"$SCRATCH/$1.err" &
 	APID=$!
-	wait_until 60 grep -q "$2" "$SCRATCH/$1.out"
+	wait_until 120 grep -q "$2" "$SCRATCH/$1.out"
+	expect_match "$1: it got going before the Ctrl-C" "$(cat "$SCRATCH/$1.out")" "$2"
 	kill -INT "$APID"
 	exited() { local s; s=$(ps -o stat= -p "$APID" 2>/dev/null); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
 	wait_until 30 exited
