@@ -61,6 +61,18 @@ cat >"$SCRATCH/scripts/files.json" <<'EOF_'
       "tool_calls": [ { "name": "run_command", "arguments": { "command": "wc -l notes/a.txt; pwd; exit 3" } } ] },
     { "expect": ["2 notes/a.txt", "/home/user", "exit status: 3"], "text": "The file has 2 lines." } ] }
 EOF_
+# the bounds: a binary file, a file over 1 MiB, a command printing megabytes
+cat >"$SCRATCH/scripts/limits.json" <<'EOF_'
+{ "name": "limits", "match": "files_limits",
+  "turns": [
+    { "tool_calls": [ { "name": "read_file", "arguments": { "path": "/bin/ls" } } ] },
+    { "expect": ["/bin/ls is a binary file"],
+      "tool_calls": [ { "name": "run_command", "arguments": { "command": "head -c 1500000 /dev/zero | tr '\\0' a > big.txt" } } ] },
+    { "tool_calls": [ { "name": "read_file", "arguments": { "path": "big.txt" } } ] },
+    { "expect": ["/home/user/big.txt is larger than 1024 KiB"],
+      "tool_calls": [ { "name": "run_command", "arguments": { "command": "seq 1 300000" } } ] },
+    { "expect": ["\n1\n2\n3\n", "bytes left out ...]\n", "\n300000\nexit status: 0"], "text": "Bounded." } ] }
+EOF_
 # tools that would run for minutes, for Ctrl-C
 cat >"$SCRATCH/scripts/slow_tools.json" <<'EOF_'
 { "name": "slow_cell", "match": "slow_cell",
@@ -179,6 +191,12 @@ expect_eq "write_file, read_file, run_command: exit 0" "$RC" 0; [ "$RC" = 0 ] ||
 expect_eq "  the file is in the sandbox" "$("$SBX" exec "$SID" -- cat /home/user/notes/a.txt | tr '\n' ' ')" "hello world "
 expect_eq "  the command, its output and exit status are shown" \
 	"$(printf '%s\n' "$OUT" | grep -A3 '^\$ wc -l' | tr '\n' '|')" '$ wc -l notes/a.txt; pwd; exit 3|2 notes/a.txt|/home/user|[exit status 3]|'
+
+ai limits "${OAI[@]}" -- --sandbox "$SID" "files_limits please"
+expect_eq "binary and large files refused, long output clipped for the model: exit 0" "$RC" 0
+[ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/limits.err"
+expect_eq "  the user still sees the whole output" "$(printf '%s\n' "$OUT" | grep -c '^[0-9][0-9]*$')" 300000
+expect_match "  the model's copy is clipped" "$(tool_results files_limits | wc -c)" '^[0-9]{4,5}$'
 
 # --- the step limit ---------------------------------------------------------------------
 ai steps "${OAI[@]}" -- --sandbox "$SID" --max-steps 2 "step_limit forever"
