@@ -9,8 +9,8 @@ README.md).  Standard library only.
                 --port-file PATH [--log PATH.jsonl]
 
 The port is written to --port-file once the server listens on 127.0.0.1.
-Every request is appended to --log as a JSON line {"path","headers","body"}
-and GET /_fake/log returns them all as a JSON array.  SIGTERM exits.
+Every request is appended to --log as a JSON line {"method","path","headers",
+"body"} and GET /_fake/log returns them all as a JSON array.  SIGTERM exits.
 """
 import argparse
 import json
@@ -22,11 +22,13 @@ import string
 import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models", "/openai/v1/models")
 MAX_BODY = 32 << 20
+BAD_JSON = object()   # a request body that is not JSON
 
 
 class ApiError(Exception):
@@ -61,6 +63,12 @@ def load_scripts(paths):
         if not isinstance(s, dict) or not isinstance(s.get("turns"), list) or not s["turns"]:
             raise SystemExit("fake_llm: %s: a script is an object with a non-empty \"turns\" list" % f)
         s.setdefault("name", os.path.splitext(os.path.basename(f))[0])
+        for i, t in enumerate(s["turns"]):
+            calls = t.get("tool_calls") if isinstance(t, dict) else None
+            if not isinstance(t, dict) or not isinstance(calls or [], list) or \
+                    any(not isinstance(c, dict) or not isinstance(c.get("name"), str) for c in calls or []):
+                raise SystemExit("fake_llm: %s: turn %d: a turn is an object; its tool_calls a list of "
+                                 "{\"name\": STRING, \"arguments\": OBJECT or STRING}" % (f, i))
         scripts.append(s)
     return scripts
 
@@ -89,8 +97,7 @@ def text_of(content):
 
 
 def message_text(m):
-    """All the text a message carries (content, and for Ollama's tool
-    messages also the name)."""
+    """The text a message carries in its content."""
     if not isinstance(m, dict):
         return ""
     return text_of(m.get("content"))
@@ -105,7 +112,7 @@ class Conversation:
         self.tail_text = tail_text
 
 
-def conversation(messages, system_text=""):
+def conversation(messages):
     first_user = None
     last_asst = -1
     n_asst = 0
@@ -182,7 +189,7 @@ def args_text(arguments):
 
 def pieces(text, n):
     n = max(1, int(n))
-    return [text[i:i + n] for i in range(0, len(text), n)] or []
+    return [text[i:i + n] for i in range(0, len(text), n)]
 
 
 # ---------------------------------------------------------------- validation
@@ -213,6 +220,10 @@ def validate_openai(body):
                            "invalid_value", "messages[%d].role" % i)
         if role == "tool":
             tid = m.get("tool_call_id")
+            if not isinstance(tid, str):
+                raise ApiError(400, "Missing required parameter: 'messages[%d].tool_call_id'." % i,
+                               "invalid_request_error", "missing_required_parameter",
+                               "messages[%d].tool_call_id" % i)
             if pending is None or tid not in pending:
                 raise ApiError(400, "Invalid parameter: messages with role 'tool' must be a response to a "
                                "preceeding message with 'tool_calls'.", "invalid_request_error", None,
@@ -266,6 +277,15 @@ def validate_anthropic(body):
         if not isinstance(content, (str, list)):
             raise ApiError(400, "messages.%d.content: Field required" % i, "invalid_request_error")
         blocks = content if isinstance(content, list) else []
+        for j, b in enumerate(blocks):
+            if not isinstance(b, dict) or not isinstance(b.get("type"), str):
+                raise ApiError(400, "messages.%d.content.%d: Input should be a valid dictionary with a type"
+                               % (i, j), "invalid_request_error")
+            need = {"tool_use": ("id", "name"), "tool_result": ("tool_use_id",), "text": ("text",)}
+            for field in need.get(b["type"], ()):
+                if not isinstance(b.get(field), str):
+                    raise ApiError(400, "messages.%d.content.%d.%s.%s: Field required"
+                                   % (i, j, b["type"], field), "invalid_request_error")
         results = [b.get("tool_use_id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
         if m["role"] == "user":
             extra = [r for r in results if r not in prev_uses]
@@ -412,9 +432,10 @@ class Handler(BaseHTTPRequestHandler):
                 "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
                 "details": {"parent_model": "", "format": "gguf", "family": "llama", "families": ["llama"],
                             "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}}]})
-        if path in ("/", "/api/version"):
-            return self.send(200, {"version": "0.5.0"}) if path != "/" else self.send(
-                200, b"Ollama is running", ctype="text/plain; charset=utf-8")
+        if path == "/api/version":
+            return self.send(200, {"version": "0.5.0"})
+        if path == "/":
+            return self.send(200, b"Ollama is running", ctype="text/plain; charset=utf-8")
         self.send(404, {"error": {"message": "fake: no route GET %s" % path, "type": "invalid_request_error",
                                   "param": None, "code": "unknown_url"}})
 
@@ -430,19 +451,31 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            body = ValueError
-        if path in OPENAI_PATHS:
-            return self.openai(body)
-        if path == "/v1/messages":
-            return self.anthropic(body)
-        if path == "/api/chat":
-            return self.ollama(body)
+            body = BAD_JSON
+        try:
+            if path in OPENAI_PATHS:
+                return self.openai(body)
+            if path == "/v1/messages":
+                return self.anthropic(body)
+            if path == "/api/chat":
+                return self.ollama(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        except Exception as e:  # a bug here or in a script: say so, loudly
+            traceback.print_exc()
+            self.close_connection = True
+            try:
+                return self.send(500, {"error": {"message": "fake: internal error: %r" % e, "type": "server_error",
+                                                 "param": None, "code": None}})
+            except OSError:
+                return
         self.send(404, {"error": {"message": "fake: no route POST %s" % path, "type": "invalid_request_error",
                                   "param": None, "code": "unknown_url"}})
 
     def scripted(self, validate, body):
         """(script, turn, error spec) for a valid request; raises ApiError."""
-        conv = validate(None if body is ValueError else body)
+        conv = validate(None if body is BAD_JSON else body)
         s, t, err = self.server.scripts.turn(conv)
         delay = opt(s, t, "delay_ms", 0)
         if delay:
@@ -503,7 +536,7 @@ class Handler(BaseHTTPRequestHandler):
                  for c in t.get("tool_calls") or []]
         text = t.get("text")
         reason = openai_reason(t.get("stop_reason", s.get("stop_reason")), bool(calls))
-        ntext = sum(len(x) for x in [text or ""])
+        ntext = len(text or "")
         usage = {"prompt_tokens": 10, "completion_tokens": max(1, ntext // 4), "total_tokens": 10 + max(1, ntext // 4)}
         hdrs = {"x-request-id": rand_id("req_", 32), "openai-processing-ms": "1"}
         if not body.get("stream"):
@@ -515,7 +548,8 @@ class Handler(BaseHTTPRequestHandler):
                     "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": reason}],
                     "usage": usage, "system_fingerprint": "fp_fake"}
             return self.send_body(resp, hdrs, opt(s, t, "abort_after_chunks", None))
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        so = body.get("stream_options")
+        include_usage = isinstance(so, dict) and bool(so.get("include_usage"))
 
         def chunk_obj(delta, finish=None, choices=True):
             o = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
@@ -526,12 +560,21 @@ class Handler(BaseHTTPRequestHandler):
                 o["usage"] = None
             return o
 
-        stream = Stream(self, s, t, "text/event-stream; charset=utf-8", hdrs)
+        stream = Stream(self, s, t, "openai", "text/event-stream; charset=utf-8", hdrs)
         stream.sse(None, chunk_obj({"role": "assistant", "content": "", "refusal": None}))
         for p in pieces(text or "", opt(s, t, "chunk", 8)):
             if not stream.sse(None, chunk_obj({"content": p}), text_delta=True):
                 return
+        # Mistral streams each call whole, in one delta (its client requires
+        # the name in every tool_calls delta); OpenAI (and Groq) send id and
+        # name first, then the arguments in pieces.
+        ua = (self.headers.get("User-Agent") or "").lower()
+        mistral = ua.startswith("mistral-client") or ua.endswith(" mistralai")
         for i, c in enumerate(calls):
+            if mistral:
+                if not stream.sse(None, chunk_obj({"tool_calls": [dict(c, index=i)]}), text_delta=True):
+                    return
+                continue
             stream.sse(None, chunk_obj({"tool_calls": [{"index": i, "id": c["id"], "type": "function",
                                                         "function": {"name": c["function"]["name"],
                                                                      "arguments": ""}}]}))
@@ -611,7 +654,7 @@ class Handler(BaseHTTPRequestHandler):
                     "usage": {"input_tokens": 10, "output_tokens": out_tokens,
                               "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
             return self.send_body(resp, hdrs, opt(s, t, "abort_after_chunks", None))
-        stream = Stream(self, s, t, "text/event-stream; charset=utf-8", hdrs)
+        stream = Stream(self, s, t, "anthropic", "text/event-stream; charset=utf-8", hdrs)
         stream.sse("message_start", {"type": "message_start", "message": {
             "id": mid, "type": "message", "role": "assistant", "model": model, "content": [],
             "stop_reason": None, "stop_sequence": None,
@@ -685,7 +728,7 @@ class Handler(BaseHTTPRequestHandler):
             if calls:
                 final["message"]["tool_calls"] = calls
             return self.send_body(final, {}, opt(s, t, "abort_after_chunks", None))
-        stream = Stream(self, s, t, "application/x-ndjson", {})
+        stream = Stream(self, s, t, "ollama", "application/x-ndjson", {})
         for p in pieces(text, opt(s, t, "chunk", 8)):
             if not stream.line({"model": model, "created_at": now(),
                                 "message": {"role": "assistant", "content": p}, "done": False}):
@@ -703,13 +746,18 @@ class Handler(BaseHTTPRequestHandler):
 
 class Stream:
     """A chunked streamed response: SSE events or NDJSON lines, with the
-    turn's chunk_delay_ms between deltas and abort_after_chunks (the
-    connection is dropped after that many text/argument deltas)."""
+    turn's chunk_delay_ms between deltas, abort_after_chunks (the
+    connection is dropped after that many text/argument deltas) and
+    error_after_chunks (the provider's mid-stream error event instead of
+    the rest, then the stream ends)."""
 
-    def __init__(self, h, script, turn, ctype, headers):
+    def __init__(self, h, script, turn, kind, ctype, headers):
         self.h = h
+        self.kind = kind
         self.delay = opt(script, turn, "chunk_delay_ms", 0) / 1000.0
         self.abort_after = opt(script, turn, "abort_after_chunks", None)
+        self.error_after = opt(script, turn, "error_after_chunks", None)
+        self.error = opt(script, turn, "stream_error", None) or {}
         self.deltas = 0
         self.dead = False
         h.start_stream(ctype, headers)
@@ -731,7 +779,29 @@ class Stream:
                 self.h.abort()
                 self.dead = True
                 return False
+            if self.error_after is not None and self.deltas >= self.error_after:
+                self._error_event()
+                self.end()
+                self.dead = True
+                return False
         return True
+
+    def _error_event(self):
+        etype = self.error.get("type")
+        msg = self.error.get("message")
+        if self.kind == "anthropic":
+            data = "event: error\ndata: %s\n\n" % json.dumps({"type": "error", "error": {
+                "type": etype or "overloaded_error", "message": msg or "Overloaded"}})
+        elif self.kind == "openai":
+            data = "data: %s\n\n" % json.dumps({"error": {
+                "message": msg or "The server had an error while processing your request. Sorry about that!",
+                "type": etype or "server_error", "param": None, "code": None}})
+        else:
+            data = json.dumps({"error": msg or "an error was encountered while running the model"}) + "\n"
+        try:
+            self.h.chunk(data.encode())
+        except OSError:
+            self.h.close_connection = True
 
     def sse(self, event, obj, text_delta=False):
         data = ("event: %s\n" % event if event else "") + "data: %s\n\n" % json.dumps(obj)
@@ -745,6 +815,7 @@ class Stream:
 
     def end(self):
         if not self.dead:
+            self.dead = True
             try:
                 self.h.end_stream()
             except OSError:
@@ -785,6 +856,12 @@ class Server(ThreadingHTTPServer):
         self.verbose = verbose
         self._log = []
         self._lock = threading.Lock()
+
+    def handle_error(self, request, client_address):
+        # A client that hung up (a stopped run) is no error of the fake's.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def record(self, entry):
         with self._lock:
