@@ -73,6 +73,11 @@ cat >"$SCRATCH/scripts/limits.json" <<'EOF_'
       "tool_calls": [ { "name": "run_command", "arguments": { "command": "seq 1 300000" } } ] },
     { "expect": ["\n1\n2\n3\n", "bytes left out ...]\n", "\n300000\nexit status: 0"], "text": "Bounded." } ] }
 EOF_
+# Anthropic's overloaded_error mid-stream, on every attempt
+cat >"$SCRATCH/scripts/overloaded.json" <<'EOF_'
+{ "name": "overloaded", "match": "overloaded_test",
+  "turns": [ { "text": "Partial answer that never ends.", "chunk": 4, "error_after_chunks": 2 } ] }
+EOF_
 # tools that would run for minutes, for Ctrl-C
 cat >"$SCRATCH/scripts/slow_tools.json" <<'EOF_'
 { "name": "slow_cell", "match": "slow_cell",
@@ -210,6 +215,13 @@ expect_eq "429 retried: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATC
 expect_match "  the user is told" "$ERR" 'answered 429.*retrying in 1 s'
 expect_match "  then the answer" "$OUT" 'Answered after one retry.'
 expect_eq "  two requests" "$(requests_for retry_429 | jq length)" 2
+
+# --- an error event mid-stream (Anthropic) is retried, then reported -----------------------------
+ai overloaded "${ANT[@]}" -- --provider anthropic --sandbox "$SID" --transcript "$SCRATCH/ov.json" "overloaded_test"
+expect_eq "mid-stream overloaded_error: exit 1 once retries run out" "$RC" 1
+expect_eq "  retried 4 times" "$(grep -c 'retrying in' "$SCRATCH/overloaded.err")" 4
+expect_match "  the provider's words" "$(tail -n1 "$SCRATCH/overloaded.err")" "anthropic's reply failed: .*Overloaded"
+expect_eq "  the text shown is kept in the transcript" "$(jq -r '.messages[-1].text' "$SCRATCH/ov.json")" "Partial "
 
 # --- --no-stream ----------------------------------------------------------------------------
 : >"$LOG"
