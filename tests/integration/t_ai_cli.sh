@@ -225,10 +225,14 @@ expect_eq "  the text shown is kept in the transcript" "$(jq -r '.messages[-1].t
 
 # --- --no-stream ----------------------------------------------------------------------------
 : >"$LOG"
-ai nostream "${OAI[@]}" -- --sandbox "$SID" --no-stream "strawberry r count"
-expect_eq "--no-stream: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/nostream.err"
+printf 'strawberry r count\n' >"$SCRATCH/request.txt"
+ai nostream "${OAI[@]}" -- --sandbox "$SID" --no-stream - <"$SCRATCH/request.txt"
+expect_eq "--no-stream, the request from stdin: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/nostream.err"
 expect_match "  the answer" "$OUT" "There are 3 r's"
 expect_eq "  no request asked for a stream" "$(requests_for strawberry | jq '[.[] | .body.stream // false] | any')" false
+expect_eq "  the request came from stdin" \
+	"$(requests_for strawberry | jq -r '.[0].body.messages[] | select(.role == "user") | .content' | head -n1)" \
+	"strawberry r count"
 
 # --- Ctrl-C: during a slow stream, a cell, a command ---------------------------------------
 # interrupt NAME WAIT_FOR REQUEST: starts sbx ai, waits for WAIT_FOR on its stdout, sends SIGINT;
