@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cmd_ai_render.h"
 #include "cmd_common.h"
+#include "cmd_files.h"
 #include "cmd_opts.h"
 #include "../ai/exec_sbx.h"
 #include "../ai/provider.h"
@@ -12,6 +13,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -20,10 +23,12 @@
 #define EXIT_STEP_LIMIT 3
 #define EXIT_STOPPED 130
 #define FLUSH_MS 5000              /* at most, for calls still in flight at the end */
+#define MAX_UPLOADS 64
 
 static const char usage[] =
 	"usage: sbx ai [--sandbox ID] [--template T] [--keep] [--provider P] [--model M]\n"
-	"              [--max-steps N] [--charts DIR] [--transcript FILE] [--no-stream] REQUEST\n"
+	"              [--max-steps N] [--charts DIR] [--transcript FILE] [--no-stream]\n"
+	"              [--upload PATH]... REQUEST\n"
 	"       sbx ai --providers\n"
 	"A model answers REQUEST (- reads it from stdin) by running Python and commands in a\n"
 	"sandbox: its words stream as they come, then each piece of code it runs and what came\n"
@@ -37,12 +42,16 @@ static const char usage[] =
 	"  --charts DIR     where charts go (default .)\n"
 	"  --transcript F   save the conversation as JSON (also when stopped or failed)\n"
 	"  --no-stream      ask for each model turn whole instead of streamed\n"
+	"  --upload PATH    put a file or directory into the sandbox's /home/user first (the\n"
+	"                   model is told it is there); may be repeated\n"
 	"Exits 0 when answered, 1 on an error, 3 at the step limit, 130 when stopped (Ctrl-C).\n"
 	"docs/ai.md tells how to point sbx at each provider.\n";
 
 typedef struct ai_args {
 	const char *sandbox, *template_id, *provider, *model, *charts, *transcript, *request;
 	int keep, max_steps, no_stream, providers;
+	const char *uploads[MAX_UPLOADS];
+	size_t nuploads;
 } ai_args;
 
 static int parse_ai(int argc, char **argv, ai_args *a, sbx_err *e)
@@ -71,7 +80,13 @@ static int parse_ai(int argc, char **argv, ai_args *a, sbx_err *e)
 			val = &a->charts;
 		else if (!strcmp(s, "--transcript"))
 			val = &a->transcript;
-		else if (!strcmp(s, "--max-steps")) {
+		else if (!strcmp(s, "--upload")) {
+			if (i + 1 >= argc)
+				return sbx_error(e, "--upload wants a path");
+			if (a->nuploads == MAX_UPLOADS)
+				return sbx_error(e, "at most %d --upload (upload a directory instead)", MAX_UPLOADS);
+			a->uploads[a->nuploads++] = argv[++i];
+		} else if (!strcmp(s, "--max-steps")) {
 			if (i + 1 >= argc)
 				return sbx_error(e, "--max-steps wants a number");
 			if (opt_int(argv[++i], 1, 1000, "--max-steps", &a->max_steps, e) < 0)
@@ -219,6 +234,22 @@ static int create_sandbox(ai_cli *s, const char *template_id)
 	return rc;
 }
 
+/* Each --upload into home under its own name, before the model looks. */
+static int upload_all(ai_cli *s, const ai_args *a)
+{
+	for (size_t i = 0; i < a->nuploads; i++) {
+		struct stat st;
+		if (stat(a->uploads[i], &st) < 0)
+			return cli_fail(&s->c, "cannot upload %s: %s", a->uploads[i], strerror(errno));
+		char *name = files_base_of(a->uploads[i]);
+		int rc = files_put_any(&s->c, &s->sb, a->uploads[i], name, S_ISDIR(st.st_mode));
+		free(name);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static char *read_request(const char *arg, sbx_err *e)
 {
 	if (strcmp(arg, "-"))
@@ -351,6 +382,14 @@ int cmd_ai(int argc, char **argv)
 		ai_provider_free(&prov);
 		return cli_fail(&s.c, "%s", e.msg);
 	}
+	for (size_t i = 0; i < a.nuploads; i++) {
+		struct stat st;
+		if (stat(a.uploads[i], &st) < 0) {
+			free(request);
+			ai_provider_free(&prov);
+			return cli_fail(&s.c, "cannot upload %s: %s", a.uploads[i], strerror(errno));
+		}
+	}
 	ai_render_init(&s.rr, stdout, stderr, a.charts);
 	const char *tmpl = a.template_id ? a.template_id : DEFAULT_TEMPLATE;
 	if (cli_open(&s.c, "ai"))
@@ -365,7 +404,7 @@ int cmd_ai(int argc, char **argv)
 	s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s.sigfd >= 0)
 		loop_add_fd(s.c.s.loop, s.sigfd, LOOP_READ, on_sigint, &s);
-	if (!(a.sandbox ? cli_target(&s.c, a.sandbox, &s.sb) : create_sandbox(&s, tmpl)))
+	if (!(a.sandbox ? cli_target(&s.c, a.sandbox, &s.sb) : create_sandbox(&s, tmpl)) && !upload_all(&s, &a))
 		rc = run_request(&s, &a, &prov, max_steps, request, a.sandbox ? NULL : tmpl);
 	if (s.sigfd >= 0) {
 		loop_del_fd(s.c.s.loop, s.sigfd);

@@ -186,13 +186,6 @@ static int do_ls(cli *c, const sbx_sandbox *sb, int argc, char **argv)
 
 /* --- get / put ------------------------------------------------------------- */
 
-static char *base_of(const char *path)
-{
-	char *copy = xstrdup(path), *b = xstrdup(basename(copy));
-	free(copy);
-	return b;
-}
-
 static int do_get(cli *c, const sbx_sandbox *sb, int argc, char **argv)
 {
 	if (argc < 1 || argc > 2)
@@ -205,7 +198,7 @@ static int do_get(cli *c, const sbx_sandbox *sb, int argc, char **argv)
 		return 1;
 	if (!found)
 		return cli_fail(c, "no %s in sandbox %s (see `sbx files %s ls`)", remote, sb->id, sb->id);
-	char *b = base_of(remote), *local;
+	char *b = files_base_of(remote), *local;
 	struct stat st;
 	if (argc < 2)
 		local = xstrdup(b);
@@ -242,7 +235,7 @@ static int do_put(cli *c, const sbx_sandbox *sb, int argc, char **argv)
 	} else if (argc < 2) {
 		return cli_fail(c, "put - (stdin) needs a REMOTE path");
 	}
-	char *b = base_of(local), *remote;
+	char *b = files_base_of(local), *remote;
 	int type = 0;
 	int64_t size;
 	if (argc < 2) {
@@ -259,17 +252,27 @@ static int do_put(cli *c, const sbx_sandbox *sb, int argc, char **argv)
 		else
 			remote = xstrdup(argv[1]);
 	}
-	int rc;
-	if (is_dir) {
-		rc = files_put_tree(c, sb, local, remote);
-	} else {
-		xfer_progress p = { .tty = cli_isatty(2), .verb = "upload", .total = -1, .files_total = 1 };
-		rc = files_put_one(c, sb, local, remote, &p);
-		progress_end(&p);
-	}
+	int rc = files_put_any(c, sb, local, remote, is_dir);
 	free(b);
 	free(remote);
 	return rc;
+}
+
+int files_put_any(cli *c, const sbx_sandbox *sb, const char *local, const char *remote, int is_dir)
+{
+	if (is_dir)
+		return files_put_tree(c, sb, local, remote);
+	xfer_progress p = { .tty = cli_isatty(2), .verb = "upload", .total = -1, .files_total = 1 };
+	int rc = files_put_one(c, sb, local, remote, &p);
+	progress_end(&p);
+	return rc;
+}
+
+char *files_base_of(const char *path)
+{
+	char *copy = xstrdup(path), *b = xstrdup(basename(copy));
+	free(copy);
+	return b;
 }
 
 /* --- rm / mkdir / mv ------------------------------------------------------- */

@@ -24,6 +24,10 @@ int files_get_one(cli *c, const sbx_sandbox *sb, const char *remote, const char 
  * a path); a symlink at local is replaced, never written through. */
 int files_get_at(cli *c, const sbx_sandbox *sb, const char *remote, int dir, const char *local,
 		 xfer_progress *p);
+/* A file (with a progress line on a terminal) or, is_dir, a whole tree. */
+int files_put_any(cli *c, const sbx_sandbox *sb, const char *local, const char *remote, int is_dir);
+/* The last component of path (heap). */
+char *files_base_of(const char *path);
 /* Whole trees: remote/local is made and filled. */
 int files_put_tree(cli *c, const sbx_sandbox *sb, const char *local, const char *remote);
 int files_get_tree(cli *c, const sbx_sandbox *sb, const char *remote, const char *local);

@@ -163,6 +163,20 @@ expect_eq "  chart-1.png is a PNG" "$(head -c 8 "$SCRATCH/charts/chart-1.png" 2>
 expect_match "  the model is told a chart was made" "$(tool_results dataset.csv)" 'a PNG chart was produced'
 expect_eq "  --sandbox: that sandbox is kept" "$("$SBX" info "$SID" --json | jq -r .state)" running
 
+# --- --upload: the file is in the new sandbox's home and the model is told -----------
+: >"$LOG"
+ai upload "${OAI[@]}" -- --charts "$SCRATCH/up" --upload "$ROOT/tests/fake-llm/data/dataset.csv" \
+	"Analyze dataset.csv and plot the average vote per year"
+expect_eq "--upload: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/upload.err"
+expect_match "  the uploaded CSV was read in the sandbox" "$OUT" 'movies: 12, years 2015-2020'
+expect_match "  the system prompt lists it" \
+	"$(requests_for dataset.csv | jq -r '.[0].body.messages[0].content')" 'dataset\.csv'
+nreq=$(requests_for dataset.csv | jq length)
+ai upload_missing "${OAI[@]}" -- --upload "$SCRATCH/no-such.csv" "Analyze dataset.csv"
+expect_eq "--upload of a missing file: exit 1" "$RC" 1
+expect_match "  it says which file" "$ERR" "cannot upload $SCRATCH/no-such.csv: No such file"
+expect_eq "  and made no request" "$(requests_for dataset.csv | jq length)" "$nreq"
+
 # --- an error goes back to the model and it corrects itself ---------------------------
 ai toolerr "${OAI[@]}" -- --sandbox "$SID" "tool_error: double the answer"
 expect_eq "tool error fed back: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/toolerr.err"
