@@ -147,6 +147,16 @@ run_debug() {
 	echo "run-compat-py: debug mode: sbx-agent $("$AGENT" --version 2>/dev/null) on $url, workdir $workdir, venv $VENV"
 	unset E2B_API_URL E2B_API_KEY E2B_DOMAIN
 	E2B_DEBUG=true E2B_SANDBOX_URL=$url SBX_COMPAT_WORKDIR=$workdir run_suite "$@"
+	local rc=$?
+	# A sanitizer build reports memory errors and leaks in its log (the
+	# leaks at exit): stop the agent first.
+	stop_agent
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$AGENT_LOG"; then
+		notok "sbx-agent's log has a sanitizer report: $(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$AGENT_LOG")"
+		return 1
+	fi
+	ok "sbx-agent's log has no sanitizer report"
+	return $rc
 }
 
 # ---- API mode: a private sbxd -----------------------------------------------
