@@ -46,6 +46,8 @@ fi
 
 VENV=$("$SUITE/install.sh" | tail -n 1) && [ -x "$VENV/bin/python" ] ||
 	{ echo "run-compat-py: tests/compat-py/install.sh failed" >&2; exit 2; }
+# In use: another checkout's install.sh must not remove it under us.
+exec 8<"$VENV/.sbx-complete" && flock -s 8
 
 SCRATCH=$(mktemp -d /tmp/sbx-compat-py.XXXXXX)
 RC=1
