@@ -17,7 +17,8 @@
 # debug mode all but test_api_*.py, which need sbxd).  Prints pytest's
 # output with its closing summary line, then this script's own checks and,
 # last, "compat-py-MODE: N passed, N failed, N skipped".  A failed, erroring
-# or skipped test, or no test at all, fails the run.
+# or skipped test, or no test at all, fails the run.  The agent, sbxd and
+# leak-check parts are tests/compat-lib.sh, shared with tests/run-compat.sh.
 set -u
 MODE=debug
 RUNTIME=
@@ -45,6 +46,8 @@ fi
 
 VENV=$("$SUITE/install.sh" | tail -n 1) && [ -x "$VENV/bin/python" ] ||
 	{ echo "run-compat-py: tests/compat-py/install.sh failed" >&2; exit 2; }
+# In use: another checkout's install.sh must not remove it under us.
+exec 8<"$VENV/.sbx-complete" && flock -s 8
 
 SCRATCH=$(mktemp -d /tmp/sbx-compat-py.XXXXXX)
 RC=1
@@ -52,20 +55,8 @@ RC=1
 PASS=0 FAIL=0 SKIPPED=0
 ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
 notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Every live descendant of $1 (the agent's commands, PTYs and kernels).
-descendants() {
-	local kids k
-	kids=$(ps -o pid= --ppid "$1" 2>/dev/null)
-	for k in $kids; do
-		echo "$k"
-		descendants "$k"
-	done
-}
+COMPAT_TAG=run-compat-py
+. "$ROOT/tests/compat-lib.sh"
 
 # pytest over the given files (default: all; in debug mode not test_api_*),
 # under an outer guard against a hang (each test has its own timeout in
@@ -101,168 +92,26 @@ run_suite() {
 }
 
 # ---- debug mode: one bare sbx-agent -----------------------------------------
-AGENT_PID=
-AGENT_LOG=$SCRATCH/agent.log
-
-stop_agent() {
-	[ -n "$AGENT_PID" ] || return 0
-	local procs stray
-	procs=$(descendants "$AGENT_PID")
-	kill -TERM "$AGENT_PID" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$AGENT_PID" $procs 2>/dev/null
-	wait "$AGENT_PID" 2>/dev/null
-	# Anything still running in the scratch dir (reparented grandchildren).
-	stray=$(for p in /proc/[0-9]*; do
-		case "$(readlink "$p/cwd" 2>/dev/null)" in "$SCRATCH"*) echo "${p#/proc/}";; esac
-	done)
-	if [ -n "$stray" ]; then
-		echo "run-compat-py: killing processes left in $SCRATCH: $(echo $stray)" >&2
-		kill -KILL $stray 2>/dev/null
-	fi
-	AGENT_PID=
-}
-
 run_debug() {
-	local workdir=$SCRATCH/work url ready=
+	local workdir=$SCRATCH/work
 	mkdir -p "$workdir"
-	url=http://127.0.0.1:$(free_port)
-	"$AGENT" --listen "tcp:${url#http://}" --workdir "$workdir" >"$AGENT_LOG" 2>&1 &
-	AGENT_PID=$!
-	for _ in $(seq 1 200); do
-		if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-			notok "sbx-agent exited during start-up"
-			return 1
-		fi
-		case "$(curl -m 2 -s -o /dev/null -w '%{http_code}' "$url/health")" in 2??) ready=1; break;; esac
-		sleep 0.05
-	done
-	if [ -z "$ready" ]; then
-		notok "sbx-agent did not answer GET $url/health within 10 s"
+	start_agent "$workdir" || return 1
+	echo "run-compat-py: debug mode: sbx-agent $("$AGENT" --version 2>/dev/null) on $AGENT_URL, workdir $workdir, venv $VENV"
+	unset E2B_API_URL E2B_API_KEY E2B_DOMAIN
+	E2B_DEBUG=true E2B_SANDBOX_URL=$AGENT_URL SBX_COMPAT_WORKDIR=$workdir run_suite "$@"
+	local rc=$?
+	# A sanitizer build reports memory errors and leaks in its log (the
+	# leaks at exit): stop the agent first.
+	stop_agent
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$AGENT_LOG"; then
+		notok "sbx-agent's log has a sanitizer report: $(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$AGENT_LOG")"
 		return 1
 	fi
-	echo "run-compat-py: debug mode: sbx-agent $("$AGENT" --version 2>/dev/null) on $url, workdir $workdir, venv $VENV"
-	unset E2B_API_URL E2B_API_KEY E2B_DOMAIN
-	E2B_DEBUG=true E2B_SANDBOX_URL=$url SBX_COMPAT_WORKDIR=$workdir run_suite "$@"
+	ok "sbx-agent's log has no sanitizer report"
+	return $rc
 }
 
 # ---- API mode: a private sbxd -----------------------------------------------
-STATE=$SCRATCH/state            # short: sandbox socket paths live under it
-SBXD_PID=
-SBXD_LOG=$SCRATCH/sbxd.log
-OWNED=$SCRATCH/owned            # copies of each sandbox's driver state.json
-SAMPLER_PID=
-FWD0=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0)
-
-start_sbxd() {
-	local port; port=$(free_port)
-	# Its own session: a Ctrl-C must not stop sbxd before the cleanup has
-	# used it to kill the sandboxes.
-	setsid "$SBX" serve --listen "tcp:127.0.0.1:$port" --state-dir "$STATE" ${RUNTIME:+--runtime "$RUNTIME"} \
-		>>"$SBXD_LOG" 2>&1 &
-	SBXD_PID=$!
-	for _ in $(seq 1 200); do
-		[ "$(curl -m 2 -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health")" = 200 ] && return 0
-		kill -0 "$SBXD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "run-compat-py: sbxd did not start; its log:" >&2
-	sed 's/^/  | /' "$SBXD_LOG" >&2
-	return 1
-}
-
-stop_sbxd() {
-	[ -n "$SBXD_PID" ] || return 0
-	kill -TERM "$SBXD_PID" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$SBXD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SBXD_PID" 2>/dev/null
-	wait "$SBXD_PID" 2>/dev/null
-	SBXD_PID=
-}
-
-# What a sandbox owns on the host (init pid, veth, cgroups) is in its
-# driver's state.json, which destroy removes: copy it while it lives.
-sample_owned() {
-	local d
-	mkdir -p "$OWNED"
-	while :; do
-		for d in "$STATE"/sandboxes/*/; do
-			[ -f "$d/state.json" ] && cp "$d/state.json" "$OWNED/$(basename "$d").json" 2>/dev/null
-		done
-		sleep 0.2
-	done
-}
-
-run_ids() {
-	{
-		grep -oE 'sbxd: sandbox [a-z0-9]{20}' "$SBXD_LOG" | cut -d' ' -f3
-		ls "$OWNED" 2>/dev/null | sed 's/\.json$//'
-	} | sort -u
-}
-
-# After sbxd and its sandboxes are gone: nothing of theirs may be left.
-check_leaks() {
-	local ids alt why="" d v
-	leak() { local w=$1; shift; [ $# -gt 0 ] && why="$why $w: $*;"; }
-	ids=$(run_ids)
-	alt=$(echo $ids | tr ' ' '|')
-	if [ -n "$alt" ]; then
-		leak processes $(grep -lE ":/sbx/($alt)(/|\$)" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3)
-		leak vmms $(pgrep -f "$STATE/sandboxes/")
-		leak cgroups $(for d in /sys/fs/cgroup/*/sbx/* /sys/fs/cgroup/sbx/*; do
-			[ -d "$d" ] && echo "$ids" | grep -qx "$(basename "$d")" && echo "$d"; done)
-	fi
-	leak veths $(for v in $(cat "$OWNED"/*.json 2>/dev/null | jq -r '.veth // .net.veth // empty' | sort -u); do
-		ip link show "$v" >/dev/null 2>&1 && echo "$v"; done)
-	leak mounts $(cut -d' ' -f2 /proc/mounts | grep -F "$SCRATCH/")
-	leak "loop devices" $(losetup -ln -O NAME,BACK-FILE 2>/dev/null | grep -F "$SCRATCH/" | cut -d' ' -f1)
-	leak records $(ls "$STATE/sandboxes" 2>/dev/null)
-	if [ -z "$why" ]; then
-		ok "API run left nothing behind ($(echo $ids | wc -w) sandboxes: no process, cgroup, veth, mount, loop device or record)"
-		return 0
-	fi
-	notok "API run left things behind:$why"
-	return 1
-}
-
-# The tests kill their own sandboxes; anything still alive is noted.
-kill_all() {
-	local out rc
-	out=$("$SBX" kill --all 2>&1)
-	rc=$?
-	if [ $rc -ne 0 ]; then
-		notok "sbx kill --all failed: $out"
-		return 1
-	fi
-	if echo "$out" | grep -q '^killed'; then
-		echo "run-compat-py: note: sandboxes still alive after the suite, now killed: $(echo "$out" | grep '^killed' | cut -d' ' -f2- | tr '\n' ' ')"
-	fi
-}
-
-cleanup_api() {
-	[ -n "$SAMPLER_PID" ] && { kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; }
-	SAMPLER_PID=
-	if [ -n "$SBXD_PID" ] && kill -0 "$SBXD_PID" 2>/dev/null; then
-		"$SBX" kill --all >/dev/null 2>&1
-	fi
-	stop_sbxd
-	local st
-	for st in "$STATE"/sandboxes/*/; do
-		[ -f "$st/state.json" ] && [ -x "$BUILD/tools/sbx-rt" ] && "$BUILD/tools/sbx-rt" destroy "$st" >/dev/null 2>&1
-	done
-	FWD0=$FWD0 flock -x /run/sbx-ns.lock sh -c '
-		ip -o link show | grep -q ": sbx[0-9]*@" && exit 0
-		nft delete table inet sbx 2>/dev/null
-		[ "$FWD0" = 0 ] && echo 0 >/proc/sys/net/ipv4/ip_forward
-		exit 0'
-}
-
 run_api() {
 	local t env_out rc
 	for t in base code-interpreter; do

@@ -13,7 +13,7 @@ set -u
 secs=${FUZZ_SECONDS:-10}
 out=build-fuzz
 mkdir -p "$out/obj"
-pkgs="libmicrohttpd libcurl libzmq jansson libcrypto"
+pkgs="libmicrohttpd libcurl libzmq jansson libcrypto zlib"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 $san $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lutil -lpthread"

@@ -11,10 +11,10 @@
  */
 #include "envd_files.h"
 #include "users.h"
+#include "../proto/file_sig.h"
 #include "../proto/gunzip.h"
 #include "../proto/jsontext.h"
 #include "../proto/multipart.h"
-#include "../util/b64.h"
 #include "../util/buf.h"
 #include "../util/log.h"
 #include "../util/fsutil.h"
@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,24 +42,6 @@ static int str_eq_ct(const char *got, const char *want)
 	return strlen(got) == n && CRYPTO_memcmp(got, want, n) == 0;
 }
 
-/* "v1_" + unpadded std base64 of SHA-256("<path>:<op>:<user>:<token>[:<exp>]"). */
-static char *path_signature(const char *path, const char *op, const char *user, const char *token,
-			    const char *exp)
-{
-	char *raw = exp ? xasprintf("%s:%s:%s:%s:%s", path, op, user, token, exp)
-			: xasprintf("%s:%s:%s:%s", path, op, user, token);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (!EVP_Digest(raw, strlen(raw), md, &mdlen, EVP_sha256(), NULL))
-		mdlen = 0;   /* never matches: "v1_" alone is not a valid signature */
-	free(raw);
-	char *b = b64_encode(md, mdlen);
-	b[strcspn(b, "=")] = '\0';
-	char *sig = xasprintf("v1_%s", b);
-	free(b);
-	return sig;
-}
-
 int files_auth_ok(agent *a, http_req *r)
 {
 	const char *token = a->cfg.access_token;
@@ -70,40 +51,9 @@ int files_auth_ok(agent *a, http_req *r)
 	const char *hdr = http_req_header(r, "X-Access-Token");
 	if (hdr && *hdr)
 		return str_eq_ct(hdr, token);
-	const char *method = http_req_method(r), *op;
-	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-		op = "read";
-	else if (!strcmp(method, "POST"))
-		op = "write";
-	else
-		return 0;
-	const char *sig = http_req_query(r, "signature");
-	if (!sig || !*sig)
-		return 0;
-	const char *exp = http_req_query(r, "signature_expiration");
-	char expbuf[32];
-	long long expv = 0;
-	if (exp) {
-		char *end;
-		errno = 0;
-		expv = strtoll(exp, &end, 10);
-		if (!*exp || *end || errno)
-			return 0;
-		snprintf(expbuf, sizeof expbuf, "%lld", expv);   /* envd re-formats the integer */
-	}
-	const char *path = http_req_query(r, "path"), *user = http_req_query(r, "username");
-	char *want = path_signature(path ? path : "", op, user ? user : "", token, exp ? expbuf : NULL);
-	/* base64 '+' arrives as a space when a client did not %-encode it. */
-	char *got = xstrdup(sig);
-	for (char *p = got; *p; p++)
-		if (*p == ' ')
-			*p = '+';
-	int ok = str_eq_ct(got, want);
-	free(got);
-	free(want);
-	if (ok && exp && expv < (long long)time(NULL))
-		ok = 0;   /* expired */
-	return ok;
+	return file_sig_ok(http_req_method(r), http_req_query(r, "path"), http_req_query(r, "username"),
+			   http_req_query(r, "signature"), http_req_query(r, "signature_expiration"), token,
+			   time(NULL));
 }
 
 /* --- paths ------------------------------------------------------------------- */

@@ -3,11 +3,13 @@
 #include "config.h"
 #include "proxy.h"
 #include "sandbox.h"
+#include "../proto/file_sig.h"
 #include "../util/xalloc.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void api_json(http_req *r, int status, json_t *j)
@@ -203,6 +205,20 @@ static const char *under(const char *path, const char *prefix)
 	return path + n;
 }
 
+/* A signed /files URL (the SDKs' download_url/upload_url) comes with no
+ * E2b-Sandbox-Id header: it is for the sandbox whose access token signed
+ * it.  NULL when none did (or it expired). */
+static const char *signed_files_owner(sbxd *d, http_req *r)
+{
+	time_t now = time(NULL);
+	for (sbox *sb = d->boxes; sb; sb = sb->next)
+		if (!sb->rec.pooled && file_sig_ok(http_req_method(r), http_req_query(r, "path"),
+						   http_req_query(r, "username"), http_req_query(r, "signature"),
+						   http_req_query(r, "signature_expiration"), sb->rec.token, now))
+			return sb->rec.id;
+	return NULL;
+}
+
 void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
@@ -230,6 +246,15 @@ void api_handle(http_req *r, void *ud)
 	const char *sid = http_req_header(r, "E2b-Sandbox-Id");
 	if (sid) {
 		proxy_handle(d, r, sid);
+		return;
+	}
+	if (is(path, "/files") && http_req_query(r, "signature")) {
+		const char *owner = signed_files_owner(d, r);
+		if (owner)
+			proxy_handle(d, r, owner);
+		else
+			api_error(r, 401, "this signed /files URL is for no sandbox here: it expired, was altered, or its "
+				  "sandbox is gone; get a new one (download_url/upload_url)");
 		return;
 	}
 	if (is(path, "/health") && (is(http_req_method(r), "GET") || is(http_req_method(r), "HEAD"))) {

@@ -43,7 +43,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "timeout_s(n): fail the test after n seconds")
 
 
-class TestTimedOut(BaseException):
+class LimitExceeded(BaseException):
     """Not an Exception: the SDKs' own except clauses must not swallow it
     (a TimeoutError is taken for a request timeout and waited out)."""
 
@@ -62,7 +62,7 @@ def pytest_runtest_call(item):
     limit = item.get_closest_marker("timeout_s").args[0]
 
     def expired(signum, frame):
-        raise TestTimedOut(f"test exceeded its {limit} s limit")
+        raise LimitExceeded(f"test exceeded its {limit} s limit")
 
     old = signal.signal(signal.SIGALRM, expired)
     signal.alarm(limit)
@@ -124,6 +124,3 @@ async def asbx():
             await s.kill()
         except Exception:
             pass
-
-
-api_only = pytest.mark.skipif(not API_MODE, reason="needs sbxd (API mode)")

@@ -5,10 +5,11 @@
 # The venv lives outside the checkout, in $SBX_CACHE_DIR/compat-py/<hash>
 # (default ~/.cache/sbx), <hash> naming requirements.txt's content: a venv
 # with its completion marker is reused as it is (a quick no-op); a changed
-# requirements.txt gets a new one and the older ones are removed.  pip
-# installs exactly the listed files (--require-hashes --no-deps) and
-# `pip check` must then find every dependency present before the marker is
-# written, so a half-built or incomplete venv is never taken for a good one.
+# requirements.txt gets a new one and the older ones not in use are
+# removed.  pip installs exactly the listed files (--require-hashes
+# --no-deps) and `pip check` must then find every dependency present before
+# the marker is written, so a half-built or incomplete venv is never taken
+# for a good one.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REQ=$HERE/requirements.txt
@@ -55,9 +56,15 @@ if ! "$VENV/bin/python" -m pip check >&2; then
 	exit 2
 fi
 echo "$SUM" >"$MARK"
-# Venvs of older requirements.txt versions.
+# Venvs of other requirements.txt versions, unless a run still uses one
+# (tests/run-compat-py.sh holds a shared lock on its marker meanwhile).
 for d in "$BASE"/*/; do
 	d=${d%/}
-	[ "$d" = "$VENV" ] || rm -rf "$d"
+	[ "$d" = "$VENV" ] && continue
+	if [ -f "$d/.sbx-complete" ]; then
+		( flock -xn 7 && rm -rf "$d" ) 7<"$d/.sbx-complete"
+	else
+		rm -rf "$d"
+	fi
 done
 echo "$VENV"

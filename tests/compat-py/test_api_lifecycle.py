@@ -5,6 +5,7 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from e2b import Sandbox as BaseSandbox
 from e2b import SandboxNotFoundException, SandboxQuery, SandboxState
 from e2b_code_interpreter import AsyncSandbox, Sandbox
 
@@ -174,3 +175,14 @@ async def test_async_create_list_connect_kill():
             await AsyncSandbox.get_info(s.sandbox_id)
     finally:
         await AsyncSandbox.kill(s.sandbox_id)
+
+
+def test_the_e2b_package_sandbox_on_the_base_template():
+    s = BaseSandbox.create(metadata={"suite": RUN, "kind": "base"}, timeout=SANDBOX_TIMEOUT)
+    try:
+        assert s.get_info().template_id == "base"
+        assert s.commands.run("python3 -c 'print(6*7)'").stdout == "42\n"
+        s.files.write("/home/user/b.txt", "base")
+        assert s.files.read("/home/user/b.txt") == "base"
+    finally:
+        s.kill()

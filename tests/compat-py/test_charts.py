@@ -117,3 +117,24 @@ plt.show()
     assert chart.type == ChartType.SUPERCHART
     assert chart.title == "Both"
     assert [(c.type, c.title) for c in chart.elements] == [(ChartType.BAR, "left"), (ChartType.LINE, "right")]
+
+
+def test_chart_from_an_uploaded_csv(sbx):
+    # E2B's "analyze data with AI" flow: upload a CSV, read it with pandas
+    # in the kernel, plot it.
+    from conftest import unique_path
+
+    path = f"{unique_path('csv')}/sales.csv"
+    sbx.files.write(path, "region,sales\nnorth,12\nsouth,30\neast,7\n")
+    chart = one_chart(sbx, f"""
+import pandas as pd
+import matplotlib.pyplot as plt
+df = pd.read_csv({path!r})
+plt.bar(df['region'], df['sales'])
+plt.title('Sales by region')
+plt.xlabel('Region')
+plt.ylabel('Sales [units]')
+plt.show()
+""")
+    assert (chart.type, chart.title, chart.y_unit) == (ChartType.BAR, "Sales by region", "units")
+    assert [(e.label, e.value) for e in chart.elements] == [("north", 12), ("south", 30), ("east", 7)]

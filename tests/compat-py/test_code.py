@@ -2,6 +2,9 @@
 import os
 from datetime import datetime
 
+import pytest
+from e2b import TimeoutException
+
 from conftest import unique_path
 
 
@@ -119,3 +122,11 @@ def test_display_data_is_a_result_beside_the_main_one(sbx):
 def test_cwd_of_the_default_context(sbx):
     want = os.environ.get("SBX_COMPAT_WORKDIR") or "/home/user"
     assert sbx.run_code("import os\nos.getcwd()").text == want
+
+
+def test_timeout_raises_and_the_kernel_stays_usable(sbx):
+    with pytest.raises(TimeoutException):
+        sbx.run_code("import time\ntime.sleep(3)\n'late'", timeout=1)
+    ex = sbx.run_code("'after'")
+    assert ex.error is None, ex.error and ex.error.traceback
+    assert ex.text == "after"

@@ -55,3 +55,11 @@ def test_remove_drops_it_and_using_it_is_not_found(sbx):
         sbx.run_code("1", context=ctx, request_timeout=10)
     with pytest.raises(NotFoundException):
         sbx.restart_code_context(ctx)
+
+
+def test_a_language_without_a_kernel_is_not_found_and_says_so(sbx):
+    with pytest.raises(NotFoundException) as ei:
+        sbx.run_code("1", language="r", request_timeout=20)
+    assert "'r'" in str(ei.value) and "python3" in str(ei.value), str(ei.value)
+    with pytest.raises(NotFoundException):
+        sbx.create_code_context(language="js")

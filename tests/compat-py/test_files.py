@@ -178,3 +178,28 @@ def test_watch_dir_recursive_with_entries(sbx):
         assert entry is not None and (entry.path, entry.type) == (f"{d}/sub/n.txt", FileType.FILE)
     finally:
         handle.stop()
+
+
+def test_download_and_upload_urls(sbx):
+    # E2B's "download/upload with a URL" docs: a plain HTTP client, no SDK
+    # headers; signed (v1_ signature, optional expiry) when the sandbox
+    # has an access token, as sbxd's have.
+    import httpx
+
+    d = unique_path("urls")
+    sbx.files.write(f"{d}/down.txt", "fetched by URL")
+    r = httpx.get(sbx.download_url(f"{d}/down.txt"), timeout=30)
+    assert (r.status_code, r.text) == (200, "fetched by URL")
+    r = httpx.post(sbx.upload_url(f"{d}/up.txt"), files={"file": ("up.txt", b"sent by URL")}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert sbx.files.read(f"{d}/up.txt") == "sent by URL"
+    if sbx._envd_access_token:
+        url = sbx.download_url(f"{d}/down.txt", use_signature_expiration=60)
+        assert "signature_expiration=" in url
+        assert httpx.get(url, timeout=30).text == "fetched by URL"
+        # A read signature does not write; a tampered one is refused.
+        bad = httpx.post(sbx.download_url(f"{d}/up.txt"), files={"file": ("x", b"x")}, timeout=30)
+        assert bad.status_code in (401, 403), bad.text
+        tampered = sbx.download_url(f"{d}/down.txt").replace("signature=v1_", "signature=v1_A")
+        assert httpx.get(tampered, timeout=30).status_code in (401, 403)
+        assert sbx.files.read(f"{d}/up.txt") == "sent by URL"

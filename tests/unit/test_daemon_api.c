@@ -29,6 +29,7 @@
 #include "../../src/client/code.h"
 #include "../../src/client/proc.h"
 #include "../../src/http/client.h"
+#include "../../src/proto/file_sig.h"
 #include "../../src/util/buf.h"
 #include "../../src/util/timeutil.h"
 #include "../../src/util/selfpath.h"
@@ -834,6 +835,61 @@ static void test_create_get_list_kill(void **state)
 	expect_status(f, "DELETE", path, NULL, 204);
 }
 
+/* A signed /files URL (download_url/upload_url) has no E2b-Sandbox-Id: sbxd
+ * finds the sandbox whose token signed it. */
+static void test_signed_files_urls(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], id2[64], tok2[64], path[512];
+	const char *none[] = { NULL }, *oct[] = { "Content-Type: application/octet-stream", NULL };
+	create(f, "{\"templateID\":\"base\",\"timeout\":60}", id, tok);
+	create(f, "{\"templateID\":\"base\",\"timeout\":60}", id2, tok2);
+	/* sig.txt is in each sandbox's own workdir. */
+	assert_int_equal(data(f, "POST", "/files?path=sig.txt", id, tok, "application/octet-stream", "first's", 7, &r), 200);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "POST", "/files?path=sig.txt", id2, tok2, "application/octet-stream", "second's", 8, &r), 200);
+	buf_free(&r.body);
+
+	/* signed GET <- (operation, token, expected status, expected body) */
+	struct { const char *op, *token; int status; const char *body; } cases[] = {
+		{ "read", tok, 200, "first's" },
+		{ "read", tok2, 200, "second's" },
+		{ "write", tok2, 401, NULL },      /* a write signature does not read */
+		{ "read", "not-a-token", 401, NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *sig = file_signature("sig.txt", cases[i].op, "", cases[i].token, NULL);
+		snprintf(path, sizeof path, "/files?path=sig.txt&signature=%s", sig);
+		free(sig);
+		int got = req_ex(f, "GET", path, none, NULL, 0, &r);
+		if (got != cases[i].status || (cases[i].body && strcmp(buf_cstr(&r.body), cases[i].body)))
+			fail_msg("case %zu: %d %s", i, got, buf_cstr(&r.body));
+		if (got == 401)
+			assert_non_null(strstr(buf_cstr(&r.body), "download_url"));
+		buf_free(&r.body);
+	}
+	/* An upload URL writes into its own sandbox only. */
+	char *sig = file_signature("sig.txt", "write", "", tok2, NULL);
+	snprintf(path, sizeof path, "/files?path=sig.txt&signature=%s", sig);
+	free(sig);
+	assert_int_equal(req_ex(f, "POST", path, oct, "by URL", 6, &r), 200);
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/files?path=sig.txt", id2, tok2, NULL, NULL, 0, &r), 200);
+	assert_string_equal(buf_cstr(&r.body), "by URL");
+	buf_free(&r.body);
+	assert_int_equal(data(f, "GET", "/files?path=sig.txt", id, tok, NULL, NULL, 0, &r), 200);
+	assert_string_equal(buf_cstr(&r.body), "first's");
+	buf_free(&r.body);
+	/* No signature and no header: a request for no sandbox, as before. */
+	assert_int_equal(req_ex(f, "GET", "/files?path=sig.txt", none, NULL, 0, &r), 404);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "DELETE", path, NULL, 204);
+	snprintf(path, sizeof path, "/sandboxes/%s", id2);
+	expect_status(f, "DELETE", path, NULL, 204);
+}
+
 static void test_pause_connect(void **state)
 {
 	struct fx *f = *state;
@@ -1116,6 +1172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_get_list_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signed_files_urls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_adopts, setup, teardown),
