@@ -13,8 +13,9 @@
 #     test module gets real sandboxes.  Afterwards every sandbox and sbxd
 #     are killed and the host is checked for leftovers.  Needs root and the
 #     built templates (make templates).  --runtime R: sbxd's default runtime.
-# TEST_FILEs are names in tests/compat-py (default: every test_*.py; in
-# debug mode all but test_api_*.py, which need sbxd).  Prints pytest's
+# TEST_FILEs are names in tests/compat-py (default: every test_*.py and
+# llm/test_*.py, E2B's LLM examples against tests/fake-llm; in debug mode
+# all but test_api_*.py and llm/test_fake_scripts.py, which need sbxd).  Prints pytest's
 # output with its closing summary line, then this script's own checks and,
 # last, "compat-py-MODE: N passed, N failed, N skipped".  A failed, erroring
 # or skipped test, or no test at all, fails the run.  The agent, sbxd and
@@ -65,8 +66,9 @@ run_suite() {
 	local out=$SCRATCH/pytest.out rc line n word
 	cd "$SUITE" || return 1
 	if [ $# -eq 0 ]; then
-		set -- test_*.py
-		[ "$MODE" = debug ] && set -- $(printf '%s\n' "$@" | grep -v '^test_api_')
+		set -- test_*.py llm/test_*.py
+		# debug mode has no sbxd, and test_fake_scripts needs real code-interpreter sandboxes
+		[ "$MODE" = debug ] && set -- $(printf '%s\n' "$@" | grep -v -e '^test_api_' -e '^llm/test_fake_scripts')
 	fi
 	PYTHONDONTWRITEBYTECODE=1 timeout --foreground --kill-after=10 1200 \
 		"$VENV/bin/python" -m pytest -p no:cacheprovider -o console_output_style=classic \
