@@ -1,5 +1,6 @@
 /* tools: the tool table, what a tool's result tells the model, the system prompt. */
 #include "tools.h"
+#include "../proto/jsontext.h"
 #include "../util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -135,34 +136,6 @@ void ai_toolres_exit(ai_toolres *r, int code)
 		r->failed = 1;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Appends s without terminal escapes (CSI, OSC, two-byte ESC sequences)
  * and other control bytes but \n and \t; \r\n becomes \n, a lone \r a
  * newline; invalid UTF-8 becomes '?' (the model's API wants valid text). */
@@ -197,7 +170,7 @@ void ai_text_clean(sbx_buf *b, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		size_t l = utf8_len(p + i, n - i);
+		size_t l = utf8_valid_seq(p + i, n - i);
 		if (!l) {
 			buf_putc(b, '?');
 			i++;

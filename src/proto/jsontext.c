@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t utf8_valid_seq(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t len;
@@ -40,7 +39,7 @@ json_t *json_text(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
-		size_t k = utf8_seq(p, n);
+		size_t k = utf8_valid_seq(p, n);
 		if (k) {
 			buf_append(&b, p, k);
 		} else {

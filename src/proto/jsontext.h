@@ -10,7 +10,11 @@
 #ifndef SBX_JSONTEXT_H
 #define SBX_JSONTEXT_H
 #include <jansson.h>
+#include <stddef.h>
 
+/* Length of the valid UTF-8 sequence at s (n bytes left: 1-4), or 0 when
+ * it is not one (overlong, a surrogate, past U+10FFFF, cut short). */
+size_t utf8_valid_seq(const unsigned char *s, size_t n);
 /* A JSON string for s (a new reference, never NULL). */
 json_t *json_text(const char *s);
 /* obj[key] = value with key made valid UTF-8 the same way; steals value. */
