@@ -195,32 +195,18 @@ static void on_sigint(sbx_loop *l, int fd, int events, void *ud)
 	s->interrupted = 1;
 }
 
-typedef struct create_wait {
-	sbx_wait w;
-	json_t *j;
-} create_wait;
-
-static void on_created(const sbx_info *info, const sbx_err *e, void *ud)
-{
-	create_wait *cw = ud;
-	if (info)
-		cw->j = json_deep_copy(info->raw);
-	sbx_wait_set(&cw->w, e);
-}
-
 static int create_sandbox(ai_cli *s, const char *template_id)
 {
 	sbx_err e;
-	create_wait cw = { 0 };
 	sbx_create_opts o = { .template_id = template_id, .timeout_s = SANDBOX_TIMEOUT_S };
 	if (s->rr.tty_err)
 		fprintf(stderr, "sbx ai: creating a sandbox from %s...\n", template_id);
-	if (sbx_api_create(s->c.s.client, &o, on_created, &cw, NULL, &e) < 0 ||
-	    sbx_sync_wait(&s->c.s, &cw.w, 0, &e) < 0)
+	json_t *j = cli_create(&s->c, &o, &e);
+	if (!j)
 		return cli_fail(&s->c, "cannot create a sandbox from %s: %s", template_id, e.msg), -1;
 	sbx_info info;
 	int rc = -1;
-	if (sbx_info_parse(cw.j, &info, &e) < 0) {
+	if (sbx_info_parse(j, &info, &e) < 0) {
 		cli_fail(&s->c, "%s", e.msg);
 	} else {
 		s->created = xstrdup(info.id);
@@ -230,7 +216,7 @@ static int create_sandbox(ai_cli *s, const char *template_id)
 			rc = 0;
 		sbx_info_clear(&info);
 	}
-	json_decref(cw.j);
+	json_decref(j);
 	return rc;
 }
 

@@ -234,3 +234,26 @@ void cli_ago(int64_t ms, char *out, size_t n)
 	cli_duration((cli_now_ms() - ms) / 1000, d, sizeof d);
 	snprintf(out, n, "%s ago", d);
 }
+
+typedef struct create_wait {
+	sbx_wait w;
+	json_t *j;
+} create_wait;
+
+static void on_created(const sbx_info *info, const sbx_err *e, void *ud)
+{
+	create_wait *cw = ud;
+	if (info)
+		cw->j = json_deep_copy(info->raw);
+	sbx_wait_set(&cw->w, e);
+}
+
+json_t *cli_create(cli *c, const sbx_create_opts *o, sbx_err *e)
+{
+	create_wait cw = { 0 };
+	if (sbx_api_create(c->s.client, o, on_created, &cw, NULL, e) < 0 || sbx_sync_wait(&c->s, &cw.w, 0, e) < 0) {
+		json_decref(cw.j);
+		return NULL;
+	}
+	return cw.j;
+}

@@ -32,6 +32,10 @@ json_t *cli_describe(cli *c, const char *prefix);
 /* A running sandbox's data plane by id prefix; -1 after printing why. */
 int cli_target(cli *c, const char *prefix, sbx_sandbox *sb);
 
+/* Creates a sandbox and waits: E2B's answer (a new reference), or NULL
+ * with e. */
+json_t *cli_create(cli *c, const sbx_create_opts *o, sbx_err *e);
+
 /* "3m 20s", "2h 5m", "4d 3h" */
 void cli_duration(int64_t secs, char *out, size_t n);
 /* "12 s ago", "5m ago" from a unix-ms time (now if 0) */

@@ -14,19 +14,6 @@ static const char usage[] =
 	"  --runtime R   ns | qemu | ch | auto: where it runs (`sbx runtimes` says which work\n"
 	"                here; sbxd's default when not given)\n";
 
-typedef struct create_wait {
-	sbx_wait w;
-	json_t *j;
-} create_wait;
-
-static void on_created(const sbx_info *info, const sbx_err *e, void *ud)
-{
-	create_wait *cw = ud;
-	if (info)
-		cw->j = json_deep_copy(info->raw);
-	sbx_wait_set(&cw->w, e);
-}
-
 int cmd_create(int argc, char **argv)
 {
 	cli c = { .name = "create" };
@@ -44,19 +31,19 @@ int cmd_create(int argc, char **argv)
 		.metadata = a.meta, .nmetadata = a.nmeta, .cpus = a.cpus, .memory_mb = a.memory_mb,
 		.no_internet = a.no_internet, .runtime = a.runtime,
 	};
-	create_wait cw = { 0 };
-	if (sbx_api_create(c.s.client, &o, on_created, &cw, NULL, &e) < 0 || sbx_sync_wait(&c.s, &cw.w, 0, &e) < 0) {
+	json_t *j = cli_create(&c, &o, &e);
+	if (!j) {
 		cli_fail(&c, "%s", e.msg);
 		goto out;
 	}
 	if (a.json) {
-		char *s = json_dumps(cw.j, JSON_COMPACT);
+		char *s = json_dumps(j, JSON_COMPACT);
 		puts(s);
 		free(s);
 	} else {
-		puts(json_string_value(json_object_get(cw.j, "sandboxID")));
+		puts(json_string_value(json_object_get(j, "sandboxID")));
 	}
-	json_decref(cw.j);
+	json_decref(j);
 	rc = 0;
 out:
 	cli_close(&c);
