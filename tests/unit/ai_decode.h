@@ -1,11 +1,13 @@
 /*
  * ai_decode: the decoder fixture test_ai_openai.c and test_ai_anthropic.c
  * share — events recorded as a log string, a body fed in pieces of any
- * size, and the check that every cut gives the same turn.  Define
+ * size, the check that every cut gives the same turn, and damaged copies
+ * of a stream that must never pass as a whole turn.  Define
  * AI_DECODE_KIND (AI_KIND_OPENAI, AI_KIND_ANTHROPIC) before including.
  */
 #ifndef SBX_TEST_AI_DECODE_H
 #define SBX_TEST_AI_DECODE_H
+#include <stdlib.h>
 #include <string.h>
 #include "../../src/ai/wire.h"
 #include "../../src/util/buf.h"
@@ -88,6 +90,43 @@ static void expect_stream(const char *body, const char *want_log, const char *wa
 		assert_int_equal(x.r.nstop, 1);
 		run_free(&x);
 	}
+}
+
+/* Damaged copies of real streams (bytes changed, cut short, fed in odd
+ * pieces) never crash (ASan watches) and never pass as a whole turn
+ * without a stop reason or with calls whose ids are empty or repeated. */
+static void fuzz_stream(const char *stream, unsigned seed)
+{
+	size_t len = strlen(stream);
+	char *buf = malloc(len + 1);
+	static const char alphabet[] = "\n\r\":{}[],0123456789-e\\ a\x80\xff";
+	for (int iter = 0; iter < 1500; iter++) {
+		memcpy(buf, stream, len + 1);
+		seed = seed * 1103515245u + 12345u;
+		int flips = 1 + (int)(seed >> 16) % 4;
+		for (int f = 0; f < flips; f++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			buf[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t cut = iter % 3 ? len : (seed >> 8) % len;
+		run x;
+		decode(&x, 1, buf, cut, 1 + iter % 13);
+		if (x.feed_rc == 0 && x.finish_rc == 0) {
+			assert_non_null(ai_decoder_stop_reason(x.d));
+			size_t n;
+			const ai_call *c = ai_decoder_calls(x.d, &n);
+			for (size_t i = 0; i < n; i++) {
+				assert_true(c[i].id[0]);
+				for (size_t k = 0; k < i; k++)
+					assert_string_not_equal(c[i].id, c[k].id);
+			}
+		}
+		run_free(&x);
+	}
+	free(buf);
 }
 
 #endif
