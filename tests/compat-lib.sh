@@ -1,8 +1,10 @@
 # What tests/run-compat.sh (JS SDKs) and tests/run-compat-py.sh (Python
 # SDKs) share: a bare sbx-agent for E2B debug mode, a private sbxd for API
 # mode, and the leak check after it.  Source it after setting SCRATCH (the
-# run's scratch dir), BUILD, SBX (BUILD/sbx), RUNTIME (may be empty) and
-# COMPAT_TAG (the prefix of its messages), and defining ok/notok.
+# run's scratch dir), BUILD, SBX (BUILD/sbx), RUNTIME (may be empty),
+# MODE (debug|api), LABEL, PASS/FAIL/SKIPPED, COMPAT_TAG (the prefix of its
+# messages) and COMPAT_SUITE (its closing line's name), and defining
+# ok/notok and run_debug/run_api; compat_main runs the mode and exits.
 
 free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -185,4 +187,34 @@ cleanup_api() {
 		nft delete table inet sbx 2>/dev/null
 		[ "$FWD0" = 0 ] && echo 0 >/proc/sys/net/ipv4/ip_forward
 		exit 0'
+}
+
+# ---- the end of a run -------------------------------------------------------
+# Stops what the mode started, shows the log's tail after a failure, removes
+# the scratch dir, and prints the closing line.
+compat_cleanup() {
+	local log=$AGENT_LOG
+	if [ "$MODE" = api ]; then cleanup_api; log=$SBXD_LOG; else stop_agent; fi
+	if [ "$RC" -ne 0 ] && [ -f "$log" ]; then
+		echo "$COMPAT_TAG: $MODE mode failed; last 40 lines of $log:"
+		tail -n 40 "$log" | sed 's/^/  | /'
+	fi
+	if cut -d' ' -f2 /proc/mounts | grep -qF "$SCRATCH/"; then
+		echo "$COMPAT_TAG: $SCRATCH still has mounts; left in place" >&2
+	else
+		rm -rf "$SCRATCH"
+	fi
+	echo "$COMPAT_SUITE-$LABEL: $PASS passed, $FAIL failed, $SKIPPED skipped"
+}
+
+# Runs the mode with the test files given; only a run that passed something
+# and failed and skipped nothing passes.
+compat_main() {
+	RC=1
+	trap compat_cleanup EXIT
+	trap 'exit 130' INT TERM
+	if [ "$MODE" = api ]; then run_api "$@"; else run_debug "$@"; fi
+	RC=$?
+	if [ "$RC" -eq 0 ] && { [ "$FAIL" -ne 0 ] || [ "$SKIPPED" -ne 0 ] || [ "$PASS" -eq 0 ]; }; then RC=1; fi
+	exit "$RC"
 }

@@ -53,6 +53,7 @@ PASS=0 FAIL=0 SKIPPED=0
 ok() { echo "ok - $*"; PASS=$((PASS + 1)); }
 notok() { echo "not ok - $*"; FAIL=$((FAIL + 1)); }
 COMPAT_TAG=run-compat
+COMPAT_SUITE=compat
 . "$ROOT/tests/compat-lib.sh"
 
 # node --test over the given files (default: all but api_* in debug mode),
@@ -155,26 +156,4 @@ run_api() {
 	return $rc
 }
 
-cleanup() {
-	if [ "$MODE" = api ]; then cleanup_api; else stop_agent; fi
-	local log=$AGENT_LOG
-	[ "$MODE" = api ] && log=$SBXD_LOG
-	if [ "$RC" -ne 0 ] && [ -f "$log" ]; then
-		echo "run-compat: $MODE mode failed; last 40 lines of $log:"
-		tail -n 40 "$log" | sed 's/^/  | /'
-	fi
-	if cut -d' ' -f2 /proc/mounts | grep -qF "$SCRATCH/"; then
-		echo "run-compat: $SCRATCH still has mounts; left in place" >&2
-	else
-		rm -rf "$SCRATCH"
-	fi
-	echo "compat-$LABEL: $PASS passed, $FAIL failed, $SKIPPED skipped"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ "$MODE" = api ]; then run_api "$@"; else run_debug "$@"; fi
-RC=$?
-# Only a run that passed something and failed and skipped nothing passes.
-if [ "$RC" -eq 0 ] && { [ "$FAIL" -ne 0 ] || [ "$SKIPPED" -ne 0 ] || [ "$PASS" -eq 0 ]; }; then RC=1; fi
-exit "$RC"
+compat_main "$@"
