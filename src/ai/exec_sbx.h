@@ -31,9 +31,13 @@ void ai_exec_sbx_free(ai_exec_sbx *x);
 
 /* What the system prompt says about sb: lists home and the preinstalled
  * packages through envd (never the kernel: no cell count is used), then
- * cb with the prompt (heap, the callee's to keep: free it) or NULL and e. */
+ * cb with the prompt (heap, the callee's to keep: free it) or NULL and e.
+ * *op (op may be NULL) is the handle to stop it with
+ * ai_sandbox_prompt_cancel until cb runs; cb then never runs. */
 typedef void (*ai_prompt_cb)(char *prompt, const sbx_err *e, void *ud);
+typedef struct ai_prompt_op ai_prompt_op;
 int ai_sandbox_prompt(sbx_client *c, const sbx_sandbox *sb, const char *template_id, ai_prompt_cb cb,
-		      void *ud, sbx_op **op, sbx_err *e);
+		      void *ud, ai_prompt_op **op, sbx_err *e);
+void ai_sandbox_prompt_cancel(ai_prompt_op *op);
 
 #endif

@@ -30,6 +30,7 @@ typedef struct ai_toolres {
 	int exit_code;          /* run_command: -1 unknown */
 	int failed;             /* an error was added, or a non-zero exit */
 	size_t limit;           /* per part; 0: 16 KiB */
+	size_t out_seen, err_seen, results_seen, error_seen;   /* bytes each part got */
 } ai_toolres;
 
 void ai_toolres_init(ai_toolres *r);
