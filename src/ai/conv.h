@@ -51,7 +51,8 @@ void ai_conv_add_tool_result(ai_conv *c, const char *call_id, const char *call_n
 /* Drops messages from index n on. */
 void ai_conv_truncate(ai_conv *c, size_t n);
 /* Calls of the last assistant message that have no result yet (a run
- * stopped between asking and answering); ids appended to out (borrowed). */
+ * stopped between asking and answering); ids appended to out (borrowed).
+ * Returns how many were stored (at most max). */
 size_t ai_conv_unanswered(const ai_conv *c, const char **out, size_t max);
 
 /* Transcript form: {"system": …, "messages": [{"role", "text", "calls":

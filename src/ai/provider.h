@@ -17,17 +17,27 @@
  *   lmstudio   openai     http://localhost:1234/v1 (LMSTUDIO_BASE_URL)    none
  *   vllm       openai     http://localhost:8000/v1 (VLLM_BASE_URL)        none
  *
+ * Default models: openai gpt-4o, anthropic claude-sonnet-4-5, groq
+ * llama-3.3-70b-versatile, mistral mistral-large-latest, together
+ * meta-llama/Llama-3.3-70B-Instruct-Turbo, ollama llama3.1, the others
+ * (and a provider of the config's own) "default".  OLLAMA_HOST is taken as
+ * Ollama takes it (host, host:port or URL; port 11434 when none).
+ *
  * Base URLs are as the official SDKs take them: OpenAI's includes /v1
  * (the path added is /chat/completions), Anthropic's does not (/v1/messages).
  * The config file (<config dir>/ai.conf, `key = value` lines, '#' comments)
  * sets `provider`, `model`, `max_steps`, and per provider `NAME.base_url`,
- * `NAME.model`, `NAME.key_env` (the variable holding its key), and for a
- * provider of its own `NAME.kind = openai|anthropic`.
+ * `NAME.model`, `NAME.key_env` (the variable holding its key),
+ * `NAME.max_tokens`, and for a provider of its own `NAME.kind =
+ * openai|anthropic` (it needs `NAME.base_url`).  A base URL variable beats
+ * the file's `NAME.base_url`.  An unknown setting is an error.
  *
  * Which one: the explicit choice (--provider, the workbench's picker), else
  * SBX_AI_PROVIDER, else the file's `provider`, else the first of openai,
  * anthropic whose key or base URL variable is set.  Model likewise
- * (--model, SBX_AI_MODEL, `NAME.model`, `model`, the provider's default).
+ * (--model, SBX_AI_MODEL, `NAME.model`, `model`, the provider's default);
+ * SBX_AI_MODEL and `model` go with the environment's choice of provider
+ * only — another one, picked or listed, gets its own model.
  * A provider that needs a key and has none is still listed, with `missing`
  * saying what to set; resolving it is an error saying the same.
  */

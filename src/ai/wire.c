@@ -166,11 +166,11 @@ void wire_one_line(char *out, size_t n, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		size_t k = utf8_seq((const unsigned char *)s + i, len - i);
 		if (!k)
-			k = 1, c = '?';
+			k = 1, c = '?';   /* not UTF-8 */
 		if (o + k > n - 1)
 			break;
 		if (k == 1)
-			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (c >= 0x80 ? '?' : (char)c);
+			out[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		else
 			memcpy(out + o, s + i, k), o += k;
 		i += k;
@@ -263,7 +263,7 @@ wire_call *wire_call_new(ai_decoder *d, long long key, const char *id, const cha
 	wire_call *c = &d->calls[d->ncalls++];
 	memset(c, 0, sizeof *c);
 	c->id = use;
-	c->given = id && *id ? xstrndup(id, 256) : NULL;
+	c->given = id && *id ? xstrndup(id, strnlen(id, 256)) : NULL;
 	c->key = key;
 	wire_call_name(c, name);
 	return c;
@@ -273,7 +273,7 @@ void wire_call_name(wire_call *c, const char *name)
 {
 	if (c->name || !name || !*name)
 		return;   /* the first name given stands */
-	c->name = xstrndup(name, WIRE_MAX_NAME);
+	c->name = xstrndup(name, strnlen(name, WIRE_MAX_NAME));
 }
 
 void wire_call_start(ai_decoder *d, wire_call *c)
@@ -320,7 +320,7 @@ void wire_stop(ai_decoder *d, const char *reason)
 	 * after tool calls; the calls still need running and answering. */
 	if (r && !strcmp(r, "end") && d->ncalls)
 		r = "tool_use";
-	d->stop = r ? xstrdup(r) : xstrndup(reason, 64);
+	d->stop = r ? xstrdup(r) : xstrndup(reason, strnlen(reason, 64));
 	for (size_t i = 0; i < d->ncalls; i++)
 		wire_call_start(d, &d->calls[i]);
 	emit(d, AI_EV_STOP, d->stop, strlen(d->stop), 0, NULL, NULL);
@@ -349,17 +349,17 @@ static int on_sse(const char *event, const char *data, size_t len, void *ud, sbx
 	return openai_event(d, data, len, e);
 }
 
-static int failed(ai_decoder *d, sbx_err *e, const char *what)
+static int failed(ai_decoder *d, sbx_err *e)
 {
 	if (d->failed || d->finished)
-		return sbx_error(e, "the model's response cannot be %s: it already %s", what,
-				 d->failed ? "failed" : "ended");
+		return sbx_error(e, "the model's response %s: nothing more is decoded",
+				 d->failed ? "already failed" : "has ended");
 	return 0;
 }
 
 int ai_decoder_feed(ai_decoder *d, const char *data, size_t len, sbx_err *e)
 {
-	if (failed(d, e, "read on") < 0)
+	if (failed(d, e) < 0)
 		return -1;
 	if (d->head.len < 256)
 		buf_append(&d->head, data, len < 256 - d->head.len ? len : 256 - d->head.len);
@@ -416,7 +416,7 @@ static int finish(ai_decoder *d, sbx_err *e)
 
 int ai_decoder_finish(ai_decoder *d, sbx_err *e)
 {
-	if (failed(d, e, "finished") < 0)
+	if (failed(d, e) < 0)
 		return -1;
 	int rc = finish(d, e);
 	d->finished = 1;

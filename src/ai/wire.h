@@ -59,7 +59,14 @@ int ai_decoder_feed(ai_decoder *d, const char *data, size_t len, sbx_err *e);
 /* End of body: -1 when the turn is incomplete (no stop reason, a call's
  * arguments cut short, a non-streamed body that is not the API's JSON). */
 int ai_decoder_finish(ai_decoder *d, sbx_err *e);
-/* After finish: the turn's text and calls (borrowed until free). */
+/* After finish: the turn's text and calls (borrowed until free).  The
+ * text is there at any time, also after an error (the turn as far as it
+ * came); calls only after a finish, never after a failed feed.  Call ids
+ * are unique within the turn: a missing, duplicate or odd one (not
+ * [A-Za-z0-9_.:-], > 128 bytes) is replaced by call_sbx_N / toolu_sbx_N.
+ * A request answers every call of each assistant message, in order (a
+ * call without a result gets an error result saying the run stopped);
+ * results that answer no call there are left out. */
 const char *ai_decoder_text(const ai_decoder *d);
 const ai_call *ai_decoder_calls(const ai_decoder *d, size_t *n);
 const char *ai_decoder_stop_reason(const ai_decoder *d);

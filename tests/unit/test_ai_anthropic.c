@@ -289,6 +289,49 @@ static void test_error_text(void **state)
 	assert_string_equal(out, "HTTP 400 Bad Request");
 }
 
+/* Damaged copies of real streams (bytes changed, cut short, fed in odd
+ * pieces) never crash (ASan watches) and never pass as a whole turn
+ * without a stop reason or with calls whose ids are empty or repeated. */
+static void fuzz(const char *stream, unsigned seed)
+{
+	size_t len = strlen(stream);
+	char *buf = malloc(len + 1);
+	static const char alphabet[] = "\n\r\":{}[],0123456789-e\\ a\x80\xff";
+	for (int iter = 0; iter < 1500; iter++) {
+		memcpy(buf, stream, len + 1);
+		seed = seed * 1103515245u + 12345u;
+		int flips = 1 + (int)(seed >> 16) % 4;
+		for (int f = 0; f < flips; f++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			buf[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t cut = iter % 3 ? len : (seed >> 8) % len;
+		run x;
+		decode(&x, 1, buf, cut, 1 + iter % 13);
+		if (x.feed_rc == 0 && x.finish_rc == 0) {
+			assert_non_null(ai_decoder_stop_reason(x.d));
+			size_t n;
+			const ai_call *c = ai_decoder_calls(x.d, &n);
+			for (size_t i = 0; i < n; i++) {
+				assert_true(c[i].id[0]);
+				for (size_t k = 0; k < i; k++)
+					assert_string_not_equal(c[i].id, c[k].id);
+			}
+		}
+		run_free(&x);
+	}
+	free(buf);
+}
+
+static void test_damaged_streams(void **state)
+{
+	(void)state;
+	fuzz(tool_turn, 1);
+}
+
 /* ---- requests ---- */
 
 static const ai_tool_def tools[] = {
@@ -398,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_streams),
 		cmocka_unit_test(test_hostile_events),
 		cmocka_unit_test(test_non_streamed),
+		cmocka_unit_test(test_damaged_streams),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_request_simple),
 		cmocka_unit_test(test_request_grouping),

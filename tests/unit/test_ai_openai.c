@@ -252,6 +252,10 @@ static void test_finish_reason_enough(void **state)
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":"
 			    "{\"name\":\"run_command\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"stop\"}"),
 		      "S0(c1,run_command)A0({})STOP(tool_use)", "tool_use");
+	/* the mapping itself, without calls to fix it up */
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}"), "STOP(tool_use)", "tool_use");
+	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"function_call\"}"), "STOP(tool_use)",
+		      "tool_use");
 	/* an unknown reason passes through */
 	expect_stream(CHUNK("{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}"),
 		      "STOP(content_filter)", "content_filter");
@@ -307,6 +311,23 @@ static void test_hostile_sizes(void **state)
 	assert_non_null(strstr(x.e.msg, "more than 128 tool calls"));
 	assert_int_equal(x.r.nstart, 128);
 	run_free(&x);
+	/* a long name and a long unknown stop reason are clipped */
+	buf_reset(&b);
+	buf_puts(&b, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"");
+	for (int i = 0; i < 300; i++)
+		buf_putc(&b, 'n');
+	buf_puts(&b, "\"}}]},\"finish_reason\":\"");
+	for (int i = 0; i < 100; i++)
+		buf_putc(&b, 'r');
+	buf_puts(&b, "\"}]}\n\n");
+	decode(&x, 1, b.data, b.len, 0);
+	assert_int_equal(x.finish_rc, 0);
+	size_t n;
+	const ai_call *c = ai_decoder_calls(x.d, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(strlen(c[0].name), 256);
+	assert_int_equal(strlen(ai_decoder_stop_reason(x.d)), 64);
+	run_free(&x);
 	/* text past the turn's limit, in 1 MiB deltas */
 	buf_reset(&b);
 	char *mib = malloc((1u << 20) + 1);
@@ -356,6 +377,12 @@ static void test_non_streamed(void **state)
 	assert_non_null(strstr(x.e.msg, "not its JSON (is the base URL right?): <html>502 Bad Gateway</html>"));
 	run_free(&x);
 
+	/* quoted as one line, bytes that are not UTF-8 shown as '?' */
+	decode(&x, 0, "\xff\xc3x\r\n\xc3\xa9", 7, 0);
+	assert_int_equal(x.finish_rc, -1);
+	assert_non_null(strstr(x.e.msg, "right?): ??x  \xc3\xa9"));
+	run_free(&x);
+
 	body = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}";
 	decode(&x, 0, body, strlen(body), 0);
 	assert_int_equal(x.finish_rc, -1);
@@ -387,6 +414,51 @@ static void test_error_text(void **state)
 	b = "{\"error\":{\"message\":\"x\"}}TRAILING";
 	ai_error_text(AI_KIND_OPENAI, 400, b, strlen(b) - 8, out, sizeof out);
 	assert_string_equal(out, "x");
+}
+
+/* Damaged copies of real streams (bytes changed, cut short, fed in odd
+ * pieces) never crash (ASan watches) and never pass as a whole turn
+ * without a stop reason or with calls whose ids are empty or repeated. */
+static void fuzz(const char *stream, unsigned seed)
+{
+	size_t len = strlen(stream);
+	char *buf = malloc(len + 1);
+	static const char alphabet[] = "\n\r\":{}[],0123456789-e\\ a\x80\xff";
+	for (int iter = 0; iter < 1500; iter++) {
+		memcpy(buf, stream, len + 1);
+		seed = seed * 1103515245u + 12345u;
+		int flips = 1 + (int)(seed >> 16) % 4;
+		for (int f = 0; f < flips; f++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			buf[at] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t cut = iter % 3 ? len : (seed >> 8) % len;
+		run x;
+		decode(&x, 1, buf, cut, 1 + iter % 13);
+		if (x.feed_rc == 0 && x.finish_rc == 0) {
+			assert_non_null(ai_decoder_stop_reason(x.d));
+			size_t n;
+			const ai_call *c = ai_decoder_calls(x.d, &n);
+			for (size_t i = 0; i < n; i++) {
+				assert_true(c[i].id[0]);
+				for (size_t k = 0; k < i; k++)
+					assert_string_not_equal(c[i].id, c[k].id);
+			}
+		}
+		run_free(&x);
+	}
+	free(buf);
+}
+
+static void test_damaged_streams(void **state)
+{
+	(void)state;
+	fuzz(call_stream, 1);
+	fuzz(parallel_stream, 2);
+	fuzz(text_stream, 3);
 }
 
 /* ---- requests ---- */
@@ -501,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_indices_and_types),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_non_streamed),
+		cmocka_unit_test(test_damaged_streams),
 		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_request_simple),
 		cmocka_unit_test(test_request_tools_and_results),
