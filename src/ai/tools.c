@@ -166,7 +166,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 /* Appends s without terminal escapes (CSI, OSC, two-byte ESC sequences)
  * and other control bytes but \n and \t; \r\n becomes \n, a lone \r a
  * newline; invalid UTF-8 becomes '?' (the model's API wants valid text). */
-static void put_clean(sbx_buf *b, const char *s, size_t n)
+void ai_text_clean(sbx_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -219,7 +219,7 @@ static void put_part(sbx_buf *o, const char *label, const sbx_buf *b, size_t see
 	if (label)
 		buf_printf(o, "%s:\n", label);
 	if (seen <= limit || b->len <= limit) {
-		put_clean(o, b->data, b->len);
+		ai_text_clean(o, b->data, b->len);
 	} else {
 		size_t head = limit / 2, tail = limit - head;
 		size_t h = head, t = b->len - tail;
@@ -228,11 +228,11 @@ static void put_part(sbx_buf *o, const char *label, const sbx_buf *b, size_t see
 			h--;
 		while (t < b->len && (p[t] & 0xc0) == 0x80)
 			t++;
-		put_clean(o, b->data, h);
+		ai_text_clean(o, b->data, h);
 		if (o->len && o->data[o->len - 1] != '\n')
 			buf_putc(o, '\n');
 		buf_printf(o, "[... %zu bytes left out ...]\n", seen - limit);
-		put_clean(o, b->data + t, b->len - t);
+		ai_text_clean(o, b->data + t, b->len - t);
 	}
 	if (o->data[o->len - 1] != '\n')
 		buf_putc(o, '\n');
@@ -284,7 +284,7 @@ char *ai_system_prompt(const ai_prompt_info *info)
 		buf_printf(&b, "Files in %s (the user's uploads among them):", home);
 		for (size_t i = 0; info->files[i]; i++) {
 			buf_puts(&b, i ? ", " : " ");
-			put_clean(&b, info->files[i], strlen(info->files[i]));
+			ai_text_clean(&b, info->files[i], strlen(info->files[i]));
 		}
 		buf_puts(&b, "\n");
 	}
@@ -292,7 +292,7 @@ char *ai_system_prompt(const ai_prompt_info *info)
 		buf_puts(&b, "Preinstalled Python packages (install others with pip):");
 		for (size_t i = 0; info->packages[i]; i++) {
 			buf_puts(&b, i ? ", " : " ");
-			put_clean(&b, info->packages[i], strlen(info->packages[i]));
+			ai_text_clean(&b, info->packages[i], strlen(info->packages[i]));
 		}
 		buf_puts(&b, "\n");
 	}

@@ -46,6 +46,10 @@ void ai_toolres_result(ai_toolres *r, const char *text, int has_image, const cha
 void ai_toolres_exit(ai_toolres *r, int code);
 /* The text for the model (heap); *is_error set when the tool failed. */
 char *ai_toolres_text(const ai_toolres *r, int *is_error);
+/* Appends s to b as the model gets tool output: terminal escapes and
+ * control bytes but \n and \t removed, a lone \r a newline, invalid
+ * UTF-8 as '?'. */
+void ai_text_clean(sbx_buf *b, const char *s, size_t n);
 
 /* What the system prompt tells the model about its sandbox. */
 typedef struct ai_prompt_info {

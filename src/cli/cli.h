@@ -21,5 +21,6 @@ int cmd_run(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_ai(int argc, char **argv);
 
 #endif

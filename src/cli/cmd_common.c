@@ -38,6 +38,18 @@ int cli_isatty(int fd)
 	return isatty(fd);
 }
 
+void cli_put_shown(FILE *f, const char *text, size_t len, int tty)
+{
+	if (!tty) {
+		fwrite(text, 1, len, f);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		putc((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c, f);
+	}
+}
+
 typedef struct start_wait {
 	int done, started;
 	sbx_err err;

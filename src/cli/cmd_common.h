@@ -39,5 +39,10 @@ void cli_ago(int64_t ms, char *out, size_t n);
 int64_t cli_now_ms(void);
 /* 1 when fd is a terminal (progress lines go only there). */
 int cli_isatty(int fd);
+/* Writes bytes that came from a sandbox (or a model).  On a terminal
+ * (tty) their control bytes — escape sequences that could move the
+ * cursor, retitle the window or answer for the user — are shown as '?';
+ * piped to a file or program the bytes are kept as they are. */
+void cli_put_shown(FILE *f, const char *text, size_t len, int tty);
 
 #endif

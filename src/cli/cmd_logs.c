@@ -11,25 +11,12 @@ typedef struct logs_wait {
 	int tty;   /* stdout is a terminal */
 } logs_wait;
 
-/* A VM's serial log is whatever the guest wrote to its console: on a
- * terminal its control bytes (escape sequences that could move the cursor,
- * retitle the window or answer for the user) are shown as '?'; piped to a
- * file or program, the bytes are kept as they are. */
-static void put_shown(const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		putchar((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : c);
-	}
-}
-
 static void on_text(const char *text, size_t len, const sbx_err *e, void *ud)
 {
 	logs_wait *l = ud;
-	if (text && l->tty)
-		put_shown(text, len);
-	else if (text)
-		fwrite(text, 1, len, stdout);
+	/* a VM's serial log is whatever the guest wrote to its console */
+	if (text)
+		cli_put_shown(stdout, text, len, l->tty);
 	sbx_wait_set(&l->w, e);
 }
 

@@ -27,6 +27,7 @@ static const sbx_cmd commands[] = {
 	{ "files", cmd_files, "list, get, put, rm, mkdir, mv a sandbox's files" },
 	{ "logs", cmd_logs, "show a sandbox's logs" },
 	{ "template", cmd_template, "build, list and remove templates" },
+	{ "ai", cmd_ai, "a model answers a request by running code in a sandbox" },
 	{ NULL, NULL, NULL },
 };
 

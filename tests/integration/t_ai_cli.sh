@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# `sbx ai` end to end: a private sbxd (state and config in $SCRATCH, its own
+# port), real code-interpreter sandboxes on the ns runtime, and the scripted
+# fake provider (tests/fake-llm) standing in for OpenAI and Anthropic through
+# OPENAI_BASE_URL / ANTHROPIC_BASE_URL.  What the model "asks" is scripted;
+# what the sandbox answers is real, and the fake refuses a turn whose tool
+# results lack what the script expects (so a wrong result fails loudly).
+# Needs root and a built code-interpreter template
+# (`sbx template build code-interpreter`).
+. "$(dirname "$0")/lib.sh"
+SBX=$(dirname "$AGENT")/sbx
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
+unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
+unset OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL SBX_AI_PROVIDER SBX_AI_MODEL \
+	SBX_AI_MAX_STEPS GROQ_API_KEY MISTRAL_API_KEY TOGETHER_API_KEY
+SBXD_PID=
+FAKE_PID=
+
+if [ "$(id -u)" -ne 0 ]; then skip_all "sbx ai's sandboxes need root"; fi
+tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
+if ! printf '%s\n' "$tpls" | grep -qx code-interpreter; then
+	skip_all "no built code-interpreter template (sbx template build code-interpreter)"
+fi
+
+stop_all() {
+	stop_pid "$FAKE_PID" TERM 10
+	FAKE_PID=
+	if [ -n "$SBXD_PID" ]; then
+		timeout -k 5 60 "$SBX" kill --all >/dev/null 2>&1
+		stop_pid "$SBXD_PID" TERM 30
+		SBXD_PID=
+	fi
+}
+trap 'stop_all; cleanup' EXIT
+
+PORT=$(free_port)
+"$SBX" serve --listen "127.0.0.1:$PORT" >"$SCRATCH/sbxd.log" 2>&1 &
+SBXD_PID=$!
+wait_until 10 curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health"
+expect_eq "sbxd answers" "$(curl -s -m 5 "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
+
+LOG=$SCRATCH/fake.jsonl
+# a cell printing terminal escapes (a window title, a screen clear)
+cat >"$SCRATCH/hostile.json" <<'EOF_'
+{ "name": "hostile", "match": "hostile_output",
+  "turns": [
+    { "text": "Printing.", "tool_calls": [ { "name": "execute_python",
+      "arguments": { "code": "print('A\\x1b]0;pwned\\x07B\\x1b[2JC')" } } ] },
+    { "expect": ["ABC"], "text": "Done." } ] }
+EOF_
+/usr/bin/python3 "$ROOT/tests/fake-llm/fake_llm.py" --script "$ROOT/tests/fake-llm/scripts" \
+	--script "$SCRATCH/hostile.json" --port 0 \
+	--port-file "$SCRATCH/fake.port" --log "$LOG" >"$SCRATCH/fake-out.txt" 2>&1 &
+FAKE_PID=$!
+wait_until 10 test -s "$SCRATCH/fake.port"
+FAKE=http://127.0.0.1:$(cat "$SCRATCH/fake.port")
+expect_match "the fake provider listens" "$FAKE" ':[0-9]+$'
+
+OAI=(env OPENAI_BASE_URL="$FAKE/v1" OPENAI_API_KEY=test-key)
+ANT=(env ANTHROPIC_BASE_URL="$FAKE" ANTHROPIC_API_KEY=test-key)
+# ai OUT_BASENAME ENV... -- ARGS...: runs sbx ai; stdout/stderr in files, status in RC
+ai() {
+	local name=$1; shift
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	(cd "$SCRATCH" && timeout -k 5 300 "${envs[@]}" "$SBX" ai "$@") >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err"
+	RC=$?
+	OUT=$(cat "$SCRATCH/$name.out")
+	ERR=$(cat "$SCRATCH/$name.err")
+}
+# The requests the fake got whose first user message holds WORD, as a JSON array.
+requests_for() {
+	jq -s --arg w "$1" '[.[] | select(.body | type == "object") | select(
+		[(.body.messages // [])[] | select(.role == "user") | (.content | if type == "string" then . else
+		 ([.[]? | .text? // empty] | join(" ")) end)][0] // "" | ascii_downcase | contains($w))]' "$LOG"
+}
+nsandboxes() { "$SBX" ls --json | jq '[.[] | select(.state == "running")] | length'; }
+# Every tool result text the requests carried (OpenAI "tool" messages, Anthropic tool_result blocks).
+tool_results() {
+	requests_for "$1" | jq -r '.[-1].body.messages[] | (select(.role == "tool") | .content),
+		(select(.role == "user") | .content | arrays | .[] | select(.type == "tool_result") |
+		 (.content | if type == "string" then . else ([.[]? | .text? // empty] | join("")) end))'
+}
+
+# --- E2B's strawberry, OpenAI; a sandbox made and killed ------------------------
+before=$(nsandboxes)
+ai straw "${OAI[@]}" -- "How many r's are in the word strawberry?"
+expect_eq "openai strawberry: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/straw.err"
+expect_match "  the model's code is shown" "$OUT" "print\('strawberry'.count\('r'\)\)"
+expect_match "  the sandbox's output is shown" "$OUT" $'\n3\n'
+expect_match "  the answer is printed" "$OUT" "There are 3 r's in \"strawberry\"."
+expect_eq "  the tool result \"3\" went back to the model" "$(tool_results strawberry | tail -n1)" 3
+sys=$(requests_for strawberry | jq -r '.[0].body.messages[0].content' | tr '\n' ' ')
+expect_match "  the system prompt names the kernel, home, plt.show() and the packages" "$sys" \
+	'Jupyter kernel.*kept between calls.*/home/user.*plt\.show\(\).*Preinstalled Python packages.*numpy'
+
+expect_eq "  the sandbox it made is killed" "$(nsandboxes)" "$before"
+
+# --- the same on Anthropic, with a transcript ------------------------------------
+: >"$LOG"
+ai straw_a "${ANT[@]}" -- --provider anthropic --transcript "$SCRATCH/t.json" "strawberry: how many r's?"
+expect_eq "anthropic strawberry: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/straw_a.err"
+expect_match "  the answer is printed" "$OUT" "There are 3 r's"
+expect_eq "  it spoke Anthropic's API" "$(requests_for strawberry | jq -r '.[0].path')" /v1/messages
+expect_eq "  the tool result \"3\" went back" "$(tool_results strawberry | tail -n1)" 3
+expect_eq "  the transcript: user, call, result, answer" \
+	"$(jq -r '[.messages[].role] | join(",")' "$SCRATCH/t.json" 2>&1)" "user,assistant,tool,assistant"
+
+# --- one sandbox for the rest: the CSV uploaded to it --------------------------------
+SID=$("$SBX" create code-interpreter --timeout 30m | tail -n1)
+expect_match "a code-interpreter sandbox" "$SID" '^[a-z0-9]{20}$'
+"$SBX" files "$SID" put "$ROOT/tests/fake-llm/data/dataset.csv" /home/user/dataset.csv >/dev/null
+
+ai csv "${OAI[@]}" -- --sandbox "$SID" --charts "$SCRATCH/charts" \
+	"Analyze /home/user/dataset.csv and plot the average vote per year"
+expect_eq "csv analysis: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/csv.err"
+expect_match "  the analysis printed in the sandbox" "$OUT" 'movies: 12, years 2015-2020, best year 2020'
+expect_match "  the chart is said to be saved" "$OUT" "chart saved to $SCRATCH/charts/chart-1.png"
+expect_eq "  chart-1.png is a PNG" "$(head -c 8 "$SCRATCH/charts/chart-1.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" \
+	89504e470d0a1a0a
+expect_match "  the model is told a chart was made" "$(tool_results dataset.csv)" 'a PNG chart was produced'
+expect_eq "  --sandbox: that sandbox is kept" "$("$SBX" info "$SID" --json | jq -r .state)" running
+
+# --- an error goes back to the model and it corrects itself ---------------------------
+ai toolerr "${OAI[@]}" -- --sandbox "$SID" "tool_error: double the answer"
+expect_eq "tool error fed back: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/toolerr.err"
+expect_match "  the traceback is shown" "$ERR" "NameError"
+expect_match "  the fixed answer" "$OUT" "The answer is 42."
+expect_match "  the NameError went back to the model" "$(tool_results tool_error)" "NameError: name 'answer_value' is not defined"
+
+# --- malformed arguments, an unknown tool: errors for the model, nothing run -----------
+ai badargs "${OAI[@]}" -- --sandbox "$SID" "bad_args please"
+expect_eq "malformed tool arguments: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/badargs.err"
+expect_match "  the model is told they are not JSON" "$(tool_results bad_args)" 'not valid JSON'
+ai unknown "${OAI[@]}" -- --sandbox "$SID" "unknown_tool please"
+expect_eq "unknown tool: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/unknown.err"
+expect_match "  the model is told which tools there are" "$(tool_results unknown_tool)" \
+	'no tool "launch_rockets".*execute_python'
+expect_match "  its answer" "$OUT" 'That tool is not available'
+
+# --- what the sandbox prints is hostile ---------------------------------------------------
+ai hostile "${OAI[@]}" -- --sandbox "$SID" "hostile_output please"
+expect_eq "escapes from the sandbox: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/hostile.err"
+expect_eq "  piped: the bytes are passed on" "$(grep -c $'A\x1b]0;pwned\x07B' "$SCRATCH/hostile.out")" 1
+expect_eq "  the model gets the text without them" "$(tool_results hostile_output | tail -n1)" ABC
+(cd "$SCRATCH" && timeout -k 5 300 script -qec "env OPENAI_BASE_URL=$FAKE/v1 OPENAI_API_KEY=k $SBX ai --sandbox $SID 'hostile_output again'" \
+	/dev/null) >"$SCRATCH/hostile-tty.out" 2>&1
+expect_match "  on a terminal: shown as '?'" "$(tr -d '\r' <"$SCRATCH/hostile-tty.out")" 'A\?\]0;pwned\?B\?\[2JC'
+expect_eq "  on a terminal: no escape byte reaches it" "$(grep -c $'\x1b' "$SCRATCH/hostile-tty.out")" 0
+
+# --- the step limit ---------------------------------------------------------------------
+ai steps "${OAI[@]}" -- --sandbox "$SID" --max-steps 2 "step_limit forever"
+expect_eq "step limit: exit 3" "$RC" 3
+expect_match "  says so" "$ERR" 'step limit \(2 model turns\)'
+expect_eq "  two model turns asked" "$(requests_for step_limit | jq length)" 2
+
+# --- a 429 with Retry-After is retried ----------------------------------------------------
+ai retry "${OAI[@]}" -- --sandbox "$SID" "retry_429 test"
+expect_eq "429 retried: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/retry.err"
+expect_match "  the user is told" "$ERR" 'answered 429.*retrying in 1 s'
+expect_match "  then the answer" "$OUT" 'Answered after one retry.'
+expect_eq "  two requests" "$(requests_for retry_429 | jq length)" 2
+
+# --- --no-stream ----------------------------------------------------------------------------
+: >"$LOG"
+ai nostream "${OAI[@]}" -- --sandbox "$SID" --no-stream "strawberry r count"
+expect_eq "--no-stream: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/nostream.err"
+expect_match "  the answer" "$OUT" "There are 3 r's"
+expect_eq "  no request asked for a stream" "$(requests_for strawberry | jq '[.[] | .body.stream // false] | any')" false
+
+# --- Ctrl-C during a slow stream -----------------------------------------------------------
+(cd "$SCRATCH" && exec "${OAI[@]}" "$SBX" ai --sandbox "$SID" --transcript "$SCRATCH/stop.json" \
+	"slow_answer please") >"$SCRATCH/stop.out" 2>"$SCRATCH/stop.err" &
+APID=$!
+wait_until 60 grep -q 'Streaming slowly' "$SCRATCH/stop.out"
+kill -INT "$APID"
+exited() { local s; s=$(ps -o stat= -p "$APID" 2>/dev/null); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
+wait_until 30 exited
+stop_pid "$APID" KILL 1   # reaps it (KILL only if SIGINT did not end it)
+expect_eq "SIGINT stops the run: exit 130" "$STOP_RC" 130
+expect_match "  the text shown so far is kept" "$(cat "$SCRATCH/stop.out")" '^Streaming slowly'
+expect_match "  says it was stopped" "$(cat "$SCRATCH/stop.err")" 'stopped by the user'
+expect_match "  the transcript holds the partial answer" \
+	"$(jq -r '.messages[-1] | .role + ": " + .text' "$SCRATCH/stop.json" 2>&1)" '^assistant: Streaming slowly'
+expect_eq "  the sandbox was not touched (--sandbox)" "$("$SBX" info "$SID" --json | jq -r .state)" running
+
+# --- errors that need the user: missing key, refused key, unreachable provider -------------
+before=$(nsandboxes)
+ai nokey env -- --provider openai "strawberry"
+expect_eq "missing key: exit 1" "$RC" 1
+expect_match "  says what to set" "$ERR" 'OPENAI_API_KEY'
+expect_eq "  no sandbox was made for it" "$(nsandboxes)" "$before"
+ai badkey env OPENAI_BASE_URL="$FAKE/v1" OPENAI_API_KEY=bad-key -- --sandbox "$SID" "strawberry"
+expect_eq "401: exit 1" "$RC" 1
+expect_match "  names the variable and the provider's message" "$ERR" 'refused the key in OPENAI_API_KEY: .+'
+ai badkey_a env ANTHROPIC_BASE_URL="$FAKE" ANTHROPIC_API_KEY=bad-key -- --provider anthropic --sandbox "$SID" "strawberry"
+expect_match "401 (anthropic): names its variable" "$ERR" 'refused the key in ANTHROPIC_API_KEY'
+DEAD=$(free_port)
+ai unreach env OPENAI_BASE_URL="http://127.0.0.1:$DEAD/v1" OPENAI_API_KEY=k -- --sandbox "$SID" "strawberry"
+expect_eq "unreachable provider: exit 1" "$RC" 1
+expect_match "  says the URL and that it is unreachable" "$ERR" "127.0.0.1:$DEAD/v1.*unreachable"
+
+# --- --keep, --providers -------------------------------------------------------------------
+ai keep "${OAI[@]}" -- --keep "strawberry count"
+KID=$(printf '%s\n' "$ERR" | sed -n 's/.*kept sandbox \([a-z0-9]*\).*/\1/p')
+expect_match "--keep: prints the sandbox's id" "$KID" '^[a-z0-9]{20}$'
+expect_eq "  it is still running" "$("$SBX" info "$KID" --json 2>/dev/null | jq -r .state)" running
+ai prov env ANTHROPIC_API_KEY=x -- --providers
+expect_match "--providers: anthropic active" "$OUT" $'\n\\* anthropic '
+expect_match "  openai unusable, saying what to set" "$OUT" 'openai .*unusable: .*OPENAI_API_KEY'
+
+stop_all
+done_testing
