@@ -22,6 +22,7 @@ import string
 import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 OPENAI_PATHS = ("/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions")
@@ -61,6 +62,12 @@ def load_scripts(paths):
         if not isinstance(s, dict) or not isinstance(s.get("turns"), list) or not s["turns"]:
             raise SystemExit("fake_llm: %s: a script is an object with a non-empty \"turns\" list" % f)
         s.setdefault("name", os.path.splitext(os.path.basename(f))[0])
+        for i, t in enumerate(s["turns"]):
+            calls = t.get("tool_calls") if isinstance(t, dict) else None
+            if not isinstance(t, dict) or not isinstance(calls or [], list) or \
+                    any(not isinstance(c, dict) or not isinstance(c.get("name"), str) for c in calls or []):
+                raise SystemExit("fake_llm: %s: turn %d: a turn is an object; its tool_calls a list of "
+                                 "{\"name\": STRING, \"arguments\": OBJECT or STRING}" % (f, i))
         scripts.append(s)
     return scripts
 
@@ -431,12 +438,24 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = ValueError
-        if path in OPENAI_PATHS:
-            return self.openai(body)
-        if path == "/v1/messages":
-            return self.anthropic(body)
-        if path == "/api/chat":
-            return self.ollama(body)
+        try:
+            if path in OPENAI_PATHS:
+                return self.openai(body)
+            if path == "/v1/messages":
+                return self.anthropic(body)
+            if path == "/api/chat":
+                return self.ollama(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            return
+        except Exception as e:  # a bug here or in a script: say so, loudly
+            traceback.print_exc()
+            self.close_connection = True
+            try:
+                return self.send(500, {"error": {"message": "fake: internal error: %r" % e, "type": "server_error",
+                                                 "param": None, "code": None}})
+            except OSError:
+                return
         self.send(404, {"error": {"message": "fake: no route POST %s" % path, "type": "invalid_request_error",
                                   "param": None, "code": "unknown_url"}})
 
