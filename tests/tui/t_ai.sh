@@ -91,10 +91,11 @@ tui_type claude-fake
 tui_keys Enter
 tui_wait_for "the title shows the model typed" "AI anthropic/claude-fake"
 tui_keys C-n
+tui_type "Count the r's in strawberry once more"
+# (a key typed clears the last message from the status bar)
 _status_has() { tui_screen | tail -n 1 | grep -qF "$1"; }
 if _poll 5 _status_has "anthropic/claude-fake"; then ok "... so does the status bar"
 else notok "... so does the status bar" "$(tui_screen | tail -n 1)"; fi
-tui_type "Count the r's in strawberry once more"
 tui_keys Enter
 tui_wait_for "the new provider's model runs a cell" "ran cell [2]" 60
 tui_wait_for "... and answers" "There are 3 r's" 60
