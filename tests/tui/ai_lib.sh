@@ -1,7 +1,8 @@
 # Sourced by tests/tui/t_ai*.sh after lib.sh: the fake model provider
 # (tests/fake-llm) for the AI pane, and the pane opened in a sandbox's tab.
 #
-#   ai_fake_start          fake_llm.py with every shared script on a free
+#   ai_fake_start          fake_llm.py with every shared script (and ours,
+#                          tests/tui/ai_scripts) on a free
 #                          port; exports what the workbench's provider
 #                          resolution reads (OpenAI and Anthropic pointing
 #                          at it, OpenAI chosen); FAKE_LOG is its request log
@@ -15,7 +16,7 @@ FAKE_LOG=$SCRATCH/fake-llm.jsonl
 ai_fake_start() {
 	local portfile=$SCRATCH/fake-llm.port
 	rm -f "$portfile"
-	/usr/bin/python3 "$FAKE_DIR/fake_llm.py" --script "$FAKE_DIR/scripts" --port 0 --port-file "$portfile" \
+	/usr/bin/python3 "$FAKE_DIR/fake_llm.py" --script "$FAKE_DIR/scripts" --script "$TUI_DIR/ai_scripts" --port 0 --port-file "$portfile" \
 		--log "$FAKE_LOG" 2>>"$SCRATCH/fake-llm.log" &
 	at_done "kill $!"
 	wait_until 20 test -s "$portfile" || { notok "the fake provider starts" "$(cat "$SCRATCH/fake-llm.log")"; return 1; }

@@ -7,7 +7,9 @@
 # shown as a status, then answered; a slow answer stopped with C-c (what
 # was shown stays, the conversation keeps it); the transcript saved with
 # C-s; the provider switched with C-p (an unusable one says what to set)
-# and the model with C-o, the next request going to Anthropic's API.
+# and the model with C-o, the next request going to Anthropic's API; a
+# cell that raises (the error goes back, the model fixes it); a shell
+# command run in the sandbox and shown as a %%bash cell with its output.
 . "$(dirname "$0")/lib.sh"
 . "$TUI_DIR/ai_lib.sh"
 tui_init code-interpreter
@@ -101,5 +103,22 @@ tui_wait_for "the new provider's model runs a cell" "ran cell [2]" 60
 tui_wait_for "... and answers" "There are 3 r's" 60
 expect_eq "Anthropic's API was asked (a tool turn, the answer)" "$(ai_fake_requests /v1/messages)" 2
 expect_eq "... for the model typed" "$(jq -rs '[.[] | select(.path == "/v1/messages")][0].body.model' "$FAKE_LOG")" "claude-fake"
+
+# A cell that raises: the error goes back to the model, which fixes it.
+tui_keys C-n
+tui_type "tool_error: compute it"
+tui_keys Enter
+tui_wait_for "the failing cell's line names its error" "ran cell [3]: NameError" 60
+tui_wait_for "the fixed cell ran" "ran cell [4]" 60
+tui_wait_for "... and the answer came" "The answer is 42." 60
+
+# A shell command: run in the sandbox, shown as a %%bash cell with its output.
+tui_keys C-n
+tui_type "bash_cell: run a command"
+tui_keys Enter
+tui_wait_for "the command's line" '$ echo hello-from-$((6 * 7)) && ls /home/user' 60
+tui_wait_for "... a %%bash cell in the notebook" "%%bash"
+tui_wait_for "... holding the command's output" "        hello-from-42"
+tui_wait_for "... the answer (the output and exit status went to the model)" "The command printed hello-from-42." 60
 tui_alive "after the AI pane's conversations"
 done_testing
