@@ -97,8 +97,14 @@ static pane *notebook_for(ai_pane *ap, int open, sbx_err *e)
 			nb = s->panes[i];
 	if (!nb && open && s) {
 		nb = pane_notebook_new(ap->p.app, s, NULL, e);
-		if (nb)
+		if (nb) {
+			/* the user keeps typing here: the focus stays */
+			int focused = app_pane_focused(ap->p.app, &ap->p);
 			app_add_pane(ap->p.app, s, nb, 0);
+			sbx_err ignored;
+			if (focused && s->layout)
+				layout_set_focus(s->layout, ap->p.id, &ignored);
+		}
 	} else if (!nb) {
 		sbx_error(e, "this tab has no notebook: open one with M-n");
 	}

@@ -120,5 +120,19 @@ tui_wait_for "the command's line" '$ echo hello-from-$((6 * 7)) && ls /home/user
 tui_wait_for "... a %%bash cell in the notebook" "%%bash"
 tui_wait_for "... holding the command's output" "        hello-from-42"
 tui_wait_for "... the answer (the output and exit status went to the model)" "The command printed hello-from-42." 60
+
+# With no notebook in the tab the model's cell opens one (the focus stays
+# in the AI pane, typing goes on there).
+tui_keys M-Left M-w
+tui_wait_for "closing the notebook asks about its changes" "Discard unsaved changes"
+tui_keys y
+tui_wait_gone "... y closes it" "notebook untitled"
+tui_keys C-n
+tui_type "strawberry: with no notebook"
+tui_keys Enter
+tui_wait_for "the model's cell opens a notebook" "notebook untitled" 60
+tui_wait_for "... and runs there" "ran cell [5]" 60
+tui_wait_for "... the answer" "There are 3 r's" 60
+expect_match "the AI pane kept the focus" "$(tui_screen | tail -n 1)" "^ AI "
 tui_alive "after the AI pane's conversations"
 done_testing
