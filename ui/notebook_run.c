@@ -243,6 +243,8 @@ void nbp_stop_cell(nb_pane *np, const char *id)
 			np->nqueue--;
 			break;
 		}
+	if (!np->editing)
+		np->follow = 1;   /* the note comes into view */
 	app_dirty(np->base.app);
 }
 

@@ -121,6 +121,18 @@ tui_wait_for "... a %%bash cell in the notebook" "%%bash"
 tui_wait_for "... holding the command's output" "        hello-from-42"
 tui_wait_for "... the answer (the output and exit status went to the model)" "The command printed hello-from-42." 60
 
+# A run stopped while its cell runs: the cell is interrupted (the kernel
+# is free again: the next cell runs at once, not after the 600 s sleep).
+tui_keys C-n
+tui_type "sleep_cell: take your time"
+tui_keys Enter
+tui_wait_for "the long cell runs in the notebook" "        sleeping now" 60
+tui_keys C-c
+tui_wait_for "C-c stops it" "cell stopped" 10
+tui_wait_for "... the run ends" "stopped: what was shown is kept" 10
+tui_wait_for "... the cell says it was interrupted" "KeyboardInterrupt: stopped from the AI" 10
+expect_eq "... and the model was not asked again" "$(jq -s '[.[] | select([.body.messages[]? | .content | tostring | test("sleep_cell")] | any)] | length' "$FAKE_LOG")" 1
+
 # With no notebook in the tab the model's cell opens one (the focus stays
 # in the AI pane, typing goes on there).
 tui_keys M-Left M-w
@@ -131,7 +143,7 @@ tui_keys C-n
 tui_type "strawberry: with no notebook"
 tui_keys Enter
 tui_wait_for "the model's cell opens a notebook" "notebook untitled" 60
-tui_wait_for "... and runs there" "ran cell [5]" 60
+tui_wait_for "... and runs there at once (the stopped cell left the kernel)" "ran cell [" 60
 tui_wait_for "... the answer" "There are 3 r's" 60
 expect_match "the AI pane kept the focus" "$(tui_screen | tail -n 1)" "^ AI "
 tui_alive "after the AI pane's conversations"
