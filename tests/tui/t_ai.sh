@@ -146,5 +146,14 @@ tui_wait_for "the model's cell opens a notebook" "notebook untitled" 60
 tui_wait_for "... and runs there at once (the stopped cell left the kernel)" "ran cell [" 60
 tui_wait_for "... the answer" "There are 3 r's" 60
 expect_match "the AI pane kept the focus" "$(tui_screen | tail -n 1)" "^ AI "
+
+# Escape sequences from the model (split across stream pieces) never reach
+# the terminal: the text shows without them, tmux's pane title is untouched.
+title=$(tm display -p -t wb '#{pane_title}')
+tui_keys C-n
+tui_type "hostile_text: say it"
+tui_keys Enter
+tui_wait_for "the model's text shows defanged" "Hostile text red and a bell? done." 30
+expect_eq "... no OSC reached the terminal (its title)" "$(tm display -p -t wb '#{pane_title}')" "$title"
 tui_alive "after the AI pane's conversations"
 done_testing
