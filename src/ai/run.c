@@ -200,8 +200,8 @@ static void http_failed(ai_run *r, http_call *c)
 		snprintf(why, sizeof why, "%s answered %d: %s", r->prov.name, st, pmsg);
 		if (schedule_retry(r, why, wait) == 0)
 			return;
-		snprintf(why, sizeof why, "%s answered %d after %d attempts: %s; try again later", r->prov.name, st,
-			 r->attempt + 1, pmsg);
+		snprintf(why, sizeof why, "%s answered %d: %s (gave up after %d attempt%s; try again later)",
+			 r->prov.name, st, pmsg, r->attempt + 1, r->attempt ? "s" : "");
 	} else if (st == 401 || st == 403) {
 		if (r->prov.key_env)
 			snprintf(why, sizeof why, "%s refused the key in %s: %s; check that it is valid for %s",
@@ -259,26 +259,25 @@ static void on_done(http_call *c, int ok, const char *err, void *ud)
 		loop_del_timer(r->loop, r->kill_timer);
 		r->kill_timer = 0;
 	}
-	if (r->bad_body) {
-		keep_partial(r);
-		char why[1200];
-		snprintf(why, sizeof why, "%s sent a reply sbx cannot read: %s", r->prov.name, r->derr.msg);
-		finish(r, AI_END_ERROR, why);
-		return;
-	}
 	char why[1200];
-	if (ok && r->status >= 400) {
+	if (!r->bad_body && ok && r->status >= 400) {
 		http_failed(r, c);
 		return;
 	}
 	sbx_err fe;
-	if (ok && r->dec && ai_decoder_finish(r->dec, &fe) == 0) {
+	if (!r->bad_body && ok && r->dec && ai_decoder_finish(r->dec, &fe) == 0) {
 		turn_complete(r);
 		return;
 	}
-	/* the connection failed or the reply broke off: try again */
-	if (!ok)
+	/* the connection failed, the reply broke off or could not be read (an
+	 * error event mid-stream: Anthropic's overloaded_error): try again */
+	int unreachable = !ok && !r->status && !r->bad_body;
+	if (r->bad_body)
+		snprintf(why, sizeof why, "%s's reply failed: %s", r->prov.name, r->derr.msg);
+	else if (unreachable)
 		snprintf(why, sizeof why, "cannot reach %s at %s (%s)", r->prov.name, r->prov.base_url, err ? err : "?");
+	else if (!ok)
+		snprintf(why, sizeof why, "the connection to %s broke off (%s)", r->prov.name, err ? err : "?");
 	else if (!r->dec)
 		snprintf(why, sizeof why, "%s answered %d without a reply", r->prov.name, r->status);
 	else
@@ -288,7 +287,7 @@ static void on_done(http_call *c, int ok, const char *err, void *ud)
 	if (schedule_retry(r, why, ai_backoff_ms(r->attempt)) == 0)
 		return;
 	keep_partial(r);
-	if (!ok) {
+	if (unreachable) {
 		size_t l = strlen(why);
 		snprintf(why + l, sizeof why - l, ": the provider is unreachable; check that its server is running "
 			 "and the base URL is right (`sbx ai --providers` shows it)");
@@ -322,11 +321,6 @@ static void start_turn(ai_run *r)
 	};
 	r->call = http_call_start(r->http, &o);
 	ai_request_free(&req);
-}
-
-static int64_t first_turn(sbx_loop *l, int64_t id, void *ud)
-{
-	return turn_due(l, id, ud);
 }
 
 /* --- the tools --------------------------------------------------------------- */
@@ -473,7 +467,7 @@ ai_run *ai_run_start(sbx_loop *loop, http_client *http, const ai_run_opts *o, sb
 	if (o->request)
 		ai_conv_add_user(r->conv, o->request);
 	/* the first call starts from the loop: no callback runs before the caller has r */
-	r->timer = loop_add_timer(loop, 0, first_turn, r);
+	r->timer = loop_add_timer(loop, 0, turn_due, r);
 	return r;
 }
 

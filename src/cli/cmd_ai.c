@@ -7,6 +7,7 @@
 #include "../ai/provider.h"
 #include "../ai/run.h"
 #include "../util/buf.h"
+#include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #define SANDBOX_TIMEOUT_S 3600     /* a run may take long; --keep leaves it this long */
 #define EXIT_STEP_LIMIT 3
 #define EXIT_STOPPED 130
+#define FLUSH_MS 5000              /* at most, for calls still in flight at the end */
 
 static const char usage[] =
 	"usage: sbx ai [--sandbox ID] [--template T] [--keep] [--provider P] [--model M]\n"
@@ -302,6 +304,9 @@ static int run_request(ai_cli *s, const ai_args *a, const ai_provider *prov, int
 		rc = 1;
 	ai_run_free(s->run);
 	s->run = NULL;
+	/* a stopped command's kill is on its way: let it arrive */
+	for (int64_t until = now_ms() + FLUSH_MS; sbx_client_busy(s->c.s.client) && now_ms() < until;)
+		loop_once(s->c.s.loop, 100);
 	ai_exec_sbx_free(x);
 	http_client_free(http);
 	ai_conv_free(&conv);

@@ -41,16 +41,39 @@ wait_until 10 curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health"
 expect_eq "sbxd answers" "$(curl -s -m 5 "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
 
 LOG=$SCRATCH/fake.jsonl
+mkdir -p "$SCRATCH/scripts"
 # a cell printing terminal escapes (a window title, a screen clear)
-cat >"$SCRATCH/hostile.json" <<'EOF_'
+cat >"$SCRATCH/scripts/hostile.json" <<'EOF_'
 { "name": "hostile", "match": "hostile_output",
   "turns": [
     { "text": "Printing.", "tool_calls": [ { "name": "execute_python",
       "arguments": { "code": "print('A\\x1b]0;pwned\\x07B\\x1b[2JC')" } } ] },
     { "expect": ["ABC"], "text": "Done." } ] }
 EOF_
+# write_file, read_file, run_command, each result checked by the next turn
+cat >"$SCRATCH/scripts/files.json" <<'EOF_'
+{ "name": "files", "match": "files_roundtrip",
+  "turns": [
+    { "tool_calls": [ { "name": "write_file", "arguments": { "path": "notes/a.txt", "content": "hello\nworld\n" } } ] },
+    { "expect": ["wrote 12 bytes to /home/user/notes/a.txt"],
+      "tool_calls": [ { "name": "read_file", "arguments": { "path": "/home/user/notes/a.txt" } } ] },
+    { "expect": ["hello\nworld"],
+      "tool_calls": [ { "name": "run_command", "arguments": { "command": "wc -l notes/a.txt; pwd; exit 3" } } ] },
+    { "expect": ["2 notes/a.txt", "/home/user", "exit status: 3"], "text": "The file has 2 lines." } ] }
+EOF_
+# tools that would run for minutes, for Ctrl-C
+cat >"$SCRATCH/scripts/slow_tools.json" <<'EOF_'
+{ "name": "slow_cell", "match": "slow_cell",
+  "turns": [ { "tool_calls": [ { "name": "execute_python",
+      "arguments": { "code": "import time\nprint('cell started', flush=True)\ntime.sleep(600)" } } ] } ] }
+EOF_
+cat >"$SCRATCH/scripts/slow_command.json" <<'EOF_'
+{ "name": "slow_command", "match": "slow_command",
+  "turns": [ { "tool_calls": [ { "name": "run_command",
+      "arguments": { "command": "echo command started; exec sleep 613" } } ] } ] }
+EOF_
 /usr/bin/python3 "$ROOT/tests/fake-llm/fake_llm.py" --script "$ROOT/tests/fake-llm/scripts" \
-	--script "$SCRATCH/hostile.json" --port 0 \
+	--script "$SCRATCH/scripts" --port 0 \
 	--port-file "$SCRATCH/fake.port" --log "$LOG" >"$SCRATCH/fake-out.txt" 2>&1 &
 FAKE_PID=$!
 wait_until 10 test -s "$SCRATCH/fake.port"
@@ -89,7 +112,7 @@ before=$(nsandboxes)
 ai straw "${OAI[@]}" -- "How many r's are in the word strawberry?"
 expect_eq "openai strawberry: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/straw.err"
 expect_match "  the model's code is shown" "$OUT" "print\('strawberry'.count\('r'\)\)"
-expect_match "  the sandbox's output is shown" "$OUT" $'\n3\n'
+expect_eq "  the sandbox's output is shown on its own line" "$(printf '%s\n' "$OUT" | grep -A1 '^--- output ---$' | tail -n1)" 3
 expect_match "  the answer is printed" "$OUT" "There are 3 r's in \"strawberry\"."
 expect_eq "  the tool result \"3\" went back to the model" "$(tool_results strawberry | tail -n1)" 3
 sys=$(requests_for strawberry | jq -r '.[0].body.messages[0].content' | tr '\n' ' ')
@@ -150,6 +173,13 @@ expect_eq "  the model gets the text without them" "$(tool_results hostile_outpu
 expect_match "  on a terminal: shown as '?'" "$(tr -d '\r' <"$SCRATCH/hostile-tty.out")" 'A\?\]0;pwned\?B\?\[2JC'
 expect_eq "  on a terminal: no escape byte reaches it" "$(grep -c $'\x1b' "$SCRATCH/hostile-tty.out")" 0
 
+# --- the file tools and a command --------------------------------------------------------
+ai files "${OAI[@]}" -- --sandbox "$SID" "files_roundtrip please"
+expect_eq "write_file, read_file, run_command: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATCH/files.err"
+expect_eq "  the file is in the sandbox" "$("$SBX" exec "$SID" -- cat /home/user/notes/a.txt | tr '\n' ' ')" "hello world "
+expect_eq "  the command, its output and exit status are shown" \
+	"$(printf '%s\n' "$OUT" | grep -A3 '^\$ wc -l' | tr '\n' '|')" '$ wc -l notes/a.txt; pwd; exit 3|2 notes/a.txt|/home/user|[exit status 3]|'
+
 # --- the step limit ---------------------------------------------------------------------
 ai steps "${OAI[@]}" -- --sandbox "$SID" --max-steps 2 "step_limit forever"
 expect_eq "step limit: exit 3" "$RC" 3
@@ -170,21 +200,39 @@ expect_eq "--no-stream: exit 0" "$RC" 0; [ "$RC" = 0 ] || sed 's/^/# /' "$SCRATC
 expect_match "  the answer" "$OUT" "There are 3 r's"
 expect_eq "  no request asked for a stream" "$(requests_for strawberry | jq '[.[] | .body.stream // false] | any')" false
 
-# --- Ctrl-C during a slow stream -----------------------------------------------------------
-(cd "$SCRATCH" && exec "${OAI[@]}" "$SBX" ai --sandbox "$SID" --transcript "$SCRATCH/stop.json" \
-	"slow_answer please") >"$SCRATCH/stop.out" 2>"$SCRATCH/stop.err" &
-APID=$!
-wait_until 60 grep -q 'Streaming slowly' "$SCRATCH/stop.out"
-kill -INT "$APID"
-exited() { local s; s=$(ps -o stat= -p "$APID" 2>/dev/null); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
-wait_until 30 exited
-stop_pid "$APID" KILL 1   # reaps it (KILL only if SIGINT did not end it)
+# --- Ctrl-C: during a slow stream, a cell, a command ---------------------------------------
+# interrupt NAME WAIT_FOR REQUEST: starts sbx ai, waits for WAIT_FOR on its stdout, sends SIGINT;
+# its exit status in STOP_RC
+interrupt() {
+	(cd "$SCRATCH" && exec "${OAI[@]}" "$SBX" ai --sandbox "$SID" --transcript "$SCRATCH/$1.json" "$3") \
+		>"$SCRATCH/$1.out" 2>"$SCRATCH/$1.err" &
+	APID=$!
+	wait_until 60 grep -q "$2" "$SCRATCH/$1.out"
+	kill -INT "$APID"
+	exited() { local s; s=$(ps -o stat= -p "$APID" 2>/dev/null); [ -z "$s" ] || [ "${s:0:1}" = Z ]; }
+	wait_until 30 exited
+	stop_pid "$APID" KILL 1   # reaps it (KILL only if SIGINT did not end it)
+}
+interrupt stop 'Streaming slowly' "slow_answer please"
 expect_eq "SIGINT stops the run: exit 130" "$STOP_RC" 130
 expect_match "  the text shown so far is kept" "$(cat "$SCRATCH/stop.out")" '^Streaming slowly'
 expect_match "  says it was stopped" "$(cat "$SCRATCH/stop.err")" 'stopped by the user'
 expect_match "  the transcript holds the partial answer" \
 	"$(jq -r '.messages[-1] | .role + ": " + .text' "$SCRATCH/stop.json" 2>&1)" '^assistant: Streaming slowly'
 expect_eq "  the sandbox was not touched (--sandbox)" "$("$SBX" info "$SID" --json | jq -r .state)" running
+
+interrupt stopcell 'cell started' "slow_cell please"
+expect_eq "SIGINT during a cell: exit 130" "$STOP_RC" 130
+expect_match "  the call gets a 'stopped' result in the transcript" \
+	"$(jq -r '.messages[-1] | .role + ": " + .text' "$SCRATCH/stopcell.json" 2>&1)" '^tool: stopped by the user'
+expect_eq "  the cell was interrupted: the kernel answers the next cell" \
+	"$(timeout -k 5 60 "$SBX" run "$SID" -c 'print(6 * 7)' 2>&1)" 42
+
+interrupt stopcmd 'command started' "slow_command please"
+expect_eq "SIGINT during a command: exit 130" "$STOP_RC" 130
+gone() { ! "$SBX" exec "$SID" -- pgrep -f 'sleep 613' >/dev/null 2>&1; }
+wait_until 10 gone
+expect_eq "  the command was killed" "$(gone && echo gone)" gone
 
 # --- errors that need the user: missing key, refused key, unreachable provider -------------
 before=$(nsandboxes)
@@ -208,7 +256,7 @@ KID=$(printf '%s\n' "$ERR" | sed -n 's/.*kept sandbox \([a-z0-9]*\).*/\1/p')
 expect_match "--keep: prints the sandbox's id" "$KID" '^[a-z0-9]{20}$'
 expect_eq "  it is still running" "$("$SBX" info "$KID" --json 2>/dev/null | jq -r .state)" running
 ai prov env ANTHROPIC_API_KEY=x -- --providers
-expect_match "--providers: anthropic active" "$OUT" $'\n\\* anthropic '
+expect_match "--providers: anthropic active" "$(printf '%s\n' "$OUT" | grep '^\*')" '^\* anthropic '
 expect_match "  openai unusable, saying what to set" "$OUT" 'openai .*unusable: .*OPENAI_API_KEY'
 
 stop_all

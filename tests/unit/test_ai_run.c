@@ -37,7 +37,7 @@ typedef struct fx {
 	ai_run *run;
 	int done;
 	ai_end end;
-	char msg[2048];
+	char msg[2048], status_msg[2048];
 	sbx_buf text;
 	int statuses, exec_calls, cancels, results;
 	int tool_sync;          /* the executor answers at once */
@@ -137,7 +137,7 @@ static void on_status(void *ud, const char *msg)
 	fx *f = ud;
 	if (msg) {
 		f->statuses++;
-		snprintf(f->msg, sizeof f->msg, "%s", msg);
+		snprintf(f->status_msg, sizeof f->status_msg, "%s", msg);
 	}
 }
 
@@ -283,8 +283,44 @@ static void test_retries_exhausted(void **state)
 	run(f, rate_limited, 3, 0, 1);
 	assert_int_equal(f->end, AI_END_ERROR);
 	assert_int_equal(f->nreq, 2);
+	assert_non_null(strstr(f->msg, "gave up after 2 attempts"));
 	assert_non_null(strstr(f->msg, "503"));
 	assert_non_null(strstr(f->msg, "overloaded"));
+}
+
+static const reply broken_off[] = {
+	{ 200, NULL, TEXT("The ans"), 0 },   /* no finish: the reply broke off */
+	{ 200, NULL, TEXT("The answer.") FINISH("stop"), 0 },
+};
+
+/* A reply cut short is asked for again; only the whole one is kept. */
+static void test_broken_reply_retried(void **state)
+{
+	fx *f = *state;
+	run(f, broken_off, 2, 0, 0);
+	assert_int_equal(f->end, AI_END_ANSWER);
+	assert_int_equal(f->nreq, 2);
+	assert_int_equal(f->statuses, 1);
+	assert_int_equal(f->conv.n, 2);
+	assert_string_equal(f->conv.msgs[1].text, "The answer.");
+}
+
+static const reply error_event[] = {
+	{ 200, NULL, TEXT("a") "data: {\"error\":{\"message\":\"server overloaded\"}}\n\n", 0 },
+	{ 200, NULL, TEXT("b") FINISH("stop"), 0 },
+};
+
+/* An error event mid-stream (Anthropic's overloaded_error) is retried
+ * with the provider's words. */
+static void test_error_event_retried(void **state)
+{
+	fx *f = *state;
+	run(f, error_event, 2, 0, 0);
+	assert_int_equal(f->end, AI_END_ANSWER);
+	assert_int_equal(f->nreq, 2);
+	assert_int_equal(f->statuses, 1);
+	assert_non_null(strstr(f->status_msg, "server overloaded"));
+	assert_string_equal(f->conv.msgs[1].text, "b");
 }
 
 static const reply unauthorized[] = {
@@ -416,6 +452,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_calls_answered_as_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_429_and_5xx_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retries_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_reply_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_event_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_401_says_which_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_404_says_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_400_provider_message, setup, teardown),
