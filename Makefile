@@ -17,7 +17,7 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
-PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto
+PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto zlib
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DSBX_SOURCE_DIR='"$(CURDIR)"' $(OPT) $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lseccomp -lutil -lpthread
@@ -158,6 +158,7 @@ test: test-env deps
 	$(MAKE) templates
 	./tests/integration/ns-template.sh build-san/sbx-agent
 	./tests/compat/install.sh
+	./tests/compat-py/install.sh
 	./tests/run-unit.sh build build-san
 	./tests/run-integration.sh build-san
 	./tests/run-tui.sh build-san
@@ -165,6 +166,8 @@ test: test-env deps
 	./tests/run-compat.sh build
 	./tests/run-compat.sh --api build
 	./tests/run-compat.sh --api --runtime qemu build sandbox.test.mjs code.test.mjs commands.test.mjs files.test.mjs pty.test.mjs
+	./tests/run-compat-py.sh build
+	./tests/run-compat-py.sh --api build
 
 test-unit: all
 	./tests/run-unit.sh $(BUILD)

@@ -5,8 +5,8 @@ set -eu
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libncurses-dev libvterm-dev libcurl4-openssl-dev libjansson-dev libsixel-dev
-	libpng-dev libmicrohttpd-dev libzmq3-dev libssl-dev libcmocka-dev
-	python3 python3-ipykernel python3-jupyter-client python3-matplotlib
+	libpng-dev libmicrohttpd-dev libzmq3-dev libssl-dev libcmocka-dev zlib1g-dev
+	python3 python3-venv python3-ipykernel python3-jupyter-client python3-matplotlib
 	python3-numpy python3-pandas python3-nbformat
 	nodejs curl jq procps iproute2 attr util-linux mmdebstrap nftables e2fsprogs libseccomp-dev
 	qemu-system-x86 qemu-utils cpio xz-utils

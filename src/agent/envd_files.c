@@ -6,11 +6,12 @@
  * own name (tests/compat checks it), which a temp file + rename would not
  * give.  A failed, truncated or abandoned upload removes every file and
  * directory it created; a file it was overwriting keeps what was written
- * (as with envd).  Content-Encoding: gzip is refused with 400 — the SDK only
- * sends it for opts.gzip, and it then gets a clear message.
+ * (as with envd).  A body with Content-Encoding: gzip (the Python SDK's
+ * files.write(gzip=True)) is decoded as it streams in.
  */
 #include "envd_files.h"
 #include "users.h"
+#include "../proto/gunzip.h"
 #include "../proto/jsontext.h"
 #include "../proto/multipart.h"
 #include "../util/b64.h"
@@ -226,6 +227,7 @@ struct upload {
 	sbx_user user;
 	char *query_path;          /* ?path=, or NULL */
 	mp_parser *mp;             /* NULL: application/octet-stream */
+	gunzip *gz;                /* Content-Encoding: gzip, else NULL */
 	struct up_file *files;
 	size_t nfiles;
 	int writing;               /* the current multipart part goes to files[nfiles-1] */
@@ -309,6 +311,7 @@ static void up_free(struct upload *up)
 	free(up->files);
 	free(up->query_path);
 	mp_free(up->mp);
+	gunzip_free(up->gz);
 	free(up);
 }
 
@@ -462,9 +465,9 @@ static int mp_end(void *ud)
 
 static const mp_callbacks up_mp_cbs = { mp_begin, mp_data, mp_end };
 
-static int on_chunk(http_req *r, const char *data, size_t len, void *ud)
+/* The body's bytes, decoded when it came gzipped. */
+static int up_body(const char *data, size_t len, void *ud)
 {
-	(void)r;
 	struct upload *up = ud;
 	if (up->answered)
 		return -1;
@@ -474,6 +477,23 @@ static int on_chunk(http_req *r, const char *data, size_t len, void *ud)
 	if (mp_feed(up->mp, data, len, &e) < 0) {
 		if (!mp_stopped_by_receiver(up->mp))
 			up_fail(up, 400, "bad multipart body: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int on_chunk(http_req *r, const char *data, size_t len, void *ud)
+{
+	(void)r;
+	struct upload *up = ud;
+	if (up->answered)
+		return -1;
+	if (!up->gz)
+		return up_body(data, len, up);
+	sbx_err e;
+	if (gunzip_feed(up->gz, data, len, &e) < 0) {
+		if (!gunzip_stopped_by_receiver(up->gz))
+			up_fail(up, 400, "%s", e.msg);
 		return -1;
 	}
 	return 0;
@@ -510,6 +530,10 @@ static void on_end(http_req *r, void *ud)
 	if (up->answered)
 		return;
 	sbx_err e;
+	if (up->gz && gunzip_finish(up->gz, &e) < 0) {
+		up_fail(up, 400, "%s", e.msg);
+		return;
+	}
 	if (up->mp && mp_finish(up->mp, &e) < 0) {
 		up_fail(up, 400, "bad multipart body: %s", e.msg);
 		return;
@@ -568,8 +592,9 @@ static void files_post(agent *a, http_req *r)
 		return;
 	}
 	const char *enc = http_req_header(r, "Content-Encoding");
-	if (enc && *enc && strcasecmp(enc, "identity")) {
-		agent_rest_error(r, 400, "Content-Encoding '%s' is not supported: send the upload uncompressed", enc);
+	int gzipped = enc && !strcasecmp(enc, "gzip");
+	if (enc && *enc && strcasecmp(enc, "identity") && !gzipped) {
+		agent_rest_error(r, 400, "Content-Encoding '%s' is not supported: send the upload as gzip or uncompressed", enc);
 		return;
 	}
 	const char *ct = http_req_header(r, "Content-Type");
@@ -596,6 +621,8 @@ static void files_post(agent *a, http_req *r)
 	up->r = r;
 	up->user = user;
 	up->query_path = qpath && *qpath ? xstrdup(qpath) : NULL;
+	if (gzipped)
+		up->gz = gunzip_new(up_body, up);
 	http_req_foreach_header(r, collect_meta, up);
 	int rc = 0;
 	if (up->bad_meta)

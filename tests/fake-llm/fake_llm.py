@@ -545,12 +545,21 @@ class Handler(BaseHTTPRequestHandler):
                 o["usage"] = None
             return o
 
-        stream = Stream(self, s, t, "text/event-stream; charset=utf-8", hdrs)
+        stream = Stream(self, s, t, "openai", "text/event-stream; charset=utf-8", hdrs)
         stream.sse(None, chunk_obj({"role": "assistant", "content": "", "refusal": None}))
         for p in pieces(text or "", opt(s, t, "chunk", 8)):
             if not stream.sse(None, chunk_obj({"content": p}), text_delta=True):
                 return
+        # Mistral streams each call whole, in one delta (its client requires
+        # the name in every tool_calls delta); OpenAI (and Groq) send id and
+        # name first, then the arguments in pieces.
+        ua = (self.headers.get("User-Agent") or "").lower()
+        mistral = ua.startswith("mistral-client") or ua.endswith(" mistralai")
         for i, c in enumerate(calls):
+            if mistral:
+                if not stream.sse(None, chunk_obj({"tool_calls": [dict(c, index=i)]}), text_delta=True):
+                    return
+                continue
             stream.sse(None, chunk_obj({"tool_calls": [{"index": i, "id": c["id"], "type": "function",
                                                         "function": {"name": c["function"]["name"],
                                                                      "arguments": ""}}]}))
@@ -630,7 +639,7 @@ class Handler(BaseHTTPRequestHandler):
                     "usage": {"input_tokens": 10, "output_tokens": out_tokens,
                               "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
             return self.send_body(resp, hdrs, opt(s, t, "abort_after_chunks", None))
-        stream = Stream(self, s, t, "text/event-stream; charset=utf-8", hdrs)
+        stream = Stream(self, s, t, "anthropic", "text/event-stream; charset=utf-8", hdrs)
         stream.sse("message_start", {"type": "message_start", "message": {
             "id": mid, "type": "message", "role": "assistant", "model": model, "content": [],
             "stop_reason": None, "stop_sequence": None,
@@ -704,7 +713,7 @@ class Handler(BaseHTTPRequestHandler):
             if calls:
                 final["message"]["tool_calls"] = calls
             return self.send_body(final, {}, opt(s, t, "abort_after_chunks", None))
-        stream = Stream(self, s, t, "application/x-ndjson", {})
+        stream = Stream(self, s, t, "ollama", "application/x-ndjson", {})
         for p in pieces(text, opt(s, t, "chunk", 8)):
             if not stream.line({"model": model, "created_at": now(),
                                 "message": {"role": "assistant", "content": p}, "done": False}):
@@ -722,13 +731,18 @@ class Handler(BaseHTTPRequestHandler):
 
 class Stream:
     """A chunked streamed response: SSE events or NDJSON lines, with the
-    turn's chunk_delay_ms between deltas and abort_after_chunks (the
-    connection is dropped after that many text/argument deltas)."""
+    turn's chunk_delay_ms between deltas, abort_after_chunks (the
+    connection is dropped after that many text/argument deltas) and
+    error_after_chunks (the provider's mid-stream error event instead of
+    the rest, then the stream ends)."""
 
-    def __init__(self, h, script, turn, ctype, headers):
+    def __init__(self, h, script, turn, kind, ctype, headers):
         self.h = h
+        self.kind = kind
         self.delay = opt(script, turn, "chunk_delay_ms", 0) / 1000.0
         self.abort_after = opt(script, turn, "abort_after_chunks", None)
+        self.error_after = opt(script, turn, "error_after_chunks", None)
+        self.error = opt(script, turn, "stream_error", None) or {}
         self.deltas = 0
         self.dead = False
         h.start_stream(ctype, headers)
@@ -750,7 +764,29 @@ class Stream:
                 self.h.abort()
                 self.dead = True
                 return False
+            if self.error_after is not None and self.deltas >= self.error_after:
+                self._error_event()
+                self.end()
+                self.dead = True
+                return False
         return True
+
+    def _error_event(self):
+        etype = self.error.get("type")
+        msg = self.error.get("message")
+        if self.kind == "anthropic":
+            data = "event: error\ndata: %s\n\n" % json.dumps({"type": "error", "error": {
+                "type": etype or "overloaded_error", "message": msg or "Overloaded"}})
+        elif self.kind == "openai":
+            data = "data: %s\n\n" % json.dumps({"error": {
+                "message": msg or "The server had an error while processing your request. Sorry about that!",
+                "type": etype or "server_error", "param": None, "code": None}})
+        else:
+            data = json.dumps({"error": msg or "an error was encountered while running the model"}) + "\n"
+        try:
+            self.h.chunk(data.encode())
+        except OSError:
+            self.h.close_connection = True
 
     def sse(self, event, obj, text_delta=False):
         data = ("event: %s\n" % event if event else "") + "data: %s\n\n" % json.dumps(obj)
@@ -764,6 +800,7 @@ class Stream:
 
     def end(self):
         if not self.dead:
+            self.dead = True
             try:
                 self.h.end_stream()
             except OSError:
@@ -804,6 +841,12 @@ class Server(ThreadingHTTPServer):
         self.verbose = verbose
         self._log = []
         self._lock = threading.Lock()
+
+    def handle_error(self, request, client_address):
+        # A client that hung up (a stopped run) is no error of the fake's.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def record(self, entry):
         with self._lock:

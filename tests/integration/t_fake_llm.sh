@@ -13,6 +13,9 @@ mkdir -p "$SCRATCH/own"
 cat >"$SCRATCH/own/abort.json" <<'EOF'
 {"name": "abort", "match": "abort_me", "turns": [{"text": "0123456789abcdefghij", "chunk": 2, "abort_after_chunks": 3}]}
 EOF
+cat >"$SCRATCH/own/midfail.json" <<'EOF'
+{"name": "midfail", "match": "fail_midway", "turns": [{"text": "0123456789", "chunk": 2, "error_after_chunks": 2}]}
+EOF
 cat >"$SCRATCH/own/maxtok.json" <<'EOF'
 {"name": "maxtok", "match": "max_tokens_please", "stop_reason": "max_tokens", "turns": [{"text": "cut sh"}]}
 EOF
@@ -46,7 +49,9 @@ req() {
 }
 body() { cat "$SCRATCH/.body"; }
 hdr() { grep -i "^$1:" "$SCRATCH/.hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
-oa() { req POST "${3:-/v1/chat/completions}" -H "Authorization: Bearer ${KEY:-test-key}" -H 'Content-Type: application/json' --data-binary "$1"; }
+# oa JSON [PATH [CURL_ARGS...]]: an OpenAI-style POST (default /v1/chat/completions)
+oa() { req POST "${2:-/v1/chat/completions}" -H "Authorization: Bearer ${KEY:-test-key}" -H 'Content-Type: application/json' \
+	--data-binary "$1" "${@:3}"; }
 an() { req POST /v1/messages -H "x-api-key: ${KEY:-test-key}" -H 'anthropic-version: 2023-06-01' \
 	-H 'Content-Type: application/json' --data-binary "$1"; }
 # The data: payloads of an SSE body, one JSON per line ([DONE] left out).
@@ -94,6 +99,10 @@ expect_eq "openai stream: include_usage: usage null, then a last chunk with no c
 	"$(jq -rs '[(.[:-1]|map(.usage==null)|all), (.[-1].choices|length), (.[-1].usage.total_tokens|type)]|map(tostring)|join(" ")' <<<"$d")" "true 0 number"
 st=$(oa "{\"model\":\"gpt-x\",\"stream\":true,\"messages\":[$USER_SB]}")
 expect_eq "openai stream: no usage field without stream_options" "$(sse_data | jq -rs 'map(has("usage"))|any')" false
+st=$(oa "{\"model\":\"mistral-x\",\"stream\":true,\"messages\":[$USER_SB]}" /v1/chat/completions -A mistral-client-python/1.12.4)
+expect_eq "mistral's client: each call whole in one delta (name and all the arguments)" \
+	"$(sse_data | jq -rs '[.[].choices[]?.delta.tool_calls[]?]|[length, .[0].function.name, (.[0].function.arguments|fromjson|.code), (.[0].id|startswith("call_"))]|map(tostring)|join("|")')" \
+	"1|execute_python|print('strawberry'.count('r'))|true"
 
 tool_msg() { printf '{"role":"tool","tool_call_id":"%s","content":"%s"}' "$1" "$2"; }
 st=$(oa "{\"model\":\"gpt-x\",\"messages\":[$USER_SB,$ASST,$(tool_msg "$CALL" '3\n')]}")
@@ -186,6 +195,14 @@ expect_eq "abort_after_chunks: 3 text deltas came, no [DONE]" \
 st=$(oa '{"model":"m","messages":[{"role":"user","content":"How many r in strawberry"}]}')
 expect_eq "the fake still answers after a dropped stream" "$st" 200
 
+# A mid-stream error event: the stream ends cleanly after it.
+curl -s -N -m 10 -o "$SCRATCH/.body" -H 'Authorization: Bearer k' --data-binary \
+	'{"model":"m","stream":true,"messages":[{"role":"user","content":"fail_midway"}]}' "$F_URL/v1/chat/completions"
+rc=$?
+expect_eq "error_after_chunks: openai: 2 deltas, then data: {error} as the last event, the stream ended cleanly" \
+	"$rc $(sse_data | jq -rs '[([.[].choices[]?.delta.content // empty]|join("")), .[-1].error.type, (.[-1].error.message|length>0)]|map(tostring)|join(" ")') $(grep -c DONE "$SCRATCH/.body")" \
+	"0 0123 server_error true 0"
+
 # The slow script's deltas (its timing is not asserted).
 st=$(oa '{"model":"m","stream":true,"messages":[{"role":"user","content":"give me a slow_answer"}]}')
 expect_eq "slow: 4-character deltas adding up to the script's text" \
@@ -249,6 +266,10 @@ expect_eq "stop_reason max_tokens → Anthropic max_tokens" "$(jq -r .stop_reaso
 st=$(an '{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"abort_me"}]}')
 expect_eq "anthropic: abort_after_chunks cuts the stream (no message_stop)" \
 	"$(sse_data | jq -rs '[.[]|select(.delta.type?=="text_delta")|.delta.text]|join("")') $(grep -c message_stop "$SCRATCH/.body")" "012345 0"
+st=$(an '{"model":"m","max_tokens":9,"stream":true,"messages":[{"role":"user","content":"fail_midway"}]}')
+expect_eq "error_after_chunks: anthropic: event: error (overloaded_error) after 2 deltas, no message_stop" \
+	"$st $(sed -n 's/^event: //p' "$SCRATCH/.body" | tr -d '\r' | tail -1) $(sse_data | jq -rs '[([.[]|select(.delta.type?=="text_delta")|.delta.text]|join("")), .[-1].error.type]|join(" ")') $(grep -c message_stop "$SCRATCH/.body")" \
+	"200 error 0123 overloaded_error 0"
 st=$(an '{"model":"m","max_tokens":9,"messages":[{"role":"user","content":"retry_429 please"}]}')
 expect_eq "retry_429: counted per script and turn: a later conversation is answered" "$st" 200
 
@@ -265,6 +286,9 @@ expect_eq "ollama: stream false: one object with the turn-1 answer" \
 	"$st $(jq -r '[.done,.message.content,.model]|map(tostring)|join("|")' <<<"$(body)")" '200 true|There are 3 r'"'"'s in "strawberry".|llama3.2'
 st=$(req POST /api/chat --data-binary "{\"model\":\"llama3.2\",\"messages\":[$USER_SB,{\"role\":\"tool\",\"content\":\"3\"}]}")
 expect_match "ollama: a tool message after no call → 400 {error}" "$st $(jq -r .error <<<"$(body)")" '^400 messages\[1\]'
+st=$(req POST /api/chat --data-binary '{"model":"m","messages":[{"role":"user","content":"fail_midway"}]}')
+expect_eq "error_after_chunks: ollama: an {error} line after 2 pieces" \
+	"$(jq -rs '[([.[].message.content // empty]|join("")), (.[-1].error|length>0)]|map(tostring)|join(" ")' "$SCRATCH/.body")" "0123 true"
 st=$(req POST /api/chat --data-binary '{"messages":[]}')
 expect_eq "ollama: no model → 400" "$st $(jq -r .error <<<"$(body)")" "400 model is required"
 
