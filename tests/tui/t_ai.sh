@@ -9,7 +9,9 @@
 # C-s; the provider switched with C-p (an unusable one says what to set)
 # and the model with C-o, the next request going to Anthropic's API; a
 # cell that raises (the error goes back, the model fixes it); a shell
-# command run in the sandbox and shown as a %%bash cell with its output.
+# command run in the sandbox and shown as a %%bash cell with its output;
+# a run stopped during its cell; a notebook opened when the tab has none;
+# hostile escapes from the model; the pane closed while its cell runs.
 . "$(dirname "$0")/lib.sh"
 . "$TUI_DIR/ai_lib.sh"
 tui_init code-interpreter
@@ -155,5 +157,14 @@ tui_type "hostile_text: say it"
 tui_keys Enter
 tui_wait_for "the model's text shows defanged" "Hostile text red and a bell? done." 30
 expect_eq "... no OSC reached the terminal (its title)" "$(tm display -p -t wb '#{pane_title}')" "$title"
+
+# Closing the AI pane while its cell runs stops the run and the cell.
+tui_keys C-n
+tui_type "sleep_cell: again"
+tui_keys Enter
+tui_wait_for "another long cell runs" "        sleeping now" 60
+tui_keys M-w
+tui_wait_gone "M-w closes the AI pane" "AI anthropic/claude-fake"
+tui_wait_for "... its cell is interrupted" "KeyboardInterrupt: stopped from the AI" 10
 tui_alive "after the AI pane's conversations"
 done_testing
