@@ -135,19 +135,30 @@ tui_wait_for "... the run ends" "stopped: what was shown is kept" 10
 tui_wait_for "... the cell says it was interrupted" "KeyboardInterrupt: stopped from the AI" 10
 expect_eq "... and the model was not asked again" "$(jq -s '[.[] | select([.body.messages[]? | .content | tostring | test("sleep_cell")] | any)] | length' "$FAKE_LOG")" 1
 
-# With no notebook in the tab the model's cell opens one (the focus stays
-# in the AI pane, typing goes on there).
+# The notebook closed while the model's cell runs in it: the model is told
+# the cell was lost and goes on; its answer, with no notebook left in the
+# tab, opens one (the focus stays in the AI pane, typing goes on there).
+tui_keys C-n
+tui_type "sleep_cell: then close the notebook"
+tui_keys Enter
+tui_wait_for "a long cell runs" "        sleeping now" 60
 tui_keys M-Left M-w
 tui_wait_for "closing the notebook asks about its changes" "Discard unsaved changes"
 tui_keys y
-tui_wait_gone "... y closes it" "notebook untitled"
-tui_keys C-n
-tui_type "strawberry: with no notebook"
-tui_keys Enter
-tui_wait_for "the model's cell opens a notebook" "notebook untitled" 60
-tui_wait_for "... and runs there at once (the stopped cell left the kernel)" "ran cell [" 60
-tui_wait_for "... the answer" "There are 3 r's" 60
+tui_wait_for "the AI pane says the cell was lost" "cell lost: deleted or its notebook closed" 10
+tui_wait_for "... and the model, told so, went on" "Done sleeping." 30
+expect_match "... what it was told" \
+	"$(jq -rs '[.[] | select(.path == "/v1/messages")][-1].body.messages[-1].content[0].content | tostring' "$FAKE_LOG")" \
+	"notebook closed before it finished"
+_answer_cell() { [ "$(tui_screen | grep -c "Done sleeping.")" -ge 1 ] && tui_screen | grep -q "─ markdown ─"; }
+if _poll 10 _answer_cell; then ok "the answer opened a new notebook (a markdown cell)"
+else notok "the answer opened a new notebook (a markdown cell)" "no markdown cell on the screen"; tui_dump; fi
 expect_match "the AI pane kept the focus" "$(tui_screen | tail -n 1)" "^ AI "
+tui_keys C-n
+tui_type "strawberry: in the new notebook"
+tui_keys Enter
+tui_wait_for "the model's cell runs there at once (the lost cell left the kernel)" "ran cell [" 60
+tui_wait_for "... the answer" "There are 3 r's" 60
 
 # Escape sequences from the model (split across stream pieces) never reach
 # the terminal: the text shows without them, tmux's pane title is untouched.
