@@ -21,6 +21,11 @@ tui_open_sandbox || exit 1
 ai_open_pane || exit 1
 tui_wait_for "the status bar shows the provider and model" " AI  " 
 expect_match "... openai/fake-gpt" "$(tui_screen | tail -n 1)" "openai/fake-gpt"
+tui_keys F1
+tui_wait_for "F1 shows the AI pane's keys" "Keys: AI (typed text goes to the request line)"
+tui_wait_for "... C-c among them" "Stop the model and the cell it runs"
+tui_keys Escape
+tui_wait_gone "... Escape closes the help" "Keys: AI"
 
 # The strawberry conversation.
 tui_type "How many r's are in strawberry?"
