@@ -20,264 +20,17 @@
  * C-o the model, both shown in the border title and the status bar; C-s
  * saves the conversation as JSON (ai_conv_to_json); C-n starts anew.
  */
-#include "app.h"
+#include "ai_priv.h"
 #include "draw.h"
 #include "pane_notebook.h"
-#include "model/aicell.h"
-#include "model/aichat.h"
-#include "model/editor.h"
 #include "model/utf8.h"
-#include "../src/ai/exec_sbx.h"
-#include "../src/ai/run.h"
 #include "../src/ai/tools.h"
 #include "../src/util/xalloc.h"
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TOOL_MARK "\xe2\x96\xb8 "   /* ▸ */
-
-typedef enum { PH_IDLE, PH_PROMPT, PH_MODEL, PH_TOOL } ai_phase;
-
-typedef struct ai_pane {
-	pane p;
-	aichat *chat;
-	ai_conv conv;
-	ai_env env;
-	ai_provider prov;
-	int have_prov;
-	char *prov_error;          /* why there is none (what to set) */
-
-	http_client *http;
-	ai_exec_sbx *xs;
-	ai_run *run;               /* the last run (freed at the next or at close) */
-	ai_phase phase;
-	ai_prompt_op *prompt_op;   /* the sandbox's system prompt, before the first request */
-	char *pending;             /* the request waiting for it */
-	sbx_buf turn, answer;      /* this turn's text; the last finished turn's */
-
-	/* the tool running */
-	ai_run *tool_run;
-	size_t tool_line;          /* its transcript line */
-	pane *cell_nb;             /* execute_python: the notebook watched (while set) */
-	char *cell_id;
-	int bash_nb;               /* run_command: the %%bash cell's notebook (layout id) */
-	char *bash_id;
-	int64_t late_timer;        /* a closed notebook's answer, told from the loop */
-	char *late_text;
-	int nb_id;                 /* the notebook the model writes into (layout id) */
-
-	editor *ed;
-	int hscroll;
-	int top, follow;
-} ai_pane;
-
 static const pane_ops ai_ops;
-
-/* --- the notebook ------------------------------------------------------------ */
-
-static pane *pane_by_id(ai_pane *ap, int id)
-{
-	session *s = ap->p.session;
-	for (size_t i = 0; s && id && i < s->npanes; i++)
-		if (s->panes[i]->id == id && s->panes[i]->ops->kind == PANE_NOTEBOOK)
-			return s->panes[i];
-	return NULL;
-}
-
-/* The notebook the model writes into: the one it used, else the tab's
- * first, else a new one (open is 0: none then). */
-static pane *notebook_for(ai_pane *ap, int open, sbx_err *e)
-{
-	session *s = ap->p.session;
-	pane *nb = pane_by_id(ap, ap->nb_id);
-	for (size_t i = 0; !nb && s && i < s->npanes; i++)
-		if (s->panes[i]->ops->kind == PANE_NOTEBOOK)
-			nb = s->panes[i];
-	if (!nb && open && s) {
-		nb = pane_notebook_new(ap->p.app, s, NULL, e);
-		if (nb) {
-			/* the user keeps typing here: the focus stays */
-			int focused = app_pane_focused(ap->p.app, &ap->p);
-			app_add_pane(ap->p.app, s, nb, 0);
-			sbx_err ignored;
-			if (focused && s->layout)
-				layout_set_focus(s->layout, ap->p.id, &ignored);
-		}
-	} else if (!nb) {
-		sbx_error(e, "this tab has no notebook: open one with M-n");
-	}
-	ap->nb_id = nb ? nb->id : 0;
-	return nb;
-}
-
-/* --- the tools ----------------------------------------------------------------- */
-
-static void clear_cell(ai_pane *ap)
-{
-	free(ap->cell_id);
-	ap->cell_id = NULL;
-	ap->cell_nb = NULL;
-}
-
-static const char *first_error(const nb_cell *c)
-{
-	for (size_t i = 0; c && i < c->noutputs; i++)
-		if (c->outputs[i].type == NB_OUT_ERROR)
-			return c->outputs[i].ename ? c->outputs[i].ename : "an error";
-	return NULL;
-}
-
-static int64_t tell_late(sbx_loop *l, int64_t id, void *ud)
-{
-	(void)l, (void)id;
-	ai_pane *ap = ud;
-	ap->late_timer = 0;
-	char *text = ap->late_text;
-	ap->late_text = NULL;
-	if (ap->tool_run)
-		ai_run_tool_done(ap->tool_run, text, 1);
-	free(text);
-	return -1;
-}
-
-static void cell_done(pane *nb, const nb_cell *c, int ran, void *ud)
-{
-	(void)nb;
-	ai_pane *ap = ud;
-	if (!ap->cell_id)
-		return;
-	/* no cell: deleted, or its notebook is closing (maybe with this tab) */
-	int lost = c == NULL;
-	const char *why = lost ? "the cell was deleted or its notebook closed before it finished"
-			       : "the cell was interrupted or could not run (its output in the notebook says why)";
-	int is_error = 0;
-	char *text = aicell_result(c, ran, why, &is_error);
-	char line[200];
-	const char *err = first_error(c);
-	int n = c ? c->execution_count : -1;
-	if (!ran)
-		snprintf(line, sizeof line, TOOL_MARK "cell %s", lost ? "lost: deleted or its notebook closed" : "did not finish");
-	else if (err)
-		snprintf(line, sizeof line, TOOL_MARK "ran cell [%d]: %.80s", n, err);
-	else
-		snprintf(line, sizeof line, TOOL_MARK "ran cell [%d]", n);
-	aichat_set(ap->chat, ap->tool_line, line);
-	clear_cell(ap);
-	ap->phase = PH_MODEL;
-	app_dirty(ap->p.app);
-	if (lost) {
-		/* the notebook may be in the middle of being freed: answer from the loop */
-		free(ap->late_text);
-		ap->late_text = text;
-		if (!ap->late_timer)
-			ap->late_timer = loop_add_timer(app_loop(ap->p.app), 0, tell_late, ap);
-		return;
-	}
-	ai_run_tool_done(ap->tool_run, text, is_error);
-	free(text);
-}
-
-static const char *arg(const json_t *args, const char *name)
-{
-	const char *s = json_string_value(json_object_get(args, name));
-	return s ? s : "";
-}
-
-static int start_python(ai_pane *ap, const json_t *args, sbx_err *e)
-{
-	pane *nb = notebook_for(ap, 1, e);
-	if (!nb)
-		return -1;
-	ap->tool_line = aichat_add(ap->chat, AIC_TOOL, TOOL_MARK "running a cell in the notebook");
-	char *id = notebook_add_cell(nb, NB_CODE, arg(args, "code"), 1, cell_done, ap, e);
-	if (!id) {
-		aichat_set(ap->chat, ap->tool_line, TOOL_MARK "could not add a cell");
-		return -1;
-	}
-	ap->cell_nb = nb;
-	ap->cell_id = id;
-	return 0;
-}
-
-static int tool_start(void *ud, ai_run *r, const ai_call *call, const json_t *args, sbx_err *e)
-{
-	ai_pane *ap = ud;
-	ap->tool_run = r;
-	ap->phase = PH_TOOL;
-	app_dirty(ap->p.app);
-	if (strcmp(call->name, "execute_python") == 0)
-		return start_python(ap, args, e);
-	sbx_buf line = SBX_BUF_INIT;
-	if (strcmp(call->name, "run_command") == 0) {
-		const char *cmd = arg(args, "command");
-		buf_printf(&line, "$ %.*s%s", (int)strcspn(cmd, "\n"), cmd, strchr(cmd, '\n') ? " ..." : "");
-		free(ap->bash_id);
-		ap->bash_id = NULL;
-		sbx_err ignored;
-		pane *nb = notebook_for(ap, 1, &ignored);
-		if (nb) {
-			sbx_buf src = SBX_BUF_INIT;
-			buf_printf(&src, "%%%%bash\n%s", cmd);
-			ap->bash_id = notebook_add_cell(nb, NB_CODE, buf_cstr(&src), 0, NULL, NULL, &ignored);
-			ap->bash_nb = nb->id;
-			buf_free(&src);
-		}
-	} else if (strcmp(call->name, "read_file") == 0) {
-		buf_printf(&line, TOOL_MARK "read %s", arg(args, "path"));
-	} else if (strcmp(call->name, "write_file") == 0) {
-		buf_printf(&line, TOOL_MARK "wrote %s", arg(args, "path"));
-	} else {
-		buf_printf(&line, TOOL_MARK "%s", call->name);
-	}
-	ap->tool_line = aichat_add(ap->chat, AIC_TOOL, buf_cstr(&line));
-	buf_free(&line);
-	ai_tool_exec x = ai_exec_sbx_tools(ap->xs);
-	return x.start(x.ud, r, call, args, e);
-}
-
-static void tool_cancel(void *ud, ai_run *r)
-{
-	ai_pane *ap = ud;
-	if (ap->cell_id) {
-		pane *nb = ap->cell_nb;
-		char *id = ap->cell_id;
-		ap->cell_id = NULL;
-		notebook_forget(nb, ap);
-		notebook_stop_cell(nb, id);
-		free(id);
-		ap->cell_nb = NULL;
-		aichat_set(ap->chat, ap->tool_line, TOOL_MARK "cell stopped");
-		return;
-	}
-	ai_tool_exec x = ai_exec_sbx_tools(ap->xs);
-	if (x.cancel)
-		x.cancel(x.ud, r);
-}
-
-/* run_command's output into its %%bash cell as it streams */
-static void on_proc_event(void *ud, const ai_call *call, const sbx_proc_event *ev)
-{
-	(void)call;
-	ai_pane *ap = ud;
-	pane *nb = pane_by_id(ap, ap->bash_nb);
-	nb_cell *c = nb ? notebook_cell(nb, ap->bash_id) : NULL;
-	if (!c)
-		return;
-	notebook *doc = notebook_doc(nb);
-	if (ev->type == SBX_PROC_STDOUT || ev->type == SBX_PROC_STDERR)
-		nb_cell_add_stream(doc, c, ev->type == SBX_PROC_STDOUT ? "stdout" : "stderr", (const char *)ev->data,
-				   ev->len);
-	else if (ev->type == SBX_PROC_END && ev->exit_code != 0) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "[%.100s]\n", ev->status ? ev->status : "failed");
-		nb_cell_add_stream(doc, c, "stderr", msg, strlen(msg));
-	} else {
-		return;
-	}
-	notebook_changed(nb);
-}
 
 /* --- the run's observer -------------------------------------------------------- */
 
@@ -345,7 +98,7 @@ static void on_done(void *ud, ai_end end, const char *msg)
 	ap->tool_run = NULL;
 	if (end == AI_END_ANSWER) {
 		sbx_err e;
-		pane *nb = ap->answer.len ? notebook_for(ap, 1, &e) : NULL;
+		pane *nb = ap->answer.len ? aip_notebook(ap, 1, &e) : NULL;
 		if (nb) {
 			char *id = notebook_add_cell(nb, NB_MARKDOWN, buf_cstr(&ap->answer), 0, NULL, NULL, &e);
 			free(id);
@@ -375,7 +128,7 @@ static void begin(ai_pane *ap)
 	o.conv = &ap->conv;
 	o.request = req;
 	o.max_steps = ai_max_steps(&ap->env, 0);
-	o.exec = (ai_tool_exec){ tool_start, tool_cancel, ap };
+	o.exec = aip_tools(ap);
 	o.obs = (ai_observer){ on_text, on_turn_end, on_call, on_result, on_status, on_done, ap };
 	sbx_err e;
 	buf_reset(&ap->turn);
@@ -408,15 +161,10 @@ static void got_prompt(char *prompt, const sbx_err *e, void *ud)
 	begin(ap);
 }
 
-static int blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 static void send(ai_pane *ap)
 {
 	const char *text = ed_text(ap->ed, NULL);
-	if (blank(text))
+	if (aip_blank(text))
 		return;
 	app *a = ap->p.app;
 	session *s = ap->p.session;
@@ -469,138 +217,6 @@ static void stop(ai_pane *ap)
 		app_info(ap->p.app, "nothing to stop");
 	}
 	app_dirty(ap->p.app);
-}
-
-/* --- provider, model, transcript ------------------------------------------------ */
-
-static void set_provider(ai_pane *ap, const char *name, const char *model)
-{
-	ai_provider np;
-	sbx_err e;
-	if (ai_provider_resolve(&ap->env, name, model, &np, &e) < 0) {
-		if (!ap->have_prov) {
-			free(ap->prov_error);
-			ap->prov_error = xstrdup(e.msg);
-		}
-		app_error(ap->p.app, "%s", e.msg);
-		return;
-	}
-	if (ap->have_prov)
-		ai_provider_free(&ap->prov);
-	ap->prov = np;
-	ap->have_prov = 1;
-	free(ap->prov_error);
-	ap->prov_error = NULL;
-	app_info(ap->p.app, "the AI pane now uses %s, model %s", np.name, np.model ? np.model : "(default)");
-}
-
-typedef struct prov_pick {
-	ai_pane *ap;
-	ai_provider *v;
-	size_t n;
-} prov_pick;
-
-static void picked(app *a, int index, void *ud)
-{
-	(void)a;
-	prov_pick *pp = ud;
-	if (index >= 0 && (size_t)index < pp->n) {
-		ai_provider *p = &pp->v[index];
-		if (p->missing)
-			app_error(pp->ap->p.app, "%s cannot be used yet: %s", p->name, p->missing);
-		else
-			set_provider(pp->ap, p->name, NULL);
-		app_dirty(pp->ap->p.app);
-	}
-	ai_providers_free(pp->v, pp->n);
-	free(pp);
-}
-
-static void pick_provider(ai_pane *ap)
-{
-	prov_pick *pp = xcalloc(1, sizeof *pp);
-	pp->ap = ap;
-	sbx_err e;
-	if (ai_providers_list(&ap->env, &pp->v, &pp->n, &e) < 0 || pp->n == 0) {
-		app_error(ap->p.app, "%s", pp->n ? e.msg : "no providers are known");
-		ai_providers_free(pp->v, pp->n);
-		free(pp);
-		return;
-	}
-	char **items = xcalloc(pp->n, sizeof *items);
-	int sel = 0;
-	for (size_t i = 0; i < pp->n; i++) {
-		ai_provider *p = &pp->v[i];
-		if (p->missing)
-			items[i] = xasprintf("%-10s  unusable: %s", p->name, p->missing);
-		else
-			items[i] = xasprintf("%-10s  %s  (%s)", p->name, p->model ? p->model : "", p->base_url);
-		if (ap->have_prov && strcmp(p->name, ap->prov.name) == 0)
-			sel = (int)i;
-	}
-	app_pick(ap->p.app, &ap->p, "Model provider", (const char *const *)items, pp->n, sel, picked, pp);
-	for (size_t i = 0; i < pp->n; i++)
-		free(items[i]);
-	free(items);
-}
-
-static void model_typed(app *a, const char *text, void *ud)
-{
-	(void)a;
-	ai_pane *ap = ud;
-	if (!text || blank(text) || !ap->have_prov)
-		return;
-	char *name = xstrdup(ap->prov.name);
-	set_provider(ap, name, text + strspn(text, " \t"));
-	free(name);
-	app_dirty(ap->p.app);
-}
-
-static void pick_model(ai_pane *ap)
-{
-	if (!ap->have_prov) {
-		char k[32];
-		app_error(ap->p.app, "choose a provider first (%s)", app_key_hint(ap->p.app, KM_AI, A_AI_PROVIDER, k, sizeof k));
-		return;
-	}
-	char title[128];
-	snprintf(title, sizeof title, "Model for %.60s", ap->prov.name);
-	app_prompt(ap->p.app, &ap->p, title, ap->prov.model ? ap->prov.model : "", model_typed, ap);
-}
-
-static void save_typed(app *a, const char *path, void *ud)
-{
-	ai_pane *ap = ud;
-	if (!path || blank(path))
-		return;
-	json_t *j = ai_conv_to_json(&ap->conv);
-	if (!j || json_dump_file(j, path, JSON_INDENT(2)) < 0)
-		app_error(a, "cannot write the transcript to %s: %s (choose a writable path)", path, strerror(errno));
-	else
-		app_info(a, "transcript saved to %s (%zu messages)", path, ap->conv.n);
-	json_decref(j);
-}
-
-static void save_transcript(ai_pane *ap)
-{
-	char initial[128];
-	snprintf(initial, sizeof initial, "sbx-ai-%.12s.json", ap->p.session ? ap->p.session->id : "transcript");
-	app_prompt(ap->p.app, &ap->p, "Save the transcript (JSON, a path on this machine)", initial, save_typed, ap);
-}
-
-static void new_conversation(ai_pane *ap)
-{
-	if (ap->phase != PH_IDLE) {
-		app_info(ap->p.app, "the model is still working: stop it first");
-		return;
-	}
-	char *sys = ap->conv.system ? xstrdup(ap->conv.system) : NULL;
-	ai_conv_free(&ap->conv);
-	ai_conv_init(&ap->conv, sys);
-	free(sys);
-	aichat_clear(ap->chat);
-	ap->follow = 1;
-	app_info(ap->p.app, "a new conversation: the model forgets the earlier one (the notebook keeps its cells)");
 }
 
 /* --- pane ops ---------------------------------------------------------------------- */
@@ -757,10 +373,10 @@ static int ai_action(pane *p, ui_action act)
 	switch (act) {
 	case A_AI_SEND: send(ap); return 1;
 	case A_AI_STOP: stop(ap); return 1;
-	case A_AI_PROVIDER: pick_provider(ap); return 1;
-	case A_AI_MODEL: pick_model(ap); return 1;
-	case A_AI_SAVE: save_transcript(ap); return 1;
-	case A_AI_NEW: new_conversation(ap); return 1;
+	case A_AI_PROVIDER: aip_pick_provider(ap); return 1;
+	case A_AI_MODEL: aip_pick_model(ap); return 1;
+	case A_AI_SAVE: aip_save_transcript(ap); return 1;
+	case A_AI_NEW: aip_new_conversation(ap); return 1;
 	case A_LIST_UP: scroll_by(ap, -1); return 1;
 	case A_LIST_DOWN: scroll_by(ap, 1); return 1;
 	case A_LIST_PAGE_UP: scroll_by(ap, -view_rows(ap) + 1); return 1;
@@ -861,15 +477,9 @@ static void ai_free(pane *p)
 	if (ap->prompt_op)
 		ai_sandbox_prompt_cancel(ap->prompt_op);
 	ai_run_free(ap->run);   /* stops a running one: tool_cancel forgets the cell */
-	if (ap->cell_nb)
-		notebook_forget(ap->cell_nb, ap);
-	if (ap->late_timer)
-		loop_del_timer(app_loop(p->app), ap->late_timer);
-	free(ap->late_text);
+	aip_tools_free(ap);
 	ai_exec_sbx_free(ap->xs);
 	http_client_free(ap->http);
-	free(ap->cell_id);
-	free(ap->bash_id);
 	free(ap->pending);
 	buf_free(&ap->turn);
 	buf_free(&ap->answer);
@@ -919,7 +529,7 @@ pane *pane_ai_new(app *a, session *s, sbx_err *e)
 	else
 		ap->prov_error = xstrdup(pe.msg);
 	ap->http = http_client_new(app_loop(a));
-	ai_exec_observer xo = { NULL, on_proc_event, ap };
+	ai_exec_observer xo = aip_exec_observer(ap);
 	ap->xs = ai_exec_sbx_new(app_client(a), &s->sb, NULL, &xo);
 	return &ap->p;
 }
