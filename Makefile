@@ -120,7 +120,7 @@ $(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $
 $(BUILD)/libsbxui.a: $(UI_MODEL_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/libsbx.a $(BUILD)/libsbxcore.a
+$(BUILD)/tests/test_ui_%: tests/unit/test_ui_%.c $(BUILD)/libsbxui.a $(BUILD)/libsbxai.a $(BUILD)/libsbx.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(UI_LDLIBS) $(LDLIBS) -lcmocka
 

@@ -516,6 +516,8 @@ static void open_kind(app *a, pane_kind kind, int vertical)
 		p = pane_files_new(a, s, NULL, &e);
 	else if (kind == PANE_CONSOLE)
 		p = pane_console_new(a, s, s->id);
+	else if (kind == PANE_AI)
+		p = pane_ai_new(a, s, &e);
 	else
 		p = pane_terminal_new(a, s, NULL, &e);
 	if (!p) {
@@ -623,6 +625,7 @@ void app_run_action(app *a, pane *p, ui_action act)
 	case A_NEW_TERMINAL: open_kind(a, PANE_TERMINAL, split_vertical(a)); break;
 	case A_OPEN_FILES: open_kind(a, PANE_FILES, split_vertical(a)); break;
 	case A_OPEN_CONSOLE: open_kind(a, PANE_CONSOLE, split_vertical(a)); break;
+	case A_OPEN_AI: open_kind(a, PANE_AI, split_vertical(a)); break;
 	case A_SHOW_SANDBOXES: app_switch_tab(a, 0); break;
 	case A_OPEN_NOTEBOOK:
 		if (need_session(a))

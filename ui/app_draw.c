@@ -32,6 +32,7 @@ static const char *mode_label(keymode m)
 	case KM_COPY: return "COPY";
 	case KM_FILES: return "FILES";
 	case KM_SANDBOXES: return "SANDBOXES";
+	case KM_AI: return "AI";
 	default: return "WORKBENCH";
 	}
 }

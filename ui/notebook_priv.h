@@ -75,6 +75,14 @@ typedef struct nbp_deleted {
 	size_t index;
 } nbp_deleted;
 
+/* Someone waiting for a cell to finish (notebook_add_cell's done). */
+typedef struct nbp_watch {
+	char *id;
+	notebook_cell_cb cb;
+	void *ud;
+	int ended, ran;               /* ended: due to be told (from the loop) */
+} nbp_watch;
+
 typedef struct nb_pane {
 	pane base;
 	notebook *nb;
@@ -117,6 +125,10 @@ typedef struct nb_pane {
 	char *language;               /* NULL: python */
 	sbx_op *ctx_op;
 	int64_t run_started_ms;
+	nbp_watch *watch;             /* cells others wait for */
+	size_t nwatch;
+	int64_t watch_timer;          /* tells the ended ones from the loop */
+	int closing;                  /* being freed: no new cells */
 
 	char *banner;                 /* sandbox gone */
 	int banner_rows;              /* rows the banner takes at the top (0 or 1) */
@@ -162,6 +174,10 @@ void nbp_sandbox_gone(nb_pane *np);
 int nbp_is_running(nb_pane *np, const nb_cell *c);
 int nbp_is_queued(nb_pane *np, const nb_cell *c);
 void nbp_run_free(nb_pane *np);
+/* Cell id ended (ran: to its end); its watchers are told from the loop. */
+void nbp_watch_end(nb_pane *np, const char *id, int ran);
+/* Stops cell id only: running (a note in its output) or queued. */
+void nbp_stop_cell(nb_pane *np, const char *id);
 
 /* notebook_io.c */
 int nbp_save(nb_pane *np, const char *path);   /* errors go to app_error */

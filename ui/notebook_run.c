@@ -5,6 +5,9 @@
  * run-all does).  Also the kernel: choosing the context (language) the
  * notebook runs in, interrupting (cancelling the exec; the agent
  * interrupts the kernel when its client goes away) and restarting.
+ * Other panes may watch a cell (notebook_add_cell): when it ends, its
+ * watchers are told from a loop timer, never from inside the runner, so
+ * they may queue the next cell at once.
  */
 #include "notebook_priv.h"
 #include "../src/util/xalloc.h"
@@ -32,10 +35,48 @@ int nbp_is_queued(nb_pane *np, const nb_cell *c)
 	return 0;
 }
 
+/* --- watchers ------------------------------------------------------------ */
+
+static int64_t tell_watchers(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	nb_pane *np = ud;
+	np->watch_timer = 0;
+	/* one at a time from the start: a callback may add or forget watches */
+	for (;;) {
+		size_t i = 0;
+		while (i < np->nwatch && !np->watch[i].ended)
+			i++;
+		if (i == np->nwatch)
+			break;
+		nbp_watch w = np->watch[i];
+		memmove(np->watch + i, np->watch + i + 1, (np->nwatch - i - 1) * sizeof *np->watch);
+		np->nwatch--;
+		w.cb(&np->base, find(np, w.id), w.ran, w.ud);
+		free(w.id);
+	}
+	return -1;
+}
+
+void nbp_watch_end(nb_pane *np, const char *id, int ran)
+{
+	int any = 0;
+	for (size_t i = 0; id && i < np->nwatch; i++)
+		if (!np->watch[i].ended && strcmp(np->watch[i].id, id) == 0) {
+			np->watch[i].ended = 1;
+			np->watch[i].ran = ran;
+			any = 1;
+		}
+	if (any && !np->watch_timer)
+		np->watch_timer = loop_add_timer(app_loop(np->base.app), 0, tell_watchers, np);
+}
+
 static void clear_queue(nb_pane *np)
 {
-	for (size_t i = 0; i < np->nqueue; i++)
+	for (size_t i = 0; i < np->nqueue; i++) {
+		nbp_watch_end(np, np->queue[i], 0);
 		free(np->queue[i]);
+	}
 	np->nqueue = 0;
 }
 
@@ -117,6 +158,7 @@ static void on_done(const sbx_err *e, void *ud)
 		note(np, c, msg);
 		app_error(np->base.app, "running a cell failed: %s", e->msg);
 	}
+	nbp_watch_end(np, np->running, !e);
 	free(np->running);
 	np->running = NULL;
 	if (e || np->run_failed)
@@ -133,6 +175,7 @@ static void run_next(nb_pane *np)
 		np->nqueue--;
 		nb_cell *c = find(np, id);
 		if (!c || c->type != NB_CODE) {
+			nbp_watch_end(np, id, 0);
 			free(id);
 			continue;
 		}
@@ -148,6 +191,7 @@ static void run_next(nb_pane *np)
 			snprintf(msg, sizeof msg, "could not start: %s\n", e.msg);
 			note(np, c, msg);
 			app_error(np->base.app, "running a cell failed: %s", e.msg);
+			nbp_watch_end(np, id, 0);
 			free(id);
 			clear_queue(np);
 			break;
@@ -171,10 +215,37 @@ static void stop_all(nb_pane *np, const char *why)
 	}
 	if (np->running) {
 		note(np, find(np, np->running), why);
+		nbp_watch_end(np, np->running, 0);
 		free(np->running);
 		np->running = NULL;
 	}
 	clear_queue(np);
+}
+
+void nbp_stop_cell(nb_pane *np, const char *id)
+{
+	if (np->running && strcmp(np->running, id) == 0) {
+		if (np->exec_op) {
+			sbx_op_cancel(np->exec_op);
+			np->exec_op = NULL;
+		}
+		note(np, find(np, id), "KeyboardInterrupt: stopped from the AI pane\n");
+		nbp_watch_end(np, id, 0);
+		free(np->running);
+		np->running = NULL;
+		run_next(np);
+	}
+	for (size_t i = 0; i < np->nqueue; i++)
+		if (strcmp(np->queue[i], id) == 0) {
+			nbp_watch_end(np, id, 0);
+			free(np->queue[i]);
+			memmove(np->queue + i, np->queue + i + 1, (np->nqueue - i - 1) * sizeof *np->queue);
+			np->nqueue--;
+			break;
+		}
+	if (!np->editing)
+		np->follow = 1;   /* the note comes into view */
+	app_dirty(np->base.app);
 }
 
 void nbp_interrupt(nb_pane *np)
@@ -411,6 +482,20 @@ void nbp_pick_kernel(nb_pane *np)
 
 void nbp_run_free(nb_pane *np)
 {
+	/* watchers hear of the close now (ud must not outlive this pane) */
+	np->closing = 1;
+	if (np->watch_timer)
+		loop_del_timer(app_loop(np->base.app), np->watch_timer);
+	np->watch_timer = 0;
+	nbp_watch *w = np->watch;
+	size_t nw = np->nwatch;
+	np->watch = NULL;
+	np->nwatch = 0;
+	for (size_t i = 0; i < nw; i++) {
+		w[i].cb(&np->base, NULL, 0, w[i].ud);
+		free(w[i].id);
+	}
+	free(w);
 	if (np->exec_op)
 		sbx_op_cancel(np->exec_op);
 	if (np->ctx_op)

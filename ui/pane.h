@@ -1,6 +1,6 @@
 /*
  * pane: what every pane of the workbench implements (sandboxes, notebook,
- * terminal, files, viewer, console).  The app owns the layout, the borders, the
+ * terminal, files, viewer, console, AI).  The app owns the layout, the borders, the
  * status bar, overlays and key lookup; a pane draws its inside and handles
  * what the key table resolved for its mode.
  *
@@ -22,7 +22,8 @@ typedef struct app app;
 typedef struct session session;
 typedef struct pane pane;
 
-typedef enum { PANE_SANDBOXES, PANE_NOTEBOOK, PANE_TERMINAL, PANE_FILES, PANE_VIEWER, PANE_CONSOLE } pane_kind;
+typedef enum { PANE_SANDBOXES, PANE_NOTEBOOK, PANE_TERMINAL, PANE_FILES, PANE_VIEWER, PANE_CONSOLE,
+	       PANE_AI } pane_kind;
 
 enum { MOUSE_LEFT = 1, MOUSE_MIDDLE = 2, MOUSE_RIGHT = 3, MOUSE_WHEEL_UP = 4, MOUSE_WHEEL_DOWN = 5 };
 
@@ -96,5 +97,7 @@ pane *pane_files_new(app *a, session *s, const char *dir, sbx_err *e);
 pane *pane_viewer_new(app *a, session *s, const char *title, const char *text, size_t len);
 /* A sandbox's console (its logs, live); s may be NULL (the home tab). */
 pane *pane_console_new(app *a, session *s, const char *sandbox_id);
+/* A model working in s's sandbox through s's notebook (pane_ai.c). */
+pane *pane_ai_new(app *a, session *s, sbx_err *e);
 
 #endif

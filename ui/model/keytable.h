@@ -5,7 +5,8 @@
  * Modes: global (always consulted after the focused mode, except in
  * terminal mode, where every key but the escape chord goes to the program),
  * notebook (Jupyter command mode), edit (a cell's editor), terminal (keys
- * go to the program), copy (a terminal's scrollback), files, sandboxes.
+ * go to the program), copy (a terminal's scrollback), files, sandboxes,
+ * ai (the AI pane: typed keys go to its request line).
  * A binding is a sequence of 1..KT_MAX_SEQ keys ("d d"); the focused mode
  * wins over global.  Binding a sequence in a mode removes the bindings of
  * that mode it would shadow or be shadowed by (equal, prefix or extension).
@@ -27,7 +28,7 @@
 #define KT_MAX_SEQ 4
 
 typedef enum {
-	KM_GLOBAL, KM_NOTEBOOK, KM_EDIT, KM_TERMINAL, KM_COPY, KM_FILES, KM_SANDBOXES,
+	KM_GLOBAL, KM_NOTEBOOK, KM_EDIT, KM_TERMINAL, KM_COPY, KM_FILES, KM_SANDBOXES, KM_AI,
 	KM_COUNT
 } keymode;
 
@@ -39,6 +40,7 @@ typedef enum {
 	A_SPLIT_RIGHT, A_SPLIT_DOWN, A_PANE_CLOSE, A_PANE_ZOOM,
 	A_RESIZE_LEFT, A_RESIZE_RIGHT, A_RESIZE_UP, A_RESIZE_DOWN,
 	A_NEW_NOTEBOOK, A_NEW_TERMINAL, A_OPEN_FILES, A_OPEN_CONSOLE, A_SHOW_SANDBOXES, A_OPEN_NOTEBOOK,
+	A_OPEN_AI,
 	A_TAB_NEXT, A_TAB_PREV, A_THEME_NEXT,
 	/* lists (notebook cells, files, sandboxes, scrollback) */
 	A_LIST_UP, A_LIST_DOWN, A_LIST_TOP, A_LIST_BOTTOM, A_LIST_PAGE_UP, A_LIST_PAGE_DOWN,
@@ -65,6 +67,8 @@ typedef enum {
 	A_FILES_RENAME, A_FILES_DELETE, A_FILES_GOTO, A_FILES_HIDDEN, A_FILES_REFRESH,
 	/* sandboxes */
 	A_SB_ATTACH, A_SB_CREATE, A_SB_PAUSE, A_SB_RESUME, A_SB_EXTEND, A_SB_KILL, A_SB_REFRESH,
+	/* AI pane */
+	A_AI_SEND, A_AI_STOP, A_AI_PROVIDER, A_AI_MODEL, A_AI_SAVE, A_AI_NEW,
 	A_COUNT
 } ui_action;
 

@@ -32,6 +32,7 @@ static const ui_action_desc actions[A_COUNT] = {
 	[A_OPEN_CONSOLE] = { "pane.console", "Open the sandbox's console (serial and agent logs, live)" },
 	[A_SHOW_SANDBOXES] = { "pane.sandboxes", "Show the sandboxes" },
 	[A_OPEN_NOTEBOOK] = { "notebook.open", "Open an .ipynb file from the host" },
+	[A_OPEN_AI] = { "pane.ai", "Open the AI pane (a model writes and runs notebook cells)" },
 	[A_TAB_NEXT] = { "tab.next", "Next sandbox tab" },
 	[A_TAB_PREV] = { "tab.prev", "Previous sandbox tab" },
 	[A_THEME_NEXT] = { "theme.next", "Switch to the next theme" },
@@ -127,6 +128,12 @@ static const ui_action_desc actions[A_COUNT] = {
 	[A_SB_EXTEND] = { "sandbox.extend", "Extend the sandbox's timeout" },
 	[A_SB_KILL] = { "sandbox.kill", "Kill the sandbox (asks first)" },
 	[A_SB_REFRESH] = { "sandbox.refresh", "Reload the list" },
+	[A_AI_SEND] = { "ai.send", "Send the request to the model" },
+	[A_AI_STOP] = { "ai.stop", "Stop the model and the cell it runs (what is shown stays)" },
+	[A_AI_PROVIDER] = { "ai.provider", "Choose the provider (OpenAI, Anthropic, local servers)" },
+	[A_AI_MODEL] = { "ai.model", "Choose the model" },
+	[A_AI_SAVE] = { "ai.save", "Save the transcript (JSON) to a host file" },
+	[A_AI_NEW] = { "ai.new", "Start a new conversation" },
 };
 
 const kt_default kt_defaults[] = {
@@ -155,6 +162,7 @@ const kt_default kt_defaults[] = {
 	{ KM_GLOBAL, "M-l", A_OPEN_CONSOLE },
 	{ KM_GLOBAL, "M-s", A_SHOW_SANDBOXES },
 	{ KM_GLOBAL, "M-o", A_OPEN_NOTEBOOK },
+	{ KM_GLOBAL, "M-a", A_OPEN_AI },
 	{ KM_GLOBAL, "C-PgDn", A_TAB_NEXT },
 	{ KM_GLOBAL, "C-PgUp", A_TAB_PREV },
 	{ KM_GLOBAL, "F12", A_THEME_NEXT },
@@ -327,6 +335,19 @@ const kt_default kt_defaults[] = {
 	{ KM_SANDBOXES, "c", A_OPEN_CONSOLE },
 	{ KM_SANDBOXES, "?", A_HELP },
 	{ KM_SANDBOXES, ":", A_PALETTE },
+
+	{ KM_AI, "Enter", A_AI_SEND },
+	{ KM_AI, "C-c", A_AI_STOP },
+	{ KM_AI, "C-p", A_AI_PROVIDER },
+	{ KM_AI, "C-o", A_AI_MODEL },
+	{ KM_AI, "C-s", A_AI_SAVE },
+	{ KM_AI, "C-n", A_AI_NEW },
+	{ KM_AI, "Up", A_LIST_UP },
+	{ KM_AI, "Down", A_LIST_DOWN },
+	{ KM_AI, "PgUp", A_LIST_PAGE_UP },
+	{ KM_AI, "PgDn", A_LIST_PAGE_DOWN },
+	{ KM_AI, "C-Home", A_LIST_TOP },
+	{ KM_AI, "C-End", A_LIST_BOTTOM },
 };
 const size_t kt_ndefaults = sizeof kt_defaults / sizeof *kt_defaults;
 
@@ -340,6 +361,7 @@ static const struct {
 	[KM_COPY] = { "copy", "Terminal scrollback (copy mode), viewer and console" },
 	[KM_FILES] = { "files", "Files" },
 	[KM_SANDBOXES] = { "sandboxes", "Sandboxes" },
+	[KM_AI] = { "ai", "AI (typed text goes to the request line)" },
 };
 
 const ui_action_desc *ui_action_info(ui_action a)
