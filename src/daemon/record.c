@@ -90,6 +90,8 @@ json_t *record_to_json(const sbxd_record *r)
 			      "state", sb_state_name(r->state), "autoPause", r->auto_pause,
 			      "autoResume", r->auto_resume, "pooled", r->pooled);
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
+	if (r->killed)
+		json_object_set_new(j, "killed", json_true());
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -137,6 +139,7 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_pause = ap;
 	r->auto_resume = ar;
 	r->pooled = pooled;
+	r->killed = json_is_true(json_object_get(j, "killed"));
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

@@ -39,6 +39,8 @@ typedef struct sbxd_record {
 	int auto_pause;       /* on timeout: pause instead of kill */
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
 	int pooled;           /* pre-started, not handed out yet: never listed */
+	int killed;           /* killed, its teardown not finished: the next sbxd
+			       * start finishes it instead of adopting it */
 	kvlist metadata;
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */

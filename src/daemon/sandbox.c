@@ -289,6 +289,11 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	free(rtdir);
 	int alive = sb->ops->alive(sb->rt);
 	link_box(d, sb);
+	if (sb->rec.killed) {
+		sbx_error(e, "it was killed and the previous sbxd stopped before its teardown ended");
+		sbox_kill(sb, e ? e->msg : "killed before the previous sbxd stopped", NULL, NULL);
+		return -1;
+	}
 	if (sb->rec.state == SB_DEAD) {
 		/* Stays dead, and visible, until killed or expired. */
 		sbox_log(sb, "adopted (dead: %s)", sb->rec.dead_reason);
@@ -493,6 +498,11 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 	}
 	sbxd *d = sb->d;
 	sb->killed = 1;
+	/* Kept on disk until the teardown removes the record, so an sbxd
+	 * stopped before it ends finishes it at its next start rather than
+	 * bringing the sandbox back. */
+	sb->rec.killed = 1;
+	sbox_save(sb);
 	sb->kill_cb = cb;
 	sb->kill_ud = ud;
 	sb->kill_why = xstrdup(why);
