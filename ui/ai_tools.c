@@ -36,12 +36,13 @@ pane *aip_notebook(ai_pane *ap, int open, sbx_err *e)
 	if (!nb && open && s) {
 		nb = pane_notebook_new(ap->p.app, s, NULL, e);
 		if (nb) {
-			/* the user keeps typing here: the focus stays */
-			int focused = app_pane_focused(ap->p.app, &ap->p);
+			/* the user may be typing somewhere (here, a terminal):
+			 * the focus stays where it was */
+			int was = s->layout ? layout_focus(s->layout) : 0;
 			app_add_pane(ap->p.app, s, nb, 0);
 			sbx_err ignored;
-			if (focused && s->layout)
-				layout_set_focus(s->layout, ap->p.id, &ignored);
+			if (was > 0 && s->layout)
+				layout_set_focus(s->layout, was, &ignored);
 		}
 	} else if (!nb) {
 		sbx_error(e, "this tab has no notebook: open one with M-n");
