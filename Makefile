@@ -17,8 +17,11 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
+# -ffile-prefix-map: no checkout path in the binaries (sbx-agent is hashed into
+# template ids; two clones of one commit must share their templates).
 PKGS     = libmicrohttpd libcurl libzmq jansson libcrypto zlib
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DSBX_SOURCE_DIR='"$(CURDIR)"' $(OPT) $(SANFLAGS) \
+           -ffile-prefix-map=$(CURDIR)=. \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lseccomp -lutil -lpthread
 LDFLAGS += $(SANFLAGS) -Wl,--as-needed

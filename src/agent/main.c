@@ -38,18 +38,13 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* <dir of this binary>/../vm/python in a build tree, the checkout it was
- * built from (a build dir elsewhere), else the installed copy. */
+/* <dir of this binary>/../vm/python in a build tree, else the installed
+ * copy.  No path of the checkout is compiled in: the binary is hashed into
+ * template ids, so two checkouts of one commit must build the same bytes. */
 static char *default_python_path(void)
 {
 	char *p = self_find("../vm/python", 1);
-	if (p)
-		return p;
-#ifdef SBX_SOURCE_DIR
-	if (is_dir(SBX_SOURCE_DIR "/vm/python"))
-		return xstrdup(SBX_SOURCE_DIR "/vm/python");
-#endif
-	return xstrdup("/usr/lib/sbx/python");
+	return p ? p : xstrdup("/usr/lib/sbx/python");
 }
 
 /* Returns 0 to run, or the exit status (+1) to leave with at once. */
