@@ -155,10 +155,13 @@ test-env:
 	@if [ -n "$${SBX_TUI_UPDATE:-}$${SBX_TEST_ALLOW_SKIP:-}" ]; then \
 		echo "make test: unset SBX_TUI_UPDATE and SBX_TEST_ALLOW_SKIP: they turn checks into skips" >&2; exit 1; fi
 
+# Every agent change makes new builds (~4 GB each): superseded ones unused
+# for 2 h go, so repeated test runs do not fill the disk.
 test: test-env deps
 	$(MAKE) -j$(shell nproc) all
 	$(MAKE) -j$(shell nproc) SAN=1 all
 	$(MAKE) templates
+	$(BUILD)/sbx template prune --unused-for 2h
 	./tests/integration/ns-template.sh build-san/sbx-agent
 	./tests/compat/install.sh
 	./tests/compat-py/install.sh

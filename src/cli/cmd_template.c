@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmd_opts.h"
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,7 @@ static const char usage[] =
 	"usage: sbx template build NAME|PATH [--name N] [--agent PATH] [--python DIR] [--templates DIR]\n"
 	"       sbx template ls [--json]\n"
 	"       sbx template rm NAME\n"
-	"       sbx template prune\n"
+	"       sbx template prune [--unused-for DURATION]\n"
 	"Builds a shipped recipe (base, code-interpreter) or a recipe/Dockerfile at PATH into the\n"
 	"template cache ($SBX_CACHE_DIR, else ~/.cache/sbx); builds need root and mmdebstrap.\n";
 
@@ -197,19 +198,24 @@ static int do_rm(int argc, char **argv)
 
 static int do_prune(int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "sbx template prune: takes no arguments\n");
+	int secs = 0;
+	sbx_err e;
+	if (argc == 3 && !strcmp(argv[1], "--unused-for")) {
+		if (opt_seconds(argv[2], &secs, &e) < 0) {
+			fprintf(stderr, "sbx template prune: %s\n", e.msg);
+			return 2;
+		}
+	} else if (argc != 1) {
+		fprintf(stderr, "sbx template prune: usage: sbx template prune [--unused-for DURATION]\n");
 		return 2;
 	}
 	template_opts o = { 0 };
 	int removed = 0;
-	sbx_err e;
-	if (template_prune(&o, &removed, &e) < 0) {
+	if (template_prune(&o, secs, &removed, &e) < 0) {
 		fprintf(stderr, "sbx template prune: %s\n", e.msg);
 		return 1;
 	}
-	printf("removed %d old build%s\n", removed, removed == 1 ? "" : "s");
+	printf("removed %d old build%s and cache%s\n", removed, removed == 1 ? "" : "s", removed == 1 ? "" : "s");
 	return 0;
 }
 

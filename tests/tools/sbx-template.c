@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 			printf("removed %d build%s of %s\n", n, n == 1 ? "" : "s", argv[2]);
 	} else if (!strcmp(cmd, "prune") && argc == 2) {
 		int n = 0;
-		rc = template_prune(&o, &n, &e) < 0 ? 1 : 0;
+		rc = template_prune(&o, 0, &n, &e) < 0 ? 1 : 0;
 		if (rc == 0)
 			printf("removed %d director%s\n", n, n == 1 ? "y" : "ies");
 	} else {

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "../../src/util/xalloc.h"
 #include "../../vm/template/template.h"
@@ -160,7 +162,7 @@ static void test_prune(void **state)
 	fx *f = *state;
 	int n = 0;
 	sbx_err e = { "" };
-	assert_int_equal(template_prune(&f->o, &n, &e), 0);
+	assert_int_equal(template_prune(&f->o, 0, &n, &e), 0);
 	/* The older base, the bootstrap layer only it used, the stale .tmp. */
 	assert_int_equal(n, 2);
 	char *p = xasprintf("%s/templates/base-aaaaaaaaaaaa", f->dir);
@@ -178,6 +180,71 @@ static void test_prune(void **state)
 	p = xasprintf("%s/templates/code-interpreter-cccccccccccc", f->dir);
 	assert_true(is_dir(p));
 	free(p);
+}
+
+static void mk(fx *f, const char *rel, int dir)
+{
+	sbx_err e;
+	char *p = xasprintf("%s/%s", f->dir, rel);
+	if (dir) {
+		assert_int_equal(tpl_mkdirs(p, &e), 0);
+	} else {
+		FILE *fp = fopen(p, "w");
+		assert_non_null(fp);
+		fclose(fp);
+	}
+	free(p);
+}
+
+static int exists(fx *f, const char *rel)
+{
+	char *p = xasprintf("%s/%s", f->dir, rel);
+	struct stat st;
+	int ok = lstat(p, &st) == 0;
+	free(p);
+	return ok;
+}
+
+static void age(fx *f, const char *rel, long secs)
+{
+	char *p = xasprintf("%s/%s", f->dir, rel);
+	struct timespec t[2] = { { time(NULL) - secs, 0 }, { time(NULL) - secs, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW), 0);
+	free(p);
+}
+
+/* Superseded builds, unused bootstrap layers and the runtimes' caches of
+ * gone builds go only once idle for min_idle_s; the newest build's cache and
+ * anything recently used stay. */
+static void test_prune_idle(void **state)
+{
+	fx *f = *state;
+	mk(f, "vm/qemu/aaaaaaaaaaaa-k-qemu7", 1);
+	mk(f, "vm/qemu/aaaaaaaaaaaa-k-qemu7.lock", 0);
+	mk(f, "vm/qemu/bbbbbbbbbbbb-k-qemu7", 1);
+	mk(f, "vm/ch/eeeeeeeeeeee-k-v53", 1);        /* a build removed earlier */
+	int n = -1;
+	sbx_err e = { "" };
+	assert_int_equal(template_prune(&f->o, 3600, &n, &e), 0);
+	assert_int_equal(n, 0);   /* everything was touched just now */
+	assert_true(exists(f, "templates/base-aaaaaaaaaaaa"));
+	assert_true(exists(f, "vm/ch/eeeeeeeeeeee-k-v53"));
+
+	const char *old[] = { "templates/base-aaaaaaaaaaaa", "bootstrap/bookworm-111111111111",
+			      "vm/qemu/aaaaaaaaaaaa-k-qemu7", "vm/qemu/aaaaaaaaaaaa-k-qemu7.lock",
+			      "vm/qemu/bbbbbbbbbbbb-k-qemu7", "vm/ch/eeeeeeeeeeee-k-v53" };
+	for (size_t i = 0; i < sizeof old / sizeof *old; i++)
+		age(f, old[i], 7200);
+	assert_int_equal(template_prune(&f->o, 3600, &n, &e), 0);
+	assert_int_equal(n, 5);
+	assert_false(exists(f, "templates/base-aaaaaaaaaaaa"));
+	assert_false(exists(f, "bootstrap/bookworm-111111111111"));
+	assert_false(exists(f, "vm/qemu/aaaaaaaaaaaa-k-qemu7"));
+	assert_false(exists(f, "vm/qemu/aaaaaaaaaaaa-k-qemu7.lock"));
+	assert_false(exists(f, "vm/ch/eeeeeeeeeeee-k-v53"));
+	assert_true(exists(f, "vm/qemu/bbbbbbbbbbbb-k-qemu7"));   /* the newest base's */
+	assert_true(exists(f, "templates/base-bbbbbbbbbbbb"));
+	assert_true(exists(f, "bootstrap/bookworm-222222222222"));
 }
 
 static void test_cache_dir(void **state)
@@ -238,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_idle, setup, teardown),
 		cmocka_unit_test(test_cache_dir),
 		cmocka_unit_test_setup_teardown(test_rmtree, setup, teardown),
 	};

@@ -4,6 +4,7 @@
 #include "template_int.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "../../src/util/xalloc.h"
 
@@ -238,6 +240,7 @@ int template_find(const template_opts *o, const char *name, template_info *info,
 	*info = list[best];
 	memset(&list[best], 0, sizeof list[best]);
 	template_list_free(list, n);
+	utimensat(AT_FDCWD, info->dir, NULL, 0);   /* in use: template_prune keeps it */
 	return 0;
 }
 
@@ -325,7 +328,60 @@ static char *meta_bootstrap(const char *dir)
 	return b;
 }
 
-int template_prune(const template_opts *o, int *removed, sbx_err *e)
+/* Seconds since DIR last changed: a build, a use (template_find touches it)
+ * or a runtime writing its disk image there. */
+static double idle_secs(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) < 0 ? 0 : difftime(time(NULL), st.st_mtime);
+}
+
+/* The runtimes' per-template caches, $cache/vm/RUNTIME/HASH12-…, of builds
+ * that are gone (they are keyed by the template hash's first 12 digits). */
+static int prune_vm_caches(const char *cache, char **hashes, size_t nhashes, long min_idle_s,
+			   int *removed, sbx_err *e)
+{
+	char *top = xasprintf("%s/vm", cache);
+	DIR *d = opendir(top);
+	int rc = 0;
+	struct dirent *de, *re;
+	while (d && rc == 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *rt = xasprintf("%s/%s", top, de->d_name);
+		DIR *r = opendir(rt);
+		while (r && rc == 0 && (re = readdir(r))) {
+			const char *dash = strchr(re->d_name, '-');
+			if (re->d_name[0] == '.' || !dash || dash - re->d_name != 12)
+				continue;
+			char h12[13];
+			memcpy(h12, re->d_name, 12);
+			h12[12] = '\0';
+			int live = 0;
+			for (size_t i = 0; i < nhashes && !live; i++)
+				live = !strncmp(hashes[i], h12, 12);
+			char *p = xasprintf("%s/%s", rt, re->d_name);
+			if (!live && idle_secs(p) >= (double)min_idle_s) {
+				struct stat st;
+				if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+					rc = tpl_rmtree(p, e);
+				else if (unlink(p) < 0 && errno != ENOENT)
+					rc = sbx_error_errno(e, "cannot remove %s", p);
+				*removed += rc == 0;
+			}
+			free(p);
+		}
+		if (r)
+			closedir(r);
+		free(rt);
+	}
+	if (d)
+		closedir(d);
+	free(top);
+	return rc;
+}
+
+int template_prune(const template_opts *o, long min_idle_s, int *removed, sbx_err *e)
 {
 	*removed = 0;
 	char *cache = cache_of(o);
@@ -337,14 +393,17 @@ int template_prune(const template_opts *o, int *removed, sbx_err *e)
 		return -1;
 	}
 	int rc = 0;
-	char **keep = NULL;
-	size_t nkeep = 0;
+	char **keep = NULL, **hashes = NULL;
+	size_t nkeep = 0, nhashes = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (i > 0 && !strcmp(list[i].name, list[i - 1].name)) {   /* newest comes first */
+		/* newest comes first; an older build still in use is kept */
+		if (i > 0 && !strcmp(list[i].name, list[i - 1].name) &&
+		    idle_secs(list[i].dir) >= (double)min_idle_s) {
 			rc = remove_dir(list[i].dir, e);
 			*removed += rc == 0;
 			continue;
 		}
+		strv_push(&hashes, &nhashes, xstrdup(list[i].hash));
 		char *b = meta_bootstrap(list[i].dir);
 		if (b)
 			strv_push(&keep, &nkeep, b);
@@ -357,14 +416,19 @@ int template_prune(const template_opts *o, int *removed, sbx_err *e)
 		if (de->d_name[0] == '.' || strv_has(keep, nkeep, de->d_name))
 			continue;
 		char *p = xasprintf("%s/%s", top, de->d_name);
-		rc = remove_dir(p, e);
-		*removed += rc == 0;
+		if (idle_secs(p) >= (double)min_idle_s) {   /* else a build may be making it */
+			rc = remove_dir(p, e);
+			*removed += rc == 0;
+		}
 		free(p);
 	}
 	if (d)
 		closedir(d);
 	free(top);
+	if (rc == 0)
+		rc = prune_vm_caches(cache, hashes, nhashes, min_idle_s, removed, e);
 	strv_free(keep, nkeep);
+	strv_free(hashes, nhashes);
 	free(cache);
 	return rc;
 }

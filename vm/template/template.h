@@ -163,9 +163,12 @@ int template_list(const template_opts *o, template_info **out, size_t *n, sbx_er
 /* Removes every build of NAME (name, alias or one directory name); *removed
  * gets how many.  Sandboxes using them must be gone first. */
 int template_remove(const template_opts *o, const char *name, int *removed, sbx_err *e);
-/* Removes all but the newest build of each name, and bootstrap layers no
- * build refers to; *removed gets how many directories went. */
-int template_prune(const template_opts *o, int *removed, sbx_err *e);
+/* Removes all but the newest build of each name, bootstrap layers no build
+ * refers to and the runtimes' caches ($cache/vm/RUNTIME/HASH12-…) of builds
+ * that are gone — each only when it has been idle (not built, found by
+ * template_find or written to) for min_idle_s seconds, so a build another
+ * checkout is using stays.  *removed gets how many entries went. */
+int template_prune(const template_opts *o, long min_idle_s, int *removed, sbx_err *e);
 
 void template_info_free(template_info *info);
 void template_list_free(template_info *list, size_t n);
