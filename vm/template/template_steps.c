@@ -217,6 +217,9 @@ int tpl_install_packages(tpl_build *b, sbx_err *e)
 		   "  printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d\n"
 		   "  trap 'rm -f /usr/sbin/policy-rc.d' EXIT\n"
 		   "fi\n"
+		   /* The dpkg excludes leave no man directories, and update-alternatives
+		    * fails on a slave link into one (openjdk's postinst: java.1.gz). */
+		   "mkdir -p /usr/share/man/man1\n"
 		   "a=/.sbx-build/apt\n"
 		   "apt-get -q update\n"
 		   "apt-get -q -y --no-install-recommends -o Dir::Cache::Archives=$a/ install $missing\n"
