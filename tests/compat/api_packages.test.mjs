@@ -76,8 +76,8 @@ test('pip install with the kernel already running: import works without a restar
   const execution = await sbx.runCode('import cowsay\ncowsay.get_output_string("cow", "hi from pip")')
   assert.equal(execution.error, undefined, execution.error?.traceback)
   assert.match(execution.text, /\| hi from pip \|/)
-  const where = await sbx.runCode('cowsay.__file__')
-  assert.match(where.text, /^'\/home\/user\/\.local\/lib\/python3\.\d+\/site-packages\/cowsay\/__init__\.py'$/)
+  const where = await sbx.runCode('print(cowsay.__file__)')
+  assert.match(where.logs.stdout.join(''), /^\/home\/user\/\.local\/lib\/python3\.\d+\/site-packages\/cowsay\/__init__\.py\n$/)
 
   // Debian's numpy is still what the kernel and pip see.
   const list = await sbx.commands.run('pip list')
