@@ -64,21 +64,13 @@ EOF
 
 done_already() { [ "$(cat "$MARK" 2>/dev/null)" = "$SUM" ] && verify "$DIR"; }
 
-if done_already; then echo "$DIR"; exit 0; fi
+if done_already 2>/dev/null; then echo "$DIR"; exit 0; fi
 
 # One fetcher at a time; the second one finds the first one's marker.
 exec 9>"$BASE/.lock"
 flock -w 600 9 || { say "timed out waiting for another fetch (lock $BASE/.lock)"; exit 2; }
 if done_already; then echo "$DIR"; exit 0; fi
 
-# pip: Debian's if it is installed, else the compat-py venv's.
-if "$PY" -m pip --version >/dev/null 2>&1; then
-	PIP=("$PY" -m pip)
-else
-	VENV=$("$HERE/../compat-py/install.sh" | tail -n 1) && [ -x "$VENV/bin/python" ] ||
-		{ say "no pip: install python3-pip, or make tests/compat-py/install.sh work"; exit 2; }
-	PIP=("$VENV/bin/python" -m pip)
-fi
 command -v npm >/dev/null || { say "npm is not installed (make deps)"; exit 2; }
 
 say "downloading the packages of $(basename "$LOCK") into $DIR"
@@ -86,6 +78,15 @@ TMP=$DIR.tmp.$$
 rm -rf "$TMP" "$DIR"
 mkdir -p "$TMP/pypi" "$TMP/npm" "$TMP/work"
 trap 'rm -rf "$TMP"' EXIT
+# pip: Debian's if it is installed, else a venv's (python3-venv).
+if "$PY" -m pip --version >/dev/null 2>&1; then
+	PIP=("$PY" -m pip)
+elif "$PY" -m venv "$TMP/work/venv" >&2; then
+	PIP=("$TMP/work/venv/bin/python" -m pip)
+else
+	say "no pip: install python3-pip or python3-venv (make deps)"
+	exit 2
+fi
 awk '$1 == "pypi" { print $2 "==" $3 " --hash=" $5 }' "$LOCK" >"$TMP/work/requirements.txt"
 awk '$1 == "npm" { print $2 "@" $3 }' "$LOCK" >"$TMP/work/npm.txt"
 # --only-binary: wheels only, as the lock names them; no find-links, so the
