@@ -165,6 +165,7 @@ test: test-env deps
 	./tests/integration/ns-template.sh build-san/sbx-agent
 	./tests/compat/install.sh
 	./tests/compat-py/install.sh
+	./tests/registry/fetch.sh
 	./tests/run-unit.sh build build-san
 	./tests/run-integration.sh build-san
 	./tests/run-tui.sh build-san

@@ -178,6 +178,7 @@ cleanup_api() {
 		"$SBX" kill --all >/dev/null 2>&1
 	fi
 	stop_sbxd
+	registry_stop
 	local st
 	for st in "$STATE"/sandboxes/*/; do
 		[ -f "$st/state.json" ] && [ -x "$BUILD/tools/sbx-rt" ] && "$BUILD/tools/sbx-rt" destroy "$st" >/dev/null 2>&1
@@ -187,6 +188,17 @@ cleanup_api() {
 		nft delete table inet sbx 2>/dev/null
 		[ "$FWD0" = 0 ] && echo 0 >/proc/sys/net/ipv4/ip_forward
 		exit 0'
+}
+
+# ---- API mode: the tests' package registry ----------------------------------
+# tests/registry on a test host the sandboxes reach through their NAT, for
+# pip/npm installs without outside traffic: its URL and request log go to
+# the tests as SBX_TEST_REGISTRY and SBX_TEST_REGISTRY_LOG.
+. "$(dirname "${BASH_SOURCE[0]}")/registry/registry.sh"
+start_test_registry() {
+	registry_start "$SCRATCH" || { notok "the tests' package registry did not start (tests/registry/registry.sh)"; return 1; }
+	export SBX_TEST_REGISTRY=$REGISTRY_URL SBX_TEST_REGISTRY_LOG=$REGISTRY_LOG
+	echo "$COMPAT_TAG: package registry on $REGISTRY_URL (log $REGISTRY_LOG)"
 }
 
 # ---- the end of a run -------------------------------------------------------

@@ -126,6 +126,7 @@ run_api() {
 	export XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/xdg-state
 	unset E2B_DEBUG E2B_DOMAIN SBX_COMPAT_WORKDIR
 	start_sbxd || { notok "sbxd did not start"; return 1; }
+	start_test_registry || return 1
 	env_out=$("$SBX" env --state-dir "$STATE") || { notok "sbx env failed"; return 1; }
 	eval "$env_out"
 	export E2B_API_URL E2B_SANDBOX_URL E2B_API_KEY

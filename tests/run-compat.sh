@@ -136,6 +136,7 @@ run_api() {
 	mkdir -p "$XDG_CONFIG_HOME/sbx"
 	(umask 077; echo "sbx_$hex" >"$XDG_CONFIG_HOME/sbx/api_key")
 	start_sbxd || { notok "sbxd did not start"; return 1; }
+	start_test_registry || return 1
 	local env_out
 	env_out=$("$SBX" env --state-dir "$STATE") || { notok "sbx env failed"; return 1; }
 	eval "$env_out"
