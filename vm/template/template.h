@@ -90,6 +90,10 @@ typedef struct template_recipe {
 	char *workdir;     /* last workdir, or NULL */
 	char *user;        /* last user, or NULL */
 	template_step *steps; size_t nsteps;
+	/* Sandbox start-up (e2b.toml, or recipe start:/ready:/cpus:/memory:). */
+	char *start_cmd;   /* run in the background as the user in the workdir, or NULL */
+	char *ready_cmd;   /* create waits until it exits 0, or NULL */
+	int cpu_count, memory_mb;   /* sandbox defaults; 0: sbxd's */
 } template_recipe;
 
 /* Parses TEXT (read from PATH, which need not exist: it names the recipe in
@@ -104,6 +108,28 @@ void template_recipe_free(template_recipe *r);
 char *template_normalize(const template_recipe *r);
 /* 1 when NAME is a valid template name: [a-z0-9][a-z0-9._-]*, at most 64. */
 int template_name_ok(const char *name);
+
+/* ── e2b.toml (template_toml.c) ──────────────────────────────────────────
+ * E2B's template config, a strict TOML subset: `key = value` lines with
+ * "basic" or 'literal' one-line strings, decimal integers (1_024), true /
+ * false, # comments.  Tables, arrays, dotted keys, multi-line strings,
+ * floats and dates are errors naming the line.  Keys: template_id (old
+ * name: id), template_name, dockerfile, start_cmd, ready_cmd, cpu_count
+ * (1..TEMPLATE_MAX_CPUS), memory_mb (128..TEMPLATE_MAX_MEMORY_MB); team_id
+ * is ignored; any other key is a warning (E2B's CLI does not refuse them). */
+#define TEMPLATE_TOML_MAX_BYTES 65536
+#define TEMPLATE_MAX_CPUS 256
+#define TEMPLATE_MAX_MEMORY_MB (1024 * 1024)
+
+typedef struct template_e2b {
+	char *template_id, *template_name, *dockerfile, *start_cmd, *ready_cmd;   /* NULL: not given */
+	int cpu_count, memory_mb;                                                 /* 0: not given */
+	char **warnings; size_t nwarnings;    /* "PATH:LINE: unknown key 'x' ignored …" */
+} template_e2b;
+
+/* TEXT (len bytes, any bytes) read from PATH (for messages). */
+int template_toml_parse(const char *text, size_t len, const char *path, template_e2b *out, sbx_err *e);
+void template_e2b_free(template_e2b *t);
 
 /* ── hash ──────────────────────────────────────────────────────────────── */
 
@@ -144,6 +170,8 @@ typedef struct template_info {
 	char **env;      size_t nenv;       /* "K=V" */
 	char **packages; size_t npackages;  /* the recipe's and its parents' */
 	int cached;                /* template_build: it was already built */
+	char *start_cmd, *ready_cmd;   /* NULL: none (see template_recipe) */
+	int cpu_count, memory_mb;      /* 0: not set */
 } template_info;
 
 /* $SBX_CACHE_DIR, else $XDG_CACHE_HOME/sbx, else ~/.cache/sbx (heap string). */
