@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "../../vm/template/template.h"
+#include "../../vm/template/template_int.h"
+#include "../../src/util/xalloc.h"
 
 static void parse_ok(const char *text, template_e2b *t)
 {
@@ -128,12 +132,116 @@ static void test_errors(void **state)
 	free(big);
 }
 
+/* --- E2B template directories ------------------------------------------------ */
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static void on_log(void *ud, template_log_kind kind, const char *line)
+{
+	(void)kind;
+	sbx_buf *b = ud;
+	buf_printf(b, "%s\n", line);
+}
+
+static void test_e2b_dir(void **state)
+{
+	(void)state;
+	char top[] = "/tmp/e2btoml-XXXXXX";
+	assert_non_null(mkdtemp(top));
+	char *dir = xasprintf("%s/My App!", top);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	sbx_buf log = SBX_BUF_INIT;
+	template_opts o = { .log = on_log, .log_ud = &log };
+	template_recipe *r;
+	sbx_err e = { "" };
+
+	/* Neither file: what to add. */
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "has no e2b.Dockerfile or Dockerfile; add one (FROM e2bdev/base"));
+
+	/* A Dockerfile alone: named after the directory. */
+	put(dir, "Dockerfile", "FROM e2bdev/base\nRUN echo plain\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), 0);
+	assert_string_equal(r->name, "my-app-");
+	assert_string_equal(r->steps[0].run, "echo plain");
+	assert_null(r->start_cmd);
+	template_recipe_free(r);
+
+	/* e2b.Dockerfile wins over Dockerfile; e2b.toml gives name, alias, start-up, limits. */
+	put(dir, "e2b.Dockerfile", "FROM e2bdev/code-interpreter:latest\nEXPOSE 8000\nRUN echo e2b\n");
+	put(dir, "e2b.toml", "team_id = \"t\"\ntemplate_id = \"abc123xyz\"\ntemplate_name = \"My-App\"\n"
+	    "start_cmd = \"python3 -m http.server 8000\"\nready_cmd = 'curl -sf localhost:8000'\n"
+	    "cpu_count = 2\nmemory_mb = 1_024\nfancy = true\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), 0);
+	assert_string_equal(r->name, "my-app");
+	assert_string_equal(r->from, "code-interpreter");
+	assert_string_equal(r->steps[0].run, "echo e2b");
+	assert_int_equal(r->naliases, 1);
+	assert_string_equal(r->aliases[0], "abc123xyz");
+	assert_string_equal(r->start_cmd, "python3 -m http.server 8000");
+	assert_string_equal(r->ready_cmd, "curl -sf localhost:8000");
+	assert_int_equal(r->cpu_count, 2);
+	assert_int_equal(r->memory_mb, 1024);
+	assert_int_equal(r->nnotes, 1);
+	assert_non_null(strstr(buf_cstr(&log), "e2b.toml:8: unknown key 'fancy' ignored"));
+	assert_non_null(strstr(buf_cstr(&log), "template_name 'My-App' is built as 'my-app'"));
+	template_recipe_free(r);
+
+	/* The path of e2b.toml does the same; `dockerfile` picks the file. */
+	char *sub = xasprintf("%s/docker", dir), *toml = xasprintf("%s/e2b.toml", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put(sub, "app.Dockerfile", "FROM base\nRUN echo picked\n");
+	put(dir, "e2b.toml", "id = \"old-id\"\ndockerfile = \"docker/app.Dockerfile\"\n");
+	buf_reset(&log);
+	assert_int_equal(tpl_load_e2b(&o, toml, &r, &e), 0);
+	assert_string_equal(r->steps[0].run, "echo picked");
+	assert_string_equal(r->name, "my-app-");
+	assert_string_equal(r->aliases[0], "old-id");
+	assert_int_equal(log.len, 0);
+	template_recipe_free(r);
+
+	put(dir, "e2b.toml", "dockerfile = \"nope.Dockerfile\"\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "dockerfile = \"nope.Dockerfile\", but"));
+	put(dir, "e2b.toml", "template_id = \"Bad ID\"\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "template_id 'Bad ID' cannot be a template alias"));
+	put(dir, "e2b.toml", "\n[x]\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "e2b.toml:2: tables"));
+	put(dir, "e2b.toml", "template_name = \"!!!\"\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot make a template name from template_name '!!!'; give one with --name"));
+	/* Errors in the Dockerfile name its line. */
+	put(dir, "e2b.toml", "start_cmd = \"x\"\n");
+	put(dir, "e2b.Dockerfile", "FROM e2bdev/base\nRUN true\nCMD [\"python3\", \"app.py\"]\n");
+	assert_int_equal(tpl_load_e2b(&o, dir, &r, &e), -1);
+	assert_non_null(strstr(e.msg, "e2b.Dockerfile:3: CMD is not supported"));
+
+	buf_free(&log);
+	char *rm = xasprintf("rm -rf '%s'", top);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(sub);
+	free(toml);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_e2b_file),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_e2b_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,9 @@
  *   run: SHELL COMMAND    run with /bin/sh -c in the rootfs (repeatable, in order)
  *   copy: SRC DEST        copy SRC (file or directory, relative to the
  *                         recipe's directory) to DEST in the rootfs
+ *   start: COMMAND        started in every new sandbox (e2b.toml's start_cmd)
+ *   ready: COMMAND        create waits until it exits 0 (e2b.toml's ready_cmd)
+ *   cpus: N / memory: MB  the sandbox's defaults (cpu_count, memory_mb)
  *
  * Steps (`run:`, `copy:`) run in file order, each seeing the env:, workdir:
  * and user: lines above it (like a Dockerfile); before any `user:` line they
@@ -35,14 +38,22 @@
  *                          here, or e2bdev/code-interpreter[:tag] / e2bdev/base
  *   RUN cmd | RUN ["a","b"]    COPY [--chown=U[:G]] SRC… DEST | COPY ["SRC","DEST"]
  *   ENV K=V [K2=V2…] | ENV K V    WORKDIR path    USER name
+ *   EXPOSE, LABEL, MAINTAINER: accepted and ignored, with a note
  * Anything else is an error naming the line and the supported instructions.
+ *
+ * ── E2B template directory (template_build on a directory or e2b.toml) ───
+ * DIR/e2b.toml (optional; see template_toml below) names the Dockerfile
+ * (`dockerfile`, else DIR/e2b.Dockerfile, else DIR/Dockerfile).  The name
+ * is template_name, else DIR's name (made a valid name); template_id is an
+ * alias; start_cmd, ready_cmd, cpu_count, memory_mb become start:, ready:,
+ * cpus:, memory:.
  *
  * ── Built template ($SBX_CACHE_DIR/templates/NAME-HASH12/) ────────────────
  *   rootfs/      the tree; /usr/lib/sbx/sbx-agent, /usr/lib/sbx/python/
  *                (chart extension), user `user` (uid 1000, sudo without password)
  *   recipe       the normalised recipe that was built
  *   meta.json    name, hash, aliases, suite, env, workdir, user, built_at,
- *                packages, parent
+ *                packages, parent, start_cmd, ready_cmd, cpu_count, memory_mb
  *   build.log    the full build output
  * HASH is SHA-256 over the normalised recipe, the files it copies, the
  * parent's hash, the sbx-agent binary, the vm/python tree and the builder
@@ -94,6 +105,7 @@ typedef struct template_recipe {
 	char *start_cmd;   /* run in the background as the user in the workdir, or NULL */
 	char *ready_cmd;   /* create waits until it exits 0, or NULL */
 	int cpu_count, memory_mb;   /* sandbox defaults; 0: sbxd's */
+	char **notes; size_t nnotes;   /* "PATH:LINE: …" for instructions accepted but ignored */
 } template_recipe;
 
 /* Parses TEXT (read from PATH, which need not exist: it names the recipe in
