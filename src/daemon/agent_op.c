@@ -50,6 +50,7 @@ struct agent_op {
 	/* Stream callbacks never free the op: they conclude, a timer finishes. */
 	int concluded, concluded_ok;
 	int64_t fin_timer;
+	int64_t guard;           /* the start-up's last word, whatever hangs */
 	char fin_msg[1024];
 };
 
@@ -81,6 +82,8 @@ static void op_free(struct agent_op *op)
 		loop_del_timer(l, op->timer);
 	if (op->fin_timer)
 		loop_del_timer(l, op->fin_timer);
+	if (op->guard)
+		loop_del_timer(l, op->guard);
 	ps_reset(&op->start);
 	ps_reset(&op->ready);
 	free(op->token_hdr);
@@ -448,9 +451,11 @@ static void startup_ok(struct agent_op *op)
 	sbox *sb = op->sb;
 	if (op->concluded)
 		return;
-	sbox_log(sb, "template start-up ready (%s%s%s) after %d ready_cmd tr%s", sb->start_cmd ? "start_cmd runs" : "",
-		 sb->start_cmd && sb->ready_cmd ? ", " : "", sb->ready_cmd ? "ready_cmd exited 0" : "", op->tries,
-		 op->tries == 1 ? "y" : "ies");
+	if (sb->ready_cmd)
+		sbox_log(sb, "template start-up ready: ready_cmd exited 0 (try %d)%s", op->tries,
+			 sb->start_cmd ? ", start_cmd runs" : "");
+	else
+		sbox_log(sb, "template start-up ready: start_cmd runs (no ready_cmd to wait for)");
 	conclude(op, 1);   /* the start stream is cancelled then; its process goes on */
 }
 
@@ -552,6 +557,17 @@ static void start_closed(struct pstream *ps)
 		startup_ok(op);
 }
 
+/* A stream that never answers (an agent stuck): the start-up still ends. */
+static int64_t guard_timer(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l, (void)id;
+	struct agent_op *op = ud;
+	op->guard = 0;
+	startup_fail(op, "the template's start-up got no answer from the sandbox's agent within %d s (start_cmd %s)",
+		     AGENT_READY_TIMEOUT_MS / 1000 + 15, op->start.started ? "started" : "not started");
+	return -1;
+}
+
 static void start_startup(struct agent_op *op)
 {
 	sbox *sb = op->sb;
@@ -559,6 +575,7 @@ static void start_startup(struct agent_op *op)
 	op->start_after = 0;
 	op->delay = 0;
 	op->ready_deadline = now_ms() + AGENT_READY_TIMEOUT_MS;
+	op->guard = loop_add_timer(sb->d->loop, AGENT_READY_TIMEOUT_MS + 15000, guard_timer, op);
 	op->start.op = op->ready.op = op;
 	op->start.on_event = start_event;
 	op->start.on_closed = start_closed;
