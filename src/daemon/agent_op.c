@@ -333,7 +333,7 @@ static void ps_data(http_call *c, const char *data, size_t len, void *ud)
 	connect_reader_feed(&ps->rd, data, len);
 	connect_frame f;
 	sbx_err e;
-	int r;
+	int r = CONNECT_NEED_MORE;
 	struct agent_op *op = ps->op;
 	while (!op->concluded && (r = connect_reader_next(&ps->rd, &f, &e)) == CONNECT_FRAME) {
 		if (f.flags & CONNECT_FLAG_END) {
