@@ -420,7 +420,9 @@ static int64_t fin_timer(sbx_loop *l, int64_t id, void *ud)
 	(void)l, (void)id;
 	struct agent_op *op = ud;
 	op->fin_timer = 0;
-	finish(op, op->concluded_ok, op->concluded_ok ? NULL : op->fin_msg);   /* cancels the streams */
+	char msg[sizeof op->fin_msg];   /* finish frees op before it passes the message on */
+	snprintf(msg, sizeof msg, "%s", op->fin_msg);
+	finish(op, op->concluded_ok, op->concluded_ok ? NULL : msg);   /* cancels the streams */
 	return -1;
 }
 
