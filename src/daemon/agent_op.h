@@ -27,7 +27,7 @@ void agent_op_cancel(sbox *sb);
  * or when ready_cmd has not exited 0 within AGENT_READY_TIMEOUT_MS; the
  * messages quote the commands and their last output.  Without ready_cmd
  * the sandbox is ready once start_cmd has started. */
-#define AGENT_READY_TIMEOUT_MS 60000
+#define AGENT_READY_TIMEOUT_MS 45000   /* under the SDKs' 60 s request timeout */
 void agent_op_then_start(sbox *sb);
 
 /* "unix:PATH" / "tcp:HOST:PORT" → curl's base URL and unix socket. */
