@@ -71,6 +71,12 @@ expect_eq "the create's envVars win over the template's ENV" "$(run "$ID" "$TOK"
 expect_eq "by id: start_cmd's server answers" "$(run "$ID" "$TOK" 'curl -sf http://127.0.0.1:8000/run-marker')" "built-by-run"
 api DELETE "/sandboxes/$ID" >/dev/null
 
+# The CLI takes the same names.
+sid=$(timeout -k 5 120 "$SBX" create e2bfixture000000001 --timeout 2m 2>"$SCRATCH/cli.err" | tail -n1)
+expect_eq "sbx create <template_id> → a sandbox of the fixture" \
+	"$(api GET "/sandboxes/$sid" | jq -r '"\(.templateID) \(.alias)"')" "sbx-e2b-fixture e2bfixture000000001"
+timeout -k 5 60 "$SBX" kill "$sid" >/dev/null 2>&1
+
 tpl=$(api GET /templates | jq -c '.[] | select(.templateID == "sbx-e2b-fixture") | [.aliases, .cpuCount, .memoryMB]')
 expect_eq "GET /templates: aliases and limits from e2b.toml" "$tpl" '[["sbx-e2b-fixture","e2bfixture000000001"],1,1024]'
 
