@@ -19,15 +19,10 @@ void agent_op_init(sbox *sb, const char *token, const char *body);
 void agent_op_health_init(sbox *sb, int64_t timeout_ms, const char *token, const char *body);
 void agent_op_cancel(sbox *sb);
 
-/* The template's start-up, once the operation in flight (health, /init)
- * succeeds: sb->start_cmd runs (bash -l -c, as sb->start_user in
- * sb->start_cwd) in the background and stays running; then sb->ready_cmd
- * runs every 50 ms..1 s until it exits 0.  The operation fails (the caller
- * kills the sandbox) when start_cmd cannot start or exits non-zero first,
- * or when ready_cmd has not exited 0 within AGENT_READY_TIMEOUT_MS; the
- * messages quote the commands and their last output.  Without ready_cmd
- * the sandbox is ready once start_cmd has started. */
-#define AGENT_READY_TIMEOUT_MS 45000   /* under the SDKs' 60 s request timeout */
+/* The template's start-up (startup.h: sb->start_cmd, sb->ready_cmd) once
+ * the operation in flight (health, /init) succeeds; it is part of that
+ * operation: waiters hear of it when the start-up is over, and its failure
+ * (the caller kills the sandbox) says why. */
 void agent_op_then_start(sbox *sb);
 
 /* "unix:PATH" / "tcp:HOST:PORT" → curl's base URL and unix socket. */
