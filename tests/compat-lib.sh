@@ -77,6 +77,18 @@ OWNED=$SCRATCH/owned            # copies of each sandbox's driver state.json
 SAMPLER_PID=
 FWD0=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0)
 
+# The E2B template directory the api_template_files tests create from
+# (tests/fixtures/e2b-template), built with this run's sbx and agent: at
+# once when that build is cached, else about a minute (a copy of base).
+build_e2b_fixture() {
+	local out
+	if ! out=$("$SBX" template build "$ROOT/tests/fixtures/e2b-template" 2>&1); then
+		notok "sbx template build tests/fixtures/e2b-template failed: $(echo "$out" | tail -n 3)"
+		return 1
+	fi
+	echo "$COMPAT_TAG: $(echo "$out" | grep -E '^(already )?built' | head -n1)"
+}
+
 start_sbxd() {
 	local port; port=$(free_port)
 	# Its own session: a Ctrl-C of the run must not stop sbxd before the

@@ -123,6 +123,7 @@ run_api() {
 			return 2
 		fi
 	done
+	build_e2b_fixture || return 2
 	export XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/xdg-state
 	unset E2B_DEBUG E2B_DOMAIN SBX_COMPAT_WORKDIR
 	start_sbxd || { notok "sbxd did not start"; return 1; }

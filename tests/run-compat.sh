@@ -127,6 +127,7 @@ run_api() {
 			return 2
 		fi
 	done
+	build_e2b_fixture || return 2
 	# Private config and state; the template cache is shared.  The config
 	# starts with a key in sbxd's old form, as an existing user's does.
 	export XDG_CONFIG_HOME=$SCRATCH/config XDG_STATE_HOME=$SCRATCH/xdg-state

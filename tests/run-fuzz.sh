@@ -18,7 +18,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 $san $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lutil -lpthread"
 objs=()
-for s in src/util/*.c src/proto/*.c src/http/*.c src/agent/*.c; do
+for s in src/util/*.c src/proto/*.c src/http/*.c src/agent/*.c vm/template/template_toml.c; do
 	[ "$s" = src/agent/main.c ] && continue
 	o=$out/obj/$(echo "$s" | tr / _).o
 	if [ ! -f "$o" ] || [ "$s" -nt "$o" ]; then

@@ -18,11 +18,15 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: sbx template build NAME|PATH [--name N] [--agent PATH] [--python DIR] [--templates DIR]\n"
+	"usage: sbx template build NAME|PATH|DIR [--name N] [--agent PATH] [--python DIR] [--templates DIR]\n"
 	"       sbx template ls [--json]\n"
 	"       sbx template rm NAME\n"
-	"       sbx template prune [--unused-for DURATION]\n"
-	"Builds a shipped recipe (base, code-interpreter) or a recipe/Dockerfile at PATH into the\n"
+	"       sbx template prune [--unused-for DURATION]
+"
+	"Builds a shipped recipe (base, code-interpreter), a recipe/Dockerfile at PATH, or an E2B
+"
+	"template DIR (e2b.toml and/or e2b.Dockerfile / Dockerfile; or PATH/e2b.toml) into the
+"
 	"template cache ($SBX_CACHE_DIR, else ~/.cache/sbx); builds need root and mmdebstrap.\n";
 
 /* Next to the sbx binary in a checkout (build/sbx → vm/...), else installed. */
@@ -119,8 +123,13 @@ static int do_build(int argc, char **argv)
 	}
 	char d[32];
 	cli_duration(time(NULL) - v.started, d, sizeof d);
-	printf("%s %s (%.12s) in %s%s\n", info.cached ? "already built:" : "built", info.name, info.hash, info.dir,
-	       info.cached ? "" : "");
+	printf("%s %s (%.12s) in %s\n", info.cached ? "already built:" : "built", info.name, info.hash, info.dir);
+	for (size_t i = 0; i < info.naliases; i++)
+		printf("  alias: %s\n", info.aliases[i]);
+	if (info.start_cmd)
+		printf("  start_cmd: %s\n", info.start_cmd);
+	if (info.ready_cmd)
+		printf("  ready_cmd: %s\n", info.ready_cmd);
 	if (!info.cached)
 		fprintf(stderr, "took %s\n", d);
 	template_info_free(&info);

@@ -1,5 +1,6 @@
 #include "agent_op.h"
 #include "sandbox.h"
+#include "startup.h"
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <jansson.h>
@@ -7,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum op_kind { OP_HEALTH, OP_INIT };
+enum op_kind { OP_HEALTH, OP_INIT, OP_START };
+
 
 struct agent_op {
 	sbox *sb;
@@ -19,7 +21,9 @@ struct agent_op {
 	int cancelled;           /* on_done inside agent_op_cancel: hands off */
 	char *token_hdr, *body;
 	int init_after;          /* OP_HEALTH: POST /init (token_hdr, body) once it answers */
+	int start_after;         /* OP_HEALTH/OP_INIT: the template's start-up once ready */
 	char last_err[256];
+	startup *su;             /* OP_START */
 };
 
 static void op_free(struct agent_op *op)
@@ -27,6 +31,7 @@ static void op_free(struct agent_op *op)
 	sbx_loop *l = op->sb->d->loop;
 	if (op->timer)
 		loop_del_timer(l, op->timer);
+	startup_free(op->su);
 	free(op->token_hdr);
 	free(op->body);
 	free(op);
@@ -41,6 +46,7 @@ static void finish(struct agent_op *op, int ok, const char *err)
 }
 
 static void start_call(struct agent_op *op);
+static void start_startup(struct agent_op *op);
 
 /* The restored guest's clock is the snapshot's: send the time as late as
  * possible (RFC 3339, as E2B's envd takes it). */
@@ -53,7 +59,8 @@ static void start_init(struct agent_op *op)
 		j = json_object();
 	}
 	rfc3339_ms(wall_ms(), now, sizeof now);
-	json_object_set_new(j, "timestamp", json_string(now));
+	if (op->sb->ops->flags & RT_RESTORES)   /* others share the host's clock */
+		json_object_set_new(j, "timestamp", json_string(now));
 	free(op->body);
 	op->body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -82,6 +89,8 @@ static void health_done(http_call *c, int ok, const char *err, void *ud)
 	if (status >= 200 && status < 300) {
 		if (op->init_after)
 			start_init(op);
+		else if (op->start_after)
+			start_startup(op);
 		else
 			finish(op, 1, NULL);
 		return;
@@ -115,7 +124,10 @@ static void init_done(http_call *c, int ok, const char *err, void *ud)
 	int status = ok ? http_call_status(c) : 0;
 	op->call = NULL;
 	if (status == 204 || status == 200) {
-		finish(op, 1, NULL);
+		if (op->start_after)
+			start_startup(op);
+		else
+			finish(op, 1, NULL);
 		return;
 	}
 	char msg[512];
@@ -186,6 +198,25 @@ void agent_op_health_init(sbox *sb, int64_t timeout_ms, const char *token, const
 	op->token_hdr = xasprintf("X-Access-Token: %s", token ? token : "");
 	op->body = xstrdup(body);
 	start_call(op);
+}
+
+static void startup_done(int ok, const char *err, void *ud)
+{
+	struct agent_op *op = ud;
+	finish(op, ok, err);   /* frees op and op->su */
+}
+
+static void start_startup(struct agent_op *op)
+{
+	op->kind = OP_START;
+	op->start_after = 0;
+	op->su = startup_start(op->sb, startup_done, op);
+}
+
+void agent_op_then_start(sbox *sb)
+{
+	if (sb->op && (sb->start_cmd || sb->ready_cmd))
+		sb->op->start_after = 1;
 }
 
 void agent_op_cancel(sbox *sb)

@@ -19,6 +19,12 @@ void agent_op_init(sbox *sb, const char *token, const char *body);
 void agent_op_health_init(sbox *sb, int64_t timeout_ms, const char *token, const char *body);
 void agent_op_cancel(sbox *sb);
 
+/* The template's start-up (startup.h: sb->start_cmd, sb->ready_cmd) once
+ * the operation in flight (health, /init) succeeds; it is part of that
+ * operation: waiters hear of it when the start-up is over, and its failure
+ * (the caller kills the sandbox) says why. */
+void agent_op_then_start(sbox *sb);
+
 /* "unix:PATH" / "tcp:HOST:PORT" → curl's base URL and unix socket. */
 int agent_addr_parse(const char *addr, char **base, char **sock, sbx_err *e);
 

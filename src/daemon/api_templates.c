@@ -3,7 +3,8 @@
  * newest build, the one a create with that name or an alias starts from):
  * {"templateID","buildID","aliases":[name, alias...],"buildStatus":"ready",
  *  "public":false,"cpuCount","memoryMB","diskSizeMB","createdAt",
- *  "updatedAt","envdVersion"}.  Only built templates: a create naming a
+ *  "updatedAt","envdVersion"}; cpuCount/memoryMB are the create defaults
+ *  (e2b.toml's cpu_count/memory_mb, else sbxd's).  Only built templates: a create naming a
  * recipe that was never built fails, so listing it would mislead.
  */
 #include "api_templates.h"
@@ -23,8 +24,9 @@ static json_t *template_json(const template_info *t)
 	snprintf(build, sizeof build, "%.12s", t->hash);
 	return json_pack("{s:o,s:s,s:o,s:s,s:b,s:i,s:i,s:i,s:s,s:s,s:s,s:i,s:i}",
 			 "templateID", json_text(t->name), "buildID", build, "aliases", al,
-			 "buildStatus", "ready", "public", 0, "cpuCount", SBXD_DEFAULT_CPUS,
-			 "memoryMB", SBXD_DEFAULT_MEMORY_MB, "diskSizeMB", SBXD_DEFAULT_DISK_MB,
+			 "buildStatus", "ready", "public", 0,
+			 "cpuCount", t->cpu_count > 0 ? t->cpu_count : SBXD_DEFAULT_CPUS,
+			 "memoryMB", t->memory_mb > 0 ? t->memory_mb : SBXD_DEFAULT_MEMORY_MB, "diskSizeMB", SBXD_DEFAULT_DISK_MB,
 			 "createdAt", t->built_at, "updatedAt", t->built_at, "envdVersion", SBXD_ENVD_VERSION,
 			 "spawnCount", 0, "buildCount", 1);
 }

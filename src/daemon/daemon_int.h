@@ -44,7 +44,10 @@ struct sbox {
 	int ready;                   /* the agent answered since the last start/resume */
 	int creating;                /* the runtime's create runs in a job */
 	int pausing, resuming;       /* RT_SLOW_PAUSE: pause()/resume() runs in a job */
-	char *first_init;            /* RT_RESTORES: the /init body after the first /health */
+	char *first_init;            /* the /init body after the first /health (RT_RESTORES: always;
+	                                else when the template sets a user/workdir), or NULL */
+	char *start_user, *start_cwd;     /* the template's start-up (agent_op_start) */
+	char *start_cmd, *ready_cmd;
 	int killed;                  /* off the list, torn down by a job (not SB_DEAD: that one died) */
 	sbox_killed_cb kill_cb;      /* who waits for the teardown */
 	void *kill_ud;

@@ -7,6 +7,7 @@
 #include "runtimes.h"
 #include "store.h"
 #include "timeouts.h"
+#include "../proto/jsontext.h"
 #include "../util/buf.h"
 #include "../util/log.h"
 #include "../util/rand.h"
@@ -72,6 +73,10 @@ static void box_free(sbox *sb)
 	free(sb->agent_base);
 	free(sb->kill_why);
 	free(sb->first_init);
+	free(sb->start_user);
+	free(sb->start_cwd);
+	free(sb->start_cmd);
+	free(sb->ready_cmd);
 	free(sb);
 }
 
@@ -140,25 +145,55 @@ static void create_done(int ok, const char *err, void *ud)
 		 * token and knows nothing of this sandbox until /init. */
 		const char *tok = sb->ops->agent_token ? sb->ops->agent_token(sb->rt) : NULL;
 		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, tok, sb->first_init ? sb->first_init : "{}");
-		free(sb->first_init);
-		sb->first_init = NULL;
+	} else if (sb->first_init) {
+		/* The template's user and workdir become the agent's defaults. */
+		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, sb->rec.token, sb->first_init);
 	} else {
 		agent_op_health(sb, SBOX_START_TIMEOUT_MS);
 	}
+	free(sb->first_init);
+	sb->first_init = NULL;
+	if (sb->start_cmd || sb->ready_cmd)
+		agent_op_then_start(sb);
 }
 
-/* RT_RESTORES: what a clone's agent needs to become this sandbox (E2B's
- * POST /init; the timestamp is added when it is sent). */
-static char *first_init_body(const sbxd_record *r, const kvlist *env)
+/* The first /init (E2B's POST /init; the timestamp is added when it is
+ * sent): RT_RESTORES, what a clone's agent needs to become this sandbox;
+ * any runtime, the template's user and workdir.  NULL when nothing to say. */
+static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlist *env)
 {
-	char hex[129];
-	rand_hex(hex, 128);   /* 64 random bytes for the guest's RNG */
-	kvlist none = { 0 };
-	json_t *j = json_pack("{s:o,s:s,s:s,s:s}", "envVars", kv_to_json(env ? env : &none), "accessToken", r->token,
-			      "sbxEntropy", hex, "sbxHostname", *r->id ? r->id : "sbx");
-	char *s = json_dumps(j, JSON_COMPACT);
+	const sbxd_record *r = &sb->rec;
+	json_t *j = json_object();
+	if (sb->ops->flags & RT_RESTORES) {
+		char hex[129];
+		rand_hex(hex, 128);   /* 64 random bytes for the guest's RNG */
+		json_object_set_new(j, "envVars", kv_to_json(env));
+		json_object_set_new(j, "accessToken", json_string(r->token));
+		json_object_set_new(j, "sbxEntropy", json_string(hex));
+		json_object_set_new(j, "sbxHostname", json_string(*r->id ? r->id : "sbx"));
+	}
+	if (t->user && *t->user)
+		json_object_set_new(j, "defaultUser", json_text(t->user));
+	if (t->workdir && t->workdir[0] == '/')
+		json_object_set_new(j, "defaultWorkdir", json_text(t->workdir));
+	char *s = json_object_size(j) ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return s;
+}
+
+/* The agent's env: the template's, then the create's envVars (which win). */
+static void merged_env(const sbox_new_args *a, kvlist *out)
+{
+	for (size_t i = 0; i < a->tpl->nenv; i++) {
+		const char *kv = a->tpl->env[i], *eq = strchr(kv, '=');
+		if (!eq || eq == kv)
+			continue;
+		char *k = xstrndup(kv, (size_t)(eq - kv));
+		kv_set(out, k, eq + 1);
+		free(k);
+	}
+	for (size_t i = 0; a->env && i < a->env->n; i++)
+		kv_set(out, a->env->keys[i], a->env->values[i]);
 }
 
 int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
@@ -192,13 +227,21 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
-	if (sb->ops->flags & RT_RESTORES)
-		sb->first_init = first_init_body(r, a->env);
+	kvlist all = { 0 };
+	merged_env(a, &all);
+	sb->first_init = first_init_body(sb, a->tpl, &all);
+	if (a->tpl->start_cmd || a->tpl->ready_cmd) {
+		sb->start_cmd = a->tpl->start_cmd ? xstrdup(a->tpl->start_cmd) : NULL;
+		sb->ready_cmd = a->tpl->ready_cmd ? xstrdup(a->tpl->ready_cmd) : NULL;
+		sb->start_user = a->tpl->user ? xstrdup(a->tpl->user) : NULL;
+		sb->start_cwd = a->tpl->workdir ? xstrdup(a->tpl->workdir) : NULL;
+	}
 
 	char *rtdir = rt_dir_of(sb);
-	char **env = xcalloc((a->env ? a->env->n : 0) + 1, sizeof *env);
-	for (size_t i = 0; a->env && i < a->env->n; i++)
-		env[i] = xasprintf("%s=%s", a->env->keys[i], a->env->values[i]);
+	char **env = xcalloc(all.n + 1, sizeof *env);
+	for (size_t i = 0; i < all.n; i++)
+		env[i] = xasprintf("%s=%s", all.keys[i], all.values[i]);
+	kv_free(&all);
 	struct create_job cj = {
 		.sb = sb,
 		.spec = {

@@ -23,7 +23,14 @@ void sbxd_template_free(sbxd_template *t)
 {
 	free(t->id);
 	free(t->dir);
-	t->id = t->dir = NULL;
+	for (size_t i = 0; i < t->nenv; i++)
+		free(t->env[i]);
+	free(t->env);
+	free(t->user);
+	free(t->workdir);
+	free(t->start_cmd);
+	free(t->ready_cmd);
+	memset(t, 0, sizeof *t);
 }
 
 /* Leftovers of files_write_atomic() interrupted by a crash. */

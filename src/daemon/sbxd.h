@@ -9,6 +9,7 @@
  */
 #ifndef SBX_DAEMON_SBXD_H
 #define SBX_DAEMON_SBXD_H
+#include <stddef.h>
 #include "../util/err.h"
 #include "../util/loop.h"
 #include "../../vm/runtime.h"
@@ -26,6 +27,10 @@ typedef struct sbxd_template {
 	char *id;       /* the template's own name: the answer's templateID */
 	char *dir;      /* rt_spec.template_dir */
 	int cpus, memory_mb, disk_mb;
+	char **env;     /* "K=V": the template's env; a create's envVars win */
+	size_t nenv;
+	char *user, *workdir;          /* the sandbox's defaults; NULL: the agent's */
+	char *start_cmd, *ready_cmd;   /* run at every create (agent_op.h); NULL: none */
 } sbxd_template;
 void sbxd_template_free(sbxd_template *t);
 

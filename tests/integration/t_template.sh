@@ -28,10 +28,10 @@ in_root() {
 
 # Fast checks first: they need neither root nor a build.
 mkdir -p "$SCRATCH/bad"
-printf 'FROM base\nRUN true\nEXPOSE 8080\n' >"$SCRATCH/bad/Dockerfile"
+printf 'FROM base\nRUN true\nHEALTHCHECK CMD true\n' >"$SCRATCH/bad/Dockerfile"
 out=$(tpl build "$SCRATCH/bad/Dockerfile" --agent "$AGENT" 2>&1)
 expect_match "unsupported Dockerfile instruction names the line" "$out" \
-	'Dockerfile:3: EXPOSE is not supported; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER'
+	'Dockerfile:3: HEALTHCHECK is not supported; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER'
 out=$(tpl build no-such-template --agent "$AGENT" 2>&1)
 expect_match "unknown template says which exist" "$out" "no template recipe 'no-such-template'.*base"
 

@@ -197,6 +197,31 @@ static int find_template(const char *name, sbxd_template *out, sbx_err *e)
 		out->disk_mb = 1024;
 		return 0;
 	}
+	/* E2B-style start-up (e2b.toml): $OUT comes from the create's envVars. */
+	static const struct { const char *name, *start, *ready; } st[] = {
+		{ "startup", "echo \"$TPL_A $SHARED $(pwd) $(id -un)\" > \"$OUT/started\"; echo $$ > \"$OUT/pid\"; exec sleep 60",
+		  "test -s \"$OUT/pid\"" },
+		{ "startfail", "echo boom >&2; exit 3", "false" },
+		{ "readyonly", NULL, "test \"$TPL_A\" = 1" },
+	};
+	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
+		if (strcmp(name, st[i].name))
+			continue;
+		out->id = xstrdup(name);
+		out->dir = xasprintf("/nonexistent/templates/%s", name);
+		out->cpus = 1;
+		out->memory_mb = 256;
+		out->disk_mb = 1024;
+		out->env = xcalloc(2, sizeof *out->env);
+		out->env[0] = xstrdup("TPL_A=1");
+		out->env[1] = xstrdup("SHARED=tpl");
+		out->nenv = 2;
+		out->user = xstrdup("root");
+		out->workdir = xstrdup("/tmp");
+		out->start_cmd = st[i].start ? xstrdup(st[i].start) : NULL;
+		out->ready_cmd = xstrdup(st[i].ready);
+		return 0;
+	}
 	return sbx_error(e, "template '%s' is not built; run `sbx template build %s`", name, name);
 }
 
@@ -715,6 +740,49 @@ static void test_create_failures(void **state)
 	assert_int_equal(records(f), 0);
 }
 
+/* The template's env, user and workdir reach the sandbox; start_cmd runs
+ * there and create waits for ready_cmd; a failing start_cmd fails the create
+ * and the sandbox goes. */
+static void test_template_startup(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char body[512], *path;
+	snprintf(body, sizeof body, "{\"templateID\":\"startup\",\"envVars\":{\"OUT\":\"%s\",\"SHARED\":\"req\"}}", f->dir);
+	if (api(f, "POST", "/v2/sandboxes", body, &r) != 201)
+		fail_msg("create answered %d: %s", r.status, buf_cstr(&r.body));
+	buf_free(&r.body);
+	path = xasprintf("%s/started", f->dir);
+	sbx_buf b = SBX_BUF_INIT;
+	sbx_err e;
+	assert_int_equal(buf_read_file(&b, path, &e), 0);
+	assert_string_equal(buf_cstr(&b), "1 req /tmp root\n");   /* template env, envVars win, workdir, user */
+	free(path);
+	buf_reset(&b);
+	path = xasprintf("%s/pid", f->dir);
+	assert_int_equal(buf_read_file(&b, path, &e), 0);
+	pid_t pid = (pid_t)atoi(buf_cstr(&b));
+	assert_true(pid > 1);
+	assert_int_equal(kill(pid, 0), 0);   /* start_cmd's process runs on after create */
+	kill(pid, SIGKILL);
+	free(path);
+	buf_free(&b);
+
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"readyonly\"}", &r), 201);
+	buf_free(&r.body);
+
+	assert_int_equal(api(f, "POST", "/v2/sandboxes", "{\"templateID\":\"startfail\"}", &r), 500);
+	const char *msg = buf_cstr(&r.body);
+	if (!strstr(msg, "the template's start_cmd (echo boom >&2; exit 3) ended with exit status 3 before ready") ||
+	    !strstr(msg, "its output ends with: boom"))
+		fail_msg("create answered: %s", msg);
+	buf_free(&r.body);
+	int64_t end = now_ms() + 5000;
+	while (f->d->dying && now_ms() < end)
+		loop_once(f->loop, 50);
+	assert_int_equal(records(f), 2);   /* the failed one is gone */
+}
+
 static void test_create_get_list_kill(void **state)
 {
 	struct fx *f = *state;
@@ -1170,6 +1238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_template_startup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_get_list_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed_files_urls, setup, teardown),

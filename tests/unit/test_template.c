@@ -199,6 +199,17 @@ static void test_dockerfile(void **state)
 	assert_string_equal(r->workdir, "/app");
 	template_recipe_free(r);
 
+	/* E2B files often carry metadata: accepted, each with a note naming its line. */
+	r = parse_ok("FROM e2bdev/base\nLABEL a=b\nEXPOSE 8000\nmaintainer me\nRUN true\n", "/tmp/e2b/e2b.Dockerfile");
+	assert_string_equal(r->from, "base");
+	assert_string_equal(r->name, "e2b");   /* the directory's name, as for Dockerfile */
+	assert_int_equal(r->nsteps, 1);
+	assert_int_equal(r->nnotes, 3);
+	assert_string_equal(r->notes[0], "/tmp/e2b/e2b.Dockerfile:2: LABEL ignored (image metadata; a template has none)");
+	assert_non_null(strstr(r->notes[1], "e2b.Dockerfile:3: EXPOSE ignored (every port"));
+	assert_non_null(strstr(r->notes[2], ":4: MAINTAINER ignored"));
+	template_recipe_free(r);
+
 	/* Recognised by content, whatever the file is called. */
 	r = parse_ok("\n# hi\nfrom base\nRUN true\n", "/tmp/custom.txt");
 	assert_true(r->dockerfile);
@@ -209,9 +220,14 @@ static void test_dockerfile_errors(void **state)
 {
 	(void)state;
 	const char *df = "/c/Dockerfile";
-	expect_err("FROM base\nRUN true\nEXPOSE 80\n", df, 3,
-		   "EXPOSE is not supported; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER");
-	expect_err("FROM base\nCMD [\"x\"]\n", df, 2, "CMD is not supported (a sandbox starts sbx-agent");
+	expect_err("FROM base\nRUN true\nHEALTHCHECK CMD true\n", df, 3,
+		   "HEALTHCHECK is not supported; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER "
+		   "(and EXPOSE, LABEL, which are ignored)");
+	expect_err("FROM base\nCMD [\"x\"]\n", df, 2, "CMD is not supported (a sandbox starts sbx-agent; put "
+		   "your process in e2b.toml's start_cmd");
+	expect_err("FROM base\n\nENTRYPOINT x\n", df, 3, "ENTRYPOINT is not supported (a sandbox starts sbx-agent");
+	expect_err("FROM base\nARG V=1\n", df, 2, "ARG is not supported (use ENV)");
+	expect_err("FROM base\nVOLUME /data\n", df, 2, "VOLUME is not supported;");
 	expect_err("FROM base\nADD http://x/y /y\n", df, 2, "ADD is not supported (use COPY");
 	expect_err("RUN true\n", df, 1, "first instruction must be FROM");
 	expect_err("FROM python:3.11-slim\n", df, 1, "'python:3.11-slim' is not an sbx template");
@@ -248,6 +264,35 @@ static void test_normalize(void **state)
 	assert_string_equal(na, nb);
 	free(na);
 	free(nb);
+	template_recipe_free(a);
+	template_recipe_free(b);
+
+	/* Start-up and limits are part of the recipe (and so of its hash)... */
+	a = parse_ok("from: base\nstart: python3 -m http.server\nready: curl -sf localhost:8000\ncpus: 4\n"
+		     "memory: 1024\n", "/d/s.recipe");
+	assert_string_equal(a->start_cmd, "python3 -m http.server");
+	assert_string_equal(a->ready_cmd, "curl -sf localhost:8000");
+	assert_int_equal(a->cpu_count, 4);
+	assert_int_equal(a->memory_mb, 1024);
+	na = template_normalize(a);
+	assert_non_null(strstr(na, "start: python3 -m http.server\nready: curl -sf localhost:8000\ncpus: 4\n"
+			       "memory: 1024\n"));
+	b = parse_ok(na, "/d/s.recipe");
+	nb = template_normalize(b);
+	assert_string_equal(na, nb);
+	free(na);
+	free(nb);
+	template_recipe_free(a);
+	template_recipe_free(b);
+	/* ... and absent from recipes without them (their hashes stay). */
+	a = parse_ok("from: base\nrun: x\n", "/d/s.recipe");
+	na = template_normalize(a);
+	assert_string_equal(na, "# sbx recipe, normalised\nname: s\nfrom: base\nrun: x\n");
+	free(na);
+	template_recipe_free(a);
+	expect_err("cpus: 0\n", "/d/x.recipe", 1, "cpus: wants a whole number from 1 to 256");
+	expect_err("\nmemory: 64\n", "/d/x.recipe", 2, "memory: wants a whole number from 128");
+	expect_err("memory: 1g\n", "/d/x.recipe", 1, "got '1g'");
 
 	/* The normalised text parses back to itself. */
 	template_recipe *c = parse_ok("copy: --chown=u \"a b\" \"/x y/\"\nuser: u\nrun: x\n", "/d/c.recipe");
@@ -260,8 +305,6 @@ static void test_normalize(void **state)
 	free(nc2);
 	template_recipe_free(c);
 	template_recipe_free(c2);
-	template_recipe_free(a);
-	template_recipe_free(b);
 }
 
 static void test_words_and_expand(void **state)

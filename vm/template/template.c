@@ -46,6 +46,8 @@ void template_info_free(template_info *info)
 	free(info->parent);
 	strv_free(info->env, info->nenv);
 	strv_free(info->packages, info->npackages);
+	free(info->start_cmd);
+	free(info->ready_cmd);
 	memset(info, 0, sizeof *info);
 }
 
@@ -83,6 +85,17 @@ int tpl_meta_write(const char *path, const template_info *info, const char *boot
 			      "packages", str_array(info->packages, info->npackages),
 			      "parent", info->parent ? json_string(info->parent) : json_null(),
 			      "bootstrap", bootstrap ? json_string(bootstrap) : json_null());
+	if (m) {   /* set only: older readers and builds need not know them */
+		if ((info->start_cmd && json_object_set_new(m, "start_cmd", json_string(info->start_cmd)) < 0) ||
+		    (info->ready_cmd && json_object_set_new(m, "ready_cmd", json_string(info->ready_cmd)) < 0)) {
+			json_decref(m);
+			m = NULL;
+		}
+	}
+	if (m && info->cpu_count)
+		json_object_set_new(m, "cpu_count", json_integer(info->cpu_count));
+	if (m && info->memory_mb)
+		json_object_set_new(m, "memory_mb", json_integer(info->memory_mb));
 	if (!m)
 		return sbx_error(e, "cannot encode %s (a field is not valid UTF-8?)", path);
 	int rc = json_dump_file(m, path, JSON_INDENT(2)) == 0 ? 0
@@ -127,6 +140,14 @@ int tpl_meta_read(const char *dir, template_info *info, sbx_err *e)
 	info->parent = jstr(m, "parent");
 	jstrv(m, "aliases", &info->aliases, &info->naliases);
 	jstrv(m, "packages", &info->packages, &info->npackages);
+	info->start_cmd = jstr(m, "start_cmd");
+	info->ready_cmd = jstr(m, "ready_cmd");
+	json_t *n = json_object_get(m, "cpu_count");
+	if (json_is_integer(n) && json_integer_value(n) > 0 && json_integer_value(n) <= TEMPLATE_MAX_CPUS)
+		info->cpu_count = (int)json_integer_value(n);
+	n = json_object_get(m, "memory_mb");
+	if (json_is_integer(n) && json_integer_value(n) >= 128 && json_integer_value(n) <= TEMPLATE_MAX_MEMORY_MB)
+		info->memory_mb = (int)json_integer_value(n);
 	const char *k;
 	json_t *v;
 	json_object_foreach(json_object_get(m, "env"), k, v)

@@ -21,6 +21,9 @@
  *   run: SHELL COMMAND    run with /bin/sh -c in the rootfs (repeatable, in order)
  *   copy: SRC DEST        copy SRC (file or directory, relative to the
  *                         recipe's directory) to DEST in the rootfs
+ *   start: COMMAND        started in every new sandbox (e2b.toml's start_cmd)
+ *   ready: COMMAND        create waits until it exits 0 (e2b.toml's ready_cmd)
+ *   cpus: N / memory: MB  the sandbox's defaults (cpu_count, memory_mb)
  *
  * Steps (`run:`, `copy:`) run in file order, each seeing the env:, workdir:
  * and user: lines above it (like a Dockerfile); before any `user:` line they
@@ -35,14 +38,22 @@
  *                          here, or e2bdev/code-interpreter[:tag] / e2bdev/base
  *   RUN cmd | RUN ["a","b"]    COPY [--chown=U[:G]] SRC… DEST | COPY ["SRC","DEST"]
  *   ENV K=V [K2=V2…] | ENV K V    WORKDIR path    USER name
+ *   EXPOSE, LABEL, MAINTAINER: accepted and ignored, with a note
  * Anything else is an error naming the line and the supported instructions.
+ *
+ * ── E2B template directory (template_build on a directory or e2b.toml) ───
+ * DIR/e2b.toml (optional; see template_toml below) names the Dockerfile
+ * (`dockerfile`, else DIR/e2b.Dockerfile, else DIR/Dockerfile).  The name
+ * is template_name, else DIR's name (made a valid name); template_id is an
+ * alias; start_cmd, ready_cmd, cpu_count, memory_mb become start:, ready:,
+ * cpus:, memory:.
  *
  * ── Built template ($SBX_CACHE_DIR/templates/NAME-HASH12/) ────────────────
  *   rootfs/      the tree; /usr/lib/sbx/sbx-agent, /usr/lib/sbx/python/
  *                (chart extension), user `user` (uid 1000, sudo without password)
  *   recipe       the normalised recipe that was built
  *   meta.json    name, hash, aliases, suite, env, workdir, user, built_at,
- *                packages, parent
+ *                packages, parent, start_cmd, ready_cmd, cpu_count, memory_mb
  *   build.log    the full build output
  * HASH is SHA-256 over the normalised recipe, the files it copies, the
  * parent's hash, the sbx-agent binary, the vm/python tree and the builder
@@ -91,6 +102,11 @@ typedef struct template_recipe {
 	char *workdir;     /* last workdir, or NULL */
 	char *user;        /* last user, or NULL */
 	template_step *steps; size_t nsteps;
+	/* Sandbox start-up (e2b.toml, or recipe start:/ready:/cpus:/memory:). */
+	char *start_cmd;   /* run in the background as the user in the workdir, or NULL */
+	char *ready_cmd;   /* create waits until it exits 0, or NULL */
+	int cpu_count, memory_mb;   /* sandbox defaults; 0: sbxd's */
+	char **notes; size_t nnotes;   /* "PATH:LINE: …" for instructions accepted but ignored */
 } template_recipe;
 
 /* Parses TEXT (read from PATH, which need not exist: it names the recipe in
@@ -105,6 +121,28 @@ void template_recipe_free(template_recipe *r);
 char *template_normalize(const template_recipe *r);
 /* 1 when NAME is a valid template name: [a-z0-9][a-z0-9._-]*, at most 64. */
 int template_name_ok(const char *name);
+
+/* ── e2b.toml (template_toml.c) ──────────────────────────────────────────
+ * E2B's template config, a strict TOML subset: `key = value` lines with
+ * "basic" or 'literal' one-line strings, decimal integers (1_024), true /
+ * false, # comments.  Tables, arrays, dotted keys, multi-line strings,
+ * floats and dates are errors naming the line.  Keys: template_id (old
+ * name: id), template_name, dockerfile, start_cmd, ready_cmd, cpu_count
+ * (1..TEMPLATE_MAX_CPUS), memory_mb (128..TEMPLATE_MAX_MEMORY_MB); team_id
+ * is ignored; any other key is a warning (E2B's CLI does not refuse them). */
+#define TEMPLATE_TOML_MAX_BYTES 65536
+#define TEMPLATE_MAX_CPUS 256
+#define TEMPLATE_MAX_MEMORY_MB (1024 * 1024)
+
+typedef struct template_e2b {
+	char *template_id, *template_name, *dockerfile, *start_cmd, *ready_cmd;   /* NULL: not given */
+	int cpu_count, memory_mb;                                                 /* 0: not given */
+	char **warnings; size_t nwarnings;    /* "PATH:LINE: unknown key 'x' ignored …" */
+} template_e2b;
+
+/* TEXT (len bytes, any bytes) read from PATH (for messages). */
+int template_toml_parse(const char *text, size_t len, const char *path, template_e2b *out, sbx_err *e);
+void template_e2b_free(template_e2b *t);
 
 /* ── hash ──────────────────────────────────────────────────────────────── */
 
@@ -145,6 +183,8 @@ typedef struct template_info {
 	char **env;      size_t nenv;       /* "K=V" */
 	char **packages; size_t npackages;  /* the recipe's and its parents' */
 	int cached;                /* template_build: it was already built */
+	char *start_cmd, *ready_cmd;   /* NULL: none (see template_recipe) */
+	int cpu_count, memory_mb;      /* 0: not set */
 } template_info;
 
 /* $SBX_CACHE_DIR, else $XDG_CACHE_HOME/sbx, else ~/.cache/sbx (heap string). */

@@ -1,6 +1,8 @@
 /* template_dockerfile: the Dockerfile subset (FROM one of our templates,
  * RUN, COPY, ENV, WORKDIR, USER), parsed into the same recipe as the
- * recipe format; anything else is an error naming the line. */
+ * recipe format; EXPOSE, LABEL and MAINTAINER (metadata, common in E2B's
+ * files) are ignored with a note; anything else is an error naming the
+ * line. */
 #include "template_int.h"
 #include <ctype.h>
 #include <jansson.h>
@@ -174,13 +176,20 @@ int tpl_docker_line(tpl_parser *p, const char *line)
 		return docker_one_word(p, "WORKDIR", rest, tpl_set_workdir);
 	if (!strcmp(instr, "USER"))
 		return docker_one_word(p, "USER", rest, tpl_set_user);
+	if (!strcmp(instr, "EXPOSE") || !strcmp(instr, "LABEL") || !strcmp(instr, "MAINTAINER")) {
+		tpl_note(p, "%s ignored (%s)", instr, !strcmp(instr, "EXPOSE")
+			 ? "every port of a sandbox is reachable through sbxd's proxy"
+			 : "image metadata; a template has none");
+		return 0;
+	}
 	const char *hint = "";
 	if (!strcmp(instr, "ADD"))
 		hint = " (use COPY for local files; URLs and archives are not fetched)";
 	else if (!strcmp(instr, "CMD") || !strcmp(instr, "ENTRYPOINT"))
-		hint = " (a sandbox starts sbx-agent; start your process with a command after creating it)";
+		hint = " (a sandbox starts sbx-agent; put your process in e2b.toml's start_cmd, "
+		       "or start it with a command after creating the sandbox)";
 	else if (!strcmp(instr, "ARG"))
 		hint = " (use ENV)";
-	return tpl_perr(p, "%s is not supported%s; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER",
-		    instr, hint);
+	return tpl_perr(p, "%s is not supported%s; a Dockerfile here may use FROM, RUN, COPY, ENV, WORKDIR, USER "
+		    "(and EXPOSE, LABEL, which are ignored)", instr, hint);
 }

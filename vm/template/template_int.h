@@ -59,6 +59,11 @@ int tpl_set_workdir(tpl_parser *p, const char *dir);
 int tpl_set_user(tpl_parser *p, const char *user);
 int tpl_add_run(tpl_parser *p, const char *cmd);
 int tpl_add_copy(tpl_parser *p, const char *chown, char **words, size_t n);   /* SRC… DEST */
+/* start:/ready: (one line), cpus:/memory: (min..max). */
+int tpl_set_start(tpl_parser *p, char **dst, const char *cmd);
+int tpl_set_limit(tpl_parser *p, const char *what, const char *val, int min, int max, int *dst);
+/* "PATH:LINE: msg" into r->notes: accepted, but worth saying (EXPOSE …). */
+void tpl_note(tpl_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* fetch: URL HASH DEST (recipe format only). */
 int tpl_add_fetch(tpl_parser *p, const char *val);
 /* One logical Dockerfile line. */
@@ -147,6 +152,10 @@ typedef struct tpl_resolved {
 int tpl_resolve_arg(const template_opts *o, const char *arg, const char *name_override,
 		    tpl_resolved *rs, sbx_err *e);
 void tpl_resolved_free(tpl_resolved *rs);
+/* template_e2b.c: ARG is a directory (e2b.toml optional) or an e2b.toml;
+ * the recipe of its Dockerfile with E2B's name, alias, start/ready
+ * commands and limits.  e2b.toml's warnings go to o->log. */
+int tpl_load_e2b(const template_opts *o, const char *arg, template_recipe **out, sbx_err *e);
 int tpl_is_file(const char *path);
 int tpl_is_dir(const char *path);
 

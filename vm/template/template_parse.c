@@ -252,6 +252,37 @@ int tpl_add_copy(tpl_parser *p, const char *chown, char **words, size_t n)
 	return 0;
 }
 
+int tpl_set_start(tpl_parser *p, char **dst, const char *cmd)
+{
+	if (strchr(cmd, '\n'))
+		return tpl_perr(p, "a start/ready command is one line");
+	free(*dst);
+	*dst = xstrdup(cmd);
+	return 0;
+}
+
+int tpl_set_limit(tpl_parser *p, const char *what, const char *val, int min, int max, int *dst)
+{
+	char *end;
+	long v = strtol(val, &end, 10);
+	if (!isdigit((unsigned char)val[0]) || *end || v < min || v > max)
+		return tpl_perr(p, "%s: wants a whole number from %d to %d, got '%s'", what, min, max, val);
+	*dst = (int)v;
+	return 0;
+}
+
+void tpl_note(tpl_parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	template_recipe *r = p->r;
+	r->notes = xrealloc(r->notes, (r->nnotes + 1) * sizeof *r->notes);
+	r->notes[r->nnotes++] = xasprintf("%s:%d: %s", r->path, p->line, msg);
+}
+
 /* fetch: URL HASH DEST — a download pinned by its hash (see template_fetch.c). */
 int tpl_add_fetch(tpl_parser *p, const char *val)
 {
@@ -314,7 +345,7 @@ static int recipe_line(tpl_parser *p, const char *line)
 			keyok = 0;
 	if (!keyok)
 		return tpl_perr(p, "expected 'key: value' (keys: name, from, suite, packages, alias, env, "
-			    "workdir, user, run, copy, fetch), got '%.60s'", line);
+			    "workdir, user, run, copy, fetch, start, ready, cpus, memory), got '%.60s'", line);
 	char key[16];
 	snprintf(key, sizeof key, "%.*s", (int)(klen < 15 ? klen : 15), line);
 	const char *val = colon + 1;
@@ -363,6 +394,14 @@ static int recipe_line(tpl_parser *p, const char *line)
 	}
 	if (!strcmp(key, "env"))
 		return tpl_add_env(p, val);
+	if (!strcmp(key, "start"))
+		return tpl_set_start(p, &r->start_cmd, val);
+	if (!strcmp(key, "ready"))
+		return tpl_set_start(p, &r->ready_cmd, val);
+	if (!strcmp(key, "cpus"))
+		return tpl_set_limit(p, "cpus", val, 1, TEMPLATE_MAX_CPUS, &r->cpu_count);
+	if (!strcmp(key, "memory"))
+		return tpl_set_limit(p, "memory", val, 128, TEMPLATE_MAX_MEMORY_MB, &r->memory_mb);
 	if (!strcmp(key, "workdir"))
 		return tpl_set_workdir(p, val);
 	if (!strcmp(key, "user"))
@@ -391,7 +430,8 @@ static int recipe_line(tpl_parser *p, const char *line)
 	if (!strcmp(key, "fetch"))
 		return tpl_add_fetch(p, val);
 	return tpl_perr(p, "unknown key '%s'; a recipe line is one of name:, from:, suite:, packages:, "
-		    "alias:, env:, workdir:, user:, run:, copy:, fetch: (see vm/templates/README.md)", key);
+		    "alias:, env:, workdir:, user:, run:, copy:, fetch:, start:, ready:, cpus:, memory: "
+		    "(see vm/templates/README.md)", key);
 }
 
 /* ── lines ── */
@@ -454,12 +494,13 @@ static int looks_like_dockerfile(const char *path, const char *text)
 	return yes;
 }
 
-/* The default name: base.recipe → base; x/Dockerfile → x; y.Dockerfile → y. */
+/* The default name: base.recipe → base; x/Dockerfile and x/e2b.Dockerfile
+ * → x; y.Dockerfile → y. */
 static char *name_from_path(const char *path)
 {
 	char *dup = xstrdup(path), *base = basename(dup), *name;
 	size_t n = strlen(base);
-	if (!strcasecmp(base, "Dockerfile")) {
+	if (!strcasecmp(base, "Dockerfile") || !strcasecmp(base, "e2b.Dockerfile")) {
 		char *d = xstrdup(path), *dir = dirname(d);
 		char *a = realpath(dir, NULL);
 		char *a2 = xstrdup(a ? a : dir);
@@ -553,6 +594,11 @@ void template_recipe_free(template_recipe *r)
 		free(s->workdir);
 	}
 	free(r->steps);
+	free(r->start_cmd);
+	free(r->ready_cmd);
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
 	free(r);
 }
 
@@ -595,6 +641,15 @@ char *template_normalize(const template_recipe *r)
 	else
 		buf_printf(&b, "suite: %s\n", r->suite ? r->suite : TEMPLATE_DEFAULT_SUITE);
 	put_sorted(&b, "packages", r->packages, r->npackages);
+	/* Only when set: recipes without them hash as before. */
+	if (r->start_cmd)
+		buf_printf(&b, "start: %s\n", r->start_cmd);
+	if (r->ready_cmd)
+		buf_printf(&b, "ready: %s\n", r->ready_cmd);
+	if (r->cpu_count)
+		buf_printf(&b, "cpus: %d\n", r->cpu_count);
+	if (r->memory_mb)
+		buf_printf(&b, "memory: %d\n", r->memory_mb);
 	size_t env_done = 0;
 	const char *user = NULL, *workdir = NULL;
 	for (size_t i = 0; i <= r->nsteps; i++) {

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include "../../src/util/xalloc.h"
 
@@ -117,35 +118,41 @@ static int resolve_recipe(const template_opts *o, template_recipe *r, int depth,
 	return rc;
 }
 
+static int has_suffix_ci(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcasecmp(s + n - m, suf);
+}
+
 int tpl_resolve_arg(const template_opts *o, const char *arg, const char *name_override, tpl_resolved *rs, sbx_err *e)
 {
 	char *path = NULL;
-	if (tpl_is_dir(arg)) {
-		path = xasprintf("%s/Dockerfile", arg);
-		if (!tpl_is_file(path)) {
-			free(path);
-			return sbx_error(e, "%s is a directory without a Dockerfile; give the recipe or "
-				      "Dockerfile path", arg);
-		}
-	} else if (strchr(arg, '/') || tpl_is_file(arg)) {
-		path = xstrdup(arg);
+	template_recipe *r = NULL;
+	int rc;
+	if (tpl_is_dir(arg) || (tpl_is_file(arg) && has_suffix_ci(arg, ".toml"))) {
+		rc = tpl_load_e2b(o, arg, &r, e);   /* an E2B template directory */
 	} else {
-		sbx_buf known = SBX_BUF_INIT;
-		path = find_recipe(o, arg, &known);
-		if (!path) {
-			sbx_error(e, "no template recipe '%s' in %s (recipes there: %s) and no file of that "
-				  "name; give a recipe or Dockerfile path", arg, o->templates_dir,
-				  known.len ? buf_cstr(&known) : "none");
+		if (strchr(arg, '/') || tpl_is_file(arg)) {
+			path = xstrdup(arg);
+		} else {
+			sbx_buf known = SBX_BUF_INIT;
+			path = find_recipe(o, arg, &known);
+			if (!path) {
+				sbx_error(e, "no template recipe '%s' in %s (recipes there: %s) and no file of that "
+					  "name; give a recipe or Dockerfile path, or a directory with e2b.toml or "
+					  "a Dockerfile", arg, o->templates_dir, known.len ? buf_cstr(&known) : "none");
+				buf_free(&known);
+				return -1;
+			}
 			buf_free(&known);
-			return -1;
 		}
-		buf_free(&known);
+		rc = template_load(path, &r, e);
+		free(path);
 	}
-	template_recipe *r;
-	int rc = template_load(path, &r, e);
-	free(path);
 	if (rc < 0)
 		return -1;
+	for (size_t i = 0; o->log && i < r->nnotes; i++)
+		o->log(o->log_ud, TEMPLATE_LOG_INFO, r->notes[i]);
 	if (name_override) {
 		if (!template_name_ok(name_override)) {
 			template_recipe_free(r);

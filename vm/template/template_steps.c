@@ -382,6 +382,13 @@ int tpl_finish(tpl_build *b, template_info *meta, sbx_err *e)
 	for (size_t i = 0; i < b->nenv; i++)
 		strv_push(&meta->env, &meta->nenv, xstrdup(b->env[i]));
 	meta->packages = merged_packages(b, &meta->npackages);
+	/* Start-up and limits: the recipe's, else the parent's (like workdir). */
+	const char *start = r->start_cmd ? r->start_cmd : b->parent ? b->parent->start_cmd : NULL;
+	const char *ready = r->start_cmd || r->ready_cmd ? r->ready_cmd : b->parent ? b->parent->ready_cmd : NULL;
+	meta->start_cmd = start ? xstrdup(start) : NULL;
+	meta->ready_cmd = ready ? xstrdup(ready) : NULL;
+	meta->cpu_count = r->cpu_count ? r->cpu_count : b->parent ? b->parent->cpu_count : 0;
+	meta->memory_mb = r->memory_mb ? r->memory_mb : b->parent ? b->parent->memory_mb : 0;
 
 	sbx_buf cmd = SBX_BUF_INIT;
 	buf_puts(&cmd, "set -- ");
