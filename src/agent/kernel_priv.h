@@ -7,9 +7,16 @@
 #include "kernel.h"
 #include "kernel_launch.h"
 
-enum kstate { K_STARTING, K_READY, K_FAILED };
+/* K_FAILED: no process (it failed, died, or was never started); the next
+ * execution launches one. */
+enum kstate { K_FAILED, K_STARTING, K_READY };
 enum { CH_SHELL, CH_CONTROL, CH_IOPUB, CH_N };
 enum { ST_SETUP, ST_PRE, ST_CODE, ST_POST, ST_N };
+
+/* Deno publishes a cell's execute_result up to a few ms after its idle and
+ * execute_reply: a cell with no result yet is held open this long after
+ * both came, taking late IOPub output of its request. */
+#define KEXEC_LATE_GRACE_MS 30
 
 struct kexec {
 	kernel *k;
@@ -20,6 +27,10 @@ struct kexec {
 	char msg_id[37];          /* request of the current step; "" until sent */
 	int got_reply, got_idle, saw_error;
 	json_t *reply;            /* execute_reply content, kept until idle */
+	char code_id[37];         /* request of the cell (ST_CODE); "" if not sent */
+	int got_result;           /* the cell's execute_result came */
+	int64_t code_end;         /* when the cell's reply and idle were both in */
+	int64_t grace_timer;      /* waiting for late output before finishing */
 	int pre_failed;
 	int cancelled;
 	kexec_ops ops;
@@ -41,6 +52,7 @@ struct kernel {
 	kspec spec;
 	char *cwd;
 	char *env_sig;
+	char *prelude;            /* silent code every new process runs first */
 	enum kstate state;
 	klaunch proc;             /* files and pid of the current process */
 	char session[37];
@@ -72,6 +84,8 @@ int kernel_launch_proc(kernel *k, sbx_err *e);
 /* kernel_exec.c */
 /* Starts the next step of the head execution when nothing is in flight. */
 void kq_kick(kernel *k);
+/* Queues k->prelude ahead of everything (the process just became ready). */
+void kq_prelude(kernel *k);
 /* Every pending execution gets error (name, value) and done. */
 void kq_fail_all(kernel *k, const char *name, const char *value);
 /* A message of a READY kernel: IOPub output / shell execute_reply. */
