@@ -209,7 +209,7 @@ tui_note_ids() {
 # The screen without what changes run to run: sandbox ids (whole and the
 # 8-character prefixes the panes show, same width), durations, CPU and
 # memory figures, clock times and dates, pids, the scratch dir, kernel
-# temp dirs, spinner glyphs, the alignment padding that follows a duration.
+# temp dirs, code context ids, spinner glyphs, the alignment padding that follows a duration.
 tui_normalise() {
 	SCRATCH=$SCRATCH IDS="$(tr '\n' ' ' <"$TUI_IDS")" perl -CSD -Mutf8 -pe '
 		BEGIN { @ids = split " ", $ENV{IDS}; $scr = $ENV{SCRATCH}; }
@@ -226,6 +226,9 @@ tui_normalise() {
 		s{\b([a-z0-9]{4,})\b}{ my $t = $1; (grep { index($_, $t) >= 0 } @ids) && ($t =~ /\d/ || length($t) >= 6) ? "<id>" : $t }ge;
 		s/\Q$scr\E/<scratch>/g;
 		s/sbxk-[0-9]+-[A-Za-z0-9]+/sbxk-<tmp>/g;
+		# code contexts (uuids) by the 8 characters shown
+		s/\b(ctx|context) [0-9a-f]{1,8}\b/$1 <ctx>/g;   # (cut by the key hints: fewer)
+		s/context \([0-9a-f]{8}\)/context (<ctx>)/g;
 		s/\b\d{4}-\d\d-\d\d\b/<date>/g;
 		s/\b\d\d:\d\d(:\d\d)?\b/<time>/g;
 		s/\bpid \d+/pid <pid>/g;
