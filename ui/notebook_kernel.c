@@ -68,7 +68,8 @@ static void langs_got(const sbx_language *l, size_t n, const sbx_err *e, void *u
 void nbp_langs_load(nb_pane *np)
 {
 	session *s = np->base.session;
-	if (np->langs_state == NBP_LANGS_OK || np->lang_op || !s || s->state != SESSION_RUNNING)
+	/* once: a failure is asked again only from the pickers' note */
+	if (np->langs_state != NBP_LANGS_NONE || np->lang_op || !s || s->state != SESSION_RUNNING)
 		return;
 	nbp_langs_free(np);
 	sbx_err e;
@@ -88,17 +89,20 @@ static const nbp_lang *lang_find(nb_pane *np, const char *language)
 	return NULL;
 }
 
-/* Why the picker has no languages, as its last (inert) item; NULL when it has them. */
-static char *langs_note(nb_pane *np)
+/* Why the picker has no languages, as its last item (choosing it asks
+ * again); NULL when it has them.  The whole reason goes to the status bar
+ * (a picker line is too short for it). */
+static char *langs_note(nb_pane *np, const char *key)
 {
-	sbx_buf b = SBX_BUF_INIT;
 	if (np->langs_state == NBP_LANGS_OK)
 		return NULL;
-	if (np->langs_state == NBP_LANGS_FAILED)
-		buf_printf(&b, "(no languages: the sandbox did not list them: %.120s)",
-			   np->langs_err ? np->langs_err : "unknown error");
-	else
-		buf_puts(&b, "(the template's languages are still loading: C-k again in a moment)");
+	sbx_buf b = SBX_BUF_INIT;
+	if (np->langs_state == NBP_LANGS_FAILED) {
+		app_error(np->base.app, "%s", np->langs_err ? np->langs_err : "the sandbox did not list its languages");
+		buf_puts(&b, "(no languages listed: why is in the status bar; Enter asks again)");
+	} else {
+		buf_printf(&b, "(the template's languages are still loading: %s again in a moment)", key);
+	}
 	return buf_detach(&b);
 }
 
@@ -181,7 +185,8 @@ static void picked(app *a, int index, void *ud)
 			}
 		}
 	} else if (np->langs_state == NBP_LANGS_FAILED) {
-		nbp_langs_load(np);   /* the note: ask again */
+		nbp_langs_free(np);   /* the note: ask again */
+		nbp_langs_load(np);
 		app_info(a, "asking the sandbox for its languages again: C-k in a moment");
 	}
 	kpick_free(k);
@@ -202,7 +207,7 @@ static void listed(const sbx_context *ctx, size_t n, const sbx_err *e, void *ud)
 	k->ctx_langs = xcalloc(n ? n : 1, sizeof *k->ctx_langs);
 	k->nnew = np->nlangs;
 	k->new_langs = xcalloc(k->nnew ? k->nnew : 1, sizeof *k->new_langs);
-	char *note = langs_note(np);
+	char *note = langs_note(np, "C-k");
 	size_t nitems = 1 + n + k->nnew + (note ? 1 : 0);
 	char **items = xcalloc(nitems, sizeof *items);
 	int selected = 0;
@@ -273,6 +278,7 @@ static void cell_picked(app *a, int index, void *ud)
 		app_info(a, "the cell runs in %s%s", nb_lang_cell(np->nb, c, cl),
 			 nb_lang_cell_own(c, nl) ? "" : " (the notebook's language)");
 	} else if (np->langs_state == NBP_LANGS_FAILED) {
+		nbp_langs_free(np);
 		nbp_langs_load(np);
 		app_info(a, "asking the sandbox for its languages again: L in a moment");
 	}
@@ -290,7 +296,7 @@ void nbp_pick_cell_language(nb_pane *np)
 	nbp_langs_load(np);
 	char nl[NB_LANG_MAX], cl[NB_LANG_MAX];
 	const char *own = nb_lang_cell_own(c, cl);
-	char *note = langs_note(np);
+	char *note = langs_note(np, "L");
 	size_t nitems = 1 + np->nlangs + (note ? 1 : 0);
 	char **items = xcalloc(nitems, sizeof *items);
 	int selected = 0;

@@ -193,7 +193,7 @@ void nbp_stop_cell(nb_pane *np, const char *id);
 /* notebook_kernel.c: the context and language pickers */
 void nbp_pick_kernel(nb_pane *np);          /* the notebook's (C-k) */
 void nbp_pick_cell_language(nb_pane *np);   /* the selected cell's (L) */
-void nbp_langs_load(nb_pane *np);           /* asks the sandbox, unless known or on the way */
+void nbp_langs_load(nb_pane *np);           /* asks the sandbox once (nbp_langs_free: again) */
 void nbp_langs_free(nb_pane *np);
 
 /* notebook_io.c */
