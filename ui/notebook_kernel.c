@@ -56,7 +56,13 @@ static void langs_got(const sbx_language *l, size_t n, const sbx_err *e, void *u
 		nbp_lang *d = &np->langs[np->nlangs++];
 		d->language = xstrdup(canon);
 		d->kernel = xstrdup(l[i].kernel && nb_lang_canon(l[i].kernel, canon) ? l[i].kernel : d->language);
-		d->display_name = xstrndup(l[i].display_name ? l[i].display_name : d->kernel, 60);
+		/* at most 60 bytes of it, cut at a character's start */
+		const char *dn = l[i].display_name ? l[i].display_name : d->kernel;
+		size_t len = strnlen(dn, 61);
+		if (len > 60)
+			for (len = 60; len > 0 && ((unsigned char)dn[len] & 0xc0) == 0x80; len--)
+				;
+		d->display_name = xstrndup(dn, len);
 		for (char *p = d->display_name; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = ' ';
