@@ -7,7 +7,7 @@
 # JavaScript and runs plot(1:10) in R, its PNG drawn inline (half blocks:
 # tmux has no sixel) under the cell; L gives one cell bash of its own.
 # The saved .ipynb holds the cells, the notebook's kernelspec (ir) and
-# the cells' own languages.
+# the cells' own languages, and opened again it shows them as before.
 . "$(dirname "$0")/lib.sh"
 tui_init code-interpreter
 tui_start || exit 1
@@ -91,4 +91,13 @@ expect_eq "... the R cell's picture" \
 expect_eq "... the JavaScript cell's value" \
 	"$(jq -r '.cells[0].outputs[] | select(.output_type == "execute_result") | .data["text/plain"] | if type == "array" then join("") else . end' "$nb")" 42
 tui_alive "after the languages"
+
+# opened again (a new workbench): the languages come back from the file
+cp "$nb" "$SCRATCH/back.ipynb"
+tui_start --attach "$ID" --notebook "$SCRATCH/back.ipynb" || exit 1
+tui_wait_for "the notebook opened again is R's" "notebook back.ipynb [r]" 30
+wait_tag "... its first cell is JavaScript" javascript
+wait_tag "... its second R" r
+wait_tag "... its third bash" bash
+tui_alive "after opening it again"
 done_testing
