@@ -145,7 +145,8 @@ static void use_context(nb_pane *np, const char *id, const char *lang)
 	if (!l)
 		l = "python";
 	const nbp_lang *k = lang_find(np, l);
-	if (strcmp(nb_lang_notebook(np->nb, cur), l) != 0 || k)
+	/* (the same language and kernel: the file stays as it is, not dirty) */
+	if (strcmp(nb_lang_notebook(np->nb, cur), l) != 0 || (k && strcmp(nb_kernel_name(np->nb), k->kernel) != 0))
 		nb_lang_set_notebook(np->nb, l, k ? k->kernel : strcmp(l, "python") == 0 ? "python3" : l,
 				     k ? k->display_name : NULL);
 	np->kernel = KERNEL_IDLE;
