@@ -6,6 +6,7 @@
  * writes its cells through here.
  */
 #include "notebook_priv.h"
+#include "model/nblang.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ char *notebook_add_cell(pane *p, nb_cell_type type, const char *source, int run,
 		c = nb_insert(np->nb, at, type);
 	}
 	nb_cell_set_source(np->nb, c, source, strlen(source));
+	nb_lang_set_cell(np->nb, c, "python");
 	if (!np->editing)
 		np->sel = at;
 	np->follow = 1;

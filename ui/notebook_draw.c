@@ -13,6 +13,7 @@
  */
 #include "notebook_priv.h"
 #include "draw.h"
+#include "model/nblang.h"
 #include "model/utf8.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
@@ -253,8 +254,17 @@ static void draw_nbcell(dctx *d, size_t ci)
 	const char *label = c->type == NB_MARKDOWN ? " markdown " : c->type == NB_RAW ? " raw " : NULL;
 
 	int y = wrow(d, top);
-	if (visible(d, y) && boxed)
+	if (visible(d, y) && boxed) {
 		draw_edge(d, y, bx, bw, "\xe2\x94\x8c", "\xe2\x94\x90", battr, label);
+		/* the cell's language at the right of its top edge, as VS Code
+		 * shows it; python cells of a python notebook stay unmarked */
+		char lb[NB_LANG_MAX], tag[NB_LANG_MAX + 2];
+		if (nb_lang_shown(np->nb, c)) {
+			int n = snprintf(tag, sizeof tag, " %s ", nb_lang_cell(np->nb, c, lb));
+			if (n > 0 && bw >= n + 6)
+				draw_text(d->w, y, bx + bw - 2 - n, n, tag, battr);
+		}
+	}
 	if (sel && visible(d, y))
 		draw_text(d->w, y, 0, 1, "\xe2\x96\xba", battr);  /* U+25BA: in WGL4 fonts such as xterm's fixed */
 	/* the prompt, on the first source line */

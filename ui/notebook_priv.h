@@ -19,6 +19,12 @@
 #define NBP_UNDO_MAX 16       /* deleted cells kept for undo */
 
 typedef enum { KERNEL_IDLE, KERNEL_BUSY, KERNEL_DEAD } nbp_kernel;
+/* The sandbox's languages (GET /languages): not asked yet, on the way,
+ * known, or not to be had (an older agent, an error: langs_err says). */
+typedef enum { NBP_LANGS_NONE, NBP_LANGS_LOADING, NBP_LANGS_OK, NBP_LANGS_FAILED } nbp_langs_state;
+typedef struct nbp_lang {
+	char *language, *kernel, *display_name;
+} nbp_lang;
 
 /* One row of a cell's output area, as notebook_out.c lays it out. */
 typedef enum { OROW_TEXT, OROW_IMAGE } orow_kind;
@@ -121,9 +127,13 @@ typedef struct nb_pane {
 	sbx_op *exec_op;
 	int run_failed;               /* the running cell raised: the queue stops */
 	nbp_kernel kernel;
-	char *context_id;             /* NULL: the default context of `language` */
-	char *language;               /* NULL: python */
+	char *context_id;             /* NULL: the default context of the notebook's language */
 	sbx_op *ctx_op;
+	nbp_lang *langs;              /* what the sandbox's template has */
+	size_t nlangs;
+	nbp_langs_state langs_state;
+	char *langs_err;
+	sbx_op *lang_op;
 	int64_t run_started_ms;
 	nbp_watch *watch;             /* cells others wait for */
 	size_t nwatch;
@@ -169,8 +179,9 @@ const char *nbp_output_png(const nb_output *o, size_t *len);
 void nbp_run_cells(nb_pane *np, size_t from, size_t to);   /* [from, to) */
 void nbp_interrupt(nb_pane *np);
 void nbp_restart(nb_pane *np);
-void nbp_pick_kernel(nb_pane *np);
 void nbp_sandbox_gone(nb_pane *np);
+/* Whether cells can run now; if not, says why (app_error). */
+int nbp_can_run(nb_pane *np);
 int nbp_is_running(nb_pane *np, const nb_cell *c);
 int nbp_is_queued(nb_pane *np, const nb_cell *c);
 void nbp_run_free(nb_pane *np);
@@ -178,6 +189,12 @@ void nbp_run_free(nb_pane *np);
 void nbp_watch_end(nb_pane *np, const char *id, int ran);
 /* Stops cell id only: running (a note in its output) or queued. */
 void nbp_stop_cell(nb_pane *np, const char *id);
+
+/* notebook_kernel.c: the context and language pickers */
+void nbp_pick_kernel(nb_pane *np);          /* the notebook's (C-k) */
+void nbp_pick_cell_language(nb_pane *np);   /* the selected cell's (L) */
+void nbp_langs_load(nb_pane *np);           /* asks the sandbox once (nbp_langs_free: again) */
+void nbp_langs_free(nb_pane *np);
 
 /* notebook_io.c */
 int nbp_save(nb_pane *np, const char *path);   /* errors go to app_error */

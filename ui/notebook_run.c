@@ -2,14 +2,15 @@
  * notebook_run: executing cells — a queue of cell ids run one at a time
  * with sbx_code_exec on the session's sandbox, outputs appended as the
  * NDJSON lines arrive; a cell that raises stops the queue (as Jupyter's
- * run-all does).  Also the kernel: choosing the context (language) the
- * notebook runs in, interrupting (cancelling the exec; the agent
- * interrupts the kernel when its client goes away) and restarting.
+ * run-all does).  Also the kernel: interrupting (cancelling the exec; the
+ * agent interrupts the kernel when its client goes away) and restarting;
+ * choosing it is notebook_kernel.c's.
  * Other panes may watch a cell (notebook_add_cell): when it ends, its
  * watchers are told from a loop timer, never from inside the runner, so
  * they may queue the next cell at once.
  */
 #include "notebook_priv.h"
+#include "model/nblang.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static int blank(const char *s)
 	return 1;
 }
 
-static int can_run(nb_pane *np)
+int nbp_can_run(nb_pane *np)
 {
 	session *s = np->base.session;
 	if (!s) {
@@ -116,7 +117,7 @@ static int can_run(nb_pane *np)
 
 void nbp_run_cells(nb_pane *np, size_t from, size_t to)
 {
-	if (!can_run(np))
+	if (!nbp_can_run(np))
 		return;
 	for (size_t i = from; i < to && i < np->nb->ncells; i++) {
 		nb_cell *c = np->nb->cells[i];
@@ -180,10 +181,18 @@ static void run_next(nb_pane *np)
 			continue;
 		}
 		nb_cell_clear_outputs(np->nb, c);
+		/* a cell in another language than the notebook's runs in that
+		 * language's default context (E2B's per-call language) */
+		char nl[NB_LANG_MAX], cl[NB_LANG_MAX];
+		const char *own = nb_lang_cell_own(c, cl), *lang = nb_lang_notebook(np->nb, nl);
 		sbx_exec_opts o = { 0 };
 		o.code = c->source;
-		o.context_id = np->context_id;
-		o.language = np->context_id ? NULL : np->language;
+		if (own && strcmp(own, lang) != 0) {
+			o.language = own;
+		} else {
+			o.context_id = np->context_id;
+			o.language = np->context_id || strcmp(lang, "python") == 0 ? NULL : lang;
+		}
 		sbx_code_handler h = { on_event, on_done, np };
 		sbx_err e;
 		if (sbx_code_exec(app_client(np->base.app), &np->base.session->sb, &o, &h, &np->exec_op, &e) < 0) {
@@ -269,6 +278,11 @@ void nbp_sandbox_gone(nb_pane *np)
 		sbx_op_cancel(np->ctx_op);
 		np->ctx_op = NULL;
 	}
+	if (np->lang_op) {
+		sbx_op_cancel(np->lang_op);
+		np->lang_op = NULL;
+		np->langs_state = NBP_LANGS_NONE;
+	}
 	np->kernel = KERNEL_DEAD;
 }
 
@@ -306,7 +320,8 @@ static void restart_listed(const sbx_context *ctx, size_t n, const sbx_err *e, v
 		app_error(np->base.app, "restarting the kernel failed: cannot list contexts: %s", e->msg);
 		return;
 	}
-	const char *want = np->language ? np->language : "python";
+	char want[NB_LANG_MAX];
+	nb_lang_notebook(np->nb, want);
 	for (size_t i = 0; i < n; i++)
 		if (ctx[i].language && strcmp(ctx[i].language, want) == 0) {
 			restart_id(np, ctx[i].id);
@@ -319,7 +334,7 @@ static void restart_answer(app *a, int ok, void *ud)
 {
 	(void)a;
 	nb_pane *np = ud;
-	if (!ok || !can_run(np))
+	if (!ok || !nbp_can_run(np))
 		return;
 	if (np->ctx_op) {
 		app_info(np->base.app, "the kernel is busy with another request; try again in a moment");
@@ -343,141 +358,10 @@ static void restart_answer(app *a, int ok, void *ud)
 
 void nbp_restart(nb_pane *np)
 {
-	if (!can_run(np))
+	if (!nbp_can_run(np))
 		return;
 	app_confirm(np->base.app, &np->base, "Restart the kernel? Variables and imports will be lost.",
 		    restart_answer, np);
-}
-
-/* --- choosing the kernel ------------------------------------------------ */
-
-static const char *const new_langs[] = { "python", "javascript", "typescript", "r", "java", "bash" };
-#define NNEW (sizeof new_langs / sizeof *new_langs)
-
-typedef struct kpick {
-	nb_pane *np;
-	char **ids, **langs;
-	size_t n;
-} kpick;
-
-static void kpick_free(kpick *k)
-{
-	for (size_t i = 0; i < k->n; i++) {
-		free(k->ids[i]);
-		free(k->langs[i]);
-	}
-	free(k->ids);
-	free(k->langs);
-	free(k);
-}
-
-static void use_context(nb_pane *np, const char *id, const char *lang)
-{
-	free(np->context_id);
-	free(np->language);
-	np->context_id = id ? xstrdup(id) : NULL;
-	np->language = lang ? xstrdup(lang) : NULL;
-	const char *l = lang ? lang : "python";
-	if (strcmp(nb_language(np->nb), l) != 0)
-		nb_set_kernel(np->nb, strcmp(l, "python") == 0 ? "python3" : l, l, l);
-	np->kernel = KERNEL_IDLE;
-	app_dirty(np->base.app);
-}
-
-static void created(const sbx_context *ctx, const sbx_err *e, void *ud)
-{
-	nb_pane *np = ud;
-	np->ctx_op = NULL;
-	if (e) {
-		np->kernel = KERNEL_IDLE;
-		app_error(np->base.app, "creating the context failed: %s", e->msg);
-		return;
-	}
-	use_context(np, ctx->id, ctx->language);
-	app_info(np->base.app, "the notebook now runs in a new %s context (%.8s)",
-		 ctx->language ? ctx->language : "python", ctx->id);
-}
-
-static void picked(app *a, int index, void *ud)
-{
-	kpick *k = ud;
-	nb_pane *np = k->np;
-	if (index < 0) {
-		kpick_free(k);
-		return;
-	}
-	size_t i = (size_t)index;
-	if (i == 0) {
-		use_context(np, NULL, NULL);
-		app_info(a, "the notebook runs in the default python context");
-	} else if (i <= k->n) {
-		use_context(np, k->ids[i - 1], k->langs[i - 1]);
-		app_info(a, "the notebook runs in context %.8s (%s)", k->ids[i - 1], k->langs[i - 1]);
-	} else if (i - k->n - 1 < NNEW && !np->ctx_op && can_run(np)) {
-		sbx_err e;
-		np->kernel = KERNEL_BUSY;
-		if (sbx_context_create(app_client(a), &np->base.session->sb, new_langs[i - k->n - 1], NULL, created,
-				       np, &np->ctx_op, &e) < 0) {
-			np->ctx_op = NULL;
-			np->kernel = KERNEL_IDLE;
-			app_error(a, "creating the context failed: %s", e.msg);
-		}
-	}
-	kpick_free(k);
-}
-
-static void listed(const sbx_context *ctx, size_t n, const sbx_err *e, void *ud)
-{
-	nb_pane *np = ud;
-	np->ctx_op = NULL;
-	if (e) {
-		app_error(np->base.app, "listing the sandbox's contexts failed: %s", e->msg);
-		return;
-	}
-	kpick *k = xcalloc(1, sizeof *k);
-	k->np = np;
-	k->n = n;
-	k->ids = xcalloc(n ? n : 1, sizeof *k->ids);
-	k->langs = xcalloc(n ? n : 1, sizeof *k->langs);
-	size_t nitems = 1 + n + NNEW;
-	char **items = xcalloc(nitems, sizeof *items);
-	int selected = 0;
-	items[0] = xstrdup("default python context");
-	for (size_t i = 0; i < n; i++) {
-		k->ids[i] = xstrdup(ctx[i].id ? ctx[i].id : "");
-		k->langs[i] = xstrdup(ctx[i].language ? ctx[i].language : "python");
-		sbx_buf b = SBX_BUF_INIT;
-		buf_printf(&b, "%s context %.8s%s%s", k->langs[i], k->ids[i], ctx[i].cwd ? " in " : "",
-			   ctx[i].cwd ? ctx[i].cwd : "");
-		items[1 + i] = buf_detach(&b);
-		if (np->context_id && strcmp(np->context_id, k->ids[i]) == 0)
-			selected = (int)(1 + i);
-	}
-	for (size_t i = 0; i < NNEW; i++) {
-		sbx_buf b = SBX_BUF_INIT;
-		buf_printf(&b, "new %s context", new_langs[i]);
-		items[1 + n + i] = buf_detach(&b);
-	}
-	app_pick(np->base.app, &np->base, "Run this notebook in", (const char *const *)items, nitems, selected,
-		 picked, k);
-	for (size_t i = 0; i < nitems; i++)
-		free(items[i]);
-	free(items);
-}
-
-void nbp_pick_kernel(nb_pane *np)
-{
-	if (!can_run(np))
-		return;
-	if (np->ctx_op) {
-		app_info(np->base.app, "the kernel is busy with another request; try again in a moment");
-		return;
-	}
-	sbx_err e;
-	if (sbx_context_list(app_client(np->base.app), &np->base.session->sb, listed, np, &np->ctx_op, &e) < 0) {
-		np->ctx_op = NULL;
-		app_error(np->base.app, "listing the sandbox's contexts failed: %s", e.msg);
-	}
 }
 
 void nbp_run_free(nb_pane *np)
@@ -501,9 +385,9 @@ void nbp_run_free(nb_pane *np)
 	if (np->ctx_op)
 		sbx_op_cancel(np->ctx_op);
 	np->exec_op = np->ctx_op = NULL;
+	nbp_langs_free(np);
 	clear_queue(np);
 	free(np->queue);
 	free(np->running);
 	free(np->context_id);
-	free(np->language);
 }

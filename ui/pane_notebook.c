@@ -11,6 +11,7 @@
  */
 #include "notebook_priv.h"
 #include "model/ipynb.h"
+#include "model/nblang.h"
 #include "../src/util/b64.h"
 #include "../src/util/xalloc.h"
 #include <errno.h>
@@ -82,6 +83,8 @@ static void enter_edit(nb_pane *np, int at_end)
 	nb_cell *c = nbp_cell(np);
 	if (!np->ed)
 		np->ed = ed_new();
+	char lang[NB_LANG_MAX];
+	ed_set_syntax(np->ed, ed_syntax_for(nb_lang_cell(np->nb, c, lang)));
 	ed_set_text(np->ed, c->source, strlen(c->source));
 	if (at_end)
 		ed_move(np->ed, ED_BUF_END, 0);
@@ -137,6 +140,8 @@ static void insert_new(nb_pane *np, size_t at)
 {
 	if (np->editing)
 		leave_edit(np);
+	/* (in the notebook's language: the selected cell's own may be one
+	 * the notebook left behind, kept for the outputs it made) */
 	nb_insert(np->nb, at, NB_CODE);
 	np->sel = at;
 	np->follow = 1;
@@ -287,7 +292,12 @@ static int edit_action(nb_pane *np, ui_action act)
 static void nbo_title(pane *p, char *out, size_t n)
 {
 	nb_pane *np = (nb_pane *)p;
-	snprintf(out, n, "notebook %s%s", np->name, nbp_dirty(np) ? "*" : "");
+	/* the notebook's language, as Jupyter shows its kernel at the top;
+	 * a Python notebook's title stays as it was */
+	char lang[NB_LANG_MAX];
+	int py = strcmp(nb_lang_notebook(np->nb, lang), "python") == 0;
+	snprintf(out, n, "notebook %s%s%s%s%s", np->name, nbp_dirty(np) ? "*" : "", py ? "" : " [", py ? "" : lang,
+		 py ? "" : "]");
 }
 
 static keymode nbo_mode(pane *p)
@@ -413,6 +423,7 @@ static int nbo_action(pane *p, ui_action act)
 		break;
 	case A_NB_SAVE_AS: nbp_save_as(np); break;
 	case A_NB_KERNEL: nbp_pick_kernel(np); break;
+	case A_NB_CELL_LANGUAGE: nbp_pick_cell_language(np); break;
 	case A_NB_CHART_DATA: toggle_chart_data(np); break;
 	case A_NB_SAVE_OUTPUT: nbp_save_output(np); break;
 	case A_NB_SCROLL_OUTPUT_UP: scroll_output(np, -3); break;
@@ -536,8 +547,6 @@ static void nbo_status(pane *p, sbx_buf *out)
 	buf_printf(out, "kernel: %s", names[np->kernel]);
 	if (np->nqueue)
 		buf_printf(out, " (%zu queued)", np->nqueue);
-	if (np->language && strcmp(np->language, "python") != 0)
-		buf_printf(out, " [%s]", np->language);
 	if (np->context_id)
 		buf_printf(out, " ctx %.8s", np->context_id);
 }
@@ -647,6 +656,7 @@ pane *nbp_new_with(app *a, session *s, notebook *nb, const char *path, sbx_err *
 	np->follow = 1;
 	np->kernel = s && s->state == SESSION_GONE ? KERNEL_DEAD : KERNEL_IDLE;
 	nbp_autosave_start(np);
+	nbp_langs_load(np);   /* for the pickers, before they are wanted */
 	if (s && s->state == SESSION_GONE)
 		nbo_sandbox_state(&np->base);
 	return &np->base;

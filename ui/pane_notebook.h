@@ -24,8 +24,10 @@ typedef void (*notebook_cell_cb)(pane *p, const nb_cell *c, int ran, void *ud);
 /* Appends a cell with that source (a trailing empty code cell nobody is
  * editing is reused), selects it when the user is not editing, and when
  * run is set (code cells) queues it on the notebook's runner with done
- * (may be NULL) watching it.  Returns the cell's id (heap), or NULL with e
- * (not a notebook, closing). */
+ * (may be NULL) watching it.  Code cells are Python (what the AI pane
+ * writes): in a notebook of another language they get Python as their own
+ * language.  Returns the cell's id (heap), or NULL with e (not a notebook,
+ * closing). */
 char *notebook_add_cell(pane *p, nb_cell_type type, const char *source, int run, notebook_cell_cb done,
 			void *ud, sbx_err *e);
 /* The document and one of its cells by id (NULL when deleted), to append

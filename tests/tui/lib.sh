@@ -39,6 +39,7 @@ TUI_ART=${SBX_TUI_ARTEFACTS:-/tmp/sbx-tui-artefacts}/$TUI_NAME
 TUI_LOG=$SCRATCH/workbench.log
 TUI_EXIT=$SCRATCH/workbench.exit
 TUI_PID=
+TUI_SH=                       # the shell holding it (writes $TUI_EXIT)
 TUI_IDS=$SCRATCH/ids          # every sandbox id seen, for the normaliser
 export LC_ALL=C.UTF-8
 
@@ -96,8 +97,15 @@ tui_start() {
 	# A shell stays the pane's process: it reaps the workbench and records
 	# its exit status (tmux 3.3a sometimes never reaps a pane's process).
 	local cmd="$(printf '%q ' "$SBX" workbench "$@")2>>$(printf %q "$TUI_LOG"); echo \$? >$(printf %q "$TUI_EXIT")"
-	rm -f "$TUI_EXIT"
 	tm kill-server 2>/dev/null
+	# a workbench started before: its shell may still be writing its exit
+	# status, which would read as this one's
+	local i sh
+	for i in $(seq 1 50); do
+		[ -n "$TUI_SH" ] && kill -0 "$TUI_SH" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$TUI_EXIT"
 	# (tmux 3.3a dies on window-size/remain-on-exit set before the first
 	# session: they come after it; a dead pane stays for its exit status.)
 	tm start-server \; set -g default-terminal tmux-256color \; set -g escape-time 0 \
@@ -106,8 +114,8 @@ tui_start() {
 		-e "XDG_CONFIG_HOME=$XDG_CONFIG_HOME" -e "XDG_STATE_HOME=$XDG_STATE_HOME" -e "HOME=$SCRATCH" \
 		-e "LC_ALL=C.UTF-8" "$cmd" \
 		\; set -g window-size manual \; set -g remain-on-exit on \; set -g status off
-	local i sh
 	sh=$(tm display -p -t wb '#{pane_pid}')
+	TUI_SH=$sh
 	TUI_PID=
 	for i in $(seq 1 50); do
 		TUI_PID=$(ps -o pid= --ppid "$sh" | tr -d ' ' | head -n1)
@@ -209,7 +217,7 @@ tui_note_ids() {
 # The screen without what changes run to run: sandbox ids (whole and the
 # 8-character prefixes the panes show, same width), durations, CPU and
 # memory figures, clock times and dates, pids, the scratch dir, kernel
-# temp dirs, spinner glyphs, the alignment padding that follows a duration.
+# temp dirs, code context ids, spinner glyphs, the alignment padding that follows a duration.
 tui_normalise() {
 	SCRATCH=$SCRATCH IDS="$(tr '\n' ' ' <"$TUI_IDS")" perl -CSD -Mutf8 -pe '
 		BEGIN { @ids = split " ", $ENV{IDS}; $scr = $ENV{SCRATCH}; }
@@ -226,6 +234,9 @@ tui_normalise() {
 		s{\b([a-z0-9]{4,})\b}{ my $t = $1; (grep { index($_, $t) >= 0 } @ids) && ($t =~ /\d/ || length($t) >= 6) ? "<id>" : $t }ge;
 		s/\Q$scr\E/<scratch>/g;
 		s/sbxk-[0-9]+-[A-Za-z0-9]+/sbxk-<tmp>/g;
+		# code contexts (uuids) by the 8 characters shown
+		s/\b(ctx|context) [0-9a-f]{1,8}\b/$1 <ctx>/g;   # (cut by the key hints: fewer)
+		s/context \([0-9a-f]{8}\)/context (<ctx>)/g;
 		s/\b\d{4}-\d\d-\d\d\b/<date>/g;
 		s/\b\d\d:\d\d(:\d\d)?\b/<time>/g;
 		s/\bpid \d+/pid <pid>/g;

@@ -183,6 +183,34 @@ static void test_auto_indent(void **state)
 	ed_free(ed);
 }
 
+/* Other languages: only brackets open a block, comments are theirs. */
+static void test_autoindent_languages(void **state)
+{
+	(void)state;
+	assert_int_equal(ed_syntax_for("javascript"), ED_SYN_BRACES);
+	assert_int_equal(ed_syntax_for("r"), ED_SYN_HASH);
+	assert_int_equal(ed_syntax_for("python"), ED_SYN_PYTHON);
+	assert_int_equal(ed_syntax_for(NULL), ED_SYN_PYTHON);
+	editor *ed = ed_new();
+	ed_set_syntax(ed, ED_SYN_BRACES);
+	type(ed, "function f(x) {\nreturn x ? a : b\n");
+	assert_text(ed, "function f(x) {\n    return x ? a : b\n    ");
+	ed_set_text(ed, "", 0);
+	type(ed, "const o = { // {\n");
+	assert_text(ed, "const o = { // {\n    ");
+	ed_set_text(ed, "", 0);
+	type(ed, "x = `{`\nlabel:\n");   /* a brace in a template string, a label */
+	assert_text(ed, "x = `{`\nlabel:\n");
+	ed_set_text(ed, "", 0);
+	type(ed, "s = '#{'\n");            /* '#' is no comment in JavaScript */
+	assert_text(ed, "s = '#{'\n");
+	ed_set_syntax(ed, ED_SYN_HASH);
+	ed_set_text(ed, "", 0);
+	type(ed, "f <- function(x) {\nx[1:2] # {\n");
+	assert_text(ed, "f <- function(x) {\n    x[1:2] # {\n    ");
+	ed_free(ed);
+}
+
 static void test_backspace_indent(void **state)
 {
 	(void)state;
@@ -409,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_goal_column),
 		cmocka_unit_test(test_words_and_home),
 		cmocka_unit_test(test_auto_indent),
+		cmocka_unit_test(test_autoindent_languages),
 		cmocka_unit_test(test_backspace_indent),
 		cmocka_unit_test(test_indent_dedent),
 		cmocka_unit_test(test_kill_yank),

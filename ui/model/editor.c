@@ -54,6 +54,24 @@ editor *ed_new(void)
 	return ed;
 }
 
+void ed_set_syntax(editor *ed, ed_syntax syn)
+{
+	ed->syntax = (int)syn;
+}
+
+ed_syntax ed_syntax_for(const char *language)
+{
+	static const char *const braces[] = { "javascript", "typescript", "java" };
+	static const char *const hash[] = { "r", "bash" };
+	for (size_t i = 0; language && i < sizeof braces / sizeof *braces; i++)
+		if (strcmp(language, braces[i]) == 0)
+			return ED_SYN_BRACES;
+	for (size_t i = 0; language && i < sizeof hash / sizeof *hash; i++)
+		if (strcmp(language, hash[i]) == 0)
+			return ED_SYN_HASH;
+	return ED_SYN_PYTHON;
+}
+
 void ed_free(editor *ed)
 {
 	if (!ed)

@@ -1,7 +1,8 @@
 /*
  * editor: the text buffer behind a notebook cell — multi-line UTF-8 with a
  * cursor (a byte offset always on a code point boundary), an optional
- * selection (anchor..cursor), Python auto-indent and undo/redo.
+ * selection (anchor..cursor), auto-indent for the cell's language and
+ * undo/redo.
  *
  * Columns are display columns (wcwidth; a tab advances to the next
  * multiple of ED_TAB_WIDTH), so the view and the editor agree on where the
@@ -33,6 +34,14 @@ typedef enum {
 editor *ed_new(void);
 void ed_free(editor *ed);
 
+/* What auto-indent knows of the language: Python (the default: ':' opens
+ * a block, return/pass/... close one, '#' comments), brace languages
+ * (JavaScript, TypeScript, Java: '//' comments, only brackets open) and
+ * the other '#' languages (R, bash: only brackets open). */
+typedef enum { ED_SYN_PYTHON, ED_SYN_BRACES, ED_SYN_HASH } ed_syntax;
+void ed_set_syntax(editor *ed, ed_syntax syn);
+ed_syntax ed_syntax_for(const char *language);   /* NULL or unknown: Python */
+
 /* Replace everything; cursor to the start; clears undo history. */
 void ed_set_text(editor *ed, const char *s, size_t len);
 /* NUL-terminated contents. */
@@ -61,8 +70,9 @@ char *ed_selected_text(const editor *ed);           /* NULL when none; free() */
 
 void ed_insert_char(editor *ed, uint32_t cp);       /* typed; C0 controls but \t, \n ignored */
 void ed_paste(editor *ed, const char *s, size_t len); /* literal; CRLF/CR → LF */
-void ed_newline(editor *ed);      /* keep indent; +4 after ':' or an open bracket;
-                                     -4 after return/pass/break/continue/raise */
+void ed_newline(editor *ed);      /* keep indent; +4 after an open bracket (Python:
+                                     or ':'); Python: -4 after return/pass/break/
+                                     continue/raise */
 void ed_indent(editor *ed);       /* Tab: spaces to the next stop, or indent selected lines */
 void ed_dedent(editor *ed);       /* Shift-Tab: dedent the line or the selected lines */
 void ed_backspace(editor *ed);    /* in leading blanks: back to the previous indent stop */

@@ -58,9 +58,10 @@ void ed_paste(editor *ed, const char *s, size_t len)
 	buf_free(&clean);
 }
 
-/* Length of a line's code: without a trailing comment (a '#' inside a
- * string literal does not count) and trailing blanks. */
-static size_t code_len(const char *s, size_t len)
+/* Length of a line's code: without a trailing comment ('#', or '//' in
+ * brace languages; inside a string literal it does not count) and
+ * trailing blanks. */
+static size_t code_len(const char *s, size_t len, int syntax)
 {
 	char q = 0;
 	size_t i = 0;
@@ -71,9 +72,9 @@ static size_t code_len(const char *s, size_t len)
 				i++;
 			else if (c == q)
 				q = 0;
-		} else if (c == '#') {
+		} else if (syntax == ED_SYN_BRACES ? c == '/' && i + 1 < len && s[i + 1] == '/' : c == '#') {
 			break;
-		} else if (c == '"' || c == '\'') {
+		} else if (c == '"' || c == '\'' || (syntax == ED_SYN_BRACES && c == '`')) {
 			q = c;
 		}
 	}
@@ -111,11 +112,12 @@ void ed_newline(editor *ed)
 	sbx_buf ins = SBX_BUF_INIT;
 	buf_putc(&ins, '\n');
 	buf_append(&ins, T(ed) + start, p - start);
-	size_t code = code_len(T(ed) + p, ed->cur - p);
+	size_t code = code_len(T(ed) + p, ed->cur - p, ed->syntax);
 	char last = code ? T(ed)[p + code - 1] : 0;
-	if (last == ':' || last == '(' || last == '[' || last == '{') {
+	int python = ed->syntax == ED_SYN_PYTHON;
+	if ((python && last == ':') || last == '(' || last == '[' || last == '{') {
 		buf_puts(&ins, "    ");
-	} else if (ends_block(T(ed) + p, code)) {
+	} else if (python && ends_block(T(ed) + p, code)) {
 		if (ins.len > 1 && ins.data[ins.len - 1] == '\t')
 			ins.len--;
 		else

@@ -33,6 +33,7 @@ struct editor {
 	enum ed_run run;          /* what the last edit was, for coalescing */
 	size_t run_end;           /* cursor after that edit */
 	sbx_buf killed;
+	int syntax;               /* ed_syntax */
 };
 
 /* Primitive edits: change the text, record the op in the current group,
