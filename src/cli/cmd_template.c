@@ -21,12 +21,9 @@ static const char usage[] =
 	"usage: sbx template build NAME|PATH|DIR [--name N] [--agent PATH] [--python DIR] [--templates DIR]\n"
 	"       sbx template ls [--json]\n"
 	"       sbx template rm NAME\n"
-	"       sbx template prune [--unused-for DURATION]
-"
-	"Builds a shipped recipe (base, code-interpreter), a recipe/Dockerfile at PATH, or an E2B
-"
-	"template DIR (e2b.toml and/or e2b.Dockerfile / Dockerfile; or PATH/e2b.toml) into the
-"
+	"       sbx template prune [--unused-for DURATION]\n"
+	"Builds a shipped recipe (base, code-interpreter), a recipe/Dockerfile at PATH, or an E2B\n"
+	"template DIR (e2b.toml and/or e2b.Dockerfile / Dockerfile; or PATH/e2b.toml) into the\n"
 	"template cache ($SBX_CACHE_DIR, else ~/.cache/sbx); builds need root and mmdebstrap.\n";
 
 /* Next to the sbx binary in a checkout (build/sbx → vm/...), else installed. */
