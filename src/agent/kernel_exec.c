@@ -6,10 +6,16 @@
  * routed by parent_header.msg_id; the cell's error is reported once (the
  * IOPub error, else the one in execute_reply).  stop_on_error is off:
  * nothing is ever queued inside the kernel, so there is nothing to abort.
+ *
+ * Output of the cell that arrives after its idle and reply (Deno does this
+ * with execute_result) is still taken while the later steps run, and an
+ * execution whose cell produced no execute_result waits up to
+ * KEXEC_LATE_GRACE_MS after the cell ended before it finishes.
  */
 #include "kernel_priv.h"
 #include "../proto/code_result.h"
 #include "../util/log.h"
+#include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +23,8 @@
 
 static void kexec_free(kexec *x)
 {
+	if (x->grace_timer)
+		loop_del_timer(x->k->h->a->loop, x->grace_timer);
 	for (int i = 0; i < ST_N; i++) {
 		free(x->code[i]);
 		free(x->what[i]);
@@ -91,6 +99,8 @@ static void send_step(kernel *k, kexec *x)
 	int rc = c ? jwire_send(k->sock[CH_SHELL], &id, "execute_request", c, x->msg_id, &e)
 		   : sbx_error(&e, "the code is not valid UTF-8");
 	json_decref(c);
+	if (rc == 0 && x->step == ST_CODE)
+		memcpy(x->code_id, x->msg_id, sizeof x->code_id);
 	if (rc < 0) {
 		x->msg_id[0] = '\0';
 		x_error(x, "KernelError", e.msg, "");
@@ -98,6 +108,26 @@ static void send_step(kernel *k, kexec *x)
 			x->pre_failed = 1;
 		x->got_reply = x->got_idle = 1;   /* treated as finished */
 	}
+}
+
+static int64_t on_grace(sbx_loop *l, int64_t id, void *ud)
+{
+	(void)l;
+	(void)id;
+	kexec *x = ud;
+	x->grace_timer = 0;
+	x->code_id[0] = '\0';   /* nothing more is waited for */
+	kq_kick(x->k);
+	return -1;
+}
+
+/* ms to wait for late output of the cell before finishing x; 0: none. */
+static int64_t grace_left(const kexec *x)
+{
+	if (!x->code_id[0] || x->got_result || x->cancelled)
+		return 0;
+	int64_t left = x->code_end + KEXEC_LATE_GRACE_MS - now_ms();
+	return left > 0 ? left : 0;
 }
 
 /* Starts the head's next step, or finishes it; repeats while steps finish
@@ -108,10 +138,17 @@ void kq_kick(kernel *k)
 		kexec *x = k->head;
 		if (x->msg_id[0] && !(x->got_reply && x->got_idle))
 			return;   /* a step is in flight */
+		if (x->grace_timer)
+			return;   /* waiting for the cell's late output */
 		int s = x->step + 1;
 		while (s < ST_N && !step_allowed(x, s))
 			s++;
 		if (s >= ST_N) {
+			int64_t left = grace_left(x);
+			if (left) {
+				x->grace_timer = loop_add_timer(k->h->a->loop, left, on_grace, x);
+				return;
+			}
 			x_finish(x);
 			continue;
 		}
@@ -141,14 +178,39 @@ static void step_done(kernel *k, kexec *x)
 	}
 	if (x->step == ST_PRE && (!status || strcmp(status, "ok")))
 		x->pre_failed = 1;
+	if (x->step == ST_CODE)
+		x->code_end = now_ms();
 	kq_kick(k);
+}
+
+/* Output of the cell after its idle and reply: still the cell's. */
+static void late_output(kernel *k, kexec *x, const jmsg *m)
+{
+	if (!strcmp(m->msg_type, "status"))
+		return;
+	log_debug("kernel %s: %s came after the cell's idle and reply", k->spec.name, m->msg_type);
+	if (!strcmp(m->msg_type, "execute_result"))
+		x->got_result = 1;
+	if (!x->cancelled && x->ops.output)
+		x->ops.output(m, x->ud);
+	if (x->got_result && x->grace_timer) {
+		/* the one result came: nothing more to wait for */
+		loop_del_timer(k->h->a->loop, x->grace_timer);
+		x->grace_timer = 0;
+		kq_kick(k);
+	}
 }
 
 void kq_on_iopub(kernel *k, const jmsg *m)
 {
 	kexec *x = k->head;
+	if (x && x->code_id[0] && !strcmp(m->parent_id, x->code_id) &&
+	    (x->step != ST_CODE || x->got_idle)) {
+		late_output(k, x, m);
+		return;
+	}
 	if (!x || !x->msg_id[0] || strcmp(m->parent_id, x->msg_id) || x->got_idle)
-		return;   /* someone else's output, or after idle: dropped */
+		return;   /* someone else's output, or a silent step's after idle */
 	if (!strcmp(m->msg_type, "status")) {
 		const char *st = json_string_value(json_object_get(m->content, "execution_state"));
 		if (!st || strcmp(st, "idle"))
@@ -162,6 +224,8 @@ void kq_on_iopub(kernel *k, const jmsg *m)
 		return;   /* silent steps: their failure comes from the reply */
 	if (!strcmp(m->msg_type, "error"))
 		x->saw_error = 1;
+	if (!strcmp(m->msg_type, "execute_result"))
+		x->got_result = 1;
 	if (!x->cancelled && x->ops.output)
 		x->ops.output(m, x->ud);
 }

@@ -11,6 +11,11 @@ enum kstate { K_STARTING, K_READY, K_FAILED };
 enum { CH_SHELL, CH_CONTROL, CH_IOPUB, CH_N };
 enum { ST_SETUP, ST_PRE, ST_CODE, ST_POST, ST_N };
 
+/* Deno publishes a cell's execute_result up to a few ms after its idle and
+ * execute_reply: a cell with no result yet is held open this long after
+ * both came, taking late IOPub output of its request. */
+#define KEXEC_LATE_GRACE_MS 30
+
 struct kexec {
 	kernel *k;
 	kexec *next;
@@ -20,6 +25,10 @@ struct kexec {
 	char msg_id[37];          /* request of the current step; "" until sent */
 	int got_reply, got_idle, saw_error;
 	json_t *reply;            /* execute_reply content, kept until idle */
+	char code_id[37];         /* request of the cell (ST_CODE); "" if not sent */
+	int got_result;           /* the cell's execute_result came */
+	int64_t code_end;         /* when the cell's reply and idle were both in */
+	int64_t grace_timer;      /* waiting for late output before finishing */
 	int pre_failed;
 	int cancelled;
 	kexec_ops ops;

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void kspec_free(kspec *k)
 {
 	if (!k)
 		return;
 	free(k->name);
+	free(k->dir);
 	free(k->language);
 	free(k->display_name);
 	sbx_strv_free(k->argv);
@@ -25,6 +27,7 @@ void kspec_copy(kspec *dst, const kspec *src)
 {
 	memset(dst, 0, sizeof *dst);
 	dst->name = xstrdup(src->name);
+	dst->dir = xstrdup(src->dir);
 	dst->language = xstrdup(src->language);
 	dst->display_name = xstrdup(src->display_name);
 	dst->argv = sbx_strv_dup((const char *const *)src->argv);
@@ -101,6 +104,7 @@ int kspec_load(const char *dir, const char *name, kspec *out, sbx_err *e)
 	const char *dn = json_string_value(json_object_get(j, "display_name"));
 	const char *im = json_string_value(json_object_get(j, "interrupt_mode"));
 	out->name = xstrdup(name);
+	out->dir = xstrdup(dir);
 	out->language = lower(lang ? lang : name);
 	out->display_name = xstrdup(dn ? dn : name);
 	out->interrupt_message = im && !strcmp(im, "message");
@@ -213,9 +217,38 @@ static void builtin_python(kspec *out)
 				      "{connection_file}", NULL };
 	memset(out, 0, sizeof *out);
 	out->name = xstrdup("python3");
+	out->dir = xstrdup("/usr/share/jupyter/kernels/python3");
 	out->language = xstrdup("python");
 	out->display_name = xstrdup("Python 3 (ipykernel)");
 	out->argv = sbx_strv_dup((const char *const *)argv);
+}
+
+/* What to install for a language of the code-interpreter templates. */
+static const struct {
+	const char *kernel, *what;
+} kernel_hints[] = {
+	{ "deno", "no JavaScript/TypeScript kernel (Deno) in this template: use template code-interpreter, "
+		  "or install Deno and write its kernelspec (`deno jupyter --install`)" },
+	{ "ir", "no R kernel in this template: use template code-interpreter, or install r-cran-irkernel" },
+	{ "bash", "no bash kernel in this template: use template code-interpreter, or `pip install bash_kernel` "
+		  "and `python3 -m bash_kernel.install`" },
+	{ "java", "no Java kernel in this template: build and use template code-interpreter-java "
+		  "(`sbx template build code-interpreter-java`), or install openjdk-17-jdk-headless and `pip install jjava`" },
+};
+
+const char *kspec_kernel_name(const char *language)
+{
+	static const struct {
+		const char *lang, *kernel;
+	} map[] = {
+		{ "python", "python3" }, { "r", "ir" }, { "javascript", "deno" }, { "typescript", "deno" },
+		{ "js", "deno" }, { "ts", "deno" }, { "deno", "deno" }, { "bash", "bash" }, { "sh", "bash" },
+		{ "java", "java" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcasecmp(language, map[i].lang))
+			return map[i].kernel;
+	return language;
 }
 
 int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
@@ -224,7 +257,7 @@ int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
 	if (!bases)
 		bases = own = kspec_search_path();
 	struct find_ctx f = { .language = language };
-	f.want_name = !strcmp(language, "python") ? "python3" : !strcmp(language, "r") ? "ir" : language;
+	f.want_name = kspec_kernel_name(language);
 	foreach_spec(bases, find_visit, &f);
 	int rc = -1;
 	sbx_err le;
@@ -239,8 +272,15 @@ int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
 		sbx_error(e, "%s", le.msg);
 	} else if (rc < 0) {
 		char *list = kspec_list_installed(bases);
-		sbx_error(e, "no Jupyter kernel for language '%s' is installed (installed kernels: %s); "
-			  "install its kernelspec, e.g. IRkernel for r", language, list);
+		const char *hint = NULL;
+		for (size_t i = 0; i < sizeof kernel_hints / sizeof kernel_hints[0]; i++)
+			if (!strcmp(f.want_name, kernel_hints[i].kernel))
+				hint = kernel_hints[i].what;
+		if (hint)
+			sbx_error(e, "%s (language '%s'; installed kernels: %s)", hint, language, list);
+		else
+			sbx_error(e, "no Jupyter kernel for language '%s' is installed (installed kernels: %s); "
+				  "install its kernelspec, or use one of these languages", language, list);
 		free(list);
 	}
 	free(f.by_name_dir);
@@ -249,6 +289,88 @@ int kspec_find(char *const *bases, const char *language, kspec *out, sbx_err *e)
 	free(f.by_lang);
 	sbx_strv_free(own);
 	return rc;
+}
+
+/* --- GET /languages ------------------------------------------------------ */
+
+struct langs_ctx {
+	char *const *bases;
+	kspec_lang *v;
+	size_t n;
+};
+
+static int has_lang(const struct langs_ctx *c, const char *language)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].language, language))
+			return 1;
+	return 0;
+}
+
+static void add_lang(struct langs_ctx *c, const char *language)
+{
+	kspec k;
+	if (has_lang(c, language) || kspec_find(c->bases, language, &k, NULL) < 0)
+		return;
+	/* the built-in python needs Debian's interpreter to exist */
+	if (!strcmp(language, "python") && access(k.argv[0], X_OK) < 0) {
+		kspec_free(&k);
+		return;
+	}
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	c->v[c->n++] = (kspec_lang){ xstrdup(language), xstrdup(k.name), xstrdup(k.display_name) };
+	kspec_free(&k);
+}
+
+static int langs_visit(const char *dir, const char *name, void *ud)
+{
+	struct langs_ctx *c = ud;
+	kspec k;
+	if (kspec_load(dir, name, &k, NULL) < 0)
+		return 0;
+	/* a kernel none of the known names asks for serves its own language */
+	static const char *const known[] = { "python3", "deno", "ir", "bash", "java" };
+	int is_known = 0;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		is_known |= !strcmp(name, known[i]);
+	if (!is_known)
+		add_lang(c, k.language);
+	kspec_free(&k);
+	return 0;
+}
+
+static int lang_cmp(const void *a, const void *b)
+{
+	const kspec_lang *x = a, *y = b;
+	int px = strcmp(x->language, "python") != 0, py = strcmp(y->language, "python") != 0;
+	return px != py ? px - py : strcmp(x->language, y->language);
+}
+
+size_t kspec_languages(char *const *bases, kspec_lang **out)
+{
+	char **own = NULL;
+	if (!bases)
+		bases = own = kspec_search_path();
+	struct langs_ctx c = { .bases = bases };
+	static const char *const langs[] = { "python", "javascript", "typescript", "r", "bash", "java" };
+	for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++)
+		add_lang(&c, langs[i]);
+	foreach_spec(bases, langs_visit, &c);
+	if (c.n)
+		qsort(c.v, c.n, sizeof *c.v, lang_cmp);
+	sbx_strv_free(own);
+	*out = c.v;
+	return c.n;
+}
+
+void kspec_langs_free(kspec_lang *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].language);
+		free(v[i].kernel);
+		free(v[i].display_name);
+	}
+	free(v);
 }
 
 static int list_visit(const char *dir, const char *name, void *ud)
@@ -275,17 +397,30 @@ char *kspec_list_installed(char *const *bases)
 	return buf_detach(&b);
 }
 
+/* s with every {name} replaced by value; heap string. */
+static char *subst(const char *s, const char *name, const char *value)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	size_t nl = strlen(name);
+	const char *at;
+	while ((at = strstr(s, name))) {
+		buf_append(&b, s, (size_t)(at - s));
+		buf_puts(&b, value);
+		s = at + nl;
+	}
+	buf_puts(&b, s);
+	return buf_detach(&b);
+}
+
 char **kspec_argv(const kspec *k, const char *connection_file)
 {
 	char **v = sbx_strv_dup((const char *const *)k->argv);
 	for (char **p = v; *p; p++) {
-		char *at = strstr(*p, "{connection_file}");
-		if (!at)
-			continue;
-		char *s = xasprintf("%.*s%s%s", (int)(at - *p), *p, connection_file,
-				    at + strlen("{connection_file}"));
+		char *a = subst(*p, "{connection_file}", connection_file);
+		char *b = subst(a, "{resource_dir}", k->dir ? k->dir : "");
+		free(a);
 		free(*p);
-		*p = s;
+		*p = b;
 	}
 	return v;
 }

@@ -41,6 +41,10 @@ static int setup(void **state)
 	put(base2, "deno", "{\"argv\":[\"deno\",\"jupyter\",\"--kernel\",\"--conn\",\"{connection_file}\"],"
 			   "\"language\":\"typescript\",\"interrupt_mode\":\"message\"}");
 	put(base2, "broken", "{\"argv\":[]}");
+	put(base2, "bash", "{\"argv\":[\"/usr/bin/python3\",\"-m\",\"bash_kernel\",\"-f\",\"{connection_file}\"],"
+			   "\"display_name\":\"Bash\",\"language\":\"bash\"}");
+	put(base2, "julia-1.9", "{\"argv\":[\"julia\",\"{resource_dir}/k.jl\",\"{connection_file}\"],"
+				"\"display_name\":\"Julia 1.9\",\"language\":\"Julia\"}");
 	return 0;
 }
 
@@ -90,11 +94,78 @@ static void test_find(void **state)
 	assert_int_equal(kspec_find(bases, "deno", &k, &e), 0);
 	kspec_free(&k);
 
+	/* every alias of a known language reaches its kernel */
+	const char *to_deno[] = { "javascript", "js", "ts", "typescript", "deno" };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(kspec_find(bases, to_deno[i], &k, &e), 0);
+		assert_string_equal(k.name, "deno");
+		kspec_free(&k);
+	}
+	assert_int_equal(kspec_find(bases, "sh", &k, &e), 0);
+	assert_string_equal(k.name, "bash");
+	kspec_free(&k);
+
 	assert_int_equal(kspec_find(bases, "java", &k, &e), -1);
 	assert_non_null(strstr(e.msg, "'java'"));
+	assert_non_null(strstr(e.msg, "code-interpreter-java"));
+	assert_non_null(strstr(e.msg, "openjdk-17-jdk-headless"));
+	assert_non_null(strstr(e.msg, "pip install jjava"));
 	assert_non_null(strstr(e.msg, "python3 (python)"));
 	assert_non_null(strstr(e.msg, "ir (r)"));
 	assert_null(strstr(e.msg, "broken"));   /* unreadable specs are not offered */
+}
+
+static void test_missing_hints(void **state)
+{
+	(void)state;
+	char *bases[] = { base1, NULL };
+	kspec k;
+	sbx_err e;
+	assert_int_equal(kspec_find(bases, "javascript", &k, &e), -1);
+	assert_non_null(strstr(e.msg, "Deno"));
+	assert_non_null(strstr(e.msg, "code-interpreter"));
+	assert_int_equal(kspec_find(bases, "r", &k, &e), -1);
+	assert_non_null(strstr(e.msg, "r-cran-irkernel"));
+	assert_int_equal(kspec_find(bases, "bash", &k, &e), -1);
+	assert_non_null(strstr(e.msg, "bash_kernel"));
+	assert_int_equal(kspec_find(bases, "cobol", &k, &e), -1);
+	assert_non_null(strstr(e.msg, "'cobol'"));
+	assert_non_null(strstr(e.msg, "python3 (python)"));
+}
+
+/* Jupyter's {resource_dir}: the kernelspec's own directory (JJava needs it). */
+static void test_resource_dir(void **state)
+{
+	(void)state;
+	char *bases[] = { base1, base2, NULL };
+	kspec k;
+	sbx_err e;
+	assert_int_equal(kspec_find(bases, "julia", &k, &e), 0);
+	char **argv = kspec_argv(&k, "/run/c.json");
+	char want[160];
+	snprintf(want, sizeof want, "%s/kernels/julia-1.9/k.jl", base2);
+	assert_string_equal(argv[1], want);
+	assert_string_equal(argv[2], "/run/c.json");
+	sbx_strv_free(argv);
+	kspec_free(&k);
+}
+
+static void test_languages(void **state)
+{
+	(void)state;
+	char *bases[] = { base1, base2, NULL };
+	kspec_lang *v;
+	size_t n = kspec_languages(bases, &v);
+	const char *want[][2] = { { "python", "python3" }, { "bash", "bash" }, { "javascript", "deno" },
+				  { "julia", "julia-1.9" }, { "r", "ir" }, { "typescript", "deno" } };
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(v[i].language, want[i][0]);
+		assert_string_equal(v[i].kernel, want[i][1]);
+	}
+	assert_string_equal(v[0].display_name, "Py");
+	assert_string_equal(v[3].display_name, "Julia 1.9");
+	kspec_langs_free(v, n);
 }
 
 static void test_python_fallback(void **state)
@@ -132,6 +203,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_missing_hints),
+		cmocka_unit_test(test_resource_dir),
+		cmocka_unit_test(test_languages),
 		cmocka_unit_test(test_python_fallback),
 		cmocka_unit_test(test_search_path),
 	};
