@@ -105,8 +105,34 @@ code_ctx *code_ctx_find(code_state *cs, const char *id)
 	return NULL;
 }
 
-code_ctx *code_ctx_create(code_state *cs, const char *language, const char *cwd,
-			  int is_default, int *status, sbx_err *e)
+int code_lang_flavour(const char *language)
+{
+	if (!strcmp(language, "python"))
+		return CODE_PY;
+	if (!strcmp(language, "r"))
+		return CODE_R;
+	if (!strcmp(language, "javascript") || !strcmp(language, "typescript") || !strcmp(language, "deno"))
+		return CODE_JS;
+	if (!strcmp(language, "bash") || !strcmp(language, "sh"))
+		return CODE_BASH;
+	return CODE_OTHER;
+}
+
+/* Deno cells are ES modules: no require.  E2B's JavaScript kernel has one,
+ * and `npm install x` then require('x') is its documented example, so each
+ * Deno process gets a require resolving from its working directory. */
+static const char *prelude_for(const kspec *spec)
+{
+	const char *a0 = spec->argv[0], *base = strrchr(a0, '/');
+	base = base ? base + 1 : a0;
+	if (strcmp(spec->name, "deno") && strcmp(base, "deno"))
+		return NULL;
+	return "import { createRequire as __sbxCreateRequire } from \"node:module\";\n"
+	       "globalThis.require = __sbxCreateRequire(Deno.cwd() + \"/\");";
+}
+
+static code_ctx *ctx_create(code_state *cs, const char *language, const char *cwd, int is_default,
+			    int deferred, int *status, sbx_err *e)
 {
 	*status = 500;
 	if (!cs->host) {
@@ -118,7 +144,7 @@ code_ctx *code_ctx_create(code_state *cs, const char *language, const char *cwd,
 		*status = 404;
 		return NULL;
 	}
-	kernel *k = kernel_new(cs->host, &spec, cwd, e);
+	kernel *k = kernel_new(cs->host, &spec, cwd, prelude_for(&spec), deferred, e);
 	kspec_free(&spec);
 	if (!k)
 		return NULL;
@@ -136,15 +162,26 @@ code_ctx *code_ctx_create(code_state *cs, const char *language, const char *cwd,
 	return c;
 }
 
-code_ctx *code_ctx_default(code_state *cs, const char *language, int *status, sbx_err *e)
+code_ctx *code_ctx_create(code_state *cs, const char *language, const char *cwd,
+			  int is_default, int *status, sbx_err *e)
+{
+	return ctx_create(cs, language, cwd, is_default, 0, status, e);
+}
+
+static code_ctx *ctx_default(code_state *cs, const char *language, int deferred, int *status, sbx_err *e)
 {
 	for (code_ctx *c = cs->ctxs; c; c = c->next)
 		if (c->is_default && !strcmp(c->language, language))
 			return c;
 	char *cwd = default_cwd(cs->a);
-	code_ctx *c = code_ctx_create(cs, language, cwd, 1, status, e);
+	code_ctx *c = ctx_create(cs, language, cwd, 1, deferred, status, e);
 	free(cwd);
 	return c;
+}
+
+code_ctx *code_ctx_default(code_state *cs, const char *language, int *status, sbx_err *e)
+{
+	return ctx_default(cs, language, 0, status, e);
 }
 
 static void ctx_free(code_ctx *c, const char *name, const char *value)
@@ -292,6 +329,15 @@ int code_init(agent *a)
 	int status;
 	if (!code_ctx_default(cs, "python", &status, &e))
 		log_warn("code: the default python kernel did not start: %s", e.msg);
+	/* E2B lists a javascript default context from the start.  Its Deno
+	 * process starts with its first cell: launching it here would compete
+	 * for the CPU with python's start-up, which the first cell waits for. */
+	kspec js;
+	if (kspec_find(NULL, "javascript", &js, NULL) == 0) {
+		kspec_free(&js);
+		if (!ctx_default(cs, "javascript", 1, &status, &e))
+			log_warn("code: no default javascript context: %s", e.msg);
+	}
 	return 0;
 }
 
@@ -312,6 +358,26 @@ void code_free(agent *a)
 	a->code = NULL;
 }
 
+/* GET /languages (sbx's own): [{"language","kernel","display_name"}] of the
+ * kernels installed, python first. */
+static void languages_route(http_req *r)
+{
+	if (strcmp(http_req_method(r), "GET")) {
+		http_req_add_header(r, "Allow", "GET");
+		http_respond_str(r, 405, "text/plain", "Method not allowed: use GET /languages");
+		return;
+	}
+	kspec_lang *v;
+	size_t n = kspec_languages(NULL, &v);
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:o,s:o,s:o}", "language", json_text(v[i].language), "kernel",
+						      json_text(v[i].kernel), "display_name",
+						      json_text(v[i].display_name)));
+	kspec_langs_free(v, n);
+	respond_json(r, 200, list);
+}
+
 void code_route(agent *a, http_req *r)
 {
 	code_state *cs = a->code;
@@ -327,6 +393,10 @@ void code_route(agent *a, http_req *r)
 			return;
 		}
 		code_execute_route(cs, r);
+		return;
+	}
+	if (!strcmp(path, "/languages")) {
+		languages_route(r);
 		return;
 	}
 	code_contexts_route(cs, r);

@@ -5,8 +5,9 @@
  * vanished client is noticed), and always {"type":"end_of_execution"} last.
  *
  * Per-request env_vars apply to that cell only: silent requests around it
- * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv and a
- * restore).  Values travel as JSON inside a string literal, never pasted
+ * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv;
+ * javascript/typescript: process.env; bash: export — each restoring what
+ * was there before, where E2B's server only deletes).  Values travel as JSON inside a string literal, never pasted
  * into code.  A client that disconnects mid-cell interrupts it.  A request
  * with "sbx_jupyter": true (libsbx's) gets in each line what E2B's fields
  * drop (code_line_add_jupyter); E2B's SDKs never send it.
@@ -17,6 +18,7 @@
 #include "../util/buf.h"
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,11 +112,6 @@ static char *json_literal(const json_t *v)
 	return lit;
 }
 
-static int lang_is(const code_ctx *c, const char *l)
-{
-	return !strcmp(c->language, l);
-}
-
 /* R: a named character vector; names and values are JSON string literals,
  * which R reads the same way (raw UTF-8, \" \\ \n \t \uXXXX). */
 static char *r_named_vector(const json_t *env)
@@ -136,29 +133,141 @@ static char *r_named_vector(const json_t *env)
 	return buf_detach(&b);
 }
 
+/* bash: a word in single quotes (' becomes '\''). */
+static void sh_quote(sbx_buf *b, const char *v)
+{
+	buf_puts(b, "'");
+	for (const char *p = v; *p; p++)
+		if (*p == '\'')
+			buf_puts(b, "'\\''");
+		else
+			buf_append(b, p, 1);
+	buf_puts(b, "'");
+}
+
+/* A name bash can export: [A-Za-z_][A-Za-z0-9_]*. */
+static int sh_name(const char *k)
+{
+	if (!isalpha((unsigned char)*k) && *k != '_')
+		return 0;
+	for (const char *p = k; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return 0;
+	return 1;
+}
+
+/* Silent code setting env (an object of strings) for good, in the language
+ * of flavour f; heap string.  bash skips names it cannot export. */
+static char *env_set_code(int f, const json_t *env)
+{
+	const char *k;
+	json_t *v;
+	sbx_buf b = SBX_BUF_INIT;
+	char *lit, *vec;
+	switch (f) {
+	case CODE_PY:
+		lit = json_literal(env);
+		buf_printf(&b, "__import__('os').environ.update(__import__('json').loads(%s))", lit);
+		free(lit);
+		break;
+	case CODE_R:
+		vec = r_named_vector(env);
+		buf_printf(&b, "do.call(Sys.setenv, as.list(%s))", vec);
+		free(vec);
+		break;
+	case CODE_JS:
+		lit = json_literal(env);
+		buf_printf(&b, "Object.assign(process.env, JSON.parse(%s));", lit);
+		free(lit);
+		break;
+	case CODE_BASH:
+		json_object_foreach((json_t *)env, k, v) {
+			if (!sh_name(k))
+				continue;
+			buf_printf(&b, "export %s=", k);
+			sh_quote(&b, json_string_value(v));
+			buf_puts(&b, "; ");
+		}
+		buf_puts(&b, "true");
+		break;
+	}
+	return buf_detach(&b);
+}
+
+/* Per-cell env_vars: pre sets them, remembering what was there; post puts
+ * that back.  Heap strings in pre/post. */
+static void env_push_pop_code(int f, const json_t *env, char **pre, char **post)
+{
+	const char *k;
+	json_t *v;
+	sbx_buf b = SBX_BUF_INIT;
+	char *lit, *vec;
+	switch (f) {
+	case CODE_PY:
+		lit = json_literal(env);
+		*pre = xasprintf("__import__('sbx_e2b').env_push(__import__('json').loads(%s))", lit);
+		*post = xstrdup("__import__('sbx_e2b').env_pop()");
+		free(lit);
+		break;
+	case CODE_R:
+		vec = r_named_vector(env);
+		*pre = xasprintf("local({ v <- %s; assign('.sbx_env_saved', Sys.getenv(names(v), unset = NA, names = TRUE), "
+				 "envir = globalenv()); do.call(Sys.setenv, as.list(v)) })", vec);
+		*post = xstrdup("local({ s <- get('.sbx_env_saved', envir = globalenv()); "
+				"for (k in names(s)) if (is.na(s[[k]])) Sys.unsetenv(k) "
+				"else do.call(Sys.setenv, setNames(list(s[[k]]), k)); "
+				"rm('.sbx_env_saved', envir = globalenv()) })");
+		free(vec);
+		break;
+	case CODE_JS:
+		lit = json_literal(env);
+		*pre = xasprintf("(() => { const v = JSON.parse(%s), s = {}; for (const k of Object.keys(v)) { "
+				 "s[k] = process.env[k] === undefined ? null : process.env[k]; process.env[k] = v[k]; } "
+				 "globalThis.__sbxEnvSaved = s; })();", lit);
+		*post = xstrdup("(() => { const s = globalThis.__sbxEnvSaved || {}; for (const k of Object.keys(s)) { "
+				"if (s[k] === null) delete process.env[k]; else process.env[k] = s[k]; } "
+				"delete globalThis.__sbxEnvSaved; })();");
+		free(lit);
+		break;
+	case CODE_BASH:
+		/* printf %q gives back a word eval reads as the old value */
+		buf_puts(&b, "__sbx_env_restore=; ");
+		json_object_foreach((json_t *)env, k, v) {
+			buf_printf(&b, "if [ -n \"${%s+x}\" ]; then __sbx_env_restore+=\"export %s=$(printf %%q \"$%s\"); \"; "
+				       "else __sbx_env_restore+=\"unset %s; \"; fi; export %s=", k, k, k, k, k);
+			sh_quote(&b, json_string_value(v));
+			buf_puts(&b, "; ");
+		}
+		buf_puts(&b, "true");
+		*pre = buf_detach(&b);
+		*post = xstrdup("eval \"$__sbx_env_restore\"; unset __sbx_env_restore; true");
+		break;
+	}
+}
+
 /* Fills the silent steps of q; returns -1 (e set) for env_vars in a
  * language we cannot set them in.  Strings in *owned are freed by the caller. */
 static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_req *q,
 			   char *owned[3], sbx_err *e)
 {
-	int py = lang_is(c, "python"), r = lang_is(c, "r");
-	if (env_vars && !py && !r)
-		return sbx_error(e, "env_vars are supported for python and r contexts only; "
+	int f = code_lang_flavour(c->language);
+	if (env_vars && f == CODE_OTHER)
+		return sbx_error(e, "env_vars are supported for python, javascript, typescript, r and bash contexts; "
 			"this context runs %s. Set them in the code instead.", c->language);
+	if (env_vars && f == CODE_BASH) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(env_vars, k, v)
+			if (!sh_name(k))
+				return sbx_error(e, "env_vars name \"%s\" cannot be set in bash: use letters, digits and _ "
+					"and do not start with a digit", k);
+	}
 	/* The global environment (/init) may have changed since the kernel
 	 * started: bring the kernel up to date first. */
 	char *sig = kernel_env_signature(&cs->a->env);
-	if (strcmp(sig, kernel_env_sig(c->k)) && cs->a->env.n && (py || r)) {
+	if (strcmp(sig, kernel_env_sig(c->k)) && cs->a->env.n && f != CODE_OTHER) {
 		json_t *g = json_loads(sig, 0, NULL);
-		if (py) {
-			char *lit = json_literal(g);
-			owned[0] = xasprintf("__import__('os').environ.update(__import__('json').loads(%s))", lit);
-			free(lit);
-		} else {
-			char *vec = r_named_vector(g);
-			owned[0] = xasprintf("do.call(Sys.setenv, as.list(%s))", vec);
-			free(vec);
-		}
+		owned[0] = env_set_code(f, g);
 		json_decref(g);
 		q->setup = owned[0];
 		q->setup_what = "Setting the sandbox's global environment variables";
@@ -167,21 +276,7 @@ static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_
 	free(sig);
 	if (!env_vars)
 		return 0;
-	if (py) {
-		char *lit = json_literal(env_vars);
-		owned[1] = xasprintf("__import__('sbx_e2b').env_push(__import__('json').loads(%s))", lit);
-		owned[2] = xstrdup("__import__('sbx_e2b').env_pop()");
-		free(lit);
-	} else {
-		char *vec = r_named_vector(env_vars);
-		owned[1] = xasprintf("local({ v <- %s; assign('.sbx_env_saved', Sys.getenv(names(v), unset = NA, names = TRUE), "
-				     "envir = globalenv()); do.call(Sys.setenv, as.list(v)) })", vec);
-		owned[2] = xstrdup("local({ s <- get('.sbx_env_saved', envir = globalenv()); "
-				   "for (k in names(s)) if (is.na(s[[k]])) Sys.unsetenv(k) "
-				   "else do.call(Sys.setenv, setNames(list(s[[k]]), k)); "
-				   "rm('.sbx_env_saved', envir = globalenv()) })");
-		free(vec);
-	}
+	env_push_pop_code(f, env_vars, &owned[1], &owned[2]);
 	q->pre = owned[1];
 	q->post = owned[2];
 	q->pre_what = "Setting env_vars";

@@ -5,7 +5,9 @@
  * A context is one kernel with a language and a working directory.  One
  * context per language is that language's default, used by /execute without
  * context_id; python's is started at agent start so the first cell does not
- * wait for the interpreter's imports.
+ * wait for the interpreter's imports; javascript's (when a Deno kernel is
+ * installed) is listed from the start, as E2B's, but its process starts with
+ * its first cell.
  */
 #ifndef SBX_CODE_INTERNAL_H
 #define SBX_CODE_INTERNAL_H
@@ -70,6 +72,10 @@ int code_json_str(json_t *o, const char *key, int required, const char **out, sb
 char *code_normalize_language(const char *s);
 
 /* --- contexts (code_contexts.c) ------------------------------------------- */
+/* How a language's kernel is spoken to (env_vars, global env). */
+enum { CODE_PY, CODE_R, CODE_JS, CODE_BASH, CODE_OTHER };
+int code_lang_flavour(const char *language);
+
 code_ctx *code_ctx_find(code_state *cs, const char *id);
 /* Creates a context and starts its kernel.  On failure *status is the HTTP
  * status to answer with (404: no kernel for that language, 500 otherwise). */

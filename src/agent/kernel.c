@@ -248,6 +248,7 @@ static void become_ready(kernel *k)
 	k->hs_timer = 0;
 	k->state = K_READY;
 	log_info("kernel: %s (pid %d) is ready", k->spec.name, (int)k->proc.pid);
+	kq_prelude(k);
 	kq_kick(k);
 }
 
@@ -455,18 +456,22 @@ static void on_child_exit(agent *a, pid_t pid, int status, void *ud)
 
 /* --- public ---------------------------------------------------------------- */
 
-kernel *kernel_new(kernel_host *h, const kspec *spec, const char *cwd, sbx_err *e)
+kernel *kernel_new(kernel_host *h, const kspec *spec, const char *cwd, const char *prelude,
+		   int deferred, sbx_err *e)
 {
 	kernel *k = xcalloc(1, sizeof *k);
 	k->h = h;
 	kspec_copy(&k->spec, spec);
 	k->cwd = xstrdup(cwd);
+	k->prelude = prelude ? xstrdup(prelude) : NULL;
+	k->state = K_FAILED;
 	for (int c = 0; c < CH_N; c++)
 		k->fd[c] = -1;
-	if (kernel_launch_proc(k, e) < 0) {
+	if (!deferred && kernel_launch_proc(k, e) < 0) {
 		kspec_free(&k->spec);
 		free(k->cwd);
 		free(k->env_sig);
+		free(k->prelude);
 		free(k);
 		return NULL;
 	}
@@ -510,6 +515,7 @@ void kernel_free(kernel *k, const char *name, const char *value)
 	kspec_free(&k->spec);
 	free(k->cwd);
 	free(k->env_sig);
+	free(k->prelude);
 	free(k);
 }
 

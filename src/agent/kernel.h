@@ -38,8 +38,11 @@ void kernel_host_free(kernel_host *h);
 
 /* Launches spec's kernel with working directory cwd.  The environment is the
  * agent's plus agent->env plus the kernelspec's, with cfg.python_path first
- * on PYTHONPATH. */
-kernel *kernel_new(kernel_host *h, const kspec *spec, const char *cwd, sbx_err *e);
+ * on PYTHONPATH.  prelude (may be NULL) is run silently by every process of
+ * this kernel once it is ready, before any execution.  deferred: the process
+ * starts with the first execution (or restart), not now. */
+kernel *kernel_new(kernel_host *h, const kspec *spec, const char *cwd, const char *prelude,
+		   int deferred, sbx_err *e);
 /* Pending executions get error (name, value) and done; then the process is
  * asked to shut down and reaped in the background. */
 void kernel_free(kernel *k, const char *name, const char *value);

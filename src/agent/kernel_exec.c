@@ -242,6 +242,30 @@ void kq_on_execute_reply(kernel *k, const jmsg *m)
 		step_done(k, x);
 }
 
+static void prelude_error(const char *name, const char *value, const char *tb, void *ud)
+{
+	(void)tb;
+	kernel *k = ud;
+	log_warn("kernel %s: its prelude failed: %s: %s", k->spec.name, name, value);
+}
+
+void kq_prelude(kernel *k)
+{
+	if (!k->prelude)
+		return;
+	static const kexec_ops ops = { NULL, prelude_error, NULL };
+	kexec *x = xcalloc(1, sizeof *x);
+	x->code[ST_SETUP] = xstrdup(k->prelude);
+	x->k = k;
+	x->step = -1;
+	x->ops = ops;
+	x->ud = k;
+	x->next = k->head;   /* nothing is in flight: the process is new */
+	k->head = x;
+	if (!k->tail)
+		k->tail = x;
+}
+
 int kernel_execute(kernel *k, const kexec_req *req, const kexec_ops *ops, void *ud, kexec **out,
 		   sbx_err *e)
 {

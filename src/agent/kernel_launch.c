@@ -3,12 +3,15 @@
 #include "../util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,13 +108,38 @@ static char **build_argv(const kspec *spec, const char *conn)
 	return v;
 }
 
+/* Five free loopback ports, each bound to port 0 and released (all held
+ * until all are picked, so they differ). */
+static int pick_ports(klaunch *l, sbx_err *e)
+{
+	int fds[6] = { -1, -1, -1, -1, -1, -1 }, rc = 0;
+	for (int p = KPORT_SHELL; p <= KPORT_HB && !rc; p++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof sa;
+		fds[p] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fds[p] < 0 || bind(fds[p], (struct sockaddr *)&sa, sizeof sa) < 0 ||
+		    getsockname(fds[p], (struct sockaddr *)&sa, &len) < 0)
+			rc = sbx_error_errno(e, "cannot pick a free loopback port for a kernel");
+		else
+			l->ports[p] = ntohs(sa.sin_port);
+	}
+	for (int p = KPORT_SHELL; p <= KPORT_HB; p++)
+		if (fds[p] >= 0)
+			close(fds[p]);
+	return rc;
+}
+
 static int write_conn_file(const klaunch *l, const kspec *spec, sbx_err *e)
 {
-	json_t *j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:s,s:s}", "transport", "ipc",
-			      "ip", l->ip, "shell_port", KPORT_SHELL, "iopub_port", KPORT_IOPUB,
-			      "stdin_port", KPORT_STDIN, "control_port", KPORT_CONTROL,
-			      "hb_port", KPORT_HB, "key", l->key, "signature_scheme", "hmac-sha256",
-			      "kernel_name", spec->name);
+	int tcp = l->tcp;
+	json_t *j = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:s,s:s,s:s}", "transport", tcp ? "tcp" : "ipc",
+			      "ip", tcp ? "127.0.0.1" : l->ip,
+			      "shell_port", tcp ? l->ports[KPORT_SHELL] : KPORT_SHELL,
+			      "iopub_port", tcp ? l->ports[KPORT_IOPUB] : KPORT_IOPUB,
+			      "stdin_port", tcp ? l->ports[KPORT_STDIN] : KPORT_STDIN,
+			      "control_port", tcp ? l->ports[KPORT_CONTROL] : KPORT_CONTROL,
+			      "hb_port", tcp ? l->ports[KPORT_HB] : KPORT_HB, "key", l->key,
+			      "signature_scheme", "hmac-sha256", "kernel_name", spec->name);
 	char *text = json_dumps(j, JSON_INDENT(1));
 	json_decref(j);
 	int fd = open(l->conn_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -185,7 +213,8 @@ int klaunch_start(agent *a, const char *rundir, unsigned gen, const kspec *spec,
 		klaunch_clear(out);
 		return -1;
 	}
-	if (write_conn_file(out, spec, e) < 0) {
+	out->tcp = !kspec_is_ipykernel(spec);
+	if ((out->tcp && pick_ports(out, e) < 0) || write_conn_file(out, spec, e) < 0) {
 		klaunch_clear(out);
 		return -1;
 	}
@@ -220,7 +249,10 @@ fail:
 
 void klaunch_endpoint(const klaunch *l, int port, char *buf, size_t n)
 {
-	snprintf(buf, n, "ipc://%s-%d", l->ip, port);
+	if (l->tcp)
+		snprintf(buf, n, "tcp://127.0.0.1:%d", l->ports[port]);
+	else
+		snprintf(buf, n, "ipc://%s-%d", l->ip, port);
 }
 
 void klaunch_clear(klaunch *l)
@@ -229,7 +261,7 @@ void klaunch_clear(klaunch *l)
 		unlink(l->conn_path);
 	if (l->log_path)
 		unlink(l->log_path);
-	if (l->ip)
+	if (l->ip && !l->tcp)
 		for (int p = KPORT_SHELL; p <= KPORT_HB; p++) {
 			char *s = xasprintf("%s-%d", l->ip, p);
 			unlink(s);

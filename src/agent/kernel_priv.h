@@ -7,7 +7,9 @@
 #include "kernel.h"
 #include "kernel_launch.h"
 
-enum kstate { K_STARTING, K_READY, K_FAILED };
+/* K_FAILED: no process (it failed, died, or was never started); the next
+ * execution launches one. */
+enum kstate { K_FAILED, K_STARTING, K_READY };
 enum { CH_SHELL, CH_CONTROL, CH_IOPUB, CH_N };
 enum { ST_SETUP, ST_PRE, ST_CODE, ST_POST, ST_N };
 
@@ -50,6 +52,7 @@ struct kernel {
 	kspec spec;
 	char *cwd;
 	char *env_sig;
+	char *prelude;            /* silent code every new process runs first */
 	enum kstate state;
 	klaunch proc;             /* files and pid of the current process */
 	char session[37];
@@ -81,6 +84,8 @@ int kernel_launch_proc(kernel *k, sbx_err *e);
 /* kernel_exec.c */
 /* Starts the next step of the head execution when nothing is in flight. */
 void kq_kick(kernel *k);
+/* Queues k->prelude ahead of everything (the process just became ready). */
+void kq_prelude(kernel *k);
 /* Every pending execution gets error (name, value) and done. */
 void kq_fail_all(kernel *k, const char *name, const char *value);
 /* A message of a READY kernel: IOPub output / shell execute_reply. */

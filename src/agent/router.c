@@ -54,7 +54,7 @@ void router_handle(http_req *r, void *ud)
 		return;
 	}
 	int code_api = !strcmp(path, "/execute") || !strcmp(path, "/contexts") ||
-		       has_prefix(path, "/contexts/");
+		       has_prefix(path, "/contexts/") || !strcmp(path, "/languages");
 	if (!token_ok(a, r, code_api)) {
 		if (has_prefix(path, "/process.Process/") || has_prefix(path, "/filesystem.Filesystem/"))
 			agent_connect_error(r, "unauthenticated", "unauthorized access, please provide a valid access token (X-Access-Token)");
