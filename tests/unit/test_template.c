@@ -295,6 +295,54 @@ static void test_words_and_expand(void **state)
 	strv_free(v, nv);
 }
 
+/* fetch: URL HASH DEST — the hash in any of the accepted spellings becomes
+ * ALGO:hex, which is what the canonical text (and so the template hash) holds. */
+static void test_fetch(void **state)
+{
+	(void)state;
+	template_recipe *r = parse_ok("fetch: https://example.org/a.whl "
+				      "sha256:DA28513230F5307C7A49E87352366304DC52B66FAA207D6CAED1B2BDEC03C1FA x.whl\n",
+				      "/tmp/recipes/f.recipe");
+	assert_string_equal(r->steps[0].hash, "sha256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa");
+	expect_err("fetch: https://example.org/b SHA256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa /b\n",
+		   "/tmp/x.recipe", 1, "not a pinned hash");
+	template_recipe_free(r);
+	r = parse_ok(
+		"from: base\n"
+		"fetch: https://registry.npmjs.org/npm/-/npm-10.9.9.tgz \\\n"
+		"\tsha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg== /tmp/f/\n"
+		"workdir: /srv\n"
+		"fetch: https://example.org/b sha256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa b\n",
+		"/tmp/recipes/f.recipe");
+	assert_int_equal(r->nsteps, 2);
+	assert_int_equal(r->steps[0].kind, TSTEP_FETCH);
+	assert_string_equal(r->steps[0].src, "https://registry.npmjs.org/npm/-/npm-10.9.9.tgz");
+	assert_string_equal(r->steps[0].hash, "sha512:d60fba8cb42f688b81e33c2f1cbef2ad7b977166700ec0ad057f1b6d60ea6ef2"
+			    "524abf673e20c35931cd8305d1dbb8887134d6eefdc0e7b8435bd458bf65b862");
+	assert_string_equal(r->steps[0].dest, "/tmp/f/");
+	assert_string_equal(r->steps[1].workdir, "/srv");
+	char *norm = template_normalize(r);
+	if (!strstr(norm, "fetch: https://example.org/b sha256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa b\n"))
+		fail_msg("canonical text lacks the fetch line: %s", norm);
+	/* Read back, the canonical text is the same recipe. */
+	template_recipe *r2 = parse_ok(norm, "/tmp/recipes/f.recipe");
+	char *norm2 = template_normalize(r2);
+	assert_string_equal(norm, norm2);
+	free(norm);
+	free(norm2);
+	template_recipe_free(r2);
+	template_recipe_free(r);
+
+	expect_err("fetch: https://example.org/a sha256:abc /a\n", "/tmp/x.recipe", 1, "needs 64 hex digits");
+	expect_err("fetch: https://example.org/a sha512-AAAA /a\n", "/tmp/x.recipe", 1, "64-byte digest");
+	expect_err("fetch: https://example.org/a md5:0123 /a\n", "/tmp/x.recipe", 1, "not a pinned hash");
+	expect_err("fetch: ftp://example.org/a sha256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa /a\n",
+		   "/tmp/x.recipe", 1, "not an http(s) URL");
+	expect_err("fetch: https://example.org/a /a\n", "/tmp/x.recipe", 1, "takes URL HASH DEST");
+	expect_err("fetch: https://example.org/a sha256:da28513230f5307c7a49e87352366304dc52b66faa207d6caed1b2bdec03c1fa $D\n",
+		   "/tmp/x.recipe", 1, "not expanded");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_dockerfile_errors),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_words_and_expand),
+		cmocka_unit_test(test_fetch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,14 +63,15 @@
 
 /* ── parsed recipe ─────────────────────────────────────────────────────── */
 
-typedef enum { TSTEP_RUN, TSTEP_COPY } template_step_kind;
+typedef enum { TSTEP_RUN, TSTEP_COPY, TSTEP_FETCH } template_step_kind;
 
 typedef struct template_step {
 	template_step_kind kind;
 	int line;          /* where it was written */
 	char *run;         /* RUN: the shell command */
-	char *src;         /* COPY: relative to the recipe's directory */
-	char *dest;        /* COPY: absolute, or relative to the step's workdir */
+	char *src;         /* COPY: relative to the recipe's directory; FETCH: the URL */
+	char *dest;        /* COPY, FETCH: absolute, or relative to the step's workdir */
+	char *hash;        /* FETCH: "sha256:HEX" or "sha512:HEX", what the file must hash to */
 	char *chown;       /* COPY --chown=U[:G], or NULL */
 	char *user;        /* user in effect, or NULL (root) */
 	char *workdir;     /* workdir in effect, or NULL (the parent's, or /) */

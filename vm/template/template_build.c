@@ -74,6 +74,8 @@ static int build_one(const template_opts *o, const char *cache, const tpl_resolv
 		const template_step *s = &r->steps[i];
 		if (s->kind == TSTEP_RUN)
 			tpl_step(&b, "run (line %d): %.100s", s->line, s->run);
+		else if (s->kind == TSTEP_FETCH)
+			tpl_step(&b, "fetch (line %d): %.100s → %s", s->line, s->src, s->dest);
 		else
 			tpl_step(&b, "copy (line %d): %s → %s", s->line, s->src, s->dest);
 		rc = tpl_run_step(&b, s, e);

@@ -59,6 +59,8 @@ int tpl_set_workdir(tpl_parser *p, const char *dir);
 int tpl_set_user(tpl_parser *p, const char *user);
 int tpl_add_run(tpl_parser *p, const char *cmd);
 int tpl_add_copy(tpl_parser *p, const char *chown, char **words, size_t n);   /* SRC… DEST */
+/* fetch: URL HASH DEST (recipe format only). */
+int tpl_add_fetch(tpl_parser *p, const char *val);
 /* One logical Dockerfile line. */
 int tpl_docker_line(tpl_parser *p, const char *line);
 
@@ -180,6 +182,18 @@ int tpl_install_packages(tpl_build *b, sbx_err *e);
 /* sbx-agent, the chart extension, user `user`, hostname. */
 int tpl_setup(tpl_build *b, sbx_err *e);
 int tpl_run_step(tpl_build *b, const template_step *s, sbx_err *e);
+/* Copies the host file or directory SRC into the rootfs at s->dest (as
+ * copy: does; NAME is the file name when s->dest is a directory). */
+int tpl_copy_in(tpl_build *b, const template_step *s, const char *src, const char *name, sbx_err *e);
+
+/* ── fetch: (template_fetch.c) ── */
+/* "sha256:HEX", "sha512:HEX" or an SRI "sha256-B64"/"sha512-B64" (npm's
+ * dist.integrity) → "ALGO:hex" in *out (heap); -1 with a reason in why. */
+int tpl_hash_spec(const char *spec, char **out, char why[160]);
+/* The file a fetch: step names, from $CACHE/downloads/ALGO-HEX when there
+ * (checked again), else downloaded with curl(1) and checked; then copied
+ * into the rootfs like copy:.  A hash mismatch fails the step. */
+int tpl_fetch_step(tpl_build *b, const template_step *s, sbx_err *e);
 /* Checks the agent runs, makes the workdir, writes recipe and meta.json;
  * fills meta. */
 int tpl_finish(tpl_build *b, template_info *meta, sbx_err *e);

@@ -252,6 +252,38 @@ int tpl_add_copy(tpl_parser *p, const char *chown, char **words, size_t n)
 	return 0;
 }
 
+/* fetch: URL HASH DEST — a download pinned by its hash (see template_fetch.c). */
+int tpl_add_fetch(tpl_parser *p, const char *val)
+{
+	char **w;
+	size_t n;
+	if (tpl_split_words(val, &w, &n) < 0)
+		return tpl_perr(p, "unterminated quote in fetch: %s", val);
+	int rc = 0;
+	char why[160], *hash = NULL;
+	if (n != 3)
+		rc = tpl_perr(p, "fetch: takes URL HASH DEST (e.g. fetch: https://registry.npmjs.org/x/-/x-1.0.0.tgz "
+			      "sha512-… /tmp/x.tgz), got %zu words", n);
+	else if (strncmp(w[0], "https://", 8) && strncmp(w[0], "http://", 7))
+		rc = tpl_perr(p, "fetch: '%s' is not an http(s) URL", w[0]);
+	else if (strpbrk(w[0], " \t'\"\\"))
+		rc = tpl_perr(p, "fetch: the URL '%s' has a space, quote or backslash; percent-encode it", w[0]);
+	else if (tpl_hash_spec(w[1], &hash, why) < 0)
+		rc = tpl_perr(p, "fetch: '%s' is not a pinned hash: %s", w[1], why);
+	else if (no_dollar(p, "fetch destinations", w[2]) < 0)
+		rc = -1;
+	if (rc == 0) {
+		template_step *s = add_step(p, TSTEP_FETCH);
+		s->src = xstrdup(w[0]);
+		s->hash = hash;
+		s->dest = xstrdup(w[2]);
+		hash = NULL;
+	}
+	free(hash);
+	strv_free(w, n);
+	return rc;
+}
+
 /* ── recipe format ── */
 
 static int add_packages(tpl_parser *p, const char *val)
@@ -282,7 +314,7 @@ static int recipe_line(tpl_parser *p, const char *line)
 			keyok = 0;
 	if (!keyok)
 		return tpl_perr(p, "expected 'key: value' (keys: name, from, suite, packages, alias, env, "
-			    "workdir, user, run, copy), got '%.60s'", line);
+			    "workdir, user, run, copy, fetch), got '%.60s'", line);
 	char key[16];
 	snprintf(key, sizeof key, "%.*s", (int)(klen < 15 ? klen : 15), line);
 	const char *val = colon + 1;
@@ -356,8 +388,10 @@ static int recipe_line(tpl_parser *p, const char *line)
 		strv_free(w, n);
 		return rc;
 	}
+	if (!strcmp(key, "fetch"))
+		return tpl_add_fetch(p, val);
 	return tpl_perr(p, "unknown key '%s'; a recipe line is one of name:, from:, suite:, packages:, "
-		    "alias:, env:, workdir:, user:, run:, copy: (see vm/templates/README.md)", key);
+		    "alias:, env:, workdir:, user:, run:, copy:, fetch: (see vm/templates/README.md)", key);
 }
 
 /* ── lines ── */
@@ -513,6 +547,7 @@ void template_recipe_free(template_recipe *r)
 		free(s->run);
 		free(s->src);
 		free(s->dest);
+		free(s->hash);
 		free(s->chown);
 		free(s->user);
 		free(s->workdir);
@@ -578,6 +613,10 @@ char *template_normalize(const template_recipe *r)
 			break;
 		if (s->kind == TSTEP_RUN) {
 			buf_printf(&b, "run: %s\n", s->run);
+		} else if (s->kind == TSTEP_FETCH) {
+			buf_printf(&b, "fetch: %s %s ", s->src, s->hash);
+			tpl_put_word(&b, s->dest);
+			buf_putc(&b, '\n');
 		} else {
 			buf_puts(&b, "copy:");
 			if (s->chown)

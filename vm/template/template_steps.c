@@ -279,8 +279,45 @@ static const char *step_workdir(tpl_build *b, const template_step *s)
 	return s->workdir ? s->workdir : b->parent ? b->parent->workdir : "/";
 }
 
+int tpl_copy_in(tpl_build *b, const template_step *s, const char *src, const char *name, sbx_err *e)
+{
+	sbx_buf dest = SBX_BUF_INIT, cmd = SBX_BUF_INIT;
+	if (s->dest[0] != '/') {
+		const char *w = step_workdir(b, s);
+		buf_printf(&dest, "%s%s", w, strcmp(w, "/") ? "/" : "");
+	}
+	buf_puts(&dest, s->dest);
+	buf_puts(&cmd, "set -- ");
+	tpl_sh_quote(&cmd, buf_cstr(&dest));
+	buf_putc(&cmd, ' ');
+	tpl_sh_quote(&cmd, name);
+	buf_putc(&cmd, ' ');
+	tpl_sh_quote(&cmd, s->chown ? s->chown : "");
+	buf_puts(&cmd,
+		 "\nset -e\n"
+		 "src=/.sbx-build/src dest=$1\n"
+		 "if [ -d \"$src\" ]; then\n"
+		 "  mkdir -p \"$dest\"; cp -R --preserve=mode,timestamps \"$src\"/. \"$dest\"/\n"
+		 "  if [ -n \"$3\" ]; then (cd \"$src\" && find . -print0) | (cd \"$dest\" && xargs -0 chown -h \"$3\"); fi\n"
+		 "else\n"
+		 "  case $dest in\n"
+		 "  */) mkdir -p \"$dest\"; target=$dest$2 ;;\n"
+		 "  *) if [ -d \"$dest\" ]; then target=$dest/$2; else mkdir -p \"$(dirname \"$dest\")\"; target=$dest; fi ;;\n"
+		 "  esac\n"
+		 "  cp --preserve=mode,timestamps \"$src\" \"$target\"\n"
+		 "  if [ -n \"$3\" ]; then chown -h \"$3\" \"$target\"; fi\n"
+		 "fi\n");
+	tpl_bind bind = { src, "src", 0 };
+	int rc = chroot_sh(b, buf_cstr(&cmd), &bind, 1, e);
+	buf_free(&dest);
+	buf_free(&cmd);
+	return rc;
+}
+
 int tpl_run_step(tpl_build *b, const template_step *s, sbx_err *e)
 {
+	if (s->kind == TSTEP_FETCH)
+		return tpl_fetch_step(b, s, e);
 	/* The parent's env, then the recipe's env lines above this step. */
 	char **env = NULL;
 	size_t nenv = 0;
@@ -295,43 +332,14 @@ int tpl_run_step(tpl_build *b, const template_step *s, sbx_err *e)
 		rc = tpl_chroot_run(&b->log, &c, e);
 	} else {
 		char *src = xasprintf("%s/%s", b->rs->r->dir, s->src);
-		sbx_buf dest = SBX_BUF_INIT, cmd = SBX_BUF_INIT;
-		if (s->dest[0] != '/') {
-			const char *w = step_workdir(b, s);
-			buf_printf(&dest, "%s%s", w, strcmp(w, "/") ? "/" : "");
-		}
-		buf_puts(&dest, s->dest);
 		char *dup = xstrdup(s->src), *base = strrchr(dup, '/');
 		while (base && !base[1] && base != dup) {   /* "dir/" → "dir" */
 			*base = '\0';
 			base = strrchr(dup, '/');
 		}
-		buf_puts(&cmd, "set -- ");
-		tpl_sh_quote(&cmd, buf_cstr(&dest));
-		buf_putc(&cmd, ' ');
-		tpl_sh_quote(&cmd, base ? base + 1 : dup);
-		buf_putc(&cmd, ' ');
-		tpl_sh_quote(&cmd, s->chown ? s->chown : "");
-		buf_puts(&cmd,
-			 "\nset -e\n"
-			 "src=/.sbx-build/src dest=$1\n"
-			 "if [ -d \"$src\" ]; then\n"
-			 "  mkdir -p \"$dest\"; cp -R --preserve=mode,timestamps \"$src\"/. \"$dest\"/\n"
-			 "  if [ -n \"$3\" ]; then (cd \"$src\" && find . -print0) | (cd \"$dest\" && xargs -0 chown -h \"$3\"); fi\n"
-			 "else\n"
-			 "  case $dest in\n"
-			 "  */) mkdir -p \"$dest\"; target=$dest$2 ;;\n"
-			 "  *) if [ -d \"$dest\" ]; then target=$dest/$2; else mkdir -p \"$(dirname \"$dest\")\"; target=$dest; fi ;;\n"
-			 "  esac\n"
-			 "  cp --preserve=mode,timestamps \"$src\" \"$target\"\n"
-			 "  if [ -n \"$3\" ]; then chown -h \"$3\" \"$target\"; fi\n"
-			 "fi\n");
-		tpl_bind bind = { src, "src", 0 };
-		rc = chroot_sh(b, buf_cstr(&cmd), &bind, 1, e);
+		rc = tpl_copy_in(b, s, src, base ? base + 1 : dup, e);
 		free(dup);
 		free(src);
-		buf_free(&dest);
-		buf_free(&cmd);
 	}
 	strv_free(env, nenv);
 	return rc;
