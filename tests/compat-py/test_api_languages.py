@@ -194,8 +194,11 @@ def test_bash_output_state_and_exit_status(sbx):
     ex = sbx.run_code("echo hello", language="bash")
     assert ex.error is None, ex.error and ex.error.traceback
     assert out(ex) == "hello\n"
-    sbx.run_code("compat_b=7", language="sh")
+    sbx.run_code("compat_b=7", language="bash")
     assert out(sbx.run_code('echo "$compat_b"', language="bash")) == "7\n"
+    # sh is bash's kernel too (its own default context: only js and ts are
+    # normalised, to javascript and typescript)
+    assert out(sbx.run_code("echo ${BASH_VERSION:+bash}", language="sh")) == "bash\n"
     failed = sbx.run_code("echo before; (exit 3)", language="bash")
     assert failed.error is not None
     assert failed.error.value == "3"
