@@ -217,10 +217,15 @@ int tpl_install_packages(tpl_build *b, sbx_err *e)
 		   "  printf '#!/bin/sh\\nexit 101\\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d\n"
 		   "  trap 'rm -f /usr/sbin/policy-rc.d' EXIT\n"
 		   "fi\n"
+		   /* The dpkg excludes leave no man directories, and update-alternatives
+		    * fails on a slave link into one (openjdk's postinst: java.1.gz);
+		    * removed again below unless such links were made. */
+		   "mkdir -p /usr/share/man/man1\n"
 		   "a=/.sbx-build/apt\n"
 		   "apt-get -q update\n"
 		   "apt-get -q -y --no-install-recommends -o Dir::Cache::Archives=$a/ install $missing\n"
-		   "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin\n",
+		   "rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin\n"
+		   "rmdir /usr/share/man/man1 2>/dev/null || true\n",
 		   list.len ? buf_cstr(&list) : "");
 	char *archives = xasprintf("%s/apt-archives", b->cache), *partial = xasprintf("%s/partial", archives);
 	tpl_bind bind = { archives, "apt", 1 };
