@@ -239,12 +239,12 @@ def test_env_vars_on_sandbox_and_overwrite_r_bash():
 
 def test_cwd_javascript(sbx):
     result = sbx.run_code("process.cwd()", language="js")
-    assert result.text == "/home/user"
+    assert result.text == "/home/user", result
 
 
 def test_cwd_typescript(sbx):
     result = sbx.run_code("process.cwd()", language="ts")
-    assert result.text == "/home/user"
+    assert result.text == "/home/user", result
 
 
 def test_cwd_r(sbx):
@@ -299,16 +299,23 @@ def test_context_lifecycle_per_language(sbx, asked):
         assert (context.language, context.cwd) == (language, "/tmp")
         contexts = sbx.list_code_contexts()
         assert [(c.language, c.cwd) for c in contexts if c.id == context.id] == [(language, "/tmp")]
-        assert cwd_of(sbx.run_code(cwd_code, context=context)) == cwd
+        # an Execution's repr shows a kernel killed for want of memory
+        # (KernelStartFailed / KernelDied)
+        ex = sbx.run_code(cwd_code, context=context)
+        assert cwd_of(ex) == cwd, ex
 
-        assert sbx.run_code(set_code, context=context).error is None
-        assert value(sbx.run_code(get_code, context=context)) == seven
-        assert gone(sbx.run_code(get_code, language=language)), "the default context sees the variable"
+        ex = sbx.run_code(set_code, context=context)
+        assert ex.error is None, ex
+        ex = sbx.run_code(get_code, context=context)
+        assert value(ex) == seven, ex
+        ex = sbx.run_code(get_code, language=language)
+        assert gone(ex), f"the default context sees the variable: {ex}"
 
         sbx.restart_code_context(context.id)
         after = sbx.run_code(get_code, context=context)
         assert gone(after), f"state survived the restart: {after}"
-        assert cwd_of(sbx.run_code(cwd_code, context=context)) == cwd
+        ex = sbx.run_code(cwd_code, context=context)
+        assert cwd_of(ex) == cwd, ex
         assert any(c.id == context.id for c in sbx.list_code_contexts())
     finally:
         sbx.remove_code_context(context.id)

@@ -12,6 +12,9 @@ import { API_MODE, API_ONLY, killAfter, pngSize, RUN, LONG } from './helpers.mjs
 
 const sbx = API_MODE ? killAfter(await Sandbox.create({ timeoutMs: 600_000, metadata: { suite: RUN } })) : null
 const out = (ex) => ex.logs.stdout.join('')
+// What a cell gave, for assertion messages (a kernel killed for want of
+// memory shows up here as KernelStartFailed/KernelDied).
+const seen = (ex) => JSON.stringify(ex.toJSON())
 // runCode leaves its requestTimeoutMs timer running when the server answers
 // with an error status (SDK behaviour), which keeps node alive that long.
 const FAILING = { requestTimeoutMs: 10_000 }
@@ -116,8 +119,10 @@ test('js: console.log then a value, 30 times: every result arrives (Deno sends s
 })
 
 test('js, ts: the cwd is /home/user (E2B cwd "cwd javascript", "cwd typescript")', opts, async () => {
-  assert.equal((await sbx.runCode('process.cwd()', { language: 'js' })).text, '/home/user')
-  assert.equal((await sbx.runCode('process.cwd()', { language: 'ts' })).text, '/home/user')
+  const js = await sbx.runCode('process.cwd()', { language: 'js' })
+  assert.equal(js.text, '/home/user', seen(js))
+  const ts = await sbx.runCode('process.cwd()', { language: 'ts' })
+  assert.equal(ts.text, '/home/user', seen(ts))
 })
 
 test('js: env vars per execution (E2B env_vars/js "env vars per execution")', opts, async () => {
@@ -293,14 +298,16 @@ for (const [language, c] of Object.entries(CTX)) {
     assert.deepEqual(listed, { id: ctx.id, language, cwd: '/tmp' })
 
     const [cwdCode, cwdOf, cwdWant] = c.cwd
-    assert.equal(cwdOf(await sbx.runCode(cwdCode, { context: ctx })), cwdWant)
+    const cwd = await sbx.runCode(cwdCode, { context: ctx })
+    assert.equal(cwdOf(cwd), cwdWant, seen(cwd))
 
     // isolation: the context's state is not the language's default context's
     const set = await sbx.runCode(c.set, { context: ctx })
     assert.equal(set.error, undefined, set.error?.traceback)
-    assert.equal(c.value(await sbx.runCode(c.get, { context: ctx })), c.seven)
+    const got = await sbx.runCode(c.get, { context: ctx })
+    assert.equal(c.value(got), c.seven, seen(got))
     const inDefault = await sbx.runCode(c.get, { language })
-    assert.ok(c.gone(inDefault), `the default ${language} context sees it: ${JSON.stringify(inDefault.toJSON())}`)
+    assert.ok(c.gone(inDefault), `the default ${language} context sees it: ${seen(inDefault)}`)
 
     // env vars for one run in this context, then gone again
     const [envCode, envOf] = c.env
@@ -311,8 +318,9 @@ for (const [language, c] of Object.entries(CTX)) {
     // restart: state lost, cwd kept, context still listed and usable
     await sbx.restartCodeContext(ctx)
     const after1 = await sbx.runCode(c.get, { context: ctx })
-    assert.ok(c.gone(after1), `state survived the restart: ${JSON.stringify(after1.toJSON())}`)
-    assert.equal(cwdOf(await sbx.runCode(cwdCode, { context: ctx })), cwdWant)
+    assert.ok(c.gone(after1), `state survived the restart: ${seen(after1)}`)
+    const cwd2 = await sbx.runCode(cwdCode, { context: ctx })
+    assert.equal(cwdOf(cwd2), cwdWant, seen(cwd2))
     assert.ok((await sbx.listCodeContexts()).some((x) => x.id === ctx.id), 'still listed after restart')
 
     // remove: gone from the list, and every use is NotFoundError
