@@ -241,3 +241,44 @@ int sbx_context_delete(sbx_client *c, const sbx_sandbox *sb, const char *id, sbx
 	(void)e;
 	return by_id(c, sb, "delete", "DELETE", "/contexts/%s", id, cb, ud, out);
 }
+
+/* --- languages ------------------------------------------------------------- */
+
+typedef struct langs_ud {
+	sbx_languages_cb cb;
+	void *ud;
+} langs_ud;
+
+static void fin_langs(sbx_op *op, const sbx_err *e)
+{
+	langs_ud *u = op->ctx;
+	sbx_err pe, why;
+	json_t *j = e ? NULL : op_json(op, &pe);
+	sbx_language *l = NULL;
+	size_t n = 0;
+	if (!e && !j)
+		e = &pe;
+	else if (!e && sbx_languages_parse(j, &l, &n, &why) < 0) {
+		sbx_error(&pe, "cannot %s: %s", op->what, why.msg);
+		e = &pe;
+	}
+	u->cb(e ? NULL : l, e ? 0 : n, e, u->ud);
+	sbx_languages_free(l, n);
+	json_decref(j);
+}
+
+int sbx_code_languages(sbx_client *c, const sbx_sandbox *sb, sbx_languages_cb cb, void *ud, sbx_op **out,
+		       sbx_err *e)
+{
+	(void)e;
+	langs_ud *u = xcalloc(1, sizeof *u);
+	u->cb = cb;
+	u->ud = ud;
+	sbx_op *op = code_start(c, sb, "list the sandbox's code languages", "GET", "/languages", NULL, 0,
+				CTX_TIMEOUT_MS);
+	op->ctx = u;
+	op->ctx_free = free;
+	op->on_finish = fin_langs;
+	op_out(out, op);
+	return 0;
+}

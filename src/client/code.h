@@ -1,6 +1,7 @@
 /*
- * code: the code interpreter — /execute (NDJSON stream) and /contexts
- * (docs/protocol.md §5).  Asynchronous; see client.h.
+ * code: the code interpreter — /execute (NDJSON stream), /contexts
+ * (docs/protocol.md §5) and sbx's GET /languages.  Asynchronous; see
+ * client.h.
  *
  * An execution streams events as its NDJSON lines arrive: COUNT (the
  * execution count), STDOUT/STDERR text, RESULT (rich outputs), ERROR (the
@@ -80,7 +81,22 @@ int sbx_context_restart(sbx_client *c, const sbx_sandbox *sb, const char *id, sb
 int sbx_context_delete(sbx_client *c, const sbx_sandbox *sb, const char *id, sbx_done_cb cb, void *ud,
 		       sbx_op **op, sbx_err *e);
 
+/* A language the sandbox's template has a kernel for (sbx's agent only). */
+typedef struct sbx_language {
+	char *language, *kernel, *display_name;
+} sbx_language;
+/* l: n languages, python first; valid during the call only. */
+typedef void (*sbx_languages_cb)(const sbx_language *l, size_t n, const sbx_err *e, void *ud);
+/* GET /languages: the languages cells can run in this sandbox. */
+int sbx_code_languages(sbx_client *c, const sbx_sandbox *sb, sbx_languages_cb cb, void *ud, sbx_op **op,
+		       sbx_err *e);
+
 /* --- pure parts (code_event.c) --------------------------------------------- */
+/* A /languages answer → *out (heap, n entries; free with
+ * sbx_languages_free).  Entries without a "language" string are an error. */
+int sbx_languages_parse(const json_t *j, sbx_language **out, size_t *n, sbx_err *e);
+void sbx_languages_free(sbx_language *l, size_t n);
+
 /* One /execute line's object → ev (strings point into j); release with
  * sbx_code_event_clear (also after a failed parse). */
 int sbx_code_event_parse(const json_t *j, sbx_code_event *ev, sbx_err *e);

@@ -2,7 +2,9 @@
 #include "code.h"
 #include "../proto/code_result.h"
 #include "../util/buf.h"
+#include "../util/xalloc.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *s(const json_t *j, const char *k)
@@ -251,4 +253,44 @@ json_t *sbx_exec_request(const sbx_exec_opts *o, sbx_err *e)
 		json_object_set_new(req, "env_vars", env);
 	}
 	return req;
+}
+
+/* --- /languages ------------------------------------------------------------ */
+
+int sbx_languages_parse(const json_t *j, sbx_language **out, size_t *n, sbx_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(j))
+		return sbx_error(e, "the answer is not a JSON array (is this sandbox's agent older than /languages?)");
+	size_t m = json_array_size(j);
+	sbx_language *l = xcalloc(m + 1, sizeof *l);
+	for (size_t i = 0; i < m; i++) {
+		json_t *o = json_array_get(j, i);
+		const char *lang = json_string_value(json_object_get(o, "language"));
+		const char *k = json_string_value(json_object_get(o, "kernel"));
+		const char *dn = json_string_value(json_object_get(o, "display_name"));
+		if (!lang || !*lang) {
+			sbx_languages_free(l, i);
+			return sbx_error(e, "entry %zu of the languages has no \"language\" string", i);
+		}
+		l[i].language = xstrdup(lang);
+		l[i].kernel = xstrdup(k ? k : "");
+		l[i].display_name = xstrdup(dn && *dn ? dn : lang);
+	}
+	*out = l;
+	*n = m;
+	return 0;
+}
+
+void sbx_languages_free(sbx_language *l, size_t n)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(l[i].language);
+		free(l[i].kernel);
+		free(l[i].display_name);
+	}
+	free(l);
 }
