@@ -326,10 +326,15 @@ def test_context_lifecycle_per_language(sbx, asked):
         sbx.restart_code_context(context)
 
 
-def test_list_contexts(sbx):
-    """E2B test_list_contexts: E2B starts python and javascript contexts at
-    boot; sbx starts a language's default context on its first cell."""
-    sbx.run_code("1", language="js")
-    languages = [context.language for context in sbx.list_code_contexts()]
-    assert "python" in languages
-    assert "javascript" in languages
+def test_list_contexts():
+    """E2B test_list_contexts, on a new sandbox: python and javascript are
+    listed from the start, as E2B's server makes both at boot (sbx starts
+    the Deno process on the first cell)."""
+    sandbox = Sandbox.create(timeout=SANDBOX_TIMEOUT, metadata={"suite": RUN})
+    try:
+        contexts = sandbox.list_code_contexts()
+        languages = [context.language for context in contexts]
+        assert "python" in languages
+        assert "javascript" in languages
+    finally:
+        dispose(sandbox)
