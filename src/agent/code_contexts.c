@@ -115,6 +115,8 @@ int code_lang_flavour(const char *language)
 		return CODE_JS;
 	if (!strcmp(language, "bash") || !strcmp(language, "sh"))
 		return CODE_BASH;
+	if (!strcmp(language, "java"))
+		return CODE_JAVA;
 	return CODE_OTHER;
 }
 

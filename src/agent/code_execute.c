@@ -6,8 +6,9 @@
  *
  * Per-request env_vars apply to that cell only: silent requests around it
  * push and pop them (python: sbx_e2b.env_push/env_pop; r: Sys.setenv;
- * javascript/typescript: process.env; bash: export — each restoring what
- * was there before, where E2B's server only deletes).  Values travel as JSON inside a string literal, never pasted
+ * javascript/typescript: process.env; bash: export; java: system
+ * properties, as E2B — each restoring what was there before, where E2B's
+ * server only deletes).  Values travel as JSON inside a string literal, never pasted
  * into code.  A client that disconnects mid-cell interrupts it.  A request
  * with "sbx_jupyter": true (libsbx's) gets in each line what E2B's fields
  * drop (code_line_add_jupyter); E2B's SDKs never send it.
@@ -156,6 +157,31 @@ static int sh_name(const char *k)
 	return 1;
 }
 
+/* A JSON string literal, which Java reads the same way: ASCII only, and
+ * jansson writes " \ and line ends as \" \\ \n \r, never as the \u
+ * escapes Java would turn into characters before parsing. */
+static char *java_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *lit = json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	json_decref(j);
+	return lit;
+}
+
+static void java_set(sbx_buf *b, const json_t *env, int save)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)env, k, v) {
+		char *kl = java_str(k), *vl = java_str(json_string_value(v));
+		if (save)
+			buf_printf(b, "__sbxEnvSaved.put(%s, System.getProperty(%s));\n", kl, kl);
+		buf_printf(b, "System.setProperty(%s, %s);\n", kl, vl);
+		free(kl);
+		free(vl);
+	}
+}
+
 /* Silent code setting env (an object of strings) for good, in the language
  * of flavour f; heap string.  bash skips names it cannot export. */
 static char *env_set_code(int f, const json_t *env)
@@ -189,6 +215,9 @@ static char *env_set_code(int f, const json_t *env)
 			buf_puts(&b, "; ");
 		}
 		buf_puts(&b, "true");
+		break;
+	case CODE_JAVA:
+		java_set(&b, env, 0);
 		break;
 	}
 	return buf_detach(&b);
@@ -242,6 +271,14 @@ static void env_push_pop_code(int f, const json_t *env, char **pre, char **post)
 		*pre = buf_detach(&b);
 		*post = xstrdup("eval \"$__sbx_env_restore\"; unset __sbx_env_restore; true");
 		break;
+	case CODE_JAVA:
+		buf_puts(&b, "java.util.Map<String, String> __sbxEnvSaved = new java.util.HashMap<>();\n");
+		java_set(&b, env, 1);
+		*pre = buf_detach(&b);
+		*post = xstrdup("for (var __sbxE : __sbxEnvSaved.entrySet()) { if (__sbxE.getValue() == null) "
+				"System.clearProperty(__sbxE.getKey()); else System.setProperty(__sbxE.getKey(), "
+				"__sbxE.getValue()); }\n");
+		break;
 	}
 }
 
@@ -252,7 +289,7 @@ static int build_env_steps(code_state *cs, code_ctx *c, json_t *env_vars, kexec_
 {
 	int f = code_lang_flavour(c->language);
 	if (env_vars && f == CODE_OTHER)
-		return sbx_error(e, "env_vars are supported for python, javascript, typescript, r and bash contexts; "
+		return sbx_error(e, "env_vars are supported for python, javascript, typescript, r, bash and java contexts; "
 			"this context runs %s. Set them in the code instead.", c->language);
 	if (env_vars && f == CODE_BASH) {
 		const char *k;

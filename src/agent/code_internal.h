@@ -73,7 +73,7 @@ char *code_normalize_language(const char *s);
 
 /* --- contexts (code_contexts.c) ------------------------------------------- */
 /* How a language's kernel is spoken to (env_vars, global env). */
-enum { CODE_PY, CODE_R, CODE_JS, CODE_BASH, CODE_OTHER };
+enum { CODE_PY, CODE_R, CODE_JS, CODE_BASH, CODE_JAVA, CODE_OTHER };
 int code_lang_flavour(const char *language);
 
 code_ctx *code_ctx_find(code_state *cs, const char *id);

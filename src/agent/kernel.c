@@ -397,7 +397,9 @@ int kernel_launch_proc(kernel *k, sbx_err *e)
 	children_watch(h->a, k->proc.pid, on_child_exit, h);
 	rand_uuid(k->session);
 	free(k->env_sig);
-	k->env_sig = kernel_env_signature(&h->a->env);
+	/* Java cells read the environment as system properties (E2B's way),
+	 * which a new JVM does not have: the first cell sets them. */
+	k->env_sig = !strcmp(k->spec.language, "java") ? xstrdup("{}") : kernel_env_signature(&h->a->env);
 	k->got_info_reply = k->got_iopub = 0;
 	if (open_conn(k, e) < 0) {
 		kill_process(k);

@@ -164,6 +164,25 @@ expect_eq "bash: the next cell runs" "$(stdout_text)" "ok"
 expect_eq "bash: env_vars with a name bash cannot export: 400" \
 	"$(req POST /execute '{"code":"true","language":"bash","env_vars":{"A-B":"1"}}')" 400
 
+# --- the sandbox's global env (/init envVars, E2B's Sandbox.create envs) ----------
+# The kernels above started before it: each language's cell brings its
+# kernel up to date first.
+expect_eq "/init with envVars" "$(req POST /init '{"envVars":{"TEST_ENV_VAR":"supertest"}}')" 204
+cell js 'process.env.TEST_ENV_VAR'
+expect_eq "js: global env" "$(main_text)" "supertest"
+cell js 'process.env.TEST_ENV_VAR' '{"TEST_ENV_VAR":"overwrite"}'
+expect_eq "js: env_vars overwrite the global env" "$(main_text)" "overwrite"
+cell js 'process.env.TEST_ENV_VAR'
+expect_eq "js: the global value is back" "$(main_text)" "supertest"
+cell r 'Sys.getenv("TEST_ENV_VAR")'
+expect_eq "r: global env" "$(first_text)" '[1] "supertest"'
+cell bash 'echo $TEST_ENV_VAR'
+expect_eq "bash: global env" "$(stdout_text)" "supertest"
+cell bash 'echo $TEST_ENV_VAR' '{"TEST_ENV_VAR":"overwrite"}'
+expect_eq "bash: env_vars overwrite the global env" "$(stdout_text)" "overwrite"
+cell bash 'echo $TEST_ENV_VAR'
+expect_eq "bash: the global value is back" "$(stdout_text)" "supertest"
+
 # --- contexts per language ---------------------------------------------------------------
 # ctx_cycle LANG NORMALISED SET GET GET_AFTER_RESTART CWD_CODE CWD_WANT
 ctx_cycle() {

@@ -256,6 +256,71 @@ static void test_queue_after_grace(void **state)
 	assert_string_equal(g.last_text, "4");
 }
 
+/* The code of the next execute_request the fake kernel received, and
+ * whether it was silent. */
+static void recv_request(fake *f, char *code, size_t n, int *silent)
+{
+	zmq_msg_t part;
+	int more = 1, i = 0;
+	code[0] = '\0';
+	*silent = -1;
+	while (more) {
+		zmq_msg_init(&part);
+		assert_true(zmq_msg_recv(&part, f->router, 0) >= 0);
+		/* identity, <IDS|MSG>, signature, header, parent, metadata, content */
+		if (i++ == 6) {
+			json_t *c = json_loadb(zmq_msg_data(&part), zmq_msg_size(&part), 0, NULL);
+			snprintf(code, n, "%s", json_string_value(json_object_get(c, "code")));
+			*silent = json_is_true(json_object_get(c, "silent"));
+			json_decref(c);
+		}
+		more = zmq_msg_more(&part);
+		zmq_msg_close(&part);
+	}
+}
+
+/* A new process runs the kernel's prelude before the cells that waited for
+ * it; the prelude's output and failure are nobody's cell's. */
+static void test_prelude_first(void **state)
+{
+	fake *f = *state;
+	f->k.state = K_STARTING;
+	f->k.prelude = "globalThis.require = 1";
+	kexec_req req = { .code = "typeof require" };
+	kexec *x;
+	sbx_err e;
+	assert_int_equal(kernel_execute(&f->k, &req, &ops, f, &x, &e), 0);
+	assert_false(x->msg_id[0]);   /* waits for the kernel */
+	f->k.state = K_READY;         /* as become_ready does: */
+	kq_prelude(&f->k);
+	kq_kick(&f->k);
+	char code[64];
+	int silent;
+	recv_request(f, code, sizeof code, &silent);
+	assert_string_equal(code, "globalThis.require = 1");
+	assert_int_equal(silent, 1);
+	assert_false(x->msg_id[0]);   /* the cell still waits */
+	char pid[37];
+	memcpy(pid, f->k.head->msg_id, sizeof pid);
+	result(f, pid, "prelude's");
+	deliver(f, CH_SHELL, "execute_reply", pid, json_pack("{s:s,s:s,s:s,s:[]}", "status", "error", "ename", "E",
+							      "evalue", "v", "traceback"));
+	status(f, pid, "idle");
+	assert_int_equal(f->results + f->errors, 0);
+	assert_true(x->msg_id[0]);    /* now the cell */
+	recv_request(f, code, sizeof code, &silent);
+	assert_string_equal(code, "typeof require");
+	assert_int_equal(silent, 0);
+	char id[37];
+	memcpy(id, x->msg_id, sizeof id);
+	result(f, id, "function");
+	reply_ok(f, id);
+	status(f, id, "idle");
+	assert_int_equal(f->done, 1);
+	assert_string_equal(f->last_text, "function");
+	f->k.prelude = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_result_grace_then_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_result_in_order_no_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_after_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prelude_first, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
