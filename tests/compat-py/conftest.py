@@ -4,8 +4,10 @@ in one of two modes (tests/run-compat-py.sh sets them up):
   API mode:   E2B_API_URL/E2B_SANDBOX_URL at sbxd and E2B_API_KEY, so every
               module gets real code-interpreter sandboxes through sbxd.
 """
+import base64
 import os
 import secrets
+import struct
 import time
 
 import pytest
@@ -78,6 +80,13 @@ def pytest_runtest_call(item):
 def unique_path(prefix):
     """A fresh absolute path no other test (or earlier run) uses."""
     return f"{WORKDIR or '/tmp'}/{prefix}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def png_size(b64):
+    """A base64 PNG's (width, height) from its IHDR chunk; asserts it is a PNG."""
+    png = base64.b64decode(b64)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR", png[:16]
+    return struct.unpack(">II", png[16:24])
 
 
 def until(cond, seconds, what, seen=lambda: ""):

@@ -58,8 +58,9 @@ def test_remove_drops_it_and_using_it_is_not_found(sbx):
 
 
 def test_a_language_without_a_kernel_is_not_found_and_says_so(sbx):
+    # No template has COBOL (r and js have kernels in code-interpreter now).
     with pytest.raises(NotFoundException) as ei:
-        sbx.run_code("1", language="r", request_timeout=20)
-    assert "'r'" in str(ei.value) and "python3" in str(ei.value), str(ei.value)
+        sbx.run_code("1", language="cobol", request_timeout=20)
+    assert "'cobol'" in str(ei.value) and "python3" in str(ei.value), str(ei.value)
     with pytest.raises(NotFoundException):
-        sbx.create_code_context(language="js")
+        sbx.create_code_context(language="cobol")

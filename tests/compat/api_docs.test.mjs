@@ -5,17 +5,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Sandbox } from '@e2b/code-interpreter'
-import { API_MODE, API_ONLY, killAfter, RUN, SHORT, LONG } from './helpers.mjs'
+import { API_MODE, API_ONLY, killAfter, pngSize, RUN, SHORT, LONG } from './helpers.mjs'
 
 const sbx = API_MODE ? killAfter(await Sandbox.create({ metadata: { suite: RUN } })) : null
-
-// A base64 PNG's signature and size (from its IHDR chunk).
-function pngSize (b64) {
-  const png = Buffer.from(b64, 'base64')
-  assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'a PNG')
-  assert.equal(png.subarray(12, 16).toString(), 'IHDR')
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) }
-}
 
 test('quickstart: print goes to execution.logs.stdout; state carries over', { ...LONG, ...API_ONLY }, async () => {
   const execution = await sbx.runCode('print("hello world")')

@@ -5,6 +5,7 @@
 //               every file gets real sandboxes through the control plane.
 import { randomBytes } from 'node:crypto'
 import { after } from 'node:test'
+import assert from 'node:assert/strict'
 import { Sandbox } from '@e2b/code-interpreter'
 
 export const SANDBOX_URL = process.env.E2B_SANDBOX_URL
@@ -57,6 +58,14 @@ export function uniquePath (prefix) {
 
 // A tag for names and metadata that no other run shares.
 export const RUN = `compat-${process.pid}-${randomBytes(3).toString('hex')}`
+
+// A base64 PNG's signature and size (from its IHDR chunk).
+export function pngSize (b64) {
+  const png = Buffer.from(b64, 'base64')
+  assert.equal(png.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'a PNG')
+  assert.equal(png.subarray(12, 16).toString(), 'IHDR')
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) }
+}
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
