@@ -109,6 +109,7 @@ fi
 ok "build code-interpreter ($(( $(date +%s) - t0 )) s)"
 root=$ci/rootfs
 TPATH=$(jq -r '.env.PATH // empty' "$ci/meta.json")
+TPATH_DEFAULT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 expect_match "template PATH has ~/.local/bin (pip's console scripts)" "$TPATH" '(^|:)/home/user/\.local/bin(:|$)'
 
 OV=$SCRATCH/ov
@@ -123,7 +124,7 @@ in_ci() {
 		exec chroot "$o/root" "$@"' sh "$root" "$OV" "$@"
 }
 # As `user`, with the env the template gives sandboxes.
-as_user() { in_ci runuser -u user -- env HOME=/home/user USER=user LANG=C.UTF-8 PATH="$TPATH" "$@"; }
+as_user() { in_ci runuser -u user -- env HOME=/home/user USER=user LANG=C.UTF-8 PATH="${TPATH:-$TPATH_DEFAULT}" "$@"; }
 
 # Kernelspecs: python3, ir (R), deno (JavaScript/TypeScript), bash.
 for k in python3 ir deno bash; do
