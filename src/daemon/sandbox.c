@@ -172,10 +172,15 @@ static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlis
 		json_object_set_new(j, "sbxEntropy", json_string(hex));
 		json_object_set_new(j, "sbxHostname", json_string(*r->id ? r->id : "sbx"));
 	}
-	if (t->user && *t->user)
-		json_object_set_new(j, "defaultUser", json_text(t->user));
-	if (t->workdir && t->workdir[0] == '/')
+	/* Only what differs from the agent's own defaults (user `user`, its
+	 * home): the agent then checks nothing it already had. */
+	const char *user = t->user && *t->user ? t->user : "user";
+	char *home = xasprintf("/home/%s", user);
+	if (strcmp(user, "user"))
+		json_object_set_new(j, "defaultUser", json_text(user));
+	if (t->workdir && t->workdir[0] == '/' && strcmp(t->workdir, home))
 		json_object_set_new(j, "defaultWorkdir", json_text(t->workdir));
+	free(home);
 	char *s = json_object_size(j) ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return s;

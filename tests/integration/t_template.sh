@@ -65,7 +65,9 @@ expect_match "path base" "$(tpl path base)" '/templates/base-[0-9a-f]{12}$'
 expect_eq "path base-HASH12" "$(tpl path "$(basename "$dir")")" "$dir"
 
 root=$dir/rootfs
-expect_match "template dir layout" "$(ls "$dir" | tr '\n' ' ')" 'build.log meta.json recipe rootfs'
+# (a cached build may also hold the VM runtimes' disk image of it)
+expect_match "template dir layout" "$(ls "$dir" | tr '\n' ' ')" \
+	'^build\.log (disk-[0-9]+\.ext4 (disk-[0-9]+\.ext4\.lock )?)?meta\.json recipe rootfs $'
 expect_eq "agent runs in the rootfs" "$(ASAN_OPTIONS=detect_leaks=0 in_root "$root" /usr/lib/sbx/sbx-agent --version 2>&1)" \
 	"$(ASAN_OPTIONS=detect_leaks=0 "$AGENT" --version 2>&1)"
 if in_root "$root" /usr/bin/python3 -c 'import ipykernel' 2>"$SCRATCH/py.err"; then

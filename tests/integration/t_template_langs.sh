@@ -188,7 +188,7 @@ expect_eq "... into ~/.local, owned by user" \
 expect_eq "/usr/bin/python3 imports it" \
 	"$(as_user /usr/bin/python3 -c 'import sbxhello; print(sbxhello.GREETING)' 2>&1)" "hello from sbxhello"
 expect_eq "its console script is on the template's PATH" "$(as_user sbxhello 2>&1)" "hello from sbxhello"
-out=$(in_ci sh -c 'PIP_ROOT_USER_ACTION=ignore pip install --no-index /tmp/w/sbxhello-1.0-py3-none-any.whl' 2>&1)
+out=$(in_ci sh -c 'PIP_ROOT_USER_ACTION=ignore pip install --force-reinstall --no-index /tmp/w/sbxhello-1.0-py3-none-any.whl' 2>&1)
 if [ -f "$OV/upper/usr/local/lib/python3.11/dist-packages/sbxhello.py" ] &&
    [ ! -e "$OV/upper/usr/lib/python3/dist-packages/sbxhello.py" ]; then
 	ok "pip as root installs into /usr/local, not dpkg's dist-packages"
