@@ -45,12 +45,31 @@ export LC_ALL=C.UTF-8
 
 tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 
+# The workbench shows every template its sbxd has, and the goldens show the
+# two `make templates` builds: sbxd gets a view of the cache with only the
+# builds of those (other tests add theirs, e.g. t_template_e2b's fixture);
+# everything else in it is the real cache's, linked.
+tui_cache_view() {
+	local real=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx} view=$SCRATCH/cache x m
+	mkdir -p "$view/templates"
+	for x in "$real"/* "$real"/.[!.]*; do
+		[ -e "$x" ] && [ "$(basename "$x")" != templates ] && ln -s "$x" "$view/"
+	done
+	for m in "$real"/templates/*/meta.json; do
+		case $(jq -r .name "$m" 2>/dev/null) in
+		base|code-interpreter) ln -s "$(dirname "$m")" "$view/templates/" ;;
+		esac
+	done
+	export SBX_CACHE_DIR=$view
+}
+
 tui_init() {
 	command -v tmux >/dev/null || { notok "tmux" "tmux is not installed (tests/deps.sh)"; exit 1; }
 	sbxd_init
 	trap 'tui_cleanup; sbxd_cleanup; cleanup' EXIT
 	at_done tui_done
 	export XDG_STATE_HOME=$SCRATCH/xdg-state
+	tui_cache_view
 	sbxd_start || { notok "sbxd starts" "see the log above"; exit 1; }
 	local env_out
 	env_out=$("$SBX" env --state-dir "$STATE") || { notok "sbx env" "$env_out"; exit 1; }
