@@ -111,6 +111,7 @@ typedef struct ctx_ud {
 	sbx_context_cb one;
 	sbx_context_list_cb list;
 	sbx_done_cb done;
+	sbx_languages_cb langs;
 	void *ud;
 } ctx_ud;
 
@@ -244,14 +245,9 @@ int sbx_context_delete(sbx_client *c, const sbx_sandbox *sb, const char *id, sbx
 
 /* --- languages ------------------------------------------------------------- */
 
-typedef struct langs_ud {
-	sbx_languages_cb cb;
-	void *ud;
-} langs_ud;
-
 static void fin_langs(sbx_op *op, const sbx_err *e)
 {
-	langs_ud *u = op->ctx;
+	ctx_ud *u = op->ctx;
 	sbx_err pe, why;
 	json_t *j = e ? NULL : op_json(op, &pe);
 	sbx_language *l = NULL;
@@ -262,7 +258,7 @@ static void fin_langs(sbx_op *op, const sbx_err *e)
 		sbx_error(&pe, "cannot %s: %s", op->what, why.msg);
 		e = &pe;
 	}
-	u->cb(e ? NULL : l, e ? 0 : n, e, u->ud);
+	u->langs(e ? NULL : l, e ? 0 : n, e, u->ud);
 	sbx_languages_free(l, n);
 	json_decref(j);
 }
@@ -271,14 +267,10 @@ int sbx_code_languages(sbx_client *c, const sbx_sandbox *sb, sbx_languages_cb cb
 		       sbx_err *e)
 {
 	(void)e;
-	langs_ud *u = xcalloc(1, sizeof *u);
-	u->cb = cb;
+	ctx_ud *u = xcalloc(1, sizeof *u);
+	u->langs = cb;
 	u->ud = ud;
-	sbx_op *op = code_start(c, sb, "list the sandbox's code languages", "GET", "/languages", NULL, 0,
-				CTX_TIMEOUT_MS);
-	op->ctx = u;
-	op->ctx_free = free;
-	op->on_finish = fin_langs;
-	op_out(out, op);
+	attach(code_start(c, sb, "list the sandbox's code languages", "GET", "/languages", NULL, 0, CTX_TIMEOUT_MS),
+	       u, fin_langs, out);
 	return 0;
 }
