@@ -26,6 +26,24 @@ typedef struct rt_limits {
 	int pids;          /* 0: driver default */
 } rt_limits;
 
+/* A directory of the host mounted into a sandbox (a volume, issue 12). */
+typedef struct rt_mount {
+	const char *host_dir;      /* absolute, exists */
+	const char *path;          /* absolute path inside the sandbox; made if missing */
+} rt_mount;
+
+/* Outbound traffic rules of a sandbox (E2B's network config).  Addresses
+ * only: sbxd resolves domain names before calling the driver.  Each entry
+ * is "A.B.C.D", "A.B.C.D/N", an IPv6 address or "ADDR/N".  allow_out wins
+ * over deny_out; with internet 0 everything outside allow_out is denied.
+ * The sandbox's own loopback and the host's agent channel are never
+ * affected. */
+typedef struct rt_net {
+	int internet;
+	const char *const *allow_out;   /* NULL-terminated, or NULL */
+	const char *const *deny_out;    /* NULL-terminated, or NULL */
+} rt_net;
+
 typedef struct rt_spec {
 	const char *id;            /* sandbox id, [a-z0-9]+ */
 	const char *template_dir;  /* a built template (see vm/template/template.h) */
@@ -35,6 +53,14 @@ typedef struct rt_spec {
 	int internet;              /* 0: no outbound network */
 	const char *access_token;  /* given to the agent (--access-token) */
 	const char *const *env;    /* KEY=VALUE, NULL-terminated; the agent's global env */
+	/* Non-NULL: start from this user snapshot (a dir written by snapshot())
+	 * instead of the template's fresh state; template_dir is still the
+	 * snapshot's template. */
+	const char *snapshot_dir;
+	const char *const *allow_out;   /* rt_net's lists at create (internet above) */
+	const char *const *deny_out;
+	const rt_mount *mounts;    /* volumes, n_mounts of them */
+	int n_mounts;
 } rt_spec;
 
 /* Flags of a driver (runtime_ops.flags). */
@@ -93,9 +119,18 @@ typedef struct runtime_ops {
 	int (*pause)(rt_sandbox *s, sbx_err *e);
 	int (*resume)(rt_sandbox *s, sbx_err *e);
 	int (*stats)(rt_sandbox *s, rt_stats *st, sbx_err *e);
-	/* Save the paused sandbox's whole state (memory included) under dir, so
-	 * it can be restored later; -1 with why where the driver cannot. */
+	/* Save the paused sandbox's state under dir (made by the caller, empty)
+	 * so that create() with spec->snapshot_dir = dir starts a copy of it:
+	 * memory included for VM drivers, the filesystem for ns.  The sandbox
+	 * stays paused. */
 	int (*snapshot)(rt_sandbox *s, const char *dir, sbx_err *e);
+	/* A filesystem-only pause (E2B's pause({keepMemory: false})): every
+	 * process stops, the writable layer is kept; the next resume() starts
+	 * the sandbox fresh (a new boot / a new init) on that layer.  NULL where
+	 * the driver cannot. */
+	int (*pause_disk)(rt_sandbox *s, sbx_err *e);
+	/* Replace the sandbox's outbound rules at run time (updateNetwork). */
+	int (*set_net)(rt_sandbox *s, const rt_net *net, sbx_err *e);
 	/* Kill everything, remove what the driver made (mounts, cgroups, links);
 	 * frees s.  Leaves state_dir's logs for sbxd to remove. */
 	int (*destroy)(rt_sandbox *s, sbx_err *e);
