@@ -8,6 +8,7 @@
 #include "api.h"
 #include "agent_op.h"
 #include "api_json.h"
+#include "api_volumes.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "timeouts.h"
@@ -29,6 +30,7 @@ struct create_req {
 	int internet, timeout_s, auto_pause, auto_resume;
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
+	json_t *volume_mounts;   /* [{name, path, volumeID}] or NULL */
 };
 
 void api_create_ctx_free(struct create_req *cr)
@@ -37,6 +39,7 @@ void api_create_ctx_free(struct create_req *cr)
 	sbxd_template_free(&cr->tpl);
 	kv_free(&cr->metadata);
 	kv_free(&cr->env);
+	json_decref(cr->volume_mounts);
 	free(cr);
 }
 
@@ -105,11 +108,6 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		}
 		cr->auto_resume = json_is_true(v);
 	}
-	v = json_object_get(j, "volumeMounts");
-	if (json_is_array(v) && json_array_size(v)) {
-		api_error(r, 400, "volumeMounts are not supported by sbx; copy files in with sandbox.files.write");
-		return -1;
-	}
 	int n1, n2, n3;
 	if ((n1 = get_int(r, j, "cpuCount", 1, 256, &cr->cpus)) < 0 ||
 	    (n2 = get_int(r, j, "memoryMB", 64, 1024 * 1024, &cr->memory_mb)) < 0 ||
@@ -155,7 +153,7 @@ static void start_fresh(api_ctx *c)
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
-		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
+		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops, .volume_mounts = cr->volume_mounts,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -189,7 +187,7 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt)
+	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt || cr->volume_mounts)
 		return 0;   /* the pool holds sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
@@ -257,6 +255,8 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	int rc = parse_request(r, j, cr);
 	if (rc == 0)
 		rc = pick_runtime(c, r, j);
+	if (rc == 0)
+		rc = api_volume_mounts_parse(c->d, r, json_object_get(j, "volumeMounts"), cr->ops, &cr->volume_mounts);
 	json_decref(j);
 	if (rc < 0)
 		return;

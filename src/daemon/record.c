@@ -40,6 +40,7 @@ void record_free(sbxd_record *r)
 	free(r->token);
 	free(r->dead_reason);
 	kv_free(&r->metadata);
+	json_decref(r->volume_mounts);
 	memset(r, 0, sizeof *r);
 }
 
@@ -92,6 +93,8 @@ json_t *record_to_json(const sbxd_record *r)
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
 	if (r->killed)
 		json_object_set_new(j, "killed", json_true());
+	if (r->volume_mounts)
+		json_object_set(j, "volumeMounts", r->volume_mounts);
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -140,6 +143,9 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_resume = ar;
 	r->pooled = pooled;
 	r->killed = json_is_true(json_object_get(j, "killed"));
+	json_t *vm = json_object_get(j, "volumeMounts");
+	if (json_is_array(vm))
+		r->volume_mounts = json_deep_copy(vm);
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

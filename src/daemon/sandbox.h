@@ -25,6 +25,7 @@ typedef struct sbox_new_args {
 	const kvlist *metadata;     /* may be NULL */
 	const kvlist *env;          /* may be NULL */
 	const runtime_ops *ops;     /* NULL: sbxd's default runtime */
+	const json_t *volume_mounts;   /* [{name, path, volumeID}] (api_volumes.h), or NULL */
 } sbox_new_args;
 
 /* A dead sandbox stays visible (state "dead", its reason, its logs) until
