@@ -20,24 +20,33 @@ static void not_found(http_req *r, const char *id)
 	api_error(r, 404, "volume \"%s\" not found (list them with GET /volumes or `sbx volume ls`)", id);
 }
 
+static int mounts(const sbox *sb, const char *id)
+{
+	json_t *m;
+	size_t i;
+	json_array_foreach(sb->rec.volume_mounts, i, m) {
+		const char *vid = json_string_value(json_object_get(m, "volumeID"));
+		if (vid && is(vid, id))
+			return 1;
+	}
+	return 0;
+}
+
 sbox *api_volume_user(sbxd *d, const char *id, int *more)
 {
 	sbox *first = NULL;
 	*more = 0;
-	for (sbox *sb = d->boxes; sb; sb = sb->next) {
-		json_t *m;
-		size_t i;
-		json_array_foreach(sb->rec.volume_mounts, i, m) {
-			const char *vid = json_string_value(json_object_get(m, "volumeID"));
-			if (!vid || !is(vid, id))
+	/* Those being torn down too: their mounts last until the teardown ends. */
+	sbox *lists[2] = { d->boxes, d->dying };
+	for (int l = 0; l < 2; l++)
+		for (sbox *sb = lists[l]; sb; sb = sb->next) {
+			if (!mounts(sb, id))
 				continue;
 			if (first)
 				(*more)++;
 			else
 				first = sb;
-			break;
 		}
-	}
 	return first;
 }
 
@@ -120,9 +129,12 @@ static void one_volume(sbxd *d, http_req *r, const char *id)
 	} else {
 		int more;
 		sbox *user = api_volume_user(d, v.id, &more);
-		if (user && more)
+		if (user && more && !user->killed)
 			api_error(r, 409, "volume \"%s\" is mounted by sandbox %s and %d more; kill them first", v.name,
 				  user->rec.id, more);
+		else if (user && user->killed)
+			api_error(r, 409, "volume \"%s\" is still mounted by sandbox %s, which is being torn down; retry "
+				  "in a moment", v.name, user->rec.id);
 		else if (user)
 			api_error(r, 409, "volume \"%s\" is mounted by sandbox %s; kill it first", v.name, user->rec.id);
 		else if (volumes_remove(d->state_dir, v.id, &e) < 0)
@@ -232,6 +244,8 @@ static void upload_fail(upload *u, int err, const char *what)
 	if (err == ENOSPC || err == EDQUOT)
 		api_error(u->r, 507, "the disk holding sbxd's volumes is full (writing /%s); free space and retry",
 			  u->rel);
+	else if (err == EFBIG)
+		api_error(u->r, 413, "/%s: one file may be at most %llu bytes", u->rel, (unsigned long long)VOL_UPLOAD_MAX);
 	else
 		api_error(u->r, 500, "cannot %s /%s in the volume: %s", what, u->rel, strerror(err));
 }

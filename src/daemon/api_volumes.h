@@ -18,7 +18,8 @@
 void api_volumes(sbxd *d, http_req *r, const char *rest);
 /* rest: the path after "/volumecontent". */
 void api_volume_content(sbxd *d, http_req *r, const char *rest);
-/* The live sandbox (not killed) that mounts volume id, or NULL; *more:
+/* A sandbox that mounts volume id (running, paused, dead or being torn
+ * down), or NULL; *more:
  * how many others do. */
 sbox *api_volume_user(sbxd *d, const char *id, int *more);
 
