@@ -168,6 +168,13 @@ run "$ID" "$TOK" 'echo hi > /mnt/v/by-user.txt' >/dev/null
 expect_eq "a file the sandbox's user writes has its uid on the host too" \
 	"$(stat -c %u "$DATA/by-user.txt")" "$(run "$ID" "$TOK" 'id -u')"
 expect_match "mounted nosuid and nodev" "$(run "$ID" "$TOK" 'grep " /mnt/v " /proc/self/mountinfo')" 'nosuid,nodev'
+api POST "/sandboxes/$ID/pause" >/dev/null
+expect_eq "pause the sandbox holding the volume → 204" "$(status)" 204
+api DELETE "/volumes/$VID" >/dev/null
+expect_eq "DELETE while a paused sandbox mounts it → 409" "$(status)" 409
+api POST "/v2/sandboxes/$ID/connect" '{"timeout":120}' >/dev/null
+expect_eq "connect resumes it → 201" "$(status)" 201
+expect_eq "  ... and the volume is still there" "$(run "$ID" "$TOK" 'cat /mnt/v/by-user.txt')" hi
 out=$(api DELETE "/volumes/$VID")
 expect_eq "DELETE while mounted → 409" "$(status)" 409
 expect_match "  ... naming the sandbox" "$(jq -r .message <<<"$out")" "$ID"
