@@ -1,5 +1,6 @@
 #include "api_volumes.h"
 #include "api.h"
+#include "jobs.h"
 #include "volume_fs.h"
 #include "volumes.h"
 #include "../util/rand.h"
@@ -48,6 +49,74 @@ sbox *api_volume_user(sbxd *d, const char *id, int *more)
 				first = sb;
 		}
 	return first;
+}
+
+/* --- removals, in a job: a tree sandboxes made may hold millions of entries -- */
+
+typedef struct rm_job {
+	http_req *r;     /* NULL once the client went away */
+	int refs;        /* the request and the job */
+	char *state_dir; /* a whole retired volume: volumes_purge */
+	char *dir, *rel; /* else rel in the volume whose data dir is dir */
+} rm_job;
+
+static int rm_in_child(void *arg, sbx_err *e)
+{
+	rm_job *j = arg;
+	if (j->state_dir)
+		return volumes_purge(j->state_dir, e);
+	int root = open(j->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return sbx_error_errno(e, "cannot open the volume's directory %s", j->dir);
+	int rc = vfs_remove(root, j->rel, e);
+	close(root);
+	return rc;
+}
+
+static void rm_unref(rm_job *j)
+{
+	if (--j->refs)
+		return;
+	free(j->state_dir);
+	free(j->dir);
+	free(j->rel);
+	free(j);
+}
+
+static void rm_done(int ok, const char *err, void *ud)
+{
+	rm_job *j = ud;
+	if (j->r && ok)
+		http_respond(j->r, 204, NULL, NULL, 0);
+	else if (j->r)
+		api_error(j->r, 500, "%s", err);
+	rm_unref(j);
+}
+
+static void rm_close(http_req *r, int ok, void *ud)
+{
+	(void)r;
+	(void)ok;
+	rm_job *j = ud;
+	j->r = NULL;
+	rm_unref(j);
+}
+
+/* Answers 204 once the job has removed it all; takes the strings. */
+static void rm_start(sbxd *d, http_req *r, char *state_dir, char *dir, char *rel)
+{
+	rm_job *j = xcalloc(1, sizeof *j);
+	j->r = r;
+	j->refs = 2;
+	j->state_dir = state_dir;
+	j->dir = dir;
+	j->rel = rel;
+	http_req_on_close(r, rm_close, j);
+	sbx_err e;
+	if (job_start(d, rm_in_child, j, rm_done, j, &e) < 0) {
+		api_error(r, 500, "%s", e.msg);
+		rm_unref(j);
+	}
 }
 
 /* --- /volumes ---------------------------------------------------------------- */
@@ -137,10 +206,10 @@ static void one_volume(sbxd *d, http_req *r, const char *id)
 				  "in a moment", v.name, user->rec.id);
 		else if (user)
 			api_error(r, 409, "volume \"%s\" is mounted by sandbox %s; kill it first", v.name, user->rec.id);
-		else if (volumes_remove(d->state_dir, v.id, &e) < 0)
+		else if (volumes_retire(d->state_dir, v.id, &e) < 0)   /* gone from the API at once */
 			api_error(r, 500, "cannot remove volume \"%s\": %s", v.name, e.msg);
 		else
-			http_respond(r, 204, NULL, NULL, 0);
+			rm_start(d, r, xstrdup(d->state_dir), NULL, NULL);
 	}
 	volume_free(&v);
 }
@@ -563,11 +632,23 @@ void api_volume_content(sbxd *d, http_req *r, const char *rest)
 			api_json(r, 200, j);
 		else
 			fs_error(r, &e);
-	} else {   /* DELETE path */
-		if (vfs_remove(root, rel, &e) < 0)
+	} else {   /* DELETE path: checked here, removed in a job */
+		const char *leaf;
+		struct stat st;
+		int pfd = *rel ? vfs_parent(root, rel, &leaf, &e) : -1;
+		if (!*rel)
+			api_error(r, 400, "the volume's root cannot be removed; remove what is in it, or destroy the volume");
+		else if (pfd < 0)
 			fs_error(r, &e);
-		else
-			http_respond(r, 204, NULL, NULL, 0);
+		else if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			api_error(r, errno == ENOENT ? 404 : 500, "path /%s: %s", rel,
+				  errno == ENOENT ? "not found in the volume" : strerror(errno));
+		else {
+			rm_start(d, r, NULL, volume_data_dir(d->state_dir, id), rel);
+			rel = NULL;
+		}
+		if (pfd >= 0)
+			close(pfd);
 	}
 	free(rel);
 	close(root);

@@ -4,7 +4,9 @@
  *   /volumecontent/{id}/file|dir|path?path=   content (Bearer volume token)
  * The content API works in the volume's data dir through volume_fs.h only.
  * Uploads stream into a temporary file next to the target, renamed over
- * it once complete (an interrupted upload leaves nothing).
+ * it once complete (an interrupted upload leaves nothing).  Removals (a
+ * volume, a tree in one) run in a job (jobs.h): what sandboxes made there
+ * may be huge, and the event loop must go on meanwhile.
  */
 #ifndef SBX_DAEMON_API_VOLUMES_H
 #define SBX_DAEMON_API_VOLUMES_H

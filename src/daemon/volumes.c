@@ -190,18 +190,51 @@ int volumes_find(const char *state_dir, const char *id_or_name, sbx_volume *out,
 	return rc;
 }
 
-int volumes_remove(const char *state_dir, const char *id, sbx_err *e)
+#define RETIRED ".removing-"
+
+int volumes_retire(const char *state_dir, const char *id, sbx_err *e)
 {
 	if (!id_valid(id))
 		return sbx_error(e, "\"%s\" is not a volume id", id);
 	char *dir = xasprintf("%s/volumes/%s", state_dir, id);
 	char *meta = xasprintf("%s/meta.json", dir);
+	char *gone = xasprintf("%s/volumes/" RETIRED "%s", state_dir, id);
 	int rc = 0;
 	if (unlink(meta) < 0 && errno != ENOENT)
 		rc = sbx_error_errno(e, "cannot remove %s", meta);
-	else if (fsu_rm_rf(dir, 1, e) < 0)
-		rc = -1;
+	else if (rename(dir, gone) < 0 && errno != ENOENT)
+		rc = sbx_error_errno(e, "cannot move %s out of the way", dir);
+	free(gone);
 	free(meta);
 	free(dir);
 	return rc;
+}
+
+int volumes_purge(const char *state_dir, sbx_err *e)
+{
+	char *root = xasprintf("%s/volumes", state_dir);
+	DIR *d = opendir(root);
+	if (!d) {
+		int rc = errno == ENOENT ? 0 : sbx_error_errno(e, "cannot list %s", root);
+		free(root);
+		return rc;
+	}
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, RETIRED, strlen(RETIRED)))
+			continue;
+		char *p = xasprintf("%s/%s", root, de->d_name);
+		if (fsu_rm_rf(p, 1, rc < 0 ? NULL : e) < 0)
+			rc = -1;
+		free(p);
+	}
+	closedir(d);
+	free(root);
+	return rc;
+}
+
+int volumes_remove(const char *state_dir, const char *id, sbx_err *e)
+{
+	return volumes_retire(state_dir, id, e) < 0 ? -1 : volumes_purge(state_dir, e);
 }

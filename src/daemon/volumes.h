@@ -35,8 +35,13 @@ int volumes_find(const char *state_dir, const char *id_or_name, sbx_volume *out,
 /* Every volume, oldest first; free with volumes_list_free. */
 int volumes_list(const char *state_dir, sbx_volume **out, size_t *n, sbx_err *e);
 void volumes_list_free(sbx_volume *v, size_t n);
-/* Removes the volume and its content (meta.json first, so a half-removed
- * volume is never listed). */
+/* Takes the volume out at once (meta.json removed, its directory renamed
+ * to <state>/volumes/.removing-<id>), leaving its content for
+ * volumes_purge, which may take long (a tree sandboxes made). */
+int volumes_retire(const char *state_dir, const char *id, sbx_err *e);
+/* Removes every retired volume's directory (also those a crash left). */
+int volumes_purge(const char *state_dir, sbx_err *e);
+/* Both at once. */
 int volumes_remove(const char *state_dir, const char *id, sbx_err *e);
 
 #endif
