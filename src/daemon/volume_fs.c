@@ -158,21 +158,34 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names in the directory fd (closed by this call). */
-static char **names_of(int fd, size_t *n)
+/* Up to max names in directory fd (read from its start; fd stays open),
+ * sorted.  *more: 1 when entries were left unread, -1 when fd could not
+ * be read (errno says why). */
+static char **names_of(int fd, size_t max, size_t *n, int *more)
 {
 	*n = 0;
-	DIR *d = fdopendir(fd);
+	*more = 0;
+	int dfd = dup(fd);   /* shares fd's offset: rewound first */
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	if (!d) {
-		close(fd);
+		int err = errno;
+		if (dfd >= 0)
+			close(dfd);
+		*more = -1;
+		errno = err;
 		return NULL;
 	}
+	rewinddir(d);
 	char **v = NULL;
 	size_t cap = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (*n == max) {
+			*more = 1;
+			break;
+		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = xrealloc(v, cap * sizeof *v);
@@ -188,19 +201,22 @@ static char **names_of(int fd, size_t *n)
 static int list_into(json_t *out, int dirfd, const char *shown, int depth, sbx_err *e)
 {
 	size_t n;
-	int dfd = dup(dirfd);
-	if (dfd < 0)
-		return sbx_error_errno(e, "cannot list %s", shown);
-	char **names = names_of(dfd, &n);
+	int more;
+	/* Never more names in memory than a listing may hold. */
+	char **names = names_of(dirfd, VFS_LIST_MAX, &n, &more);
 	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (json_array_size(out) >= VFS_LIST_MAX) {
+	if (more < 0)
+		return sbx_error_errno(e, "cannot list %s", shown);
+	for (size_t i = 0; i <= n && rc == 0; i++) {
+		if (json_array_size(out) >= VFS_LIST_MAX || (i == n && more)) {
 			sbx_error(e, "%s holds more than %d entries at this depth: list a subdirectory or ask for a smaller depth",
 				  shown, VFS_LIST_MAX);
 			errno = E2BIG;
 			rc = -1;
 			break;
 		}
+		if (i == n)
+			break;
 		char *child = xasprintf("%s%s%s", shown, strcmp(shown, "/") ? "/" : "", names[i]);
 		json_t *j = vfs_entry(dirfd, names[i], child, NULL);
 		if (j) {   /* gone meanwhile: left out */
@@ -374,20 +390,24 @@ static int rm_at(int dirfd, const char *name, int depth)
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	/* In batches (bounded memory), from the start each time, until a pass
+	 * finds nothing or removes nothing (what cannot go stays). */
 	int first = 0;
-	for (int pass = 0; pass < 2; pass++) {   /* a second pass for what readdir skipped */
-		size_t n;
-		int dfd = dup(fd);
-		char **names = dfd < 0 ? NULL : names_of(dfd, &n);
-		if (dfd < 0)
-			n = 0;
+	for (;;) {
+		size_t n, gone = 0;
+		int more;
+		char **names = names_of(fd, 4096, &n, &more);
+		if (more < 0 && !first)
+			first = errno;
 		for (size_t i = 0; i < n; i++) {
-			if (rm_at(fd, names[i], depth + 1) < 0 && !first)
+			if (rm_at(fd, names[i], depth + 1) == 0)
+				gone++;
+			else if (!first)
 				first = errno;
 			free(names[i]);
 		}
 		free(names);
-		if (!n)
+		if (!n || !gone)
 			break;
 	}
 	close(fd);
