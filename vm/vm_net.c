@@ -2,8 +2,6 @@
 #include "guest/guest.h"
 #include "ns/ns_net.h"
 #include "ns/ns_util.h"
-#include "../src/util/buf.h"
-#include "../src/util/strv.h"
 #include "../src/util/xalloc.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -215,56 +213,20 @@ static char *sbxvm_rules(int internet, int mtu)
 		mtu - 40, mtu - 40, internet ? "    iifname \"" GUEST_TAP "\" oifname \"eth0\" accept\n" : "");
 }
 
-/* The outbound rules (runtime.h rt_net) live in "<state_dir>/netrules",
- * so that a namespace rebuilt by vm_net_ensure gets them back: lines
- * "internet 0|1", "allow ADDR", "deny ADDR". */
+/* The outbound rules live in "<state_dir>/netrules" (ns_net.h), so that a
+ * namespace rebuilt by vm_net_ensure gets them back. */
 static char *rules_path(const vm_net *n)
 {
 	const char *slash = strrchr(n->netns, '/');
-	return xasprintf("%.*s/netrules", (int)(slash ? slash - n->netns : 0), n->netns);
+	return xasprintf("%.*s/" NSNET_RULES_FILE, (int)(slash ? slash - n->netns : 0), n->netns);
 }
 
 static int save_rules(const vm_net *n, const rt_net *net, sbx_err *e)
 {
-	sbx_buf b;
-	buf_init(&b);
-	buf_printf(&b, "internet %d\n", net->internet ? 1 : 0);
-	for (size_t i = 0; net->allow_out && net->allow_out[i]; i++)
-		buf_printf(&b, "allow %s\n", net->allow_out[i]);
-	for (size_t i = 0; net->deny_out && net->deny_out[i]; i++)
-		buf_printf(&b, "deny %s\n", net->deny_out[i]);
 	char *path = rules_path(n);
-	int rc = nsu_write_file(path, buf_cstr(&b), e);
+	int rc = nsnet_rules_save(path, net, e);
 	free(path);
-	buf_free(&b);
 	return rc;
-}
-
-/* The saved rules, or n->internet alone when none were saved.  The lists
- * are freed with sbx_strv_free. */
-static void load_rules(const vm_net *n, rt_net *net)
-{
-	char **allow = sbx_strv_dup(NULL), **deny = sbx_strv_dup(NULL), line[512];
-	size_t na = 0, nd = 0;
-	net->internet = n->internet;
-	char *path = rules_path(n);
-	FILE *f = fopen(path, "re");
-	free(path);
-	while (f && fgets(line, sizeof line, f)) {
-		char word[16], arg[256];
-		if (sscanf(line, "%15s %255s", word, arg) != 2)
-			continue;
-		if (!strcmp(word, "internet"))
-			net->internet = atoi(arg) != 0;
-		else if (!strcmp(word, "allow"))
-			sbx_strv_push(&allow, &na, xstrdup(arg));
-		else if (!strcmp(word, "deny"))
-			sbx_strv_push(&deny, &nd, xstrdup(arg));
-	}
-	if (f)
-		fclose(f);
-	net->allow_out = (const char *const *)allow;
-	net->deny_out = (const char *const *)deny;
 }
 
 /* Both tables in one transaction: the namespace's own (NAT open when
@@ -332,10 +294,11 @@ static int build(const char *id, vm_net *n, sbx_err *e)
 	if (in_child(setup_netns, &a, "set up the sandbox's network", e) < 0)
 		return -1;
 	rt_net net;
-	load_rules(n, &net);
+	char *path = rules_path(n);
+	nsnet_rules_load(path, n->internet, &net);
+	free(path);
 	rc = apply_rules(n, &net, e);
-	sbx_strv_free((char **)net.allow_out);
-	sbx_strv_free((char **)net.deny_out);
+	nsnet_rules_free(&net);
 	return rc;
 }
 
