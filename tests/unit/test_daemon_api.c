@@ -1129,6 +1129,7 @@ static void test_network(void **state)
 	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"1.1.1.1/40\"]}}", 400);
 	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":[]}", 400);
 	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":1}}", 400);
+	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"maskRequestHost\":\"a\\r\\nX: y\"}}", 400);
 
 	/* A name follows the hosts file (refresh every 100 ms here), paused too. */
 	expect_status(f, "PUT", path, "{\"allowOut\":[\"name.test\"],\"denyOut\":[\"0.0.0.0/0\"]}", 204);
