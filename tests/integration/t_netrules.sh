@@ -105,6 +105,18 @@ wait_until 20 moved
 check "the name now means 198.18.77.2: test host 2 answers" "$N" "$NT" 198.18.77.2 open
 check "  ... and test host 1 is refused" "$N" "$NT" 198.18.77.1 refused
 
+# A new sbxd adopts the sandbox with its rules, and keeps following the name.
+sbxd_stop TERM
+SBX_HOSTS_FILE=$HOSTS sbxd_start --net-refresh 1 || { notok "sbx serve starts again" "see the log above"; exit 1; }
+expect_eq "after a restart of sbxd: getInfo still shows the rules" \
+	"$(api GET "/sandboxes/$N" | jq -c '[.allowInternetAccess, .network.allowOut]')" '[false,["th.sbx.test"]]'
+check "  ... which still hold: test host 1 is refused" "$N" "$NT" 198.18.77.1 refused
+echo "198.18.77.1 th.sbx.test" >"$HOSTS"
+back() { [ "$(verdict "$(reach "$N" "$NT" 198.18.77.1)")" = open ]; }
+wait_until 20 back
+check "  ... and the new sbxd follows the name back to test host 1" "$N" "$NT" 198.18.77.1 open
+check "  ... test host 2 refused again" "$N" "$NT" 198.18.77.2 refused
+
 # --- at run time -----------------------------------------------------------------
 api PUT "/sandboxes/$P/network" '{"denyOut":["198.18.77.2"]}' >/dev/null
 expect_eq "updateNetwork → 204" "$(status)" 204
