@@ -50,8 +50,8 @@ eval "$("$SBX" env --state-dir "$STATE")"
 
 # reach ID TOK ADDR: "open" (GET /name answered), "refused" (the connection
 # was refused: a reset), "timeout" (nothing within 4 s: dropped, not rejected).
-reach() {
-	run "$1" "$2" "timeout -k 1 4 bash -c 'exec 3<>/dev/tcp/$3/8080 && printf \"GET /name HTTP/1.0\r\n\r\n\" >&3 && tail -n 1 <&3' 2>&1; echo \" rc=\$?\""
+reach() {   # reach ID TOK ADDR [PORT (8080)]
+	run "$1" "$2" "timeout -k 1 4 bash -c 'exec 3<>/dev/tcp/$3/${4:-8080} && printf \"GET /name HTTP/1.0\r\n\r\n\" >&3 && tail -n 1 <&3' 2>&1; echo \" rc=\$?\""
 }
 verdict() {
 	case "$1" in
@@ -87,6 +87,18 @@ check "deny all + allowOut [198.18.77.2/32]: test host 2 answers (allow wins)" "
 check "deny all + allowOut: test host 1 is refused" "$A" "$AT" 198.18.77.1 refused
 r=$(run "$A" "$AT" 'timeout -k 1 4 bash -c "exec 3<>/dev/tcp/127.0.0.1/49983" 2>&1; echo rc=$?')
 expect_match "deny all: the sandbox's own loopback still passes (no refusal)" "$r" '^rc=(0|1)$'
+
+# allowOut never opens the host itself: its own table still drops what a
+# sandbox sends to any of its addresses (a host listener on all addresses).
+HPORT=$(free_port)
+$PY -m http.server "$HPORT" --bind 0.0.0.0 --directory "$SCRATCH/www" >/dev/null 2>&1 &
+HSRV=$!
+wait_until 20 [ "$(get "http://198.18.77.254:$HPORT/name")" = testhost ]
+expect_eq "control: the host listener answers on 198.18.77.254, from the host" "$(get "http://198.18.77.254:$HPORT/name")" testhost
+api PUT "/sandboxes/$A/network" '{"denyOut":["0.0.0.0/0"],"allowOut":["198.18.77.2","198.18.77.254"]}' >/dev/null
+expect_eq "allowOut naming the host's own address → 204" "$(status)" 204
+expect_match "  ... the host stays unreachable (dropped by the host's table)" "$(verdict "$(reach "$A" "$AT" 198.18.77.254 "$HPORT")")" '^(timeout|other: .*)$'
+stop_pid "$HSRV"
 
 create '{"templateID":"base","allow_internet_access":false,"network":{"allowOut":["th.sbx.test"],"allowPublicTraffic":false}}' ||
 	notok "create with internet off + a name from the hosts file" "$CREATED"
