@@ -12,6 +12,7 @@
 #include "../util/timeutil.h"
 #include "../util/xalloc.h"
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,6 +91,9 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	d->agent_bin = o->agent_bin ? xstrdup(o->agent_bin) : NULL;
 	d->hosts_file = o->hosts_file && *o->hosts_file ? xstrdup(o->hosts_file) : NULL;
 	d->net_refresh_ms = o->net_refresh_ms;
+	if (d->hosts_file && access(d->hosts_file, R_OK) < 0)
+		log_warn("sbxd: the hosts file %s cannot be read (%s): names in network rules go to DNS until it can",
+			 d->hosts_file, strerror(errno));
 	d->runtimes = o->runtimes ? o->runtimes : sbxd_builtin_runtimes;
 	d->find_template = o->find_template ? o->find_template : sbxd_find_template;
 	runtimes_probe(d->runtimes, &d->rts);

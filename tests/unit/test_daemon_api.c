@@ -294,6 +294,9 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof f->dir, "/tmp/sbx-test-sbxd.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->hosts, sizeof f->hosts, "%s/hosts", f->dir);
+	FILE *hosts = fopen(f->hosts, "w");   /* empty until test_network writes it */
+	assert_non_null(hosts);
+	fclose(hosts);
 	f->loop = loop_new();
 	f->cl = http_client_new(f->loop);
 	signal(SIGPIPE, SIG_IGN);
