@@ -8,6 +8,7 @@
 #include "api.h"
 #include "agent_op.h"
 #include "api_json.h"
+#include "events.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "timeouts.h"
@@ -126,6 +127,7 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	struct create_req *cr = c->create;
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
+	events_add(c->d, sb->rec.id, "created", NULL);
 	api_json(c->r, 201, json_sandbox(&sb->rec));
 }
 

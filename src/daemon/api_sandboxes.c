@@ -1,13 +1,16 @@
 /* The control plane's per-sandbox endpoints and the lists (docs/protocol.md §2). */
 #include "api.h"
 #include "api_json.h"
+#include "events.h"
 #include "files.h"
 #include "listq.h"
 #include "liveness.h"
+#include "metrics_hist.h"
 #include "sandbox.h"
 #include "store.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -190,6 +193,9 @@ static void timeout_body(http_req *r, const char *body, size_t len, void *ud)
 	if (!refresh || wall_ms() + (int64_t)secs * 1000 > sb->rec.end_at) {
 		sbox_set_timeout(sb, secs);
 		sbox_log(sb, "timeout set to %d s", secs);
+		char end[40];
+		rfc3339_ms(sb->rec.end_at, end, sizeof end);
+		events_add(c->d, sb->rec.id, "updated", json_pack("{s:i,s:s}", "timeout", secs, "endAt", end));
 	}
 	http_respond(r, 204, NULL, NULL, 0);
 out:
@@ -332,29 +338,65 @@ void api_pause(sbxd *d, http_req *r, const char *id)
 
 /* --- metrics and logs ------------------------------------------------------ */
 
+/* start/end: unix seconds (E2B's query); 1 when given, -1 (and a 400) when bad. */
+static int get_unix_s(http_req *r, const char *key, int64_t *out)
+{
+	const char *v = http_req_query(r, key);
+	char *end;
+	if (!v)
+		return 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || n < 0 || n > 1LL << 40) {
+		api_error(r, 400, "query parameter \"%s\" must be a unix time in seconds", key);
+		return -1;
+	}
+	*out = (int64_t)n;
+	return 1;
+}
+
+/* Without start/end: one sample taken now (what E2B's older SDKs show).
+ * With them: the samples sbxd took in [start, end] (metrics_hist.h), and
+ * one taken now when the range reaches the present. */
 void api_metrics(sbxd *d, http_req *r, const char *id)
 {
 	sbox *sb = visible(d, id);
 	rt_stats st = { 0 };
 	sbx_err e;
+	int64_t from = 0, to = INT64_MAX / 2;
+	int hs, he;
 	if (!sb) {
 		api_not_found(r, id);
 		return;
 	}
+	if ((hs = get_unix_s(r, "start", &from)) < 0 || (he = get_unix_s(r, "end", &to)) < 0)
+		return;
 	if (refuse_dead(r, sb))
 		return;
-	if (!sb->rt) {
-		api_json(r, 200, json_array());   /* still starting: no samples yet */
+	int ranged = hs || he;
+	from *= 1000;
+	if (he)
+		to = to * 1000 + 999;
+	if (ranged && from > to) {
+		api_error(r, 400, "\"start\" is after \"end\"");
+		return;
+	}
+	json_t *arr = json_array();
+	if (ranged)
+		mhist_range(sb->metrics, from, to, arr);
+	int64_t now = wall_ms();
+	int live = !ranged || (from <= now && to >= now - 1000);
+	if (!live || !sb->rt || (ranged && sb->rec.state != SB_RUNNING)) {
+		api_json(r, 200, arr);   /* still starting, or paused: no sample now */
 		return;
 	}
 	if (sb->ops->stats(sb->rt, &st, &e) < 0) {
+		json_decref(arr);
 		if (!liveness_check(sb) && refuse_dead(r, sb))   /* it died just now */
 			return;
 		api_error(r, 500, "cannot read the metrics of sandbox \"%s\": %s", id, e.msg);
 		return;
 	}
-	json_t *arr = json_array();
-	json_array_append_new(arr, json_metric(&st, wall_ms()));
+	json_array_append_new(arr, json_metric(&st, now));
 	api_json(r, 200, arr);
 }
 

@@ -1,8 +1,10 @@
 #include "sandbox.h"
 #include "agent_op.h"
+#include "events.h"
 #include "files.h"
 #include "jobs.h"
 #include "liveness.h"
+#include "metrics_hist.h"
 #include "pool.h"
 #include "runtimes.h"
 #include "store.h"
@@ -77,7 +79,15 @@ static void box_free(sbox *sb)
 	free(sb->start_cwd);
 	free(sb->start_cmd);
 	free(sb->ready_cmd);
+	mhist_free(sb->metrics);
 	free(sb);
+}
+
+/* A new run of the sandbox (events.h: sandboxExecutionId). */
+static void new_exec(sbox *sb)
+{
+	rand_uuid(sb->exec_id);
+	sb->exec_started_ms = wall_ms();
 }
 
 static char *rt_dir_of(sbox *sb)
@@ -208,6 +218,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	char token[41];
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->ops = a->ops ? a->ops : d->rt;
 	do
 		record_new_id(r->id);
@@ -313,6 +324,7 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	sbx_err re, ignore;
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->rec = *rec;
 	memset(rec, 0, sizeof *rec);
 	const rt_info *ri = runtimes_find(&d->rts, sb->rec.runtime);   /* its own, not the default */
@@ -561,6 +573,7 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 	sb->next = d->dying;
 	d->dying = sb;
 	sbox_log(sb, "killed: %s", why);
+	events_add(d, sb->rec.id, "killed", json_pack("{s:s}", "reason", why));
 	char msg[256];
 	snprintf(msg, sizeof msg, "the sandbox was killed (%s)", why);
 	struct sbox_waiter *w;
@@ -608,6 +621,7 @@ void sbox_died(sbox *sb, const char *why)
 	char *tail = sbox_log_tail(sb, 5);
 	sbox_log(sb, "died: %s%s%s", why, *tail ? "; the end of its logs:\n" : "", tail);
 	free(tail);
+	events_add(sb->d, sb->rec.id, "died", json_pack("{s:s}", "reason", why));
 	agent_op_cancel(sb);
 	free(sb->rec.dead_reason);
 	sb->rec.dead_reason = xstrdup(why);
@@ -667,6 +681,7 @@ static void paused(sbox *sb)
 	timeouts_disarm(sb);
 	sbox_save(sb);
 	sbox_log(sb, "paused");
+	events_add(sb->d, sb->rec.id, "paused", NULL);
 }
 
 static int pause_in_child(void *arg, sbx_err *e)
@@ -764,7 +779,9 @@ int sbox_pause(sbox *sb, sbx_err *e)
 static void resumed(sbox *sb, int timeout_s)
 {
 	sb->rec.state = SB_RUNNING;
+	new_exec(sb);
 	sbox_log(sb, "resumed");
+	events_add(sb->d, sb->rec.id, "resumed", NULL);
 	sbox_set_timeout(sb, timeout_s);
 	liveness_watch(sb);
 	if (sb->ops->flags & RT_RESTORES)
