@@ -28,6 +28,7 @@ struct create_req {
 	kvlist metadata, env;
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
+	int auto_pause_memory;   /* autoPauseMemory (default true) */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 };
@@ -80,6 +81,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 	cr->name = xstrdup(json_string_value(t));
 	cr->timeout_s = DEFAULT_TIMEOUT_S;
 	cr->internet = 1;
+	cr->auto_pause_memory = 1;
 	if (get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
 		return -1;
 	if (kv_from_json(json_object_get(j, "metadata"), &cr->metadata, "metadata", &e) < 0 ||
@@ -94,7 +96,8 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		}
 	}
 	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
-	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0)
+	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
+	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -156,7 +159,7 @@ static void start_fresh(api_ctx *c)
 	sbox_new_args a = {
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
-		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
+		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 	};
 	sbox *sb;
@@ -207,6 +210,7 @@ static int try_pool(api_ctx *c)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
+	r->auto_pause_memory = cr->auto_pause_memory;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);
@@ -262,6 +266,11 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	json_decref(j);
 	if (rc < 0)
 		return;
+	if (cr->auto_pause && !cr->auto_pause_memory && !cr->ops->pause_disk) {
+		api_error(r, 400, "the %s runtime cannot pause a sandbox without its memory (autoPauseMemory: false); "
+			  "keep the memory or choose another runtime", cr->ops->name);
+		return;
+	}
 	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
 		api_error(r, 404, "%s", e.msg);
 		return;

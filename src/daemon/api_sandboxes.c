@@ -233,6 +233,14 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 	sbx_err e;
 	if (!j)
 		return;
+	/* {"memory": false}: E2B's onResume "reboot": a sandbox paused with its
+	 * memory drops it and starts afresh from its disk. */
+	json_t *mem = json_object_get(j, "memory");
+	if (mem && !json_is_null(mem) && !json_is_boolean(mem)) {
+		api_error(r, 400, "\"memory\" must be true or false");
+		goto out;
+	}
+	int fresh = json_is_false(mem);
 	sbox *sb = visible(c->d, c->id);
 	if ((has = get_seconds(r, j, "timeout", 0, &secs)) < 0)
 		goto out;
@@ -250,8 +258,9 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 	if (sb->resuming) {
 		c->status = 201;   /* another request resumes it: wait with it */
 	} else if (sb->rec.state == SB_PAUSED) {
-		if (sbox_resume(sb, has ? secs : sb->rec.timeout_s, &e) < 0) {
-			api_error(r, 500, "%s", e.msg);
+		int t = has ? secs : sb->rec.timeout_s;
+		if ((fresh ? sbox_resume_fresh(sb, t, &e) : sbox_resume(sb, t, &e)) < 0) {
+			api_error(r, fresh && !sb->ops->pause_disk ? 400 : 500, "%s", e.msg);
 			goto out;
 		}
 		c->status = 201;
@@ -293,6 +302,7 @@ static void pause_over(sbox *sb, int ok, const char *err, void *ud)
 		api_error(c->r, 500, "sandbox \"%s\" could not be paused: %s", c->id, err);
 }
 
+/* c->status: 1 for a filesystem-only pause ({"memory": false}). */
 static void pause_now(api_ctx *c, sbox *sb)
 {
 	sbx_err e;
@@ -302,10 +312,10 @@ static void pause_now(api_ctx *c, sbox *sb)
 		api_error(c->r, 409, "sandbox \"%s\" is already paused", c->id);
 	else if (sb->pausing)
 		api_error(c->r, 409, "sandbox \"%s\" is already being paused", c->id);
-	else if (sbox_pause(sb, &e) < 0)
-		api_error(c->r, 500, "%s", e.msg);
+	else if ((c->status ? sbox_pause_disk(sb, &e) : sbox_pause(sb, &e)) < 0)
+		api_error(c->r, c->status && !sb->ops->pause_disk ? 400 : 500, "%s", e.msg);
 	else if (sb->pausing)
-		api_wait(c, sb, pause_over);   /* a slow runtime: answered once it is on disk */
+		api_wait(c, sb, pause_over);   /* in a job: answered once it is done */
 	else
 		http_respond(c->r, 204, NULL, NULL, 0);
 }
@@ -322,18 +332,38 @@ static void pause_ready(sbox *sb, int ok, const char *err, void *ud)
 		pause_now(c, sb);
 }
 
+/* {"memory": false}: E2B's pause({keepMemory: false}); absent or true: memory kept. */
+static void pause_body(http_req *r, const char *body, size_t len, void *ud)
+{
+	api_ctx *c = ud;
+	json_t *j = api_parse_body(r, body, len), *mem;
+	if (!j)
+		return;
+	mem = json_object_get(j, "memory");
+	if (mem && !json_is_null(mem) && !json_is_boolean(mem)) {
+		api_error(r, 400, "\"memory\" must be true or false");
+		json_decref(j);
+		return;
+	}
+	c->status = json_is_false(mem);
+	json_decref(j);
+	sbox *sb = visible(c->d, c->id);
+	if (!sb)
+		api_not_found(r, c->id);
+	else if (!sb->op && !sb->resuming)
+		pause_now(c, sb);
+	else
+		api_wait(c, sb, pause_ready);   /* a start or resume in flight ends first */
+}
+
 void api_pause(sbxd *d, http_req *r, const char *id)
 {
-	sbox *sb = visible(d, id);
-	if (!sb) {
+	if (!visible(d, id)) {
 		api_not_found(r, id);
 		return;
 	}
 	api_ctx *c = api_ctx_new(d, r, id);
-	if (!sb->op && !sb->resuming)
-		pause_now(c, sb);
-	else
-		api_wait(c, sb, pause_ready);   /* a start or resume in flight ends first */
+	http_req_read_body(r, API_BODY_LIMIT, pause_body, c);
 }
 
 /* --- metrics and logs ------------------------------------------------------ */
