@@ -208,6 +208,8 @@ static int try_pool(api_ctx *c)
 	r->alias = xstrdup(cr->name);
 	for (size_t i = 0; i < cr->metadata.n; i++)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
+	for (size_t i = 0; i < cr->env.n; i++)
+		kv_set(&r->env, cr->env.keys[i], cr->env.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
 	r->auto_pause_memory = cr->auto_pause_memory;

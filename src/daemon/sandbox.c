@@ -2,6 +2,7 @@
 #include "agent_op.h"
 #include "events.h"
 #include "files.h"
+#include "guest_sync.h"
 #include "jobs.h"
 #include "liveness.h"
 #include "metrics_hist.h"
@@ -70,6 +71,7 @@ static void unlink_box(sbox *sb)
 
 static void box_free(sbox *sb)
 {
+	guest_sync_cancel(sb);
 	record_free(&sb->rec);
 	free(sb->agent_sock);
 	free(sb->agent_base);
@@ -170,10 +172,12 @@ static void create_done(int ok, const char *err, void *ud)
 /* The first /init (E2B's POST /init; the timestamp is added when it is
  * sent): RT_RESTORES, what a clone's agent needs to become this sandbox;
  * any runtime, the template's user and workdir.  NULL when nothing to say. */
-static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlist *env)
+static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlist *env, int with_env)
 {
 	const sbxd_record *r = &sb->rec;
 	json_t *j = json_object();
+	if (with_env && !(sb->ops->flags & RT_RESTORES))
+		json_object_set_new(j, "envVars", kv_to_json(env));
 	if (sb->ops->flags & RT_RESTORES) {
 		char hex[129];
 		rand_hex(hex, 128);   /* 64 random bytes for the guest's RNG */
@@ -197,18 +201,18 @@ static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlis
 }
 
 /* The agent's env: the template's, then the create's envVars (which win). */
-static void merged_env(const sbox_new_args *a, kvlist *out)
+static void merged_env(const sbxd_template *tpl, const kvlist *env, kvlist *out)
 {
-	for (size_t i = 0; i < a->tpl->nenv; i++) {
-		const char *kv = a->tpl->env[i], *eq = strchr(kv, '=');
+	for (size_t i = 0; i < tpl->nenv; i++) {
+		const char *kv = tpl->env[i], *eq = strchr(kv, '=');
 		if (!eq || eq == kv)
 			continue;
 		char *k = xstrndup(kv, (size_t)(eq - kv));
 		kv_set(out, k, eq + 1);
 		free(k);
 	}
-	for (size_t i = 0; a->env && i < a->env->n; i++)
-		kv_set(out, a->env->keys[i], a->env->values[i]);
+	for (size_t i = 0; env && i < env->n; i++)
+		kv_set(out, env->keys[i], env->values[i]);
 }
 
 int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
@@ -244,9 +248,11 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
+	for (size_t i = 0; a->env && i < a->env->n; i++)
+		kv_set(&r->env, a->env->keys[i], a->env->values[i]);
 	kvlist all = { 0 };
-	merged_env(a, &all);
-	sb->first_init = first_init_body(sb, a->tpl, &all);
+	merged_env(a->tpl, a->env, &all);
+	sb->first_init = first_init_body(sb, a->tpl, &all, 0);
 	if (a->tpl->start_cmd || a->tpl->ready_cmd) {
 		sb->start_cmd = a->tpl->start_cmd ? xstrdup(a->tpl->start_cmd) : NULL;
 		sb->ready_cmd = a->tpl->ready_cmd ? xstrdup(a->tpl->ready_cmd) : NULL;
@@ -788,6 +794,23 @@ int sbox_pause(sbox *sb, sbx_err *e)
 	return 0;
 }
 
+/* The guest's sync is over (or could not be had): on to the pause. */
+static void synced(sbox *sb, int ok, const char *err)
+{
+	sbx_err e;
+	sb->pausing = 0;
+	if (sb->killed) {   /* killed meanwhile: its teardown waited for this */
+		teardown(sb);
+		return;
+	}
+	if (!ok)
+		sbox_log(sb, "sync in the guest before the pause failed (%s); writes of its last seconds may be lost", err);
+	if (pause_job(sb, 1, &e) < 0) {
+		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);   /* still running */
+		notify(sb, 0, e.msg);
+	}
+}
+
 int sbox_pause_disk(sbox *sb, sbx_err *e)
 {
 	if (can_change(sb, "paused", e) < 0)
@@ -795,6 +818,14 @@ int sbox_pause_disk(sbox *sb, sbx_err *e)
 	if (!sb->ops->pause_disk)
 		return sbx_error(e, "the %s runtime cannot pause a sandbox without its memory; pause it with its "
 				 "memory (keepMemory: true)", sb->ops->name);
+	/* A running VM's page cache goes with its VMM: its disk first. */
+	if ((sb->ops->flags & RT_RESTORES) && sb->rec.state == SB_RUNNING && sb->ready && !sb->op) {
+		sb->pausing = 1;
+		timeouts_disarm(sb);
+		guest_sync(sb, synced);
+		sbox_log(sb, "pausing (filesystem only): sync in the guest");
+		return 0;
+	}
 	return pause_job(sb, 1, e);
 }
 
@@ -806,10 +837,8 @@ static void fresh_start(sbox *sb)
 	sbxd_template t = { 0 };
 	sbx_err e;
 	int have = sb->d->find_template(sb->rec.template_id, &t, &e) == 0;
-	char *body = NULL;
+	kvlist env = { 0 };
 	if (have) {
-		kvlist none = { 0 };
-		body = first_init_body(sb, &t, &none);
 		free(sb->start_cmd);
 		free(sb->ready_cmd);
 		free(sb->start_user);
@@ -822,10 +851,16 @@ static void fresh_start(sbox *sb)
 		sbox_log(sb, "its template %s is not found any more (%s): the agent starts with its defaults",
 			 sb->rec.template_id, e.msg);
 	}
-	if (body)
-		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, sb->rec.token, body);
-	else
-		agent_op_health(sb, SBOX_START_TIMEOUT_MS);
+	merged_env(&t, &sb->rec.env, &env);
+	/* The create's envVars again (a pool sandbox got them by /init, not
+	 * at its start); RT_RESTORES: all a booted agent needs, as at create. */
+	char *body = first_init_body(sb, &t, &env, 1);
+	kv_free(&env);
+	/* A VM's cold boot takes what a template's snapshot build does. */
+	int64_t tmo = sb->ops->flags & RT_RESTORES ? SBOX_BOOT_TIMEOUT_MS : SBOX_START_TIMEOUT_MS;
+	const char *tok = sb->ops->flags & RT_RESTORES && sb->ops->agent_token ? sb->ops->agent_token(sb->rt)
+									     : sb->rec.token;
+	agent_op_health_init(sb, tmo, tok, body ? body : "{}");
 	free(body);
 	if (have && (sb->start_cmd || sb->ready_cmd))
 		agent_op_then_start(sb);

@@ -33,6 +33,7 @@ typedef struct sbox_new_args {
 #define SBOX_DEAD_KEEP_MS (10 * 60 * 1000)
 #define SBOX_START_TIMEOUT_MS 30000
 #define SBOX_RESUME_TIMEOUT_MS 15000
+#define SBOX_BOOT_TIMEOUT_MS 600000   /* a VM's cold boot (under TCG: tens of seconds) */
 
 sbox *sbox_find(sbxd *d, const char *id);
 /* Records it, starts the runtime's create in a job, then waits for its

@@ -16,6 +16,8 @@ eval "$("$SBX" env --state-dir "$STATE")"
 
 state_of() { api GET "/sandboxes/$1" | jq -r .state; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
+# A live process: not gone, not a zombie waiting for its reaper.
+running() { local st; st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1); [ -n "$st" ] && [ "$st" != Z ]; }
 ev_types() { api GET "/events/sandboxes/$1?orderAsc=true&limit=100" | jq -r '[.[].type | sub("sandbox.lifecycle.";"")] | join(",")'; }
 
 create '{"templateID":"base","timeout":600,"envVars":{"LIFE":"env kept"}}' || { notok "create" "$CREATED"; exit 1; }
@@ -40,7 +42,7 @@ expect_eq "pause {memory: false} → 204" "$(status)" 204
 expect_eq "state: paused" "$(state_of "$ID")" paused
 expect_eq "the record says filesystem only" "$(jq -r .pausedDisk "$STATE/sandboxes/$ID.json")" true
 expect_eq "the driver's state: no init, disk paused" "$(jq -r '[.pid, .disk_paused] | join(" ")' "$SD/state.json")" "0 true"
-if kill -0 "$PID0" 2>/dev/null; then notok "its init is gone" "pid $PID0 still runs"; else ok "its init is gone"; fi
+if running "$PID0"; then notok "its init is gone" "pid $PID0 still runs"; else ok "its init is gone"; fi
 if [ -n "$VETH" ] && ip link show "$VETH" >/dev/null 2>&1; then notok "its veth is gone" "$VETH"; else ok "its veth is gone"; fi
 expect_eq "its cgroup is there and empty" "$(cat "$CG/cgroup.procs" | wc -l)" 0
 if mountpoint -q "$SD/disk"; then ok "its disk stays mounted"; else notok "its disk stays mounted" "$SD/disk"; fi
@@ -63,7 +65,7 @@ expect_eq "the process did not" "$(run "$ID" "$TOK" 'pgrep -f "[s]leep 4242" || 
 expect_eq "the env var is the agent's again" "$(run "$ID" "$TOK" 'echo $LIFE')" "env kept"
 expect_eq "the old token still works, the template user is the default" "$(run "$ID" "$TOK" whoami)" user
 PID1=$(jq -r .pid "$SD/state.json")
-if [ "$PID1" != 0 ] && [ "$PID1" != "$PID0" ] && kill -0 "$PID1"; then ok "a new init runs"; else notok "a new init runs" "pid $PID0 → $PID1"; fi
+if [ "$PID1" != 0 ] && [ "$PID1" != "$PID0" ] && running "$PID1"; then ok "a new init runs"; else notok "a new init runs" "pid $PID0 → $PID1"; fi
 expect_eq "its network came back" "$(run "$ID" "$TOK" 'ip -4 -o addr show eth0 | grep -c inet')" 1
 
 # --- connect {memory: false} on a memory-paused sandbox ------------------------------
@@ -101,7 +103,7 @@ api DELETE "/sandboxes/$ID" >/dev/null
 if [ "${SBX_TEST_QEMU:-0}" != 1 ]; then
 	skip "qemu: a filesystem-only pause" "set SBX_TEST_QEMU=1 (minutes under TCG)"
 else
-	create '{"templateID":"base","runtime":"qemu","timeout":900}' || { notok "create a qemu sandbox" "$CREATED"; exit 1; }
+	create '{"templateID":"code-interpreter","runtime":"qemu","timeout":900}' || { notok "create a qemu sandbox" "$CREATED"; exit 1; }
 	run "$ID" "$TOK" 'echo on the vm disk > /home/user/vm.txt; sync' >/dev/null
 	BOOT0=$(run "$ID" "$TOK" 'cat /proc/sys/kernel/random/boot_id')
 	api POST "/sandboxes/$ID/pause" '{"memory":false}' >/dev/null
