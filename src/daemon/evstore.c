@@ -52,6 +52,8 @@ static void push(ev_store *s, json_t *ev, int64_t ms)
 /* Drops the first k events. */
 static void drop_first(ev_store *s, size_t k)
 {
+	if (!k)
+		return;
 	for (size_t i = 0; i < k; i++)
 		json_decref(s->v[i].ev);
 	memmove(s->v, s->v + k, (s->n - k) * sizeof *s->v);
