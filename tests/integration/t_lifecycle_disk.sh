@@ -103,7 +103,8 @@ api DELETE "/sandboxes/$ID" >/dev/null
 if [ "${SBX_TEST_QEMU:-0}" != 1 ]; then
 	skip "qemu: a filesystem-only pause" "set SBX_TEST_QEMU=1 (minutes under TCG)"
 else
-	create '{"templateID":"code-interpreter","runtime":"qemu","timeout":900}' || { notok "create a qemu sandbox" "$CREATED"; exit 1; }
+	create '{"templateID":"code-interpreter","runtime":"qemu","timeout":900,"envVars":{"VMLIFE":"env after boot"}}' ||
+		{ notok "create a qemu sandbox" "$CREATED"; exit 1; }
 	run "$ID" "$TOK" 'echo on the vm disk > /home/user/vm.txt; sync' >/dev/null
 	BOOT0=$(run "$ID" "$TOK" 'cat /proc/sys/kernel/random/boot_id')
 	api POST "/sandboxes/$ID/pause" '{"memory":false}' >/dev/null
@@ -114,6 +115,8 @@ else
 	expect_eq "qemu: the file survived" "$(px "$ID" "$TOK" GET "/files?path=/home/user/vm.txt")" "on the vm disk"
 	BOOT1=$(run "$ID" "$TOK" 'cat /proc/sys/kernel/random/boot_id')
 	if [ -n "$BOOT1" ] && [ "$BOOT1" != "$BOOT0" ]; then ok "qemu: a new boot"; else notok "qemu: a new boot" "[$BOOT0] → [$BOOT1]"; fi
+	expect_eq "qemu: the booted agent got the sandbox's env (and token) by /init" "$(run "$ID" "$TOK" 'echo $VMLIFE')" "env after boot"
+	expect_eq "qemu: its hostname is the sandbox's" "$(run "$ID" "$TOK" hostname)" "$ID"
 	api DELETE "/sandboxes/$ID" >/dev/null
 	expect_eq "qemu: kill → 204" "$(status)" 204
 fi
