@@ -2,6 +2,7 @@
 #include "api_templates.h"
 #include "api_volumes.h"
 #include "config.h"
+#include "events.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "../proto/file_sig.h"
@@ -231,7 +232,7 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0, templates = 0, volumes = 0;
+	int v2 = 0, templates = 0, volumes = 0, events = 0;
 	if ((rest = under(path, "/volumecontent"))) {
 		api_volume_content(d, r, rest);   /* the volume's token, not the API key */
 		return;
@@ -242,6 +243,8 @@ void api_handle(http_req *r, void *ud)
 		v2 = 1;
 	else if ((rest = under(path, "/templates")))
 		templates = 1;
+	else if ((rest = under(path, "/events/sandboxes")))
+		events = 1;
 	else
 		rest = under(path, "/sandboxes");
 	if (rest) {
@@ -255,6 +258,8 @@ void api_handle(http_req *r, void *ud)
 			api_templates(d, r, rest);
 		else if (volumes)
 			api_volumes(d, r, rest);
+		else if (events)
+			api_events(d, r, rest);
 		else
 			route_sandboxes(d, r, rest, v2);
 		return;

@@ -42,6 +42,7 @@ void record_free(sbxd_record *r)
 	json_decref(r->network);
 	kv_free(&r->metadata);
 	json_decref(r->volume_mounts);
+	kv_free(&r->env);
 	memset(r, 0, sizeof *r);
 }
 
@@ -99,6 +100,12 @@ json_t *record_to_json(const sbxd_record *r)
 		json_object_set_new(j, "killed", json_true());
 	if (r->volume_mounts)
 		json_object_set(j, "volumeMounts", r->volume_mounts);
+	if (r->env.n)
+		json_object_set_new(j, "envVars", kv_to_json(&r->env));
+	if (!r->auto_pause_memory)
+		json_object_set_new(j, "autoPauseMemory", json_false());
+	if (r->paused_disk)
+		json_object_set_new(j, "pausedDisk", json_true());
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -153,12 +160,15 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	json_t *net = json_object_get(j, "network");
 	r->network = json_is_object(net) ? json_deep_copy(net) : NULL;
 	r->public_traffic = !json_is_false(json_object_get(j, "publicTraffic"));
+	r->auto_pause_memory = !json_is_false(json_object_get(j, "autoPauseMemory"));
+	r->paused_disk = json_is_true(json_object_get(j, "pausedDisk"));
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");
 		r->dead_at = json_integer_value(json_object_get(j, "deadAt"));
 	}
-	if (kv_from_json(json_object_get(j, "metadata"), &r->metadata, "metadata", e) < 0) {
+	if (kv_from_json(json_object_get(j, "metadata"), &r->metadata, "metadata", e) < 0 ||
+	    kv_from_json(json_object_get(j, "envVars"), &r->env, "envVars", e) < 0) {
 		record_free(r);
 		return -1;
 	}

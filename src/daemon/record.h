@@ -38,6 +38,8 @@ typedef struct sbxd_record {
 	sb_state state;
 	int auto_pause;       /* on timeout: pause instead of kill */
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
+	int auto_pause_memory;   /* autoPause keeps memory (1, default) or only the disk (0) */
+	int paused_disk;      /* SB_PAUSED by a filesystem-only pause: resume starts it afresh */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */
@@ -47,6 +49,7 @@ typedef struct sbxd_record {
 	 * normalized; NULL when the create gave none. */
 	json_t *network;
 	int public_traffic;   /* network.allowPublicTraffic (default 1): 0 = port routes need the token */
+	kvlist env;           /* the create's envVars: given again to an agent started afresh */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 	json_t *volume_mounts;   /* [{name, path, volumeID}] (issue 12: volumes), or NULL */

@@ -1,10 +1,13 @@
 #include "sandbox.h"
 #include "volumes.h"
 #include "agent_op.h"
+#include "events.h"
 #include "files.h"
+#include "guest_sync.h"
 #include "jobs.h"
 #include "liveness.h"
 #include "netrules.h"
+#include "metrics_hist.h"
 #include "pool.h"
 #include "runtimes.h"
 #include "store.h"
@@ -71,6 +74,7 @@ static void unlink_box(sbox *sb)
 
 static void box_free(sbox *sb)
 {
+	guest_sync_cancel(sb);
 	record_free(&sb->rec);
 	free(sb->agent_sock);
 	free(sb->agent_base);
@@ -80,7 +84,15 @@ static void box_free(sbox *sb)
 	free(sb->start_cwd);
 	free(sb->start_cmd);
 	free(sb->ready_cmd);
+	mhist_free(sb->metrics);
 	free(sb);
+}
+
+/* A new run of the sandbox (events.h: sandboxExecutionId). */
+static void new_exec(sbox *sb)
+{
+	rand_uuid(sb->exec_id);
+	sb->exec_started_ms = wall_ms();
 }
 
 static char *rt_dir_of(sbox *sb)
@@ -200,10 +212,12 @@ static void create_done(int ok, const char *err, void *ud)
 /* The first /init (E2B's POST /init; the timestamp is added when it is
  * sent): RT_RESTORES, what a clone's agent needs to become this sandbox;
  * any runtime, the template's user and workdir.  NULL when nothing to say. */
-static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlist *env)
+static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlist *env, int with_env)
 {
 	const sbxd_record *r = &sb->rec;
 	json_t *j = json_object();
+	if (with_env && !(sb->ops->flags & RT_RESTORES))
+		json_object_set_new(j, "envVars", kv_to_json(env));
 	if (sb->ops->flags & RT_RESTORES) {
 		char hex[129];
 		rand_hex(hex, 128);   /* 64 random bytes for the guest's RNG */
@@ -227,18 +241,18 @@ static char *first_init_body(const sbox *sb, const sbxd_template *t, const kvlis
 }
 
 /* The agent's env: the template's, then the create's envVars (which win). */
-static void merged_env(const sbox_new_args *a, kvlist *out)
+static void merged_env(const sbxd_template *tpl, const kvlist *env, kvlist *out)
 {
-	for (size_t i = 0; i < a->tpl->nenv; i++) {
-		const char *kv = a->tpl->env[i], *eq = strchr(kv, '=');
+	for (size_t i = 0; i < tpl->nenv; i++) {
+		const char *kv = tpl->env[i], *eq = strchr(kv, '=');
 		if (!eq || eq == kv)
 			continue;
 		char *k = xstrndup(kv, (size_t)(eq - kv));
 		kv_set(out, k, eq + 1);
 		free(k);
 	}
-	for (size_t i = 0; a->env && i < a->env->n; i++)
-		kv_set(out, a->env->keys[i], a->env->values[i]);
+	for (size_t i = 0; env && i < env->n; i++)
+		kv_set(out, env->keys[i], env->values[i]);
 }
 
 int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
@@ -248,6 +262,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	char token[41];
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->ops = a->ops ? a->ops : d->rt;
 	do
 		record_new_id(r->id);
@@ -269,15 +284,18 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->state = SB_STARTING;
 	r->auto_pause = a->auto_pause;
 	r->auto_resume = a->auto_resume;
+	r->auto_pause_memory = !a->auto_pause_disk;
 	r->pooled = a->pooled;
 	r->network = a->network ? json_deep_copy(a->network) : NULL;
 	r->public_traffic = !a->no_public_traffic;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
 	r->volume_mounts = a->volume_mounts ? json_deep_copy(a->volume_mounts) : NULL;
+	for (size_t i = 0; a->env && i < a->env->n; i++)
+		kv_set(&r->env, a->env->keys[i], a->env->values[i]);
 	kvlist all = { 0 };
-	merged_env(a, &all);
-	sb->first_init = first_init_body(sb, a->tpl, &all);
+	merged_env(a->tpl, a->env, &all);
+	sb->first_init = first_init_body(sb, a->tpl, &all, 0);
 	if (a->tpl->start_cmd || a->tpl->ready_cmd) {
 		sb->start_cmd = a->tpl->start_cmd ? xstrdup(a->tpl->start_cmd) : NULL;
 		sb->ready_cmd = a->tpl->ready_cmd ? xstrdup(a->tpl->ready_cmd) : NULL;
@@ -367,6 +385,7 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	sbx_err re, ignore;
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->rec = *rec;
 	memset(rec, 0, sizeof *rec);
 	const rt_info *ri = runtimes_find(&d->rts, sb->rec.runtime);   /* its own, not the default */
@@ -615,6 +634,7 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 	sb->next = d->dying;
 	d->dying = sb;
 	sbox_log(sb, "killed: %s", why);
+	events_add(d, sb->rec.id, "killed", json_pack("{s:s}", "reason", why));
 	char msg[256];
 	snprintf(msg, sizeof msg, "the sandbox was killed (%s)", why);
 	struct sbox_waiter *w;
@@ -662,6 +682,7 @@ void sbox_died(sbox *sb, const char *why)
 	char *tail = sbox_log_tail(sb, 5);
 	sbox_log(sb, "died: %s%s%s", why, *tail ? "; the end of its logs:\n" : "", tail);
 	free(tail);
+	events_add(sb->d, sb->rec.id, "died", json_pack("{s:s}", "reason", why));
 	agent_op_cancel(sb);
 	free(sb->rec.dead_reason);
 	sb->rec.dead_reason = xstrdup(why);
@@ -714,21 +735,25 @@ static int can_change(sbox *sb, const char *verb, sbx_err *e)
 	return 0;
 }
 
-static void paused(sbox *sb)
+static void paused(sbox *sb, int disk)
 {
 	sb->rec.state = SB_PAUSED;
+	sb->rec.paused_disk = disk;
 	sb->ready = 0;
 	timeouts_disarm(sb);
 	sbox_save(sb);
-	sbox_log(sb, "paused");
+	sbox_log(sb, disk ? "paused (filesystem only: its processes are gone, its disk stays)" : "paused");
+	events_add(sb->d, sb->rec.id, "paused", json_pack("{s:b}", "memory", !disk));
 }
 
 static int pause_in_child(void *arg, sbx_err *e)
 {
 	sbox *sb = arg;
 	sbx_err re;
-	if (sb->ops->pause(sb->rt, &re) < 0)
-		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	int rc = sb->disk_op ? sb->ops->pause_disk(sb->rt, &re) : sb->ops->pause(sb->rt, &re);
+	if (rc < 0)
+		return sbx_error(e, "the %s runtime could not pause sandbox %s%s: %s", sb->ops->name, sb->rec.id,
+				 sb->disk_op ? " (filesystem only)" : "", re.msg);
 	return 0;
 }
 
@@ -763,12 +788,14 @@ static void pause_done(int ok, const char *err, void *ud)
 {
 	sbox *sb = ud;
 	char msg[1024];
+	int disk = sb->disk_op;
 	sb->pausing = 0;
+	sb->disk_op = 0;
 	int r = slow_change_done(sb, ok, err, "pause", msg, sizeof msg);
 	if (r < 0)
 		return;
 	if (r > 0) {
-		paused(sb);
+		paused(sb, disk);
 		liveness_watch(sb);   /* a paused VM has no process: -1, nothing to watch */
 		notify(sb, 1, NULL);
 		return;
@@ -787,50 +814,140 @@ static void pause_done(int ok, const char *err, void *ud)
 	agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
 }
 
+/* A pause in a job: RT_SLOW_PAUSE drivers' (memory to disk), and every
+ * filesystem-only pause (processes stopped, a VMM exits). */
+static int pause_job(sbox *sb, int disk, sbx_err *e)
+{
+	liveness_unwatch(sb);   /* its processes exit on purpose */
+	agent_op_cancel(sb);
+	timeouts_disarm(sb);
+	sb->ready = 0;
+	sb->pausing = 1;
+	sb->disk_op = disk;
+	if (job_start(sb->d, pause_in_child, sb, pause_done, sb, e) < 0) {
+		sb->pausing = 0;
+		sb->disk_op = 0;
+		liveness_watch(sb);
+		timeouts_arm(sb);
+		return -1;
+	}
+	sbox_log(sb, disk ? "pausing (filesystem only)" : "pausing");
+	return 0;
+}
+
 int sbox_pause(sbox *sb, sbx_err *e)
 {
 	sbx_err re;
 	if (can_change(sb, "paused", e) < 0)
 		return -1;
-	if (sb->ops->flags & RT_SLOW_PAUSE) {
-		/* Its memory goes to disk: seconds the loop must not wait. */
-		liveness_unwatch(sb);   /* its VMM exits on purpose */
-		agent_op_cancel(sb);
-		timeouts_disarm(sb);
-		sb->ready = 0;
-		sb->pausing = 1;
-		if (job_start(sb->d, pause_in_child, sb, pause_done, sb, e) < 0) {
-			sb->pausing = 0;
-			liveness_watch(sb);
-			timeouts_arm(sb);
-			return -1;
-		}
-		sbox_log(sb, "pausing");
-		return 0;
-	}
+	if (sb->ops->flags & RT_SLOW_PAUSE)
+		return pause_job(sb, 0, e);   /* its memory goes to disk: seconds the loop must not wait */
 	if (sb->ops->pause(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
-	paused(sb);
+	paused(sb, 0);
 	return 0;
 }
 
+/* The guest's sync is over (or could not be had): on to the pause. */
+static void synced(sbox *sb, int ok, const char *err)
+{
+	sbx_err e;
+	sb->pausing = 0;
+	if (sb->killed) {   /* killed meanwhile: its teardown waited for this */
+		teardown(sb);
+		return;
+	}
+	if (!ok)
+		sbox_log(sb, "sync in the guest before the pause failed (%s); writes of its last seconds may be lost", err);
+	if (pause_job(sb, 1, &e) < 0) {
+		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);   /* still running */
+		notify(sb, 0, e.msg);
+	}
+}
+
+int sbox_pause_disk(sbox *sb, sbx_err *e)
+{
+	if (can_change(sb, "paused", e) < 0)
+		return -1;
+	if (!sb->ops->pause_disk)
+		return sbx_error(e, "the %s runtime cannot pause a sandbox without its memory; pause it with its "
+				 "memory (keepMemory: true)", sb->ops->name);
+	/* A running VM's page cache goes with its VMM: its disk first. */
+	if ((sb->ops->flags & RT_RESTORES) && sb->rec.state == SB_RUNNING && sb->ready && !sb->op) {
+		sb->pausing = 1;
+		timeouts_disarm(sb);
+		guest_sync(sb, synced);
+		sbox_log(sb, "pausing (filesystem only): sync in the guest");
+		return 0;
+	}
+	return pause_job(sb, 1, e);
+}
+
+/* A fresh start after a filesystem-only pause: a new agent, which needs
+ * what a created one gets (the template's user and workdir, its start-up).
+ * The template is looked up again by name; gone, the agent's defaults do. */
+static void fresh_start(sbox *sb)
+{
+	sbxd_template t = { 0 };
+	sbx_err e;
+	int have = sb->d->find_template(sb->rec.template_id, &t, &e) == 0;
+	kvlist env = { 0 };
+	if (have) {
+		free(sb->start_cmd);
+		free(sb->ready_cmd);
+		free(sb->start_user);
+		free(sb->start_cwd);
+		sb->start_cmd = t.start_cmd ? xstrdup(t.start_cmd) : NULL;
+		sb->ready_cmd = t.ready_cmd ? xstrdup(t.ready_cmd) : NULL;
+		sb->start_user = t.user ? xstrdup(t.user) : NULL;
+		sb->start_cwd = t.workdir ? xstrdup(t.workdir) : NULL;
+	} else {
+		sbox_log(sb, "its template %s is not found any more (%s): the agent starts with its defaults",
+			 sb->rec.template_id, e.msg);
+	}
+	merged_env(&t, &sb->rec.env, &env);
+	/* The create's envVars again (a pool sandbox got them by /init, not
+	 * at its start); RT_RESTORES: all a booted agent needs, as at create. */
+	char *body = first_init_body(sb, &t, &env, 1);
+	kv_free(&env);
+	/* A VM's cold boot takes what a template's snapshot build does. */
+	int64_t tmo = sb->ops->flags & RT_RESTORES ? SBOX_BOOT_TIMEOUT_MS : SBOX_START_TIMEOUT_MS;
+	const char *tok = sb->ops->flags & RT_RESTORES && sb->ops->agent_token ? sb->ops->agent_token(sb->rt)
+									     : sb->rec.token;
+	agent_op_health_init(sb, tmo, tok, body ? body : "{}");
+	free(body);
+	if (have && (sb->start_cmd || sb->ready_cmd))
+		agent_op_then_start(sb);
+	sbxd_template_free(&t);
+}
+
 /* Running again: its agent must answer (and, restored, take /init). */
-static void resumed(sbox *sb, int timeout_s)
+static void resumed(sbox *sb, int timeout_s, int fresh)
 {
 	sb->rec.state = SB_RUNNING;
-	sbox_log(sb, "resumed");
+	sb->rec.paused_disk = 0;
+	new_exec(sb);
+	sbox_log(sb, fresh ? "resumed (started afresh on its disk)" : "resumed");
+	events_add(sb->d, sb->rec.id, "resumed", fresh ? json_pack("{s:b}", "memory", 0) : NULL);
 	sbox_set_timeout(sb, timeout_s);
 	liveness_watch(sb);
-	if (sb->ops->flags & RT_RESTORES)
+	if (fresh)
+		fresh_start(sb);
+	else if (sb->ops->flags & RT_RESTORES)
 		agent_op_health_init(sb, SBOX_RESUME_TIMEOUT_MS, sb->rec.token, "{}");
 	else
 		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
 }
 
+/* disk_op on a resume: it drops the memory first (connect {memory: false}
+ * on a memory-paused sandbox), then starts afresh. */
 static int resume_in_child(void *arg, sbx_err *e)
 {
 	sbox *sb = arg;
 	sbx_err re;
+	if (sb->disk_op && sb->ops->pause_disk(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not drop the memory of sandbox %s: %s", sb->ops->name,
+				 sb->rec.id, re.msg);
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
 	return 0;
@@ -840,12 +957,38 @@ static void resume_done(int ok, const char *err, void *ud)
 {
 	sbox *sb = ud;
 	char msg[1024];
+	int fresh = sb->disk_op || sb->rec.paused_disk;
 	sb->resuming = 0;
+	sb->disk_op = 0;
 	int r = slow_change_done(sb, ok, err, "resume", msg, sizeof msg);
-	if (r > 0)
-		resumed(sb, sb->rec.timeout_s);
-	else if (r == 0)
-		notify(sb, 0, msg);   /* still paused, its snapshot intact: it may be tried again */
+	if (r > 0) {
+		resumed(sb, sb->rec.timeout_s, fresh);
+		return;
+	}
+	if (r == 0 && fresh && !sb->rec.paused_disk) {
+		/* the memory is gone even if the start failed: say so */
+		sb->rec.paused_disk = 1;
+		sbox_save(sb);
+	}
+	if (r == 0)
+		notify(sb, 0, msg);   /* still paused, its disk (and snapshot) intact: it may be tried again */
+}
+
+static int resume_job(sbox *sb, int timeout_s, int drop_memory, sbx_err *e)
+{
+	sb->rec.timeout_s = timeout_s;   /* resumed() arms it */
+	if (drop_memory)
+		liveness_unwatch(sb);   /* its frozen processes are killed on purpose */
+	sb->resuming = 1;
+	sb->disk_op = drop_memory;
+	if (job_start(sb->d, resume_in_child, sb, resume_done, sb, e) < 0) {
+		sb->resuming = 0;
+		sb->disk_op = 0;
+		liveness_watch(sb);
+		return -1;
+	}
+	sbox_log(sb, drop_memory ? "resuming from its disk (its memory dropped)" : "resuming");
+	return 0;
 }
 
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
@@ -853,20 +996,25 @@ int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
 	sbx_err re;
 	if (can_change(sb, "resumed", e) < 0)
 		return -1;
-	if (sb->ops->flags & RT_SLOW_PAUSE) {
-		sb->rec.timeout_s = timeout_s;   /* resumed() arms it */
-		sb->resuming = 1;
-		if (job_start(sb->d, resume_in_child, sb, resume_done, sb, e) < 0) {
-			sb->resuming = 0;
-			return -1;
-		}
-		sbox_log(sb, "resuming");
-		return 0;
-	}
+	/* A fresh start on its disk takes a boot or a new init: a job too. */
+	if ((sb->ops->flags & RT_SLOW_PAUSE) || sb->rec.paused_disk)
+		return resume_job(sb, timeout_s, 0, e);
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
-	resumed(sb, timeout_s);
+	resumed(sb, timeout_s, 0);
 	return 0;
+}
+
+int sbox_resume_fresh(sbox *sb, int timeout_s, sbx_err *e)
+{
+	if (sb->rec.paused_disk)
+		return sbox_resume(sb, timeout_s, e);
+	if (can_change(sb, "resumed", e) < 0)
+		return -1;
+	if (!sb->ops->pause_disk)
+		return sbx_error(e, "the %s runtime cannot drop a paused sandbox's memory and start it from its disk; "
+				 "resume it with its memory", sb->ops->name);
+	return resume_job(sb, timeout_s, 1, e);
 }
 
 const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total)

@@ -20,6 +20,7 @@ typedef struct sbox_new_args {
 	int internet;
 	int timeout_s;
 	int auto_pause, auto_resume;
+	int auto_pause_disk;        /* autoPause (timeout) keeps only the disk */
 	int pooled;
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */
@@ -35,6 +36,7 @@ typedef struct sbox_new_args {
 #define SBOX_DEAD_KEEP_MS (10 * 60 * 1000)
 #define SBOX_START_TIMEOUT_MS 30000
 #define SBOX_RESUME_TIMEOUT_MS 15000
+#define SBOX_BOOT_TIMEOUT_MS 600000   /* a VM's cold boot (under TCG: tens of seconds) */
 
 sbox *sbox_find(sbxd *d, const char *id);
 /* Records it, starts the runtime's create in a job, then waits for its
@@ -70,10 +72,18 @@ void sbox_dead_msg(const sbox *sb, char *out, size_t n);
  * it is done; sbox_when_ready() callers then hear how it went (ok = 1:
  * paused).  -1 when it cannot be paused (nothing started). */
 int sbox_pause(sbox *sb, sbx_err *e);
-/* Thaws it (RT_SLOW_PAUSE: in a job, sb->resuming set meanwhile), sets
+/* E2B's pause({keepMemory: false}): in a job, its processes stop and its
+ * disk stays (the runtime's pause_disk); rec.paused_disk once done.  -1
+ * when the runtime cannot. */
+int sbox_pause_disk(sbox *sb, sbx_err *e);
+/* Thaws it (RT_SLOW_PAUSE or after a filesystem-only pause: in a job,
+ * sb->resuming set meanwhile; the latter starts it afresh), sets
  * the timeout and waits for the agent (+ /init for RT_RESTORES drivers);
  * sbox_when_ready() callers hear when it is ready.  -1: nothing started. */
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
+/* Paused with its memory: drops it and starts the sandbox afresh on its
+ * disk (connect {memory: false}); paused without: sbox_resume. */
+int sbox_resume_fresh(sbox *sb, int timeout_s, sbx_err *e);
 /* "pausing" / "resuming" while such a job runs, else NULL; with its
  * progress from the driver's RT_PROGRESS_FILE (0 0 while unknown). */
 const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total);

@@ -217,6 +217,18 @@ expect_eq "a command runs after resume" "$(run "$ID" "$TOK" 'echo again')" again
 expect_eq "the file is still there" "$(px "$ID" "$TOK" GET "/files?path=$F")" "$(cat /etc/hostname)"
 expect_match "resumed by vm.restore from its pause snapshot" "$(grep -h 'vm.restore' "$SD"/vmm.log | tail -1)" \
 	"file://$SD/pause.* -> 204"
+# A filesystem-only pause (issue 12): the VMM goes with no snapshot; the
+# resume boots the sandbox's disk in a fresh VMM (vm.create + vm.boot).
+api POST "/sandboxes/$ID/pause" '{"memory":false}' >/dev/null
+expect_eq "pause {memory: false}: 204" "$(status)" 204
+expect_eq "disk-paused: its VMM is gone" "$(( $(fakes_of | wc -l) - BEFORE ))" 0
+expect_eq "disk-paused: no memory snapshot kept" "$(ls -d "$SD/pause" 2>/dev/null)" ""
+expect_eq "disk-paused: state.json says so" "$(jq -r '.status + " " + (.extra.disk_paused|tostring)' "$SD/state.json")" "paused true"
+api POST "/v2/sandboxes/$ID/connect" '{}' >/dev/null
+expect_eq "connect after it: 201" "$(status)" 201
+expect_eq "a command runs after the cold boot" "$(run "$ID" "$TOK" 'echo booted')" booted
+expect_eq "started by vm.create and vm.boot, not a restore" \
+	"$(grep -hoE '/api/v1/vm\.(create|boot|restore) ' "$SD"/vmm.log | tail -2 | tr -d '\n')" "/api/v1/vm.create /api/v1/vm.boot "
 NSF=$SD/netns
 NSI=$(stat -L -c 'net:[%i]' "$NSF" 2>/dev/null)
 api DELETE "/sandboxes/$ID" >/dev/null

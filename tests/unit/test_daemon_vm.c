@@ -192,6 +192,13 @@ static int vm_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	} else if (start_agent(spec, SNAP_TOKEN, 0) < 0)
 		return sbx_error_errno(e, "fork");
 	start_vmm(spec->state_dir);
+	char *bin = fpath(spec->state_dir, "agentbin");   /* for a cold boot */
+	FILE *f = fopen(bin, "w");
+	if (f) {
+		fputs(spec->agent_bin, f);
+		fclose(f);
+	}
+	free(bin);
 	*out = handle(spec->state_dir, 0);
 	return 0;
 }
@@ -207,17 +214,18 @@ static int vm_adopt(const char *dir, rt_sandbox **out, sbx_err *e)
 static const char *vm_addr(rt_sandbox *s) { return s->addr; }
 static const char *vm_token(rt_sandbox *s) { (void)s; return SNAP_TOKEN; }
 
-/* Running: its VMM; paused: its snapshot (no process at all). */
+/* Running: its VMM; paused: its snapshot (no process at all); paused
+ * without memory: its disk (here: the mark). */
 static int vm_alive(rt_sandbox *s)
 {
-	if (has(s->dir, "snapshot"))
+	if (has(s->dir, "snapshot") || has(s->dir, "diskpaused"))
 		return 1;
 	return pid_alive(s->vmm);
 }
 
 static int vm_watch(rt_sandbox *s)
 {
-	if (has(s->dir, "snapshot"))
+	if (has(s->dir, "snapshot") || has(s->dir, "diskpaused"))
 		return -1;
 	return (int)syscall(SYS_pidfd_open, s->vmm, 0);
 }
@@ -253,8 +261,47 @@ static int vm_pause(rt_sandbox *s, sbx_err *e)
 	return 0;
 }
 
+/* A filesystem-only pause: agent and VMM gone, memory (the snapshot) too. */
+static int vm_pause_disk(rt_sandbox *s, sbx_err *e)
+{
+	(void)e;
+	pid_t agent = (pid_t)get_int(s->dir, "pid");
+	sig(agent, SIGCONT);
+	kill_wait(agent);
+	kill_wait(s->vmm);
+	char *p = fpath(s->dir, "snapshot");
+	unlink(p);
+	free(p);
+	put_int(s->dir, "diskpaused", 1);
+	return 0;
+}
+
+/* After it, a cold boot: a new agent with the snapshot's token and none of
+ * the sandbox's env, as a booted guest's. */
+static int boot(rt_sandbox *s, sbx_err *e)
+{
+	char bin[1024] = "", *p = fpath(s->dir, "agentbin");
+	FILE *f = fopen(p, "r");
+	if (f) {
+		if (!fgets(bin, sizeof bin, f))
+			bin[0] = '\0';
+		fclose(f);
+	}
+	free(p);
+	rt_spec spec = { .state_dir = s->dir, .agent_bin = bin };
+	if (!*bin || start_agent(&spec, SNAP_TOKEN, 0) < 0)
+		return sbx_error(e, "cannot start a new agent (%s)", bin);
+	start_vmm(s->dir);
+	p = fpath(s->dir, "diskpaused");
+	unlink(p);
+	free(p);
+	return 0;
+}
+
 static int vm_resume(rt_sandbox *s, sbx_err *e)
 {
+	if (has(s->dir, "diskpaused"))
+		return boot(s, e);
 	if (!has(s->dir, "snapshot"))
 		return sbx_error(e, "its snapshot is gone");
 	progress(s->dir, 4);
@@ -296,7 +343,7 @@ static const runtime_ops fakevm_rt = {
 	.name = "fakevm", .flags = RT_RESTORES | RT_SLOW_PAUSE, .available = vm_available, .accel = vm_accel,
 	.create = vm_create, .adopt = vm_adopt, .agent_addr = vm_addr, .agent_token = vm_token,
 	.alive = vm_alive, .watch = vm_watch, .pause = vm_pause, .resume = vm_resume, .stats = vm_stats,
-	.snapshot = NULL, .destroy = vm_destroy, .release = vm_release,
+	.snapshot = NULL, .pause_disk = vm_pause_disk, .destroy = vm_destroy, .release = vm_release,
 };
 
 /* "host": no VM; the agent starts with the sandbox's own token and env. */
@@ -885,7 +932,7 @@ static void test_change_outlived_sbxd(void **state)
 	char *dir = xstrdup(((struct rt_sandbox *)sbox_find(f->d, id)->rt)->dir);
 	sbxd_free(f->d);
 	f->d = NULL;
-	rt_sandbox *h;
+	rt_sandbox *h = NULL;
 	assert_int_equal(vm_adopt(dir, &h, &e), 0);
 	assert_int_equal(vm_pause(h, &e), 0);   /* what the orphaned job finished */
 	vm_release(h);
@@ -1063,6 +1110,71 @@ static void test_pool_default_only(void **state)
 	assert_string_equal(id, pool_id);
 }
 
+
+static pid_t agent_of(struct fx *f, const char *id)
+{
+	sbox *sb = sbox_find(f->d, id);
+	assert_non_null(sb);
+	return (pid_t)get_int(((struct rt_sandbox *)sb->rt)->dir, "pid");
+}
+
+static void assert_env(struct fx *f, const char *id, const char *token)
+{
+	struct resp r;
+	assert_int_equal(data_get(f, "/envs", id, token, &r), 200);
+	json_t *j = body_json(&r);
+	assert_string_equal(jstr(j, "GREETING"), "hello vm");
+	json_decref(j);
+	buf_free(&r.body);
+	assert_int_equal(data_get(f, "/envs", id, SNAP_TOKEN, &r), 401);
+	buf_free(&r.body);
+}
+
+/* A filesystem-only pause of an RT_RESTORES sandbox: its agent goes; the
+ * resume boots a new one, which holds the snapshot's token until sbxd's
+ * /init gives it the sandbox's token and the create's envVars again (kept
+ * in the record).  connect {memory: false} does the same from a memory
+ * pause; a bad "memory" is a 400. */
+static void test_disk_pause(void **state)
+{
+	struct fx *f = *state;
+	char id[64], token[64], path[128];
+	struct resp r;
+	create(f, "{\"templateID\":\"base\",\"runtime\":\"fakevm\",\"envVars\":{\"GREETING\":\"hello vm\"}}", id, token);
+	pid_t a0 = agent_of(f, id);
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, "{\"memory\":\"no\"}", &r), 400);
+	buf_free(&r.body);
+	assert_int_equal(api(f, "POST", path, "{\"memory\":false}", &r), 204);
+	buf_free(&r.body);
+	json_t *j = get_sandbox(f, id);
+	assert_string_equal(jstr(j, "state"), "paused");
+	json_decref(j);
+	sbox *sb = sbox_find(f->d, id);
+	assert_int_equal(sb->rec.paused_disk, 1);
+	assert_false(pid_alive(a0));
+	assert_int_equal(liveness_check(sb), 1);   /* no process, on purpose: not dead */
+
+	snprintf(path, sizeof path, "/v2/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"timeout\":60}", &r), 201);
+	buf_free(&r.body);
+	pid_t a1 = agent_of(f, id);
+	assert_true(a1 != a0 && pid_alive(a1));
+	assert_int_equal(sbox_find(f->d, id)->rec.paused_disk, 0);
+	assert_env(f, id, token);
+
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	assert_int_equal(api(f, "POST", path, NULL, &r), 204);
+	buf_free(&r.body);
+	snprintf(path, sizeof path, "/v2/sandboxes/%s/connect", id);
+	assert_int_equal(api(f, "POST", path, "{\"memory\":false}", &r), 201);
+	buf_free(&r.body);
+	pid_t a2 = agent_of(f, id);
+	assert_true(a2 != a1 && pid_alive(a2));
+	assert_false(pid_alive(a1));
+	assert_env(f, id, token);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1076,6 +1188,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_adopt_own_runtime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_outlived_sbxd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_pause, setup, teardown),
 		cmocka_unit_test(test_auto_rule),
 		cmocka_unit_test_setup_teardown(test_pool_default_only, setup, teardown),
 	};

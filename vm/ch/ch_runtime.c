@@ -3,7 +3,10 @@
  * booted snapshot (ch_snap), one VMM per sandbox in its own network
  * namespace (vm_net), driven over its REST API (ch_api).  Pause = vm.pause +
  * vm.snapshot into <state>/pause + vmm.shutdown: a paused sandbox is files
- * only; resume = vm.restore from there into a fresh VMM.  Everything needed
+ * only; resume = vm.restore from there into a fresh VMM.  A filesystem-only
+ * pause (pause_disk) shuts the VMM down and keeps only disk.qcow2; its
+ * resume is a cold boot of that disk (vm.create + vm.boot with the guest
+ * kernel and the snapshot's token on the command line).  Everything needed
  * to find a sandbox again is in <state>/state.json (vm_state).
  */
 #include "ch_api.h"
@@ -228,10 +231,18 @@ static int file_ok(const rt_sandbox *s, const char *rel)
 	return ok;
 }
 
+/* Paused by pause_disk: no memory kept, the next resume boots its disk. */
+static int disk_paused(const rt_sandbox *s)
+{
+	return json_is_true(json_object_get(s->st.extra, "disk_paused"));
+}
+
 static int ch_alive(rt_sandbox *s)
 {
 	if (s->st.status == VMS_RUNNING)
 		return vm_proc_alive(&s->st.vmm);
+	if (s->st.status == VMS_PAUSED && disk_paused(s))
+		return file_ok(s, "disk.qcow2");
 	if (s->st.status == VMS_PAUSED)
 		return file_ok(s, "pause/config.json") && file_ok(s, "pause/memory-ranges") &&
 		       file_ok(s, "disk.qcow2");
@@ -331,10 +342,93 @@ static int ch_pause(rt_sandbox *s, sbx_err *e)
 	return rc;
 }
 
+/* A cold boot of the sandbox's own disk in a fresh VMM; its agent holds
+ * the snapshot's token (the command line's) until sbxd's /init. */
+static int boot_disk(rt_sandbox *s, sbx_err *e)
+{
+	guest_kernel g = { 0 };
+	char *bin = ch_binary(e), *extra = xasprintf("sbx.token=%s", s->st.token ? s->st.token : "");
+	char *cmdline = guest_cmdline("ttyS0", extra), *disk = sub(s, "disk.qcow2"), *serial = sub(s, "serial.log");
+	char *vsock = sub(s, "vsock.sock");
+	ch_api api;
+	ch_version v;
+	int rc = -1, vmm = 0;
+	unlink(vsock);   /* CH binds it: a killed VMM's leftover makes that fail */
+	if (!bin || guest_kernel_get(&g, e) < 0 || vm_net_ensure(s->st.id, s->st.dir, &s->st.net, e) < 0 ||
+	    vm_state_save(&s->st, e) < 0 || ch_vmm_start(bin, s->st.dir, &s->st.net, &s->st.vmm, &api, &v, e) < 0)
+		goto out;
+	vmm = 1;
+	ch_vm_params p = { s->st.cpus, s->st.memory_mb, g.kernel, g.initramfs, cmdline, disk, serial, vsock };
+	json_t *cfg = ch_vmconfig(&p);
+	rc = ch_api_put(&api, "vm.create", cfg, 10000, e);
+	json_decref(cfg);
+	if (rc == 0)
+		rc = ch_api_put(&api, "vm.boot", NULL, 60000, e);
+	if (rc == 0) {
+		s->st.status = VMS_RUNNING;
+		json_object_del(s->st.extra, "disk_paused");
+		rc = vm_state_save(&s->st, e);
+	}
+out:
+	if (vmm) {
+		if (rc < 0) {
+			vm_proc_kill(&s->st.vmm, NULL);
+			s->st.vmm = (vm_proc){ 0, 0 };
+		}
+		ch_api_free(&api);
+	}
+	guest_kernel_free(&g);
+	free(bin);
+	free(extra);
+	free(cmdline);
+	free(disk);
+	free(serial);
+	free(vsock);
+	return rc;
+}
+
+/* Running: the VMM shuts down (sbxd synced the guest first); paused with
+ * memory: its snapshot goes. */
+static int ch_pause_disk(rt_sandbox *s, sbx_err *e)
+{
+	if (s->st.status == VMS_PAUSED && disk_paused(s))
+		return 0;
+	if (s->st.status == VMS_RUNNING) {
+		char *sock = sub(s, "api.sock"), *log = sub(s, "vmm.log");
+		ch_api api;
+		ch_api_init(&api, sock, log);
+		ch_vmm_stop(&s->st.vmm, &api, NULL);
+		ch_api_free(&api);
+		free(sock);
+		free(log);
+		if (vm_proc_alive(&s->st.vmm) && vm_proc_kill(&s->st.vmm, e) < 0)
+			return -1;
+		s->st.vmm = (vm_proc){ 0, 0 };
+	} else if (s->st.status != VMS_PAUSED) {
+		return sbx_error(e, "sandbox %s is still being created; it cannot be paused", s->st.id);
+	}
+	char *dir = sub(s, "pause"), *rdir = sub(s, "restore");
+	int rc = fsu_rm_rf(dir, 1, e);
+	if (rc == 0)
+		rc = fsu_rm_rf(rdir, 1, e);
+	free(dir);
+	free(rdir);
+	if (rc < 0)
+		return -1;
+	s->st.status = VMS_PAUSED;
+	json_object_set_new(s->st.extra, "disk_paused", json_true());
+	return vm_state_save(&s->st, e);
+}
+
 static int ch_resume(rt_sandbox *s, sbx_err *e)
 {
 	if (s->st.status != VMS_PAUSED)
 		return sbx_error(e, "sandbox %s is not paused", s->st.id);
+	if (disk_paused(s)) {
+		if (!ch_alive(s))
+			return sbx_error(e, "sandbox %s's disk is gone; it cannot start again", s->st.id);
+		return boot_disk(s, e);
+	}
 	if (!ch_alive(s))
 		return sbx_error(e, "sandbox %s's pause snapshot in %s/pause is incomplete; it cannot be resumed",
 				 s->st.id, s->st.dir);
@@ -453,6 +547,7 @@ const runtime_ops runtime_ch = {
 	.stats = ch_stats,
 	.snapshot = ch_snapshot,
 	.set_net = ch_set_net,
+	.pause_disk = ch_pause_disk,
 	.destroy = ch_destroy,
 	.release = ch_release,
 };

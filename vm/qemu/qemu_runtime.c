@@ -4,7 +4,11 @@
  * a qcow2 overlay over the snapshot's frozen disk, the snapshot's RAM file
  * mapped share=off (copy-on-write) and its device state loaded with
  * -incoming.  Pause writes the whole VM to <state_dir>/pause/state and ends
- * QEMU; resume loads it into a fresh one.
+ * QEMU; resume loads it into a fresh one.  A filesystem-only pause
+ * (pause_disk) ends QEMU and keeps only disk.qcow2; its resume is a cold
+ * boot of that disk with the snapshot's kernel and command line (the
+ * agent holds the snapshot's token until sbxd's /init), RAM in
+ * <state_dir>/ram.boot.
  *
  * Limits: vCPUs and RAM are fixed by a snapshot, so each (vCPUs, RAM) pair
  * gets its own snapshot (a cold boot the first time it is asked for).  The
@@ -246,8 +250,16 @@ static int file_exists(const char *dir, const char *rel)
 	return ok;
 }
 
+/* Paused by pause_disk: no memory kept, the next resume boots its disk. */
+static int disk_paused(const rt_sandbox *s)
+{
+	return json_is_true(json_object_get(s->st.extra, "disk_paused"));
+}
+
 static int qemu_alive(rt_sandbox *s)
 {
+	if (s->st.status == VMS_PAUSED && disk_paused(s))
+		return file_exists(s->st.dir, "disk.qcow2") && s->st.snapshot && file_exists(s->st.snapshot, "disk.qcow2");
 	if (s->st.status == VMS_PAUSED)
 		return file_exists(s->st.dir, "pause/state") && file_exists(s->st.dir, "disk.qcow2") &&
 		       s->st.snapshot && file_exists(s->st.snapshot, "ram") && file_exists(s->st.snapshot, "disk.qcow2");
@@ -300,6 +312,9 @@ static int qemu_pause(rt_sandbox *s, sbx_err *e)
 	vm_proc_kill(&s->st.vmm, NULL);
 	s->st.vmm = (vm_proc){ 0 };
 	s->st.status = VMS_PAUSED;
+	char *ram = sp(s, "ram.boot");   /* a cold-booted VM's RAM: all of it is in the state now */
+	unlink(ram);
+	free(ram);
 	rc = vm_state_save(&s->st, e);
 out:
 	qmp_close(&q);
@@ -315,6 +330,38 @@ out:
 	return rc;
 }
 
+/* Running: QEMU quits (it flushes disk.qcow2 first; sbxd synced the
+ * guest); paused with memory: its saved memory goes. */
+static int qemu_pause_disk(rt_sandbox *s, sbx_err *e)
+{
+	if (s->st.status == VMS_PAUSED && disk_paused(s))
+		return 0;
+	if (s->st.status == VMS_RUNNING) {
+		char *sock = sp(s, "qmp.sock");
+		qmp q = { .fd = -1 };
+		if (vm_proc_alive(&s->st.vmm) && qmp_open(&q, sock, 5000, NULL) == 0)
+			qmp_exec(&q, "quit", NULL, 5000, NULL, NULL);
+		qmp_close(&q);
+		unlink(sock);
+		free(sock);
+		if (s->st.vmm.pid && vm_proc_kill(&s->st.vmm, e) < 0)
+			return -1;
+		s->st.vmm = (vm_proc){ 0 };
+	} else if (s->st.status != VMS_PAUSED) {
+		return sbx_error(e, "sandbox %s is still being created; it cannot be paused", s->st.id);
+	}
+	char *pdir = sp(s, "pause"), *ram = sp(s, "ram.boot");
+	int rc = fsu_rm_rf(pdir, 1, e);
+	unlink(ram);
+	free(pdir);
+	free(ram);
+	if (rc < 0)
+		return -1;
+	s->st.status = VMS_PAUSED;
+	json_object_set_new(s->st.extra, "disk_paused", json_true());
+	return vm_state_save(&s->st, e);
+}
+
 static void write_progress(const char *file, uint64_t done, uint64_t total)
 {
 	FILE *f = fopen(file, "we");
@@ -324,10 +371,47 @@ static void write_progress(const char *file, uint64_t done, uint64_t total)
 	}
 }
 
+/* A cold boot of the sandbox's own disk: the snapshot's machine, kernel
+ * and command line (so a later memory pause restores like any clone's),
+ * fresh RAM. */
+static int boot_disk(rt_sandbox *s, sbx_err *e)
+{
+	qemu_snap snap;
+	if (!qemu_alive(s))
+		return sbx_error(e, "sandbox %s's disk or its snapshot's (%s) is gone; it cannot start again", s->st.id,
+				 s->st.snapshot ? s->st.snapshot : "none");
+	if (vm_net_ensure(s->st.id, s->st.dir, &s->st.net, e) < 0 || vm_state_save(&s->st, e) < 0 ||
+	    qemu_snap_load(s->st.snapshot, &snap, e) < 0)
+		return -1;
+	qemu_vm_cfg c = { 0 };
+	char *paths[4];
+	sandbox_cfg(s, &snap, &c, paths);
+	char *ram = sp(s, "ram.boot"), *vlog = sp(s, "vmm.log");
+	unlink(ram);
+	c.ram_path = ram;
+	c.incoming = 0;
+	qmp q = { .fd = -1 };
+	int rc = qvm_start(&c, &s->st.net, vlog, &s->st.vmm, &q, e);
+	qmp_close(&q);
+	if (rc == 0) {
+		s->st.status = VMS_RUNNING;
+		json_object_del(s->st.extra, "disk_paused");
+		s->last_ms = 0;
+		rc = vm_state_save(&s->st, e);
+	}
+	free(ram);
+	free(vlog);
+	free_paths(paths);
+	qemu_snap_free(&snap);
+	return rc;
+}
+
 static int qemu_resume(rt_sandbox *s, sbx_err *e)
 {
 	if (s->st.status != VMS_PAUSED)
 		return sbx_error(e, "sandbox %s is not paused", s->st.id);
+	if (disk_paused(s))
+		return boot_disk(s, e);
 	if (!qemu_alive(s))
 		return sbx_error(e, "sandbox %s's paused state or its booted snapshot (%s) is gone; it cannot resume",
 				 s->st.id, s->st.snapshot ? s->st.snapshot : "none");
@@ -458,7 +542,7 @@ static int qemu_destroy(rt_sandbox *s, sbx_err *e)
 		s->st.vmm = (vm_proc){ 0 };
 	if (vm_net_destroy(&s->st.net, rc ? NULL : e) < 0)
 		rc = -1;
-	static const char *const files[] = { "disk.qcow2", "qmp.sock", RT_PROGRESS_FILE, NULL };
+	static const char *const files[] = { "disk.qcow2", "qmp.sock", RT_PROGRESS_FILE, "ram.boot", NULL };
 	for (const char *const *f = files; *f; f++) {
 		char *p = sp(s, *f);
 		if (unlink(p) < 0 && errno != ENOENT && rc == 0)
@@ -503,6 +587,7 @@ const runtime_ops runtime_qemu = {
 	.stats = qemu_stats,
 	.snapshot = qemu_snapshot,
 	.set_net = qemu_set_net,
+	.pause_disk = qemu_pause_disk,
 	.destroy = qemu_destroy,
 	.release = qemu_release,
 };
