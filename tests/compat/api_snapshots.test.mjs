@@ -90,7 +90,7 @@ test('processes: kept with the memory on VM runtimes, started fresh on ns', T, a
   const snap = await src.createSnapshot()
   try {
     const copy = killAfter(await Sandbox.create(snap.snapshotId, { metadata: meta }))
-    const ps = await copy.commands.run('pgrep -f "sleep 4242" || true')
+    const ps = await copy.commands.run('pgrep -fx "sleep 4242" || true')
     if (runtime === 'ns') assert.equal(ps.stdout.trim(), '', 'ns snapshots keep the filesystem only')
     else assert.notEqual(ps.stdout.trim(), '', `${runtime} snapshots keep running processes`)
     await copy.kill()
