@@ -25,7 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define FORK_MAX 16
+#define FORK_MAX 20   /* the Python SDK documents 1..20 */
 #define FORK_DEFAULT_TIMEOUT_S 15   /* E2B's SandboxForkRequest default */
 #define SNAP_PAGE_DEFAULT 100
 #define SNAP_PAGE_MAX 1000
