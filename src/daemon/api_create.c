@@ -209,6 +209,8 @@ static int try_pool(api_ctx *c)
 	r->alias = xstrdup(cr->name);
 	for (size_t i = 0; i < cr->metadata.n; i++)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
+	for (size_t i = 0; i < cr->env.n; i++)
+		kv_set(&r->env, cr->env.keys[i], cr->env.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
 	r->started_at = wall_ms();
@@ -274,6 +276,10 @@ static int from_snapshot(sbxd *d, http_req *r, struct create_req *cr, const snap
 			  "(leave cpuCount and memoryMB out)", sm->id, sm->cpus, sm->memory_mb);
 		return -1;
 	}
+	/* The source's envVars, under the create's own. */
+	for (size_t i = 0; i < sm->env.n; i++)
+		if (!kv_get(&cr->env, sm->env.keys[i]))
+			kv_set(&cr->env, sm->env.keys[i], sm->env.values[i]);
 	cr->ops = ops;
 	cr->snap_dir = snap_rt_dir(sm);
 	cr->snap_token = sm->memory ? xstrdup(sm->token) : NULL;

@@ -360,6 +360,7 @@ static void start_forks(struct snap_op *op)
 				.tpl = &tpl, .alias = op->m.id, .cpus = op->m.cpus, .memory_mb = op->m.memory_mb,
 				.disk_mb = op->m.disk_mb, .internet = src ? src->rec.internet : 1,
 				.timeout_s = op->fork_timeout_s, .metadata = src ? &src->rec.metadata : NULL,
+				.env = &op->m.env,
 				.ops = ops, .snapshot_dir = rt, .init_token = op->m.memory ? op->m.token : NULL,
 			};
 			rc = sbox_create(op->d, &a, &sb, &e);

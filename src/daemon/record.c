@@ -40,6 +40,7 @@ void record_free(sbxd_record *r)
 	free(r->token);
 	free(r->dead_reason);
 	kv_free(&r->metadata);
+	kv_free(&r->env);
 	memset(r, 0, sizeof *r);
 }
 
@@ -90,6 +91,8 @@ json_t *record_to_json(const sbxd_record *r)
 			      "state", sb_state_name(r->state), "autoPause", r->auto_pause,
 			      "autoResume", r->auto_resume, "pooled", r->pooled);
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
+	if (r->env.n)
+		json_object_set_new(j, "envVars", kv_to_json(&r->env));
 	if (r->killed)
 		json_object_set_new(j, "killed", json_true());
 	if (r->state == SB_DEAD) {
@@ -145,7 +148,8 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 		r->dead_reason = xstrdup(why ? why : "it died");
 		r->dead_at = json_integer_value(json_object_get(j, "deadAt"));
 	}
-	if (kv_from_json(json_object_get(j, "metadata"), &r->metadata, "metadata", e) < 0) {
+	if (kv_from_json(json_object_get(j, "metadata"), &r->metadata, "metadata", e) < 0 ||
+	    kv_from_json(json_object_get(j, "envVars"), &r->env, "envVars", e) < 0) {
 		record_free(r);
 		return -1;
 	}

@@ -42,6 +42,8 @@ typedef struct sbxd_record {
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */
 	kvlist metadata;
+	kvlist env;           /* the create's envVars: a snapshot of it keeps them
+			       * (state file only, never in API answers) */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 } sbxd_record;

@@ -237,6 +237,8 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
+	for (size_t i = 0; a->env && i < a->env->n; i++)
+		kv_set(&r->env, a->env->keys[i], a->env->values[i]);
 	kvlist all = { 0 };
 	merged_env(a, &all);
 	sb->first_init = first_init_body(sb, a->tpl, &all);

@@ -34,6 +34,7 @@ void snap_meta_free(snap_meta *m)
 	free(m->runtime);
 	free(m->token);
 	free(m->dir);
+	kv_free(&m->env);
 	memset(m, 0, sizeof *m);
 }
 
@@ -73,6 +74,8 @@ static int meta_from_json(json_t *j, const char *key, const char *dir, snap_meta
 	m->created_ms = json_integer_value(json_object_get(j, "createdAt"));
 	m->key = xstrdup(key);
 	m->dir = xstrdup(dir);
+	if (kv_from_json(json_object_get(j, "envVars"), &m->env, "envVars", NULL) < 0)
+		kv_free(&m->env);
 	if (!m->id || !m->template_id || !m->template_dir || !m->runtime || !m->token) {
 		snap_meta_free(m);
 		return -1;
@@ -101,6 +104,7 @@ static json_t *meta_to_json(const snap_meta *m)
 			      m->disk_mb, "createdAt", (json_int_t)m->created_ms);
 	if (m->name)
 		json_object_set_new(j, "name", json_string(m->name));
+	json_object_set_new(j, "envVars", kv_to_json(&m->env));
 	return j;
 }
 
@@ -160,6 +164,8 @@ int snaps_begin(sbxd *d, const sbxd_record *src, const char *name, int temporary
 	out->memory_mb = src->memory_mb;
 	out->disk_mb = src->disk_mb;
 	out->created_ms = wall_ms();
+	for (size_t i = 0; i < src->env.n; i++)
+		kv_set(&out->env, src->env.keys[i], src->env.values[i]);
 	return 0;
 }
 

@@ -29,6 +29,7 @@ typedef struct snap_meta {
 	int temporary;
 	int cpus, memory_mb, disk_mb;
 	int64_t created_ms;
+	kvlist env;           /* the source's envVars (its create's) */
 	char *dir;            /* <state>/snapshots/<key> */
 } snap_meta;
 

@@ -10,7 +10,7 @@ import { API_MODE, API_ONLY, killAfter, RUN } from './helpers.mjs'
 const T = { timeout: 120_000, ...API_ONLY }
 const meta = { suite: RUN }
 
-const src = API_MODE ? killAfter(await Sandbox.create({ metadata: meta, timeoutMs: 600_000 })) : null
+const src = API_MODE ? killAfter(await Sandbox.create({ metadata: meta, timeoutMs: 600_000, envs: { FORK_ENV: 'inherited' } })) : null
 if (src) await src.files.write('/home/user/state.txt', 'before the fork')
 
 async function api (path, init = {}) {
@@ -20,7 +20,7 @@ async function api (path, init = {}) {
   return { status: res.status, body: await res.json().catch(() => null) }
 }
 
-test('fork(): one running copy with the files, independent of the source, which goes on', T, async () => {
+test('fork(): one running copy with the files and env, independent of the source, which goes on', T, async () => {
   const before = await src.getInfo()
   const forks = await src.fork()
   assert.equal(forks.length, 1)
@@ -38,6 +38,7 @@ test('fork(): one running copy with the files, independent of the source, which 
   const left = fi.endAt.getTime() - Date.now()
   assert.ok(left > 5_000 && left <= 15_000, `fork ends in ${left} ms, want about 15 s`)
   assert.equal(await f.files.read('/home/user/state.txt'), 'before the fork')
+  assert.equal((await f.commands.run('echo $FORK_ENV')).stdout, 'inherited\n')
   await f.files.write('/home/user/state.txt', 'changed in the fork')
   assert.equal(await src.files.read('/home/user/state.txt'), 'before the fork')
   await f.kill()

@@ -22,7 +22,7 @@ async function raw (id) {
 
 // The source the tests share: a file in the home dir, one in a new dir, a
 // template file removed (an overlay whiteout), a file owned by `user`.
-const src = API_MODE ? killAfter(await Sandbox.create({ metadata: meta, timeoutMs: 600_000 })) : null
+const src = API_MODE ? killAfter(await Sandbox.create({ metadata: meta, timeoutMs: 600_000, envs: { SNAP_ENV: 'from the source' } })) : null
 if (src) {
   await src.files.write('/home/user/keep.txt', 'written before the snapshot')
   await src.files.makeDir('/home/user/app/conf')
@@ -35,7 +35,7 @@ function cleanup (...ids) {
   return Promise.all(ids.map((id) => Sandbox.deleteSnapshot(id).catch(() => {})))
 }
 
-test('createSnapshot: a new sandbox from it has the files, the deletions and the owners; the source goes on', T, async () => {
+test('createSnapshot: a new sandbox from it has the files, the deletions, the owners and the env; the source goes on', T, async () => {
   const before = await src.getInfo()
   const snap = await src.createSnapshot()
   try {
@@ -49,8 +49,10 @@ test('createSnapshot: a new sandbox from it has the files, the deletions and the
       `endAt moved by ${after.endAt.getTime() - before.endAt.getTime()} ms`)
     assert.equal(await src.isRunning(), true)
 
-    const copy = killAfter(await Sandbox.create(snap.snapshotId, { metadata: meta }))
+    const copy = killAfter(await Sandbox.create(snap.snapshotId, { metadata: meta, envs: { COPY_ENV: 'its own' } }))
     assert.notEqual(copy.sandboxId, src.sandboxId)
+    // The source's envVars, plus the create's.
+    assert.equal((await copy.commands.run('echo "$SNAP_ENV/$COPY_ENV"')).stdout, 'from the source/its own\n')
     assert.equal((await copy.getInfo()).templateId, snap.snapshotId)
     assert.equal((await raw(copy.sandboxId)).runtime, runtime, 'the snapshot\'s runtime')
     assert.equal(await copy.files.read('/home/user/keep.txt'), 'written before the snapshot')
