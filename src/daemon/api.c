@@ -194,6 +194,13 @@ static void route_sandboxes(sbxd *d, http_req *r, const char *rest, int v2)
 			api_network(d, r, id);
 		else
 			method_not_allowed(r, "PUT");
+	} else if (is(verb, "snapshots") || is(verb, "fork")) {
+		if (!is(m, "POST"))
+			method_not_allowed(r, "POST");
+		else if (is(verb, "fork"))
+			api_fork(d, r, id);
+		else
+			api_snapshot_create(d, r, id);
 	} else if (is(verb, "metrics") || is(verb, "logs")) {
 		if (!is(m, "GET"))
 			method_not_allowed(r, "GET");
@@ -232,7 +239,7 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0, templates = 0, volumes = 0, events = 0;
+	int v2 = 0, templates = 0, volumes = 0, events = 0, snapshots = 0;
 	if ((rest = under(path, "/volumecontent"))) {
 		api_volume_content(d, r, rest);   /* the volume's token, not the API key */
 		return;
@@ -245,6 +252,8 @@ void api_handle(http_req *r, void *ud)
 		templates = 1;
 	else if ((rest = under(path, "/events/sandboxes")))
 		events = 1;
+	else if ((rest = under(path, "/snapshots")))
+		snapshots = 1;
 	else
 		rest = under(path, "/sandboxes");
 	if (rest) {
@@ -254,7 +263,15 @@ void api_handle(http_req *r, void *ud)
 				  : "missing API key: send it in the X-API-KEY header (eval \"$(sbx env)\" sets E2B_API_KEY)");
 			return;
 		}
-		if (templates)
+		if (snapshots && (!*rest || is(rest, "/")) && is(http_req_method(r), "GET"))
+			api_snapshot_list(d, r);
+		else if (snapshots && (!*rest || is(rest, "/")))
+			method_not_allowed(r, "GET");
+		else if (snapshots)
+			api_error(r, 404, "no such endpoint: %s %s", http_req_method(r), path);
+		else if (templates && rest[0] == '/' && rest[1] && is(http_req_method(r), "DELETE"))
+			api_snapshot_delete(d, r, rest + 1);   /* E2B's deleteSnapshot */
+		else if (templates)
 			api_templates(d, r, rest);
 		else if (volumes)
 			api_volumes(d, r, rest);

@@ -13,6 +13,7 @@
 #include "events.h"
 #include "pool.h"
 #include "sandbox.h"
+#include "snapshots.h"
 #include "timeouts.h"
 #include "../util/log.h"
 #include "../util/rand.h"
@@ -36,6 +37,8 @@ struct create_req {
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 	json_t *volume_mounts;   /* [{name, path, volumeID}] or NULL */
+	int runtime_asked;       /* the client named one */
+	char *snap_dir, *snap_token;   /* from a user snapshot (snapshots.h) */
 };
 
 void api_create_ctx_free(struct create_req *cr)
@@ -46,6 +49,8 @@ void api_create_ctx_free(struct create_req *cr)
 	kv_free(&cr->env);
 	json_decref(cr->volume_mounts);
 	json_decref(cr->network);
+	free(cr->snap_dir);
+	free(cr->snap_token);
 	free(cr);
 }
 
@@ -211,6 +216,7 @@ static void start_fresh(api_ctx *c)
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops, .volume_mounts = cr->volume_mounts,
 		.network = cr->network, .no_public_traffic = cr->no_public_traffic,
+		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -244,7 +250,8 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet || cr->has_rules || cr->ops != c->d->rt || cr->volume_mounts)
+	if (cr->own_limits || !cr->internet || cr->has_rules || cr->ops != c->d->rt || cr->volume_mounts ||
+	    cr->snap_dir)
 		return 0;   /* the pool holds open sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
@@ -300,10 +307,42 @@ static int pick_runtime(api_ctx *c, http_req *r, json_t *j)
 		cr->ops = c->d->rt;
 		return 0;
 	}
+	cr->runtime_asked = 1;
 	if (runtimes_choose(&c->d->rts, want, &cr->ops, &e) < 0) {
 		api_error(r, 400, "%s; `sbx runtimes` lists what this machine can run", e.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/* templateID names a user snapshot: the sandbox starts from it, on its
+ * runtime, with its limits (a VM's are fixed by its memory image). */
+static int from_snapshot(sbxd *d, http_req *r, struct create_req *cr, const snap_meta *sm)
+{
+	sbx_err e;
+	const runtime_ops *ops;
+	sbxd_template_free(&cr->tpl);
+	if (snap_start_args(d, sm, &cr->tpl, &ops, &e) < 0) {
+		api_error(r, 409, "%s", e.msg);
+		return -1;
+	}
+	if (cr->runtime_asked && ops != cr->ops) {
+		api_error(r, 400, "snapshot %s was taken with the %s runtime; a sandbox from it runs there too (leave "
+			  "\"runtime\" out, or ask for %s)", sm->id, ops->name, ops->name);
+		return -1;
+	}
+	if (sm->memory && ((cr->cpus && cr->cpus != sm->cpus) || (cr->memory_mb && cr->memory_mb != sm->memory_mb))) {
+		api_error(r, 400, "snapshot %s holds the memory of a %d-vCPU, %d MB VM; a sandbox from it has the same "
+			  "(leave cpuCount and memoryMB out)", sm->id, sm->cpus, sm->memory_mb);
+		return -1;
+	}
+	/* The source's envVars, under the create's own. */
+	for (size_t i = 0; i < sm->env.n; i++)
+		if (!kv_get(&cr->env, sm->env.keys[i]))
+			kv_set(&cr->env, sm->env.keys[i], sm->env.values[i]);
+	cr->ops = ops;
+	cr->snap_dir = snap_rt_dir(sm);
+	cr->snap_token = sm->memory ? xstrdup(sm->token) : NULL;
 	return 0;
 }
 
@@ -329,8 +368,15 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 		return;
 	}
 	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
-		api_error(r, 404, "%s", e.msg);
-		return;
+		snap_meta sm;
+		if (snaps_find(c->d, cr->name, &sm) < 0) {
+			api_error(r, 404, "%s (nor is it a snapshot: `sbx snapshot ls` lists them)", e.msg);
+			return;
+		}
+		rc = from_snapshot(c->d, r, cr, &sm);
+		snap_meta_free(&sm);
+		if (rc < 0)
+			return;
 	}
 	if (!cr->cpus)
 		cr->cpus = cr->tpl.cpus > 0 ? cr->tpl.cpus : SBXD_DEFAULT_CPUS;

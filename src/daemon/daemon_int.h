@@ -48,6 +48,9 @@ struct sbox {
 	int pausing, resuming;       /* RT_SLOW_PAUSE: pause()/resume() runs in a job */
 	int disk_op;                 /* that job drops the memory (pause_disk) */
 	struct http_call *sync_call; /* guest_sync.h: a VM's sync before pause_disk */
+	int snapshotting;            /* snapshot() runs in a job (sbox_snapshot) */
+	char *snapshot_dir;          /* created from this user snapshot, until its create ends */
+	char *init_token;            /* RT_RESTORES from a user snapshot: its agent's token until /init */
 	char *first_init;            /* the /init body after the first /health (RT_RESTORES: always;
 	                                else when the template sets a user/workdir), or NULL */
 	char *start_user, *start_cwd;     /* the template's start-up (agent_op_start) */

@@ -49,7 +49,9 @@ typedef struct sbxd_record {
 	 * normalized; NULL when the create gave none. */
 	json_t *network;
 	int public_traffic;   /* network.allowPublicTraffic (default 1): 0 = port routes need the token */
-	kvlist env;           /* the create's envVars: given again to an agent started afresh */
+	kvlist env;           /* the create's envVars: given again to an agent started
+			       * afresh, kept by a snapshot of it (state file only,
+			       * never in API answers) */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 	json_t *volume_mounts;   /* [{name, path, volumeID}] (issue 12: volumes), or NULL */

@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "runtimes.h"
 #include "sandbox.h"
+#include "snapshots.h"
 #include "store.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
@@ -111,6 +112,7 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	d->port = http_server_port(d->srv);
 	events_start(d);
 	adopt_all(d);
+	snaps_cleanup(d);
 	liveness_start(d);
 	api_network_start(d);
 	mhist_start(d);

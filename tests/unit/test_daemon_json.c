@@ -344,6 +344,7 @@ static void test_state_file_round_trip(void **state)
 	r.network = json_pack("{s:[s,s],s:b}", "allowOut", "1.1.1.1", "name.test", "allowPublicTraffic", 0);
 	r.public_traffic = 0;
 	kv_set(&r.metadata, "weird key", "va\"lue\n");
+	kv_set(&r.env, "SECRET", "kept for snapshots");
 	assert_int_equal(store_save(dir, &r, &e), 0);
 	/* a second save replaces it (temp + rename leaves no temp behind) */
 	r.timeout_s = 42;
@@ -364,6 +365,11 @@ static void test_state_file_round_trip(void **state)
 	assert_string_equal(kv_get(&back.metadata, "weird key"), "va\"lue\n");
 	assert_true(json_equal(back.network, r.network));   /* network rules survive a restart */
 	assert_int_equal(back.public_traffic, 0);
+	assert_string_equal(kv_get(&back.env, "SECRET"), "kept for snapshots");
+	/* the env is the state file's only: no API answer shows it */
+	json_t *api = json_sandbox_detail(&back);
+	assert_null(json_object_get(api, "envVars"));
+	json_decref(api);
 	struct stat st;
 	char *path = xasprintf("%s/roundtrip1.json", dir);
 	assert_int_equal(stat(path, &st), 0);

@@ -2,6 +2,7 @@
 #include "ns_sandbox.h"
 #include "ns_mount.h"
 #include "ns_net.h"
+#include "ns_snap.h"
 #include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/timeutil.h"
@@ -173,12 +174,13 @@ static int ns_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
 	return rc;
 }
 
+/* The filesystem only (ns_snap.h): processes are not kept, so neither
+ * frozen nor stopped processes are needed, only the disk. */
 static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
-	(void)s, (void)dir;
-	/* Processes on the host kernel cannot be written out without CRIU. */
-	return sbx_error(e, "the ns runtime cannot snapshot a sandbox's memory to disk; pause keeps it "
-			 "frozen in memory instead");
+	if (s->st.uid_slot < 0)
+		return sbx_error(e, "cannot snapshot sandbox %s: its disk was never made", s->st.id);
+	return nssnap_save(s->st.dir, nsuid_base(s->st.uid_slot), dir, e);
 }
 
 static int ns_resume(rt_sandbox *s, sbx_err *e)
