@@ -140,6 +140,14 @@ expect_eq "updateNetwork to internet off + allowOut → 204" "$(status)" 204
 check "  ... test host 1 answers" "$P" "$PT" 198.18.77.1 open
 check "  ... test host 2 is refused" "$P" "$PT" 198.18.77.2 refused
 expect_eq "  ... getInfo: allowInternetAccess false" "$(api GET "/sandboxes/$P" | jq -c .allowInternetAccess)" false
+# A filesystem-only pause gives it a new init in a new namespace: the rules
+# set at run time must be installed there again.
+api POST "/sandboxes/$P/pause" '{"memory":false}' >/dev/null
+expect_eq "a filesystem-only pause → 204" "$(status)" 204
+api POST "/v2/sandboxes/$P/connect" '{"timeout":300}' >/dev/null
+expect_eq "  ... connect starts it afresh → 201" "$(status)" 201
+check "  ... test host 1 still answers" "$P" "$PT" 198.18.77.1 open
+check "  ... test host 2 is still refused" "$P" "$PT" 198.18.77.2 refused
 api PUT "/sandboxes/$P/network" '{}' >/dev/null
 expect_eq "an empty update clears every rule → 204" "$(status)" 204
 check "  ... test host 2 answers again" "$P" "$PT" 198.18.77.2 open

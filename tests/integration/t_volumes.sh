@@ -177,6 +177,13 @@ expect_eq "DELETE while a paused sandbox mounts it → 409" "$(status)" 409
 api POST "/v2/sandboxes/$ID/connect" '{"timeout":120}' >/dev/null
 expect_eq "connect resumes it → 201" "$(status)" 201
 expect_eq "  ... and the volume is still there" "$(run "$ID" "$TOK" 'cat /mnt/v/by-user.txt')" hi
+# A filesystem-only pause ends the sandbox's mount namespace: the new init
+# after it must mount the volume again.
+api POST "/sandboxes/$ID/pause" '{"memory":false}' >/dev/null
+expect_eq "a filesystem-only pause of it → 204" "$(status)" 204
+api POST "/v2/sandboxes/$ID/connect" '{"timeout":120}' >/dev/null
+expect_eq "connect starts it afresh → 201" "$(status)" 201
+expect_eq "  ... with the volume mounted again" "$(run "$ID" "$TOK" 'cat /mnt/v/by-user.txt')" hi
 out=$(api DELETE "/volumes/$VID")
 expect_eq "DELETE while mounted → 409" "$(status)" 409
 expect_match "  ... naming the sandbox" "$(jq -r .message <<<"$out")" "$ID"

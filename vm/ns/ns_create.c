@@ -4,6 +4,7 @@
 #include "ns_snap.h"
 #include "ns_uid.h"
 #include "ns_util.h"
+#include "../../src/util/buf.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,66 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 	return rc;
 }
 
+/* A sandbox's volume mounts, kept in "<state_dir>/mounts" ("HOST\tPATH" a
+ * line) for a new init after a filesystem-only pause: the driver gets them
+ * only at create. */
+#define NS_MOUNTS_FILE "mounts"
+
+static int mounts_save(const char *dir, const rt_mount *m, int n, sbx_err *e)
+{
+	if (n <= 0)
+		return 0;
+	sbx_buf b;
+	buf_init(&b);
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (strpbrk(m[i].host_dir, "\t\n") || strpbrk(m[i].path, "\t\n"))
+			rc = sbx_error(e, "volume mount path '%s' has a tab or a newline", m[i].path);
+		buf_printf(&b, "%s\t%s\n", m[i].host_dir, m[i].path);
+	}
+	char *path = xasprintf("%s/" NS_MOUNTS_FILE, dir);
+	if (rc == 0)
+		rc = nsu_write_file(path, buf_cstr(&b), e);
+	free(path);
+	buf_free(&b);
+	return rc;
+}
+
+/* The saved mounts (strings in *strs, one allocation each; free both with
+ * mounts_free). */
+static rt_mount *mounts_load(const char *dir, int *n)
+{
+	char *path = xasprintf("%s/" NS_MOUNTS_FILE, dir), *line = NULL;
+	size_t cap = 0;
+	rt_mount *m = NULL;
+	*n = 0;
+	FILE *f = fopen(path, "re");
+	free(path);
+	while (f && getline(&line, &cap, f) > 0) {
+		char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+		if (!tab || !nl || nl < tab)
+			continue;
+		*tab = *nl = '\0';
+		m = xrealloc(m, (size_t)(*n + 1) * sizeof *m);
+		m[*n].host_dir = xstrdup(line);
+		m[*n].path = xstrdup(tab + 1);
+		(*n)++;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return m;
+}
+
+static void mounts_free(rt_mount *m, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free((char *)m[i].host_dir);
+		free((char *)m[i].path);
+	}
+	free(m);
+}
+
 int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
 	char *dir, *rootfs, *agent_src;
@@ -236,6 +297,7 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	    nss_save(&st, e) < 0 ||
 	    (spec->snapshot_dir && nssnap_restore(spec->snapshot_dir, st.dir, nsuid_base(st.uid_slot), e) < 0) ||
 	    nsmnt_seed_upper(st.dir, rootfs, st.id, agent_src != NULL, nsuid_base(st.uid_slot), e) < 0 ||
+	    mounts_save(st.dir, spec->mounts, spec->n_mounts, e) < 0 ||
 	    launch(spec, &st, rootfs, agent_src, python, e) < 0) {
 		ns_teardown(&st, NULL);
 		goto out;
@@ -260,10 +322,18 @@ int ns_relaunch(ns_state *st, sbx_err *e)
 		return -1;
 	}
 	/* What it ran with before; its files are all in disk/ already. */
+	/* Its outbound rules and volumes as they were last set, not as created. */
+	char rules_path[PATH_MAX];
+	snprintf(rules_path, sizeof rules_path, "%s/" NSNET_RULES_FILE, st->dir);
+	rt_net net;
+	nsnet_rules_load(rules_path, st->internet, &net);
+	int nm = 0;
+	rt_mount *mounts = mounts_load(st->dir, &nm);
 	rt_spec spec = {
 		.id = st->id, .template_dir = st->template_dir, .state_dir = st->dir, .agent_bin = st->agent_bin,
 		.limits = { .cpus = st->cpus, .memory_mb = st->memory_mb, .disk_mb = st->disk_mb, .pids = st->pids },
-		.internet = st->internet, .access_token = st->token, .env = (const char *const *)st->env,
+		.internet = net.internet, .access_token = st->token, .env = (const char *const *)st->env,
+		.allow_out = net.allow_out, .deny_out = net.deny_out, .mounts = mounts, .n_mounts = nm,
 	};
 	int rc = nscg_freeze(&st->cg, 0, e);   /* a frozen cgroup would freeze the new init */
 	if (rc == 0) {
@@ -275,6 +345,8 @@ int ns_relaunch(ns_state *st, sbx_err *e)
 		st->disk_paused = 0;
 		rc = nss_save(st, e);
 	}
+	nsnet_rules_free(&net);
+	mounts_free(mounts, nm);
 	free(rootfs);
 	free(agent_src);
 	return rc;
