@@ -8,6 +8,7 @@
 #include "api.h"
 #include "agent_op.h"
 #include "api_json.h"
+#include "hostroute.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "timeouts.h"
@@ -27,6 +28,7 @@ struct create_req {
 	kvlist metadata, env;
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
+	int private_traffic;     /* network.allowPublicTraffic: false */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 };
@@ -68,6 +70,20 @@ static int get_int(http_req *r, json_t *j, const char *key, int min, int max, in
 	return 1;
 }
 
+/* network.allowPublicTraffic (the rest of "network" is netrules.c's). */
+static int parse_public_traffic(http_req *r, json_t *j, struct create_req *cr)
+{
+	json_t *v = json_object_get(json_object_get(j, "network"), "allowPublicTraffic");
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		api_error(r, 400, "\"network.allowPublicTraffic\" must be true or false");
+		return -1;
+	}
+	cr->private_traffic = json_is_false(v);
+	return 0;
+}
+
 static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 {
 	sbx_err e;
@@ -93,7 +109,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		}
 	}
 	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
-	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0)
+	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0 || parse_public_traffic(r, j, cr) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -126,7 +142,9 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	struct create_req *cr = c->create;
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
-	api_json(c->r, 201, json_sandbox(&sb->rec));
+	json_t *j = json_sandbox(&sb->rec);
+	hostroute_set_domain(c->d, j);
+	api_json(c->r, 201, j);
 }
 
 static void fresh_ready(sbox *sb, int ok, const char *err, void *ud)
@@ -154,7 +172,7 @@ static void start_fresh(api_ctx *c)
 	sbox_new_args a = {
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
-		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
+		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .private_traffic = cr->private_traffic,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 	};
 	sbox *sb;
@@ -205,6 +223,7 @@ static int try_pool(api_ctx *c)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
+	r->public_traffic = !cr->private_traffic;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);

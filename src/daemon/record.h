@@ -38,6 +38,7 @@ typedef struct sbxd_record {
 	sb_state state;
 	int auto_pause;       /* on timeout: pause instead of kill */
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
+	int public_traffic;   /* 0: its ports (getHost) need E2B-Traffic-Access-Token */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */

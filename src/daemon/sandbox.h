@@ -20,6 +20,7 @@ typedef struct sbox_new_args {
 	int internet;
 	int timeout_s;
 	int auto_pause, auto_resume;
+	int private_traffic;        /* allowPublicTraffic: false (record: public_traffic = 0) */
 	int pooled;
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */
