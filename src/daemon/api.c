@@ -3,6 +3,7 @@
 #include "config.h"
 #include "hostroute.h"
 #include "proxy.h"
+#include "tunnel.h"
 #include "sandbox.h"
 #include "../proto/file_sig.h"
 #include "../util/xalloc.h"
@@ -225,8 +226,8 @@ void api_handle(http_req *r, void *ud)
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
 	int v2 = 0, templates = 0;
-	if (hostroute_handle(d, r))
-		return;   /* a sandbox's port (getHost) */
+	if (hostroute_handle(d, r) || tunnel_handle(d, r))
+		return;   /* a sandbox's port (getHost, sbx port) */
 	if ((rest = under(path, "/v2/sandboxes")))
 		v2 = 1;
 	else if ((rest = under(path, "/templates")))
