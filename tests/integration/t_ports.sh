@@ -65,6 +65,7 @@ expect_eq "  ... no X-Access-Token nor E2B-Traffic-Access-Token reaches the sand
 body=$(hp 8001 /)
 expect_eq "nothing listening on 8001 → 502" "$(status)" 502
 expect_match "  ... E2B's words, the port" "$(jq -r '.message' <<<"$body")" '^The sandbox is running but port is not open.*8001'
+expect_eq "  ... naming the sandbox and the port" "$(jq -r '"\(.sandboxId) \(.port)"' <<<"$body")" "$ID 8001"
 body=$(curl -s -m 30 -w '\n%{http_code}' -H "Host: 8000-nosuchsandbox0000000.localhost:$PORT" "$API/")
 expect_eq "unknown sandbox by Host → 502 {message: 'The sandbox was not found'} (E2B's)" \
 	"$(head -n1 <<<"$body" | jq -r '.code, .message, .sandboxId' | tr '\n' '|') $(tail -n1 <<<"$body")" \
