@@ -4,7 +4,8 @@
 # E2b-Sandbox-Port route, 49983 in the Host form = the data plane, nothing
 # listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
 # the tokens never reaching the server in the sandbox, the agent's
-# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), and E2B's ports answering inside the sandbox
+# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), a WebSocket
+# upgrade through getHost, and E2B's ports answering inside the sandbox
 # (curl http://0.0.0.0:49999/health from a command); one qemu case.
 . "$(dirname "$0")/lib.sh"
 
@@ -130,6 +131,63 @@ expect_match "tunnel to a port with nothing listening: 502, E2B's words" "$(tr -
 	'^HTTP/1.1 502 .*The sandbox is running but port is not open'
 out=$(tunnel 8000 wrong-token '')
 expect_match "tunnel with a wrong token: 401 from the agent" "$(head -n1 <<<"$out")" '^HTTP/1.1 401 '
+
+# An upgrade (WebSocket) through getHost: the server's 101 and its headers
+# come back, then bytes both ways (a raw echo server: the plumbing, not
+# WebSocket framing, is what sbx carries).
+WS='import base64, hashlib, socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8003)); s.listen(4)
+while True:
+    c, _ = s.accept(); head = b""
+    while b"\r\n\r\n" not in head:
+        head += c.recv(4096)
+    h = {l.split(b":", 1)[0].strip().lower(): l.split(b":", 1)[1].strip() for l in head.split(b"\r\n")[1:] if b":" in l}
+    key = h.get(b"sec-websocket-key", b"")
+    acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\nX-Path: " + head.split(b" ")[1] + b"\r\nX-Token-Seen: " + h.get(b"x-access-token", b"none") + b"\r\n\r\n")
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        c.sendall(d.upper())
+    c.close()'
+run "$ID" "$TOK" "cat >/tmp/ws.py <<'PY'
+$WS
+PY
+(setsid python3 /tmp/ws.py >/tmp/ws.log 2>&1 &)" >/dev/null
+ws() {
+	/usr/bin/python3 - "$PORT" "$ID" "$TOK" <<'PY'
+import socket, sys
+port, sid, tok = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall((f"GET /chat?room=1 HTTP/1.1\r\nHost: 8003-{sid}.localhost:{port}\r\nConnection: Upgrade\r\n"
+           f"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           f"X-Access-Token: {tok}\r\n\r\n").encode())
+data = b""
+while b"\r\n\r\n" not in data:
+    c = s.recv(4096)
+    if not c:
+        break
+    data += c
+head, _, rest = data.partition(b"\r\n\r\n")
+lines = head.decode().split("\r\n")
+h = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
+print(lines[0], h.get("upgrade"), h.get("sec-websocket-accept"), h.get("x-path"), h.get("x-token-seen"))
+s.sendall(b"ping over ws")
+while len(rest) < 12:
+    c = s.recv(4096)
+    if not c:
+        break
+    rest += c
+print(rest.decode())
+PY
+}
+ws_up() { px "$ID" "$TOK" GET /sbx/ports | jq -e 'any(.[]; .port == 8003)' >/dev/null; }
+wait_until 20 ws_up
+out=$(ws 2>&1)
+expect_eq "WebSocket upgrade via getHost: the server's 101, its headers, path and query; no token reaches it" \
+	"$(head -n1 <<<"$out")" "HTTP/1.1 101 Switching Protocols websocket s3pPLMBiTxaQ9kYGzzhZRbK+xOo= /chat?room=1 none"
+expect_eq "  ... then bytes both ways" "$(tail -n1 <<<"$out")" "PING OVER WS"
 
 # E2B's ports inside the sandbox (code-interpreter's systemd test).
 got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
