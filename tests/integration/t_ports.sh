@@ -83,6 +83,12 @@ expect_eq "GET /sbx/ports → 200" "$(status)" 200
 expect_match "  ... lists 8000 with its command" "$(jq -c '.[] | select(.port == 8000) | [.proto, .cmd]' <<<"$ports")" \
 	'http\.server 8000'
 expect_eq "  ... and not the agent's own 49983/49999" "$(jq '[.[] | select(.port == 49983 or .port == 49999)] | length' <<<"$ports")" 0
+# A process naming a file in the agent's kernel dir (/tmp/sbxk-<agent pid>-…,
+# the agent is PID 1 here) is one of its kernels: not listed.
+run "$ID" "$TOK" "mkdir -p /tmp/sbxk-1-fake && (setsid python3 -m http.server 8004 -d /tmp/sbxk-1-fake >/dev/null 2>&1 &)" >/dev/null
+wait_until 20 bash -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Host: 8004-$ID.localhost:$PORT' '$API/')\" = 200 ]"
+expect_eq "  ... nor a kernel's (its command names the agent's kernel dir)" \
+	"$(px "$ID" "$TOK" GET /sbx/ports | jq -c '[.[] | select(.port == 8004 or .port == 8000) | .port]')" '[8000]'
 
 # The raw tunnel (sbx port ID P --local L): 101, then bytes both ways.
 # tunnel PORT TOKEN SEND: the status line, then what came back after SEND.
