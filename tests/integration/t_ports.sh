@@ -93,7 +93,7 @@ expect_eq "  ... nor a kernel's (its command names the agent's kernel dir)" \
 # The raw tunnel (sbx port ID P --local L): 101, then bytes both ways.
 # tunnel PORT TOKEN SEND: the status line, then what came back after SEND.
 tunnel() {
-	/usr/bin/python3 - "$PORT" "$ID" "$1" "$2" "$3" <<'PY'
+	/usr/bin/python3 - "$PORT" "$ID" "$@" <<'PY'
 import socket, sys
 port, sid, p, tok, send = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -125,13 +125,23 @@ while True:
     if not c:
         break
     rest += c
-print(rest.decode(errors="replace"))
+if len(sys.argv) > 6:   # count: the size and sha256 of the body after the answer's head
+    import hashlib
+    body = rest.partition(b"\r\n\r\n")[2]
+    print(len(body), hashlib.sha256(body).hexdigest())
+else:
+    print(rest.decode(errors="replace"))
 PY
 }
 out=$(tunnel 8000 "$TOK" 'GET /hello.txt HTTP/1.0\nHost: t\n\n')
 expect_eq "tunnel to 8000: 101 Switching Protocols" "$(head -n1 <<<"$out" | tr -d '\r')" "HTTP/1.1 101 Switching Protocols"
 expect_match "  ... raw HTTP through it reaches the server, its answer comes back" "$(tail -n +2 <<<"$out" | tr -d '\r' | tr '\n' ' ')" \
 	'HTTP/1.0 200 OK.*hello-from-8000'
+# 24 MiB down the tunnel, intact (the pump's bounded buffers, both fds' back-pressure).
+run "$ID" "$TOK" "head -c 25165824 /dev/urandom >/tmp/www/big.bin && sha256sum /tmp/www/big.bin | cut -d' ' -f1 >/tmp/www/big.sum" >/dev/null
+want="25165824 $(run "$ID" "$TOK" "cat /tmp/www/big.sum")"
+out=$(tunnel 8000 "$TOK" 'GET /big.bin HTTP/1.0\nHost: t\n\n' count)
+expect_eq "  ... 24 MiB through it, intact (size, sha256)" "$(tail -n1 <<<"$out")" "$want"
 out=$(tunnel 8001 "$TOK" '')
 expect_match "tunnel to a port with nothing listening: 502, E2B's words" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
 	'^HTTP/1.1 502 .*The sandbox is running but port is not open'
