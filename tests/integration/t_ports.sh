@@ -17,6 +17,7 @@ export E2B_API_KEY=$(cat "$XDG_CONFIG_HOME/sbx/api_key")
 create '{"templateID":"base"}' || { notok "create a base sandbox" "$CREATED"; exit 1; }
 ok "a base sandbox"
 expect_eq "create answers domain localhost:PORT (getHost's)" "$(jq -r .domain <<<"$CREATED")" "localhost:$PORT"
+expect_eq "  ... and so does GET /sandboxes/ID" "$(api GET "/sandboxes/$ID" | jq -r .domain)" "localhost:$PORT"
 
 # An HTTP server in the sandbox that answers with what it got: path, Host
 # and every header (so a leaked token would show).
