@@ -3,7 +3,9 @@
 #include "api_volumes.h"
 #include "config.h"
 #include "events.h"
+#include "hostroute.h"
 #include "proxy.h"
+#include "tunnel.h"
 #include "sandbox.h"
 #include "../proto/file_sig.h"
 #include "../util/xalloc.h"
@@ -240,6 +242,8 @@ void api_handle(http_req *r, void *ud)
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
 	int v2 = 0, templates = 0, volumes = 0, events = 0, snapshots = 0;
+	if (tunnel_handle(d, r) || hostroute_handle(d, r))
+		return;   /* a sandbox's port (getHost, sbx port) */
 	if ((rest = under(path, "/volumecontent"))) {
 		api_volume_content(d, r, rest);   /* the volume's token, not the API key */
 		return;

@@ -2,6 +2,7 @@
 #include "api.h"
 #include "api_json.h"
 #include "events.h"
+#include "hostroute.h"
 #include "files.h"
 #include "listq.h"
 #include "liveness.h"
@@ -131,7 +132,9 @@ void api_get(sbxd *d, http_req *r, const char *id)
 			return;
 		}
 	}
-	api_json(r, 200, with_live(json_sandbox_detail(&sb->rec), sb, knows_dead(r)));
+	json_t *j = with_live(json_sandbox_detail(&sb->rec), sb, knows_dead(r));
+	hostroute_set_domain(d, j);
+	api_json(r, 200, j);
 }
 
 static void killed(int ok, const char *err, void *ud)
@@ -219,10 +222,13 @@ static void connect_ready(sbox *sb, int ok, const char *err, void *ud)
 {
 	api_ctx *c = ud;
 	api_wait_over(c);
-	if (!ok)
+	if (!ok) {
 		api_error(c->r, 502, "sandbox \"%s\" could not be resumed: %s", c->id, err);
-	else
-		api_json(c->r, c->status, json_sandbox(&sb->rec));
+		return;
+	}
+	json_t *j = json_sandbox(&sb->rec);
+	hostroute_set_domain(c->d, j);
+	api_json(c->r, c->status, j);
 }
 
 static void connect_body(http_req *r, const char *body, size_t len, void *ud)

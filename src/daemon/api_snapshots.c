@@ -14,6 +14,7 @@
  */
 #include "api.h"
 #include "events.h"
+#include "hostroute.h"
 #include "api_json.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -327,7 +328,9 @@ static void kid_ready(sbox *sb, int ok, const char *err, void *ud)
 	struct snap_op *op = w->op;
 	json_t *slot;
 	if (ok) {
-		slot = json_pack("{s:o}", "sandbox", json_sandbox(&sb->rec));
+		json_t *js = json_sandbox(&sb->rec);
+		hostroute_set_domain(op->d, js);   /* getHost on a fork points at sbxd too */
+		slot = json_pack("{s:o}", "sandbox", js);
 	} else {
 		char *msg = xasprintf("the fork did not start: %s", err);
 		slot = json_pack("{s:o}", "error", json_error(500, msg));

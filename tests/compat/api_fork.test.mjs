@@ -28,6 +28,8 @@ test('fork(): one running copy with the files and env, independent of the source
   assert.ok(f instanceof Sandbox, String(f))
   killAfter(f)
   assert.notEqual(f.sandboxId, src.sandboxId)
+  // getHost on a fork names sbxd, as on a created sandbox (not E2B's cloud).
+  assert.equal(f.getHost(8000), `8000-${f.sandboxId}.${new URL(process.env.E2B_API_URL).host.replace('127.0.0.1', 'localhost')}`)
   assert.equal(await src.isRunning(), true)
   assert.equal(await f.isRunning(), true)
   const after = await src.getInfo()
