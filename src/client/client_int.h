@@ -105,7 +105,7 @@ int transfer_upload(sbx_client *c, const char *what, const char *method, const c
  * ud already freed. */
 typedef void (*api_json_cb)(json_t *j, const sbx_err *e, void *ud);
 int api_json_call(sbx_client *cl, const char *what, const char *method, const char *path, json_t *body, int all,
-	     long timeout_ms, api_json_cb cb, void *ud, void (*ud_free)(void *), sbx_op **out, sbx_err *e);
+		  long timeout_ms, api_json_cb cb, void *ud, void (*ud_free)(void *), sbx_op **out, sbx_err *e);
 /* Control-plane bounds: a call, and one that waits for sandboxes to start
  * (the first VM create of a template also boots it: minutes under TCG). */
 #define API_TIMEOUT_MS 120000
