@@ -32,6 +32,7 @@ void opt_mounts_free(sbx_volume_mount *m, size_t n)
 int opt_rules(const char *arg, const char *what, char ***v, size_t *n, sbx_err *e)
 {
 	const char *p = arg;
+	size_t before = *n;
 	if (!*arg)
 		return sbx_error(e, "%s wants a CIDR, an IP or a domain name, got ''", what);
 	while (*p) {
@@ -46,7 +47,7 @@ int opt_rules(const char *arg, const char *what, char ***v, size_t *n, sbx_err *
 		sbx_strv_push(v, n, xstrndup(p, len));
 		p += len;
 	}
-	if (!*n)
+	if (*n == before)
 		return sbx_error(e, "%s wants a CIDR, an IP or a domain name, got '%s'", what, arg);
 	return 0;
 }
