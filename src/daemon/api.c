@@ -84,6 +84,8 @@ static void ctx_close(http_req *r, int ok, void *ud)
 		sbox_kill_detach(c->killing);
 	if (c->create)
 		api_create_ctx_free(c->create);
+	if (c->net_update)
+		api_network_detach(c->net_update);
 	free(c);
 }
 
@@ -192,6 +194,11 @@ static void route_sandboxes(sbxd *d, http_req *r, const char *rest, int v2)
 			api_fork(d, r, id);
 		else
 			api_snapshot_create(d, r, id);
+	} else if (is(verb, "network")) {
+		if (is(m, "PUT"))
+			api_network(d, r, id);
+		else
+			method_not_allowed(r, "PUT");
 	} else if (is(verb, "metrics") || is(verb, "logs")) {
 		if (!is(m, "GET"))
 			method_not_allowed(r, "GET");

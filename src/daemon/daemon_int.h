@@ -58,6 +58,7 @@ struct sbox {
 	int teardowns;               /* attempts so far */
 	int64_t retry_timer;         /* the next attempt, when one failed */
 	int watch_fd;                /* liveness.c: the runtime's watch fd, -1: none */
+	int net_updating;            /* api_network.c: a set_net job runs for it */
 };
 
 struct sbxd {
@@ -76,6 +77,9 @@ struct sbxd {
 	int port;
 	int stopping;
 	int64_t live_timer;                    /* liveness.c's backstop */
+	char *hosts_file;                      /* names for network rules (netrules.h), or NULL */
+	int64_t net_timer;                     /* api_network.c: names resolved again */
+	int64_t net_refresh_ms;
 };
 
 #endif

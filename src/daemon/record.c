@@ -39,6 +39,7 @@ void record_free(sbxd_record *r)
 	free(r->runtime);
 	free(r->token);
 	free(r->dead_reason);
+	json_decref(r->network);
 	kv_free(&r->metadata);
 	memset(r, 0, sizeof *r);
 }
@@ -90,6 +91,9 @@ json_t *record_to_json(const sbxd_record *r)
 			      "state", sb_state_name(r->state), "autoPause", r->auto_pause,
 			      "autoResume", r->auto_resume, "pooled", r->pooled);
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
+	if (r->network)
+		json_object_set_new(j, "network", json_deep_copy(r->network));
+	json_object_set_new(j, "publicTraffic", json_boolean(r->public_traffic));
 	if (r->killed)
 		json_object_set_new(j, "killed", json_true());
 	if (r->state == SB_DEAD) {
@@ -140,6 +144,9 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_resume = ar;
 	r->pooled = pooled;
 	r->killed = json_is_true(json_object_get(j, "killed"));
+	json_t *net = json_object_get(j, "network");
+	r->network = json_is_object(net) ? json_deep_copy(net) : NULL;
+	r->public_traffic = !json_is_false(json_object_get(j, "publicTraffic"));
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

@@ -42,6 +42,11 @@ typedef struct sbxd_record {
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */
 	kvlist metadata;
+	/* E2B's network config as created or last updated (netrules.h):
+	 * {allowOut?, denyOut?, allowPublicTraffic?, maskRequestHost?},
+	 * normalized; NULL when the create gave none. */
+	json_t *network;
+	int public_traffic;   /* network.allowPublicTraffic (default 1): 0 = port routes need the token */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 } sbxd_record;
