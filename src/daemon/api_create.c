@@ -9,6 +9,7 @@
 #include "agent_op.h"
 #include "api_json.h"
 #include "netrules.h"
+#include "events.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -31,6 +32,7 @@ struct create_req {
 	int internet, timeout_s, auto_pause, auto_resume;
 	json_t *network;         /* normalized network config (netrules.h), or NULL */
 	int has_rules, no_public_traffic;
+	int auto_pause_memory;   /* autoPauseMemory (default true) */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 	int runtime_asked;       /* the client named one */
@@ -131,6 +133,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 	cr->name = xstrdup(json_string_value(t));
 	cr->timeout_s = DEFAULT_TIMEOUT_S;
 	cr->internet = 1;
+	cr->auto_pause_memory = 1;
 	if (get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
 		return -1;
 	if (kv_from_json(json_object_get(j, "metadata"), &cr->metadata, "metadata", &e) < 0 ||
@@ -144,7 +147,8 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 			return -1;
 		}
 	}
-	if (get_bool(r, j, "autoPause", &cr->auto_pause) < 0 || parse_network(r, j, cr) < 0)
+	if (get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
+	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0 || parse_network(r, j, cr) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -177,6 +181,7 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	struct create_req *cr = c->create;
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
+	events_add(c->d, sb->rec.id, "created", NULL);
 	api_json(c->r, 201, json_sandbox(&sb->rec));
 }
 
@@ -205,7 +210,7 @@ static void start_fresh(api_ctx *c)
 	sbox_new_args a = {
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
-		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
+		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
 		.network = cr->network, .no_public_traffic = cr->no_public_traffic,
@@ -261,6 +266,7 @@ static int try_pool(api_ctx *c)
 	json_decref(r->network);
 	r->network = cr->network ? json_deep_copy(cr->network) : NULL;
 	r->public_traffic = !cr->no_public_traffic;
+	r->auto_pause_memory = cr->auto_pause_memory;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);
@@ -344,6 +350,11 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	json_decref(j);
 	if (rc < 0)
 		return;
+	if (cr->auto_pause && !cr->auto_pause_memory && !cr->ops->pause_disk) {
+		api_error(r, 400, "the %s runtime cannot pause a sandbox without its memory (autoPauseMemory: false); "
+			  "keep the memory or choose another runtime", cr->ops->name);
+		return;
+	}
 	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
 		snap_meta sm;
 		if (snaps_find(c->d, cr->name, &sm) < 0) {

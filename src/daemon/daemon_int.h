@@ -15,6 +15,8 @@ typedef struct sbox sbox;
 struct pool;
 struct agent_op;
 struct job;
+struct mhist;
+struct ev_store;
 
 /* Called once an operation that readies a sandbox (start, resume, pool
  * claim) finishes; ok = 0 with err when it failed or the sandbox died. */
@@ -47,6 +49,7 @@ struct sbox {
 	int snapshotting;            /* snapshot() runs in a job (sbox_snapshot) */
 	char *snapshot_dir;          /* created from this user snapshot, until its create ends */
 	char *init_token;            /* RT_RESTORES from a user snapshot: its agent's token until /init */
+	int disk_op;                 /* that job drops the memory (pause_disk) */
 	char *first_init;            /* the /init body after the first /health (RT_RESTORES: always;
 	                                else when the template sets a user/workdir), or NULL */
 	char *start_user, *start_cwd;     /* the template's start-up (agent_op_start) */
@@ -59,6 +62,9 @@ struct sbox {
 	int64_t retry_timer;         /* the next attempt, when one failed */
 	int watch_fd;                /* liveness.c: the runtime's watch fd, -1: none */
 	int net_updating;            /* api_network.c: a set_net job runs for it */
+	char exec_id[37];            /* events.h: this run's sandboxExecutionId (uuid) */
+	int64_t exec_started_ms;     /* when this run began (create, resume, adoption) */
+	struct mhist *metrics;       /* metrics_hist.h: its recent samples, or NULL */
 };
 
 struct sbxd {
@@ -80,6 +86,9 @@ struct sbxd {
 	char *hosts_file;                      /* names for network rules (netrules.h), or NULL */
 	int64_t net_timer;                     /* api_network.c: names resolved again */
 	int64_t net_refresh_ms;
+	struct ev_store *events;               /* events.h */
+	int64_t events_timer;
+	int64_t metrics_timer;                 /* metrics_hist.h's sampler */
 };
 
 #endif
