@@ -51,6 +51,7 @@ typedef struct sbxd_record {
 	int public_traffic;   /* network.allowPublicTraffic (default 1): 0 = port routes need the token */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
+	json_t *volume_mounts;   /* [{name, path, volumeID}] (issue 12: volumes), or NULL */
 } sbxd_record;
 
 void record_free(sbxd_record *r);

@@ -31,6 +31,7 @@ typedef struct sbox_new_args {
 	const char *snapshot_dir, *init_token;
 	json_t *network;            /* the record's network (copied; netrules.h), may be NULL */
 	int no_public_traffic;      /* network.allowPublicTraffic false */
+	const json_t *volume_mounts;   /* [{name, path, volumeID}] (api_volumes.h), or NULL */
 } sbox_new_args;
 
 /* A dead sandbox stays visible (state "dead", its reason, its logs) until
