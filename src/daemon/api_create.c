@@ -11,6 +11,7 @@
 #include "netrules.h"
 #include "events.h"
 #include "api_volumes.h"
+#include "hostroute.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -180,7 +181,9 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
 	events_add(c->d, sb->rec.id, "created", NULL);
-	api_json(c->r, 201, json_sandbox(&sb->rec));
+	json_t *j = json_sandbox(&sb->rec);
+	hostroute_set_domain(c->d, j);
+	api_json(c->r, 201, j);
 }
 
 static void fresh_ready(sbox *sb, int ok, const char *err, void *ud)
