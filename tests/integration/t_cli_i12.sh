@@ -168,7 +168,8 @@ if S port "$ID" --json >/dev/null 2>"$SCRATCH/err"; then
 		"http://8000-$ID.localhost:$PORT/"
 	expect_match "port ID (table)" "$(S port "$ID")" "^8000 .*python3"
 	LPORT=$(free_port)
-	S port "$ID" 8000 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
+	# timeout itself in the background (not a function's subshell): TERM reaches sbx
+	timeout -k 5 300 "$SBX" port "$ID" 8000 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
 	FWD_PID=$!
 	wait_until 10 grep -q forwarding "$SCRATCH/fwd.out"
 	expect_match "port ID PORT --local: the local URL" "$(cat "$SCRATCH/fwd.out")" "http://127.0.0.1:$LPORT/ to port 8000"
@@ -178,7 +179,8 @@ if S port "$ID" --json >/dev/null 2>"$SCRATCH/err"; then
 	stop_pid "$FWD_PID" TERM 10; FWD_PID=
 	expect_match "  ... SIGTERM (as Ctrl-C) stops it, counting" "$(cat "$SCRATCH/fwd.err")" "stopped forwarding \(3 connections\)"
 	LPORT=$(free_port)
-	S port "$ID" 8001 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
+	# timeout itself in the background (not a function's subshell): TERM reaches sbx
+	timeout -k 5 300 "$SBX" port "$ID" 8001 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
 	FWD_PID=$!
 	wait_until 10 grep -q forwarding "$SCRATCH/fwd.out"
 	expect_match "a port nothing listens on: warned" "$(cat "$SCRATCH/fwd.err")" "nothing listens on port 8001"
