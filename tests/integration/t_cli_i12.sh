@@ -13,6 +13,59 @@ unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
 SBXD_PID=
 FWD_PID=
 
+# --- the raw tunnel, against a stand-in for sbxd (fake_tunnel.py) ----------------
+FAKE_PORT=$(free_port)
+/usr/bin/python3 "$(dirname "$0")/fake_tunnel.py" "$FAKE_PORT" "$SCRATCH/tunnel.log" 2>"$SCRATCH/fake.err" &
+FAKE_PID=$!
+FT_PID=
+trap 'stop_pid "$FT_PID"; stop_pid "$FAKE_PID"; cleanup' EXIT
+wait_until 10 curl -s -m 2 -o /dev/null "http://127.0.0.1:$FAKE_PORT/"
+# `env ... timeout ... &` (not a function's subshell) so SIGTERM reaches sbx
+F() { env E2B_API_URL="http://127.0.0.1:$FAKE_PORT" E2B_SANDBOX_URL="http://127.0.0.1:$FAKE_PORT" E2B_API_KEY=k \
+	timeout -k 5 60 "$SBX" "$@"; }
+FENV=(env E2B_API_URL="http://127.0.0.1:$FAKE_PORT" E2B_SANDBOX_URL="http://127.0.0.1:$FAKE_PORT" E2B_API_KEY=k
+	timeout -k 5 60 "$SBX")
+LPORT=$(free_port)
+"${FENV[@]}" port fakesandbox000000001 7 --local "$LPORT" >"$SCRATCH/ft.out" 2>"$SCRATCH/ft.err" &
+FT_PID=$!
+wait_until 10 grep -q forwarding "$SCRATCH/ft.out"
+# 1 MiB up, half-closed, echoed back upper-cased: both directions, EOF passed on
+/usr/bin/python3 - "$LPORT" >"$SCRATCH/ft.py.out" 2>&1 <<'PY'
+import socket, sys
+data = bytes(97 + (i * 7) % 26 for i in range(1 << 20))
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+c.sendall(data)
+c.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    got += d
+print("same" if got == data.upper() else "differs: %d bytes" % len(got))
+PY
+expect_eq "tunnel: 1 MiB each way through sbx port, EOF passed on" "$(cat "$SCRATCH/ft.py.out")" same
+expect_eq "  ... the upgrade carried the sandbox, its token and sbx-tcp" \
+	"$(jq -r '[.path, .headers["e2b-sandbox-id"], .headers["x-access-token"], .headers.upgrade, .headers.connection] | join(" ")' "$SCRATCH/tunnel.log" | head -n1)" \
+	"/sbx/tunnel/7 fakesandbox000000001 tok-fake sbx-tcp Upgrade"
+stop_pid "$FT_PID" TERM 10
+expect_match "  ... stops on SIGTERM, counting" "$(cat "$SCRATCH/ft.err")" "stopped forwarding \(1 connection\)"
+LPORT=$(free_port)
+"${FENV[@]}" port fakesandbox000000001 9 --local "$LPORT" >"$SCRATCH/ft.out" 2>"$SCRATCH/ft.err" &
+FT_PID=$!
+wait_until 10 grep -q forwarding "$SCRATCH/ft.out"
+expect_match "tunnel: nothing listens on 9: warned from the port list" "$(cat "$SCRATCH/ft.err")" "nothing listens on port 9"
+curl -s -m 10 -o /dev/null "http://127.0.0.1:$LPORT/"
+wait_until 10 grep -q 'cannot forward' "$SCRATCH/ft.err"
+expect_match "  ... a connection gets sbxd's reason on stderr" "$(cat "$SCRATCH/ft.err")" \
+	"cannot forward a connection to port 9 of sandbox fakesandbox000000001: The sandbox is running but port is not open: nothing is listening on port 9 \(HTTP 502\)"
+stop_pid "$FT_PID" TERM 10
+err=$(F port fakesandbox000000001 7 --local "$FAKE_PORT" 2>&1); rc=$?
+expect_eq "a local port in use: exit 1" "$rc" 1
+expect_match "  ... says what to do" "$err" "local port $FAKE_PORT is in use; pick another with --local"
+stop_pid "$FAKE_PID"
+FAKE_PID=
+
 if [ "$(id -u)" -ne 0 ]; then skip_all "the sbx CLI's sandboxes need root"; fi
 tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
 if ! printf '%s\n' "$tpls" | grep -qx base; then
