@@ -266,8 +266,10 @@ void api_handle(http_req *r, void *ud)
 				  : "missing API key: send it in the X-API-KEY header (eval \"$(sbx env)\" sets E2B_API_KEY)");
 			return;
 		}
-		if (snapshots && (!*rest || is(rest, "/")))
-			is(http_req_method(r), "GET") ? api_snapshot_list(d, r) : method_not_allowed(r, "GET");
+		if (snapshots && (!*rest || is(rest, "/")) && is(http_req_method(r), "GET"))
+			api_snapshot_list(d, r);
+		else if (snapshots && (!*rest || is(rest, "/")))
+			method_not_allowed(r, "GET");
 		else if (snapshots)
 			api_error(r, 404, "no such endpoint: %s %s", http_req_method(r), path);
 		else if (templates && rest[0] == '/' && rest[1] && is(http_req_method(r), "DELETE"))

@@ -169,12 +169,12 @@ static int ns_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
 	return rc;
 }
 
-/* The filesystem only (ns_snap.h): processes are not kept. */
+/* The filesystem only (ns_snap.h): processes are not kept, so neither
+ * frozen nor stopped processes are needed, only the disk. */
 static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
-	if (!nss_alive(&s->st))
-		return sbx_error(e, "cannot snapshot sandbox %s: it is not running (see %s%s)", s->st.id, s->st.dir,
-				 NS_LOG_REL);
+	if (s->st.uid_slot < 0)
+		return sbx_error(e, "cannot snapshot sandbox %s: its disk was never made", s->st.id);
 	return nssnap_save(s->st.dir, nsuid_base(s->st.uid_slot), dir, e);
 }
 
