@@ -117,8 +117,13 @@ static int parse_network(http_req *r, json_t *j, struct create_req *cr)
 	}
 	v = json_object_get(net, "maskRequestHost");
 	if (v && !json_is_null(v)) {
-		if (!json_is_string(v) || strlen(json_string_value(v)) > 255) {
-			api_error(r, 400, "network.maskRequestHost must be a host name (at most 255 characters)");
+		const char *h = json_is_string(v) ? json_string_value(v) : NULL;
+		int ok = h && strlen(h) <= 255;
+		for (const char *p = h; ok && *p; p++)
+			ok = *p > ' ' && *p < 0x7f;   /* it may become a Host header */
+		if (!ok) {
+			api_error(r, 400, "network.maskRequestHost must be a host (e.g. \"example.com:${PORT}\"): "
+				  "at most 255 printable characters, no spaces");
 			return -1;
 		}
 		json_object_set(cr->network, "maskRequestHost", v);

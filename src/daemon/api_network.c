@@ -117,7 +117,7 @@ static void network_body(http_req *r, const char *body, size_t len, void *ud)
 		return;
 	}
 	const char *busy = sb->rec.state == SB_DEAD ? "is dead (kill it and create a new one)"
-			 : sb->creating ? "is still starting"
+			 : sb->creating || !sb->rt ? "is still starting"
 			 : sb->pausing ? "is being paused"
 			 : sb->resuming ? "is being resumed"
 			 : sb->net_updating ? "is having its network rules changed by another request" : NULL;

@@ -105,6 +105,18 @@ wait_until 20 moved
 check "the name now means 198.18.77.2: test host 2 answers" "$N" "$NT" 198.18.77.2 open
 check "  ... and test host 1 is refused" "$N" "$NT" 198.18.77.1 refused
 
+# A new sbxd adopts the sandbox with its rules, and keeps following the name.
+sbxd_stop TERM
+SBX_HOSTS_FILE=$HOSTS sbxd_start --net-refresh 1 || { notok "sbx serve starts again" "see the log above"; exit 1; }
+expect_eq "after a restart of sbxd: getInfo still shows the rules" \
+	"$(api GET "/sandboxes/$N" | jq -c '[.allowInternetAccess, .network.allowOut]')" '[false,["th.sbx.test"]]'
+check "  ... which still hold: test host 1 is refused" "$N" "$NT" 198.18.77.1 refused
+echo "198.18.77.1 th.sbx.test" >"$HOSTS"
+back() { [ "$(verdict "$(reach "$N" "$NT" 198.18.77.1)")" = open ]; }
+wait_until 20 back
+check "  ... and the new sbxd follows the name back to test host 1" "$N" "$NT" 198.18.77.1 open
+check "  ... test host 2 refused again" "$N" "$NT" 198.18.77.2 refused
+
 # --- at run time -----------------------------------------------------------------
 api PUT "/sandboxes/$P/network" '{"denyOut":["198.18.77.2"]}' >/dev/null
 expect_eq "updateNetwork → 204" "$(status)" 204
@@ -156,4 +168,30 @@ expect_eq "nothing was created by the refused creates" "$(api GET /sandboxes | j
 for s in "$P" "$D" "$A" "$N" "$O"; do api DELETE "/sandboxes/$s" >/dev/null; done
 api PUT "/sandboxes/$D/network" '{}' >/dev/null
 expect_eq "updateNetwork of a killed sandbox → 404" "$(status)" 404
+
+# --- one VM sandbox (qemu): the rules on what the guest sends through its tap --------
+# A clone of the code-interpreter template's booted snapshot; this test never
+# boots a VM cold, so without that snapshot cached (t_vm_qemu makes it) it skips.
+CI=$("$TOOLS/sbx-template" path code-interpreter 2>/dev/null)
+CI_HASH=$(jq -r .hash "$CI/meta.json" 2>/dev/null | cut -c1-12)
+QEMU_CACHE=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx}/vm/qemu
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "qemu: allow/deny/update on a VM sandbox" "qemu-system-x86_64 is not installed"
+elif [ -z "$CI_HASH" ] || ! ls -d "$QEMU_CACHE/$CI_HASH"-*/meta.json >/dev/null 2>&1; then
+	skip "qemu: allow/deny/update on a VM sandbox" "no booted snapshot of code-interpreter cached (run t_vm_qemu.sh once)"
+else
+	create '{"templateID":"code-interpreter","runtime":"qemu","timeout":600,"network":{"denyOut":["198.18.77.1"]}}' ||
+		notok "create a qemu sandbox with denyOut" "$(status): $CREATED"
+	Q=$ID QT=$TOK
+	check "qemu, denyOut [198.18.77.1]: test host 1 is refused" "$Q" "$QT" 198.18.77.1 refused
+	check "qemu, denyOut [198.18.77.1]: test host 2 answers" "$Q" "$QT" 198.18.77.2 open
+	api PUT "/sandboxes/$Q/network" '{"allow_internet_access":false,"allowOut":["198.18.77.1"]}' >/dev/null
+	expect_eq "qemu: updateNetwork → 204" "$(status)" 204
+	check "qemu, after the update: test host 1 answers" "$Q" "$QT" 198.18.77.1 open
+	check "qemu, after the update: test host 2 is refused" "$Q" "$QT" 198.18.77.2 refused
+	expect_match "qemu: the rules are kept for a rebuild of its namespace" \
+		"$(tr '\n' ' ' <"$STATE/sandboxes/$Q/netrules" 2>&1)" '^internet 0 allow 198\.18\.77\.1 $'
+	api DELETE "/sandboxes/$Q" >/dev/null
+	expect_eq "qemu: kill → 204" "$(status)" 204
+fi
 done_testing

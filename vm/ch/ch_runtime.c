@@ -167,7 +167,8 @@ static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 		base = xasprintf("%s/disk.qcow2", snap.dir);
 		snapdir = xasprintf("%s/snapshot", snap.dir);
 	}
-	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, st->dir, spec->internet, &st->net, e) < 0)
+	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, st->dir, spec->internet, &st->net, e) < 0 ||
+	    vm_net_spec_rules(&st->net, spec, e) < 0)
 		goto out;
 	if (vm_state_save(st, e) < 0)
 		goto out;
@@ -393,6 +394,13 @@ static int ch_stats(rt_sandbox *s, rt_stats *out, sbx_err *e)
 	return rc;
 }
 
+static int ch_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
+{
+	if (vm_net_set_rules(&s->st.net, net, e) < 0)
+		return -1;
+	return vm_state_save(&s->st, e);   /* net.internet */
+}
+
 static int ch_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
 	if (s->st.status != VMS_PAUSED)
@@ -456,6 +464,7 @@ const runtime_ops runtime_ch = {
 	.resume = ch_resume,
 	.stats = ch_stats,
 	.snapshot = ch_snapshot,
+	.set_net = ch_set_net,
 	.destroy = ch_destroy,
 	.release = ch_release,
 };

@@ -173,6 +173,11 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 			rc = nss_save(st, e);
 	}
 	/* The rules are in place before the agent runs: nothing leaves unchecked. */
+	if (rc == 0 && nsnet_rules_any(&net)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/" NSNET_RULES_FILE, st->dir);
+		rc = nsnet_rules_save(path, &net, e);
+	}
 	if (rc == 0 && st->net_index >= 0 && nsnet_rules_any(&net)) {
 		char *script = nsnet_rules_script(&net, NULL, e), ns[64];
 		snprintf(ns, sizeof ns, "/proc/%d/ns/net", (int)st->pid);

@@ -1,6 +1,8 @@
 #include "ns_net.h"
 #include "ns_util.h"
 #include "../../src/util/buf.h"
+#include "../../src/util/strv.h"
+#include "../../src/util/xalloc.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -474,4 +476,55 @@ int nsnet_attach(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
 	}
 	close(ns);
 	return 0;
+}
+
+int nsnet_rules_save(const char *path, const rt_net *net, sbx_err *e)
+{
+	sbx_buf b;
+	buf_init(&b);
+	buf_printf(&b, "internet %d\n", net->internet ? 1 : 0);
+	for (size_t i = 0; net->allow_out && net->allow_out[i]; i++)
+		buf_printf(&b, "allow %s\n", net->allow_out[i]);
+	for (size_t i = 0; net->deny_out && net->deny_out[i]; i++)
+		buf_printf(&b, "deny %s\n", net->deny_out[i]);
+	/* Whole or not at all: a half-written file would lose rules. */
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = nsu_write_file(tmp, buf_cstr(&b), e);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = sbx_error_errno(e, "cannot rename %s to %s", tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	buf_free(&b);
+	return rc;
+}
+
+void nsnet_rules_load(const char *path, int internet, rt_net *net)
+{
+	char **allow = sbx_strv_dup(NULL), **deny = sbx_strv_dup(NULL), line[512];
+	size_t na = 0, nd = 0;
+	net->internet = internet;
+	FILE *f = fopen(path, "re");
+	while (f && fgets(line, sizeof line, f)) {
+		char word[16], arg[256];
+		if (sscanf(line, "%15s %255s", word, arg) != 2)
+			continue;
+		if (!strcmp(word, "internet"))
+			net->internet = atoi(arg) != 0;
+		else if (!strcmp(word, "allow"))
+			sbx_strv_push(&allow, &na, xstrdup(arg));
+		else if (!strcmp(word, "deny"))
+			sbx_strv_push(&deny, &nd, xstrdup(arg));
+	}
+	if (f)
+		fclose(f);
+	net->allow_out = (const char *const *)allow;
+	net->deny_out = (const char *const *)deny;
+}
+
+void nsnet_rules_free(rt_net *net)
+{
+	sbx_strv_free((char **)net->allow_out);
+	sbx_strv_free((char **)net->deny_out);
+	net->allow_out = net->deny_out = NULL;
 }

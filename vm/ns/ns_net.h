@@ -82,6 +82,16 @@ char *nsnet_rules_script(const rt_net *net, const char *iif, sbx_err *e);
  * /proc/PID/ns/net or a bind mount of one). */
 int nsnet_nft_in(const char *netns, const char *script, sbx_err *e);
 
+/* The rules as a file (a driver's "<state_dir>/netrules"), so that a
+ * namespace made again (a VM's after a host reboot, an ns sandbox's fresh
+ * init) gets them back: lines "internet 0|1", "allow ADDR", "deny ADDR".
+ * load: the saved rules, or internet alone when there is no file; free
+ * with nsnet_rules_free. */
+#define NSNET_RULES_FILE "netrules"
+int nsnet_rules_save(const char *path, const rt_net *net, sbx_err *e);
+void nsnet_rules_load(const char *path, int internet, rt_net *net);
+void nsnet_rules_free(rt_net *net);
+
 /* Give a running sandbox without a link (created with internet off) its
  * link at run time: nsnet_create, then eth0 set up from inside its
  * namespace (that of pid). */

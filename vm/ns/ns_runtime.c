@@ -8,6 +8,7 @@
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,10 @@ static int ns_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
 		return -1;
 	/* From state.json, not the handle: an earlier set_net may have run in
 	 * another process (sbxd's jobs) and attached the link since. */
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/" NSNET_RULES_FILE, s->st.dir);
+	if (nsnet_rules_save(path, net, e) < 0)
+		return -1;
 	ns_state cur;
 	memset(&cur, 0, sizeof cur);
 	if (nss_load(&cur, s->st.dir, e) < 0)
