@@ -4,8 +4,8 @@
 # E2b-Sandbox-Port route, 49983 in the Host form = the data plane, nothing
 # listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
 # the tokens never reaching the server in the sandbox, the agent's
-# /sbx/ports list, and E2B's ports answering inside the sandbox
-# (curl http://0.0.0.0:49999/health from a command).
+# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), and E2B's ports answering inside the sandbox
+# (curl http://0.0.0.0:49999/health from a command); one qemu case.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/sbxd_lib.sh"
@@ -65,6 +65,7 @@ expect_eq "  ... no X-Access-Token nor E2B-Traffic-Access-Token reaches the sand
 body=$(hp 8001 /)
 expect_eq "nothing listening on 8001 → 502" "$(status)" 502
 expect_match "  ... E2B's words, the port" "$(jq -r '.message' <<<"$body")" '^The sandbox is running but port is not open.*8001'
+expect_eq "  ... naming the sandbox and the port" "$(jq -r '"\(.sandboxId) \(.port)"' <<<"$body")" "$ID 8001"
 body=$(curl -s -m 30 -w '\n%{http_code}' -H "Host: 8000-nosuchsandbox0000000.localhost:$PORT" "$API/")
 expect_eq "unknown sandbox by Host → 502 {message: 'The sandbox was not found'} (E2B's)" \
 	"$(head -n1 <<<"$body" | jq -r '.code, .message, .sandboxId' | tr '\n' '|') $(tail -n1 <<<"$body")" \
@@ -81,6 +82,54 @@ expect_eq "GET /sbx/ports → 200" "$(status)" 200
 expect_match "  ... lists 8000 with its command" "$(jq -c '.[] | select(.port == 8000) | [.proto, .cmd]' <<<"$ports")" \
 	'http\.server 8000'
 expect_eq "  ... and not the agent's own 49983/49999" "$(jq '[.[] | select(.port == 49983 or .port == 49999)] | length' <<<"$ports")" 0
+
+# The raw tunnel (sbx port ID P --local L): 101, then bytes both ways.
+# tunnel PORT TOKEN SEND: the status line, then what came back after SEND.
+tunnel() {
+	/usr/bin/python3 - "$PORT" "$ID" "$1" "$2" "$3" <<'PY'
+import socket, sys
+port, sid, p, tok, send = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+req = f"GET /sbx/tunnel/{p} HTTP/1.1\r\nHost: x\r\nE2b-Sandbox-Id: {sid}\r\n"
+if tok:
+    req += f"X-Access-Token: {tok}\r\n"
+s.sendall((req + "Connection: Upgrade\r\nUpgrade: sbx-tcp\r\n\r\n").encode())
+data = b""
+while b"\r\n\r\n" not in data:
+    c = s.recv(4096)
+    if not c:
+        break
+    data += c
+head, _, rest = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+if b" 101 " not in head.split(b"\r\n")[0]:
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(rest) < n[0]:
+        c = s.recv(4096)
+        if not c:
+            break
+        rest += c
+    print(rest.decode(errors="replace"))
+    sys.exit(0)
+s.sendall(send.encode().replace(b"\\n", b"\r\n"))
+s.shutdown(socket.SHUT_WR)
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    rest += c
+print(rest.decode(errors="replace"))
+PY
+}
+out=$(tunnel 8000 "$TOK" 'GET /hello.txt HTTP/1.0\nHost: t\n\n')
+expect_eq "tunnel to 8000: 101 Switching Protocols" "$(head -n1 <<<"$out" | tr -d '\r')" "HTTP/1.1 101 Switching Protocols"
+expect_match "  ... raw HTTP through it reaches the server, its answer comes back" "$(tail -n +2 <<<"$out" | tr -d '\r' | tr '\n' ' ')" \
+	'HTTP/1.0 200 OK.*hello-from-8000'
+out=$(tunnel 8001 "$TOK" '')
+expect_match "tunnel to a port with nothing listening: 502, E2B's words" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
+	'^HTTP/1.1 502 .*The sandbox is running but port is not open'
+out=$(tunnel 8000 wrong-token '')
+expect_match "tunnel with a wrong token: 401 from the agent" "$(head -n1 <<<"$out")" '^HTTP/1.1 401 '
 
 # E2B's ports inside the sandbox (code-interpreter's systemd test).
 got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
@@ -101,5 +150,23 @@ expect_eq "  ... its token → 200" "$(priv -H "E2B-Traffic-Access-Token: $TOK")
 expect_eq "  ... the public sandbox needs none" "$(ID=$ID1 hp 8000 /hello.txt >/dev/null; status)" 200
 got=$(api GET "/sandboxes/$ID" >/dev/null; jq -r .publicTraffic "$STATE/sandboxes/$ID.json" 2>/dev/null)
 expect_eq "  ... kept in its record (publicTraffic false)" "$got" false
+
+# One qemu case (TCG here; skipped where qemu is missing): the port route
+# and the tunnel reach the guest over TCP, and E2B's ports answer inside
+# the guest, whose agent is PID 1 there.
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "qemu: getHost, tunnel, in-guest 49999" "qemu-system-x86_64 missing"
+else
+	create '{"templateID":"base","runtime":"qemu","timeout":600}' || notok "create a qemu sandbox" "$(status): $CREATED"
+	run "$ID" "$TOK" "mkdir -p /tmp/www && echo hello-from-vm >/tmp/www/v.txt && cd /tmp/www && (setsid python3 -m http.server 8000 >/dev/null 2>&1 &)" >/dev/null
+	wait_until 60 bash -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Host: 8000-$ID.localhost:$PORT' '$API/v.txt')\" = 200 ]"
+	expect_eq "qemu: Host 8000-ID… → the guest's server" "$(hp 8000 /v.txt) $(status)" "hello-from-vm 200"
+	out=$(tunnel 8000 "$TOK" 'GET /v.txt HTTP/1.0\nHost: t\n\n')
+	expect_match "qemu: the tunnel to 8000 over the guest's TCP agent address" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
+		'^HTTP/1.1 101 .*HTTP/1.0 200 OK.*hello-from-vm'
+	got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
+	expect_eq "qemu: in the guest, http://0.0.0.0:49999/health → 200 \"OK\"" "$got" '200 "OK"'
+	api DELETE "/sandboxes/$ID" >/dev/null
+fi
 
 done_testing
