@@ -231,6 +231,30 @@ if S port "$ID" --json >/dev/null 2>"$SCRATCH/err"; then
 	expect_eq "  ... twice at once" "$(curl -s -m 10 "http://127.0.0.1:$LPORT/index.html" "http://127.0.0.1:$LPORT/index.html" | tr '\n' ' ')" "served-42 served-42 "
 	stop_pid "$FWD_PID" TERM 10; FWD_PID=
 	expect_match "  ... SIGTERM (as Ctrl-C) stops it, counting" "$(cat "$SCRATCH/fwd.err")" "stopped forwarding \(3 connections\)"
+	expect_eq "  ... through sbxd's raw tunnel (no HTTP-only fallback)" "$(grep -c 'no raw tunnel' "$SCRATCH/fwd.err")" 0
+	# not HTTP: a line protocol (upper-casing echo) in the sandbox
+	S exec "$ID" -- "nohup python3 -c 'import socketserver as s
+class H(s.StreamRequestHandler):
+    def handle(self):
+        for l in self.rfile: self.wfile.write(l.upper())
+s.TCPServer((\"127.0.0.1\", 8002), H).serve_forever()' >/dev/null 2>&1 &" >/dev/null
+	wait_until 20 sh -c "timeout -k 5 60 '$SBX' port $ID --json | jq -e '.[] | select(.port == 8002)' >/dev/null"
+	LPORT=$(free_port)
+	timeout -k 5 300 "$SBX" port "$ID" 8002 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
+	FWD_PID=$!
+	wait_until 10 grep -q forwarding "$SCRATCH/fwd.out"
+	got=$(printf 'hello\nraw tcp\n' | timeout -k 5 20 /usr/bin/python3 -c '
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+c.sendall(sys.stdin.buffer.read()); c.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    d = c.recv(4096)
+    if not d: break
+    out += d
+sys.stdout.write(out.decode())' "$LPORT" | tr '\n' ' ')
+	expect_eq "port --local: any TCP protocol (a line echo server)" "$got" "HELLO RAW TCP "
+	stop_pid "$FWD_PID" TERM 10; FWD_PID=
 	LPORT=$(free_port)
 	# timeout itself in the background (not a function's subshell): TERM reaches sbx
 	timeout -k 5 300 "$SBX" port "$ID" 8001 --local "$LPORT" >"$SCRATCH/fwd.out" 2>"$SCRATCH/fwd.err" &
