@@ -175,7 +175,7 @@ int cmd_snapshot(int argc, char **argv)
 static const char fork_usage[] =
 	"usage: sbx fork ID [--count N] [--timeout S] [--json]\n"
 	"Copies a sandbox: it is snapshotted (briefly paused, then resumed, its id and time\n"
-	"left unchanged) and N new sandboxes (1 unless told, at most 100) start from that state.\n"
+	"left unchanged) and N new sandboxes (1 unless told, at most 20) start from that state.\n"
 	"Prints each new sandbox's id on its own line; a copy that could not start is reported\n"
 	"on stderr (exit 1 when any failed).  --timeout: the copies' time to live (default 300).\n";
 
