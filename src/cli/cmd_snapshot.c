@@ -177,7 +177,7 @@ static const char fork_usage[] =
 	"Copies a sandbox: it is snapshotted (briefly paused, then resumed, its id and time\n"
 	"left unchanged) and N new sandboxes (1 unless told, at most 20) start from that state.\n"
 	"Prints each new sandbox's id on its own line; a copy that could not start is reported\n"
-	"on stderr (exit 1 when any failed).  --timeout: the copies' time to live (default 300).\n";
+	"on stderr (exit 1 when any failed).  --timeout: the copies' time to live (E2B's default: 15 s).\n";
 
 typedef struct fork_wait {
 	sbx_wait w;
