@@ -56,11 +56,31 @@ static void test_mounts(void **state)
 	assert_non_null(strstr(e.msg, "already mounted"));
 }
 
+static void test_snapshot_label(void **state)
+{
+	(void)state;
+	char l[128];
+	sbf_snapshot_label("before:default", "local/before:default", "abcdef1234567890", "ns", l, sizeof l);
+	assert_string_equal(l, "before (of abcdef12, ns)");
+	sbf_snapshot_label("x1y2z3:default", NULL, NULL, NULL, l, sizeof l);
+	assert_string_equal(l, "x1y2z3");
+	sbf_snapshot_label("a:v2", "team/a:v2", "", "qemu", l, sizeof l);
+	assert_string_equal(l, "a:v2 (qemu)");
+	sbf_snapshot_label("", "", NULL, NULL, l, sizeof l);
+	assert_string_equal(l, "?");
+	/* hostile: escapes gone, cut */
+	sbf_snapshot_label("i", "evil\x1b[2J\x07" "name", "\x1b]0;x\x07" "abcdefghijkl", "r\nt", l, sizeof l);
+	assert_null(strchr(l, 0x1b));
+	assert_null(strchr(l, '\n'));
+	assert_string_equal(l, "evil?name (of ab, r?t)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_name),
 		cmocka_unit_test(test_mounts),
+		cmocka_unit_test(test_snapshot_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

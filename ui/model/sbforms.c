@@ -2,6 +2,7 @@
  * sbforms: see sbforms.h.
  */
 #include "sbforms.h"
+#include "conbuf.h"
 #include "../../src/util/xalloc.h"
 #include <ctype.h>
 #include <stdlib.h>
@@ -132,4 +133,40 @@ int sbf_parse_mounts(const char *text, sbf_mount **out, size_t *n, sbx_err *e)
 		s += len;
 	}
 	return 0;
+}
+
+/* At most max bytes of s, printable. */
+static void put_clean(sbx_buf *b, const char *s, size_t max)
+{
+	conbuf_sanitize(s, strnlen(s, max), b);
+}
+
+void sbf_snapshot_label(const char *id, const char *name, const char *sandbox_id, const char *runtime, char *out,
+			size_t n)
+{
+	const char *nm = name && *name ? name : id ? id : "";
+	const char *slash = strchr(nm, '/');
+	if (slash && slash[1])
+		nm = slash + 1;
+	size_t nl = strlen(nm);
+	static const char tag[] = ":default";
+	if (nl > sizeof tag - 1 && !strcmp(nm + nl - (sizeof tag - 1), tag))
+		nl -= sizeof tag - 1;
+	sbx_buf b = SBX_BUF_INIT;
+	put_clean(&b, nm, nl < NAME_MAX_LEN ? nl : NAME_MAX_LEN);
+	int sb = sandbox_id && *sandbox_id, rt = runtime && *runtime;
+	if (sb || rt) {
+		buf_puts(&b, " (");
+		if (sb) {
+			buf_puts(&b, "of ");
+			put_clean(&b, sandbox_id, 8);
+		}
+		if (rt) {
+			buf_puts(&b, sb ? ", " : "");
+			put_clean(&b, runtime, 16);
+		}
+		buf_putc(&b, ')');
+	}
+	snprintf(out, n, "%s", b.len ? buf_cstr(&b) : "?");
+	buf_free(&b);
 }

@@ -26,4 +26,11 @@ typedef struct sbf_mount {
 int sbf_parse_mounts(const char *text, sbf_mount **out, size_t *n, sbx_err *e);
 void sbf_mounts_free(sbf_mount *m, size_t n);
 
+/* The create form's line for a snapshot: "NAME (of SANDBOX8, RUNTIME)",
+ * NAME the first of names without E2B's "team/" and ":default" (the id
+ * when it has none); the rest left out when unknown.  sbxd's strings,
+ * sanitised and cut (each at most 64 bytes). */
+void sbf_snapshot_label(const char *id, const char *name, const char *sandbox_id, const char *runtime, char *out,
+			size_t n);
+
 #endif
