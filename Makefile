@@ -113,9 +113,9 @@ $(BUILD)/tests/test_client_config: tests/unit/test_client_config.c $(BUILD)/libs
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libsbx.a -Wl,--no-whole-archive \
 		$(BUILD)/libsbxcore.a $(LDLIBS) -lcmocka
 
-# test_client_opts also tests the CLI's pure parsers and result renderer.
-CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_run_render.o $(BUILD)/src/cli/cmd_show.o
-$(BUILD)/tests/test_client_opts: tests/unit/test_client_opts.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
+# test_client_opts and test_cli_args also test the CLI's pure parsers and result renderer.
+CLI_PURE_OBJ = $(BUILD)/src/cli/cmd_opts.o $(BUILD)/src/cli/cmd_args.o $(BUILD)/src/cli/cmd_run_render.o $(BUILD)/src/cli/cmd_show.o
+$(BUILD)/tests/test_client_opts $(BUILD)/tests/test_cli_args: $(BUILD)/tests/%: tests/unit/%.c $(CLI_PURE_OBJ) $(BUILD)/libsbx.a $(BUILD)/libsbxdaemon.a $(BUILD)/libsbxvm.a $(BUILD)/libsbxcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter tests/unit/%.c %.o %.a,$^) $(LDLIBS) -lcmocka
 

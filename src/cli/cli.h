@@ -22,5 +22,11 @@ int cmd_files(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_ai(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_fork(int argc, char **argv);
+int cmd_port(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif

@@ -1,4 +1,6 @@
 #include "cmd_opts.h"
+#include "cmd_args.h"
+#include "../util/strv.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
@@ -135,13 +137,15 @@ int parse_create(int argc, char **argv, create_args *a, sbx_err *e)
 		{ "runtime", required_argument, 0, 'r' }, { "env", required_argument, 0, 'e' },
 		{ "meta", required_argument, 0, 'm' }, { "cpus", required_argument, 0, 'c' },
 		{ "memory", required_argument, 0, 'M' }, { "no-internet", no_argument, 0, 'N' },
-		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' },
+		{ "from", required_argument, 0, 'f' }, { "volume", required_argument, 0, 'v' },
+		{ "allow-out", required_argument, 0, 'a' }, { "deny-out", required_argument, 0, 'd' }, { 0, 0, 0, 0 },
 	};
 	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "t:e:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:e:m:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': a->template_id = optarg; break;
 		case 'T': if (opt_seconds(optarg, &a->timeout_s, e) < 0) return -1; break;
@@ -152,6 +156,10 @@ int parse_create(int argc, char **argv, create_args *a, sbx_err *e)
 		case 'M': if (opt_memory_mb(optarg, &a->memory_mb, e) < 0) return -1; break;
 		case 'N': a->no_internet = 1; break;
 		case 'j': a->json = 1; break;
+		case 'f': a->from = optarg; break;
+		case 'v': if (opt_volume_mount(optarg, &a->mounts, &a->nmounts, e) < 0) return -1; break;
+		case 'a': if (opt_rules(optarg, "--allow-out", &a->allow_out, &a->nallow, e) < 0) return -1; break;
+		case 'd': if (opt_rules(optarg, "--deny-out", &a->deny_out, &a->ndeny, e) < 0) return -1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
 		default: return bad_opt(argc, argv, e);
 		}
@@ -162,6 +170,10 @@ int parse_create(int argc, char **argv, create_args *a, sbx_err *e)
 			return sbx_error(e, "unexpected argument '%s'", argv[optind]);
 		a->template_id = argv[optind];
 	}
+	if (a->from && a->template_id)
+		return sbx_error(e, "--from starts the sandbox from a snapshot: give no template with it");
+	if (a->from && !*a->from)
+		return sbx_error(e, "--from wants a snapshot id or name (`sbx snapshot ls` lists them)");
 	return 0;
 }
 
@@ -169,6 +181,9 @@ void create_args_free(create_args *a)
 {
 	opt_kv_free(a->env, a->nenv);
 	opt_kv_free(a->meta, a->nmeta);
+	sbx_strv_free(a->allow_out);
+	sbx_strv_free(a->deny_out);
+	opt_mounts_free(a->mounts, a->nmounts);
 	memset(a, 0, sizeof *a);
 }
 

@@ -22,9 +22,14 @@ char *opt_shell_join(char *const *argv, size_t n);
 
 typedef struct create_args {
 	const char *template_id, *runtime;
+	const char *from;                /* --from SNAPSHOT */
 	int timeout_s, cpus, memory_mb, no_internet, json;
 	sbx_kv *env, *meta;
 	size_t nenv, nmeta;
+	char **allow_out, **deny_out;    /* --allow-out / --deny-out (heap strv) */
+	size_t nallow, ndeny;
+	sbx_volume_mount *mounts;        /* --volume NAME:/path */
+	size_t nmounts;
 } create_args;
 int parse_create(int argc, char **argv, create_args *a, sbx_err *e);
 void create_args_free(create_args *a);

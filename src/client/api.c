@@ -1,15 +1,12 @@
 /* api: the control-plane calls (docs/protocol.md §2). */
 #include "api.h"
 #include "client_int.h"
+#include "netcfg.h"
 #include "../util/xalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define API_TIMEOUT_MS 120000   /* a create waits for the sandbox's agent */
-/* sbxd bounds a create itself; the first VM create of a template also
- * boots and snapshots it (minutes under TCG). */
-#define CREATE_TIMEOUT_MS (20 * 60 * 1000L)
 
 typedef struct api_ctx {
 	sbx_info_cb info_cb;
@@ -19,7 +16,9 @@ typedef struct api_ctx {
 	sbx_text_cb text_cb;
 	sbx_templates_cb templates_cb;
 	sbx_health_cb health_cb;
+	api_json_cb json_cb;
 	void *ud;
+	void (*ud_free)(void *);
 	/* list_all */
 	int all;
 	json_t *items;
@@ -30,6 +29,8 @@ typedef struct api_ctx {
 static void ctx_free(void *p)
 {
 	api_ctx *c = p;
+	if (c->ud_free)
+		c->ud_free(c->ud);
 	json_decref(c->items);
 	free(c->base_url);
 	sbx_strv_free(c->headers);
@@ -148,6 +149,8 @@ static void deliver_list(sbx_op *op, json_t *arr, const char *next)
 	free(items);
 }
 
+static void next_page(sbx_op *op);
+
 static void fin_list(sbx_op *op, const sbx_err *e)
 {
 	api_ctx *c = op->ctx;
@@ -175,7 +178,13 @@ static void fin_list(sbx_op *op, const sbx_err *e)
 		deliver_list(op, c->items, NULL);
 		return;
 	}
-	/* the next page, on the same op (so a cancel still reaches it) */
+	next_page(op);
+}
+
+/* The next page, on the same op (so a cancel still reaches it). */
+static void next_page(sbx_op *op)
+{
+	api_ctx *c = op->ctx;
 	sbx_buf u = SBX_BUF_INIT;
 	buf_puts(&u, c->base_url);
 	buf_puts(&u, strchr(c->base_url, '?') ? "&nextToken=" : "?nextToken=");
@@ -296,6 +305,68 @@ static void fin_templates(sbx_op *op, const sbx_err *e)
 	json_decref(j);
 }
 
+/* api_json: the JSON answer (NULL for an empty one), or every page's
+ * array joined when all. */
+static void fin_json(sbx_op *op, const sbx_err *e)
+{
+	api_ctx *c = op->ctx;
+	sbx_err pe;
+	if (e) {
+		c->json_cb(NULL, e, c->ud);
+		return;
+	}
+	if (!op->body.len && !c->all) {
+		c->json_cb(NULL, NULL, c->ud);
+		return;
+	}
+	json_t *j = op_json(op, &pe);
+	if (!j) {
+		c->json_cb(NULL, &pe, c->ud);
+		return;
+	}
+	if (!c->all) {
+		c->json_cb(j, NULL, c->ud);
+		json_decref(j);
+		return;
+	}
+	if (!json_is_array(j)) {
+		json_decref(j);
+		sbx_error(&pe, "cannot %s: the answer is not a JSON array", op->what);
+		c->json_cb(NULL, &pe, c->ud);
+		return;
+	}
+	json_array_extend(c->items, j);
+	json_decref(j);
+	if (op->next_token)
+		next_page(op);
+	else
+		c->json_cb(c->items, NULL, c->ud);
+}
+
+int api_json_call(sbx_client *cl, const char *what, const char *method, const char *path, json_t *body, int all,
+	     long timeout_ms, api_json_cb cb, void *ud, void (*ud_free)(void *), sbx_op **out, sbx_err *e)
+{
+	api_ctx *c = ctx_new(ud);
+	c->json_cb = cb;
+	c->ud_free = ud_free;
+	c->all = all;
+	if (all) {
+		c->items = json_array();
+		c->base_url = xasprintf("%s%s", cl->cfg.api_url, path);
+	}
+	sbx_op *op = api_start(cl, what, method, path, body, timeout_ms > 0 ? timeout_ms : API_TIMEOUT_MS, c,
+			       fin_json, e);
+	if (!op)
+		return -1;
+	op_out(out, op);
+	return 0;
+}
+
+char *api_path_id(const char *fmt, const char *id)
+{
+	return path_id(fmt, id);
+}
+
 /* --- calls ----------------------------------------------------------------- */
 
 static json_t *kv_json(const sbx_kv *kv, size_t n)
@@ -308,7 +379,9 @@ static json_t *kv_json(const sbx_kv *kv, size_t n)
 
 int sbx_api_create(sbx_client *cl, const sbx_create_opts *o, sbx_info_cb cb, void *ud, sbx_op **out, sbx_err *e)
 {
-	json_t *b = json_pack("{s:s}", "templateID", o->template_id && *o->template_id ? o->template_id : "base");
+	const char *tpl = o->from_snapshot && *o->from_snapshot ? o->from_snapshot
+			  : o->template_id && *o->template_id ? o->template_id : "base";
+	json_t *b = json_pack("{s:s}", "templateID", tpl);
 	if (!b)
 		return sbx_error(e, "cannot create a sandbox: the template name is not valid UTF-8");
 	if (o->timeout_s > 0)
@@ -327,6 +400,22 @@ int sbx_api_create(sbx_client *cl, const sbx_create_opts *o, sbx_info_cb cb, voi
 		json_object_set_new(b, "runtime", json_string(o->runtime));
 	if (o->auto_pause)
 		json_object_set_new(b, "autoPause", json_true());
+	if (o->network) {
+		json_t *n = sbx_netcfg_json(o->network);
+		if (json_object_size(n))
+			json_object_set_new(b, "network", n);
+		else
+			json_decref(n);
+		if (o->network->allow_internet >= 0)
+			json_object_set_new(b, "allow_internet_access", json_boolean(o->network->allow_internet));
+	}
+	if (o->nmounts) {
+		json_t *m = json_array();
+		for (size_t i = 0; i < o->nmounts; i++)
+			json_array_append_new(m, json_pack("{s:s,s:s}", "name", o->mounts[i].name, "path",
+							   o->mounts[i].path));
+		json_object_set_new(b, "volumeMounts", m);
+	}
 	api_ctx *c = ctx_new(ud);
 	c->info_cb = cb;
 	sbx_op *op = api_start(cl, "create a sandbox", "POST", "/v2/sandboxes", b, CREATE_TIMEOUT_MS, c, fin_info, e);

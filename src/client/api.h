@@ -36,6 +36,19 @@ typedef struct sbx_info {
 	const json_t *raw;               /* the object as answered */
 } sbx_info;
 
+/* Outbound rules (E2B's SandboxNetworkConfig / SandboxNetworkUpdateConfig):
+ * entries are CIDRs, IPs or (allow only) domain names, checked by the server. */
+typedef struct sbx_netcfg {
+	const char *const *allow_out, *const *deny_out;
+	size_t nallow_out, ndeny_out;
+	int allow_internet;              /* -1: not said, 0: deny all but allow_out, 1: allow */
+} sbx_netcfg;
+
+/* A volume mounted into a new sandbox (E2B's SandboxVolumeMount). */
+typedef struct sbx_volume_mount {
+	const char *name, *path;
+} sbx_volume_mount;
+
 typedef struct sbx_create_opts {
 	const char *template_id;         /* NULL: "base" */
 	int timeout_s;                   /* 0: the server's default (300) */
@@ -45,6 +58,10 @@ typedef struct sbx_create_opts {
 	int no_internet;
 	const char *runtime;             /* sbx extension; NULL: the server's */
 	int auto_pause;
+	const char *from_snapshot;       /* a snapshot id or name: sent as templateID */
+	const sbx_netcfg *network;       /* NULL: the server's default (everything allowed) */
+	const sbx_volume_mount *mounts;
+	size_t nmounts;
 } sbx_create_opts;
 
 typedef struct sbx_list_opts {

@@ -8,6 +8,7 @@
 #ifndef SBX_CLIENT_INT_H
 #define SBX_CLIENT_INT_H
 #include "client.h"
+#include "fs.h"
 #include "../http/client.h"
 #include "../util/buf.h"
 #include <jansson.h>
@@ -88,5 +89,28 @@ json_t *op_json(const sbx_op *op, sbx_err *e);
 /* Control-plane headers (X-API-KEY, Content-Type); NULL with e when there is
  * no key.  Free with sbx_strv_free. */
 char **api_headers(sbx_client *cl, sbx_err *e);
+
+/* transfer.c: a streamed GET into fd / a request whose body is read from fd
+ * (as the loop lets it), with the given URL and headers (copied). */
+int transfer_download(sbx_client *c, const char *what, const char *url, const char *const *headers, int fd,
+		      sbx_progress_cb progress, sbx_done_cb cb, void *ud, sbx_op **out);
+int transfer_upload(sbx_client *c, const char *what, const char *method, const char *url,
+		    const char *const *headers, int fd, int64_t size, sbx_progress_cb progress, sbx_done_cb cb,
+		    void *ud, sbx_op **out);
+
+/* A control-plane call answered as JSON: cb gets the answer (NULL for an
+ * empty 2xx body; valid during cb), or with all, every page's array
+ * joined (X-Next-Token followed); timeout_ms 0: API_TIMEOUT_MS.  body is stolen; ud_free (may be NULL)
+ * frees ud with the op, whether or not cb ran.  -1 with e: nothing sent,
+ * ud already freed. */
+typedef void (*api_json_cb)(json_t *j, const sbx_err *e, void *ud);
+int api_json_call(sbx_client *cl, const char *what, const char *method, const char *path, json_t *body, int all,
+		  long timeout_ms, api_json_cb cb, void *ud, void (*ud_free)(void *), sbx_op **out, sbx_err *e);
+/* Control-plane bounds: a call, and one that waits for sandboxes to start
+ * (the first VM create of a template also boots it: minutes under TCG). */
+#define API_TIMEOUT_MS 120000
+#define CREATE_TIMEOUT_MS (20 * 60 * 1000L)
+/* fmt with its %s replaced by id, percent-encoded (heap). */
+char *api_path_id(const char *fmt, const char *id);
 
 #endif

@@ -15,4 +15,9 @@
 #include "idprefix.h"
 #include "daemon.h"
 #include "sync.h"
+#include "snapshot.h"
+#include "volume.h"
+#include "events.h"
+#include "ports.h"
+#include "netcfg.h"
 #endif

@@ -88,16 +88,10 @@ static void dl_data(sbx_op *op, const char *data, size_t len)
 		x->progress(x->done, x->total, x->ud);
 }
 
-int sbx_files_read(sbx_client *c, const sbx_sandbox *sb, const char *path, int fd, sbx_progress_cb progress,
-		   sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+int transfer_download(sbx_client *c, const char *what, const char *url, const char *const *headers, int fd,
+		      sbx_progress_cb progress, sbx_done_cb cb, void *ud, sbx_op **out)
 {
-	if (!path || !*path)
-		return sbx_error(e, "cannot download: no path given");
-	char *url = files_url(sb, path), what[1200];
-	char **h = sbx_sandbox_headers(sb, SBX_PORT_ENVD, NULL);
-	snprintf(what, sizeof what, "download %s", path);
-	op_spec sp = { .what = what, .kind = OP_PLAIN, .method = "GET", .url = url,
-		       .headers = (const char *const *)h, .stream = 1 };
+	op_spec sp = { .what = what, .kind = OP_PLAIN, .method = "GET", .url = url, .headers = headers, .stream = 1 };
 	sbx_op *op = op_start(c, &sp);
 	xfer *x = xcalloc(1, sizeof *x);
 	x->loop = c->loop;
@@ -110,9 +104,21 @@ int sbx_files_read(sbx_client *c, const sbx_sandbox *sb, const char *path, int f
 	op->ctx_free = xfer_free;
 	op->on_data = dl_data;
 	op->on_finish = fin;
+	op_out(out, op);
+	return 0;
+}
+
+int sbx_files_read(sbx_client *c, const sbx_sandbox *sb, const char *path, int fd, sbx_progress_cb progress,
+		   sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+{
+	if (!path || !*path)
+		return sbx_error(e, "cannot download: no path given");
+	char *url = files_url(sb, path), what[1200];
+	char **h = sbx_sandbox_headers(sb, SBX_PORT_ENVD, NULL);
+	snprintf(what, sizeof what, "download %s", path);
+	transfer_download(c, what, url, (const char *const *)h, fd, progress, cb, ud, out);
 	free(url);
 	sbx_strv_free(h);
-	op_out(out, op);
 	return 0;
 }
 
@@ -158,17 +164,12 @@ static int prepare(sbx_loop *l, void *ud)
 	return -1;
 }
 
-int sbx_files_write(sbx_client *c, const sbx_sandbox *sb, const char *path, int fd, int64_t size,
-		    sbx_progress_cb progress, sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+int transfer_upload(sbx_client *c, const char *what, const char *method, const char *url,
+		    const char *const *headers, int fd, int64_t size, sbx_progress_cb progress, sbx_done_cb cb,
+		    void *ud, sbx_op **out)
 {
-	if (!path || !*path)
-		return sbx_error(e, "cannot upload: no destination path given");
-	char *url = files_url(sb, path), what[1200];
-	const char *extra[] = { "Content-Type: application/octet-stream", NULL };
-	char **h = sbx_sandbox_headers(sb, SBX_PORT_ENVD, extra);
-	snprintf(what, sizeof what, "upload %s", path);
-	op_spec sp = { .what = what, .kind = OP_PLAIN, .method = "POST", .url = url,
-		       .headers = (const char *const *)h, .stream_body = 1 };
+	op_spec sp = { .what = what, .kind = OP_PLAIN, .method = method, .url = url, .headers = headers,
+		       .stream_body = 1 };
 	sbx_op *op = op_start(c, &sp);
 	xfer *x = xcalloc(1, sizeof *x);
 	x->loop = c->loop;
@@ -185,8 +186,21 @@ int sbx_files_write(sbx_client *c, const sbx_sandbox *sb, const char *path, int 
 	x->watching = 1;
 	loop_add_prepare(c->loop, prepare, x);
 	x->prepared = 1;
+	op_out(out, op);
+	return 0;
+}
+
+int sbx_files_write(sbx_client *c, const sbx_sandbox *sb, const char *path, int fd, int64_t size,
+		    sbx_progress_cb progress, sbx_done_cb cb, void *ud, sbx_op **out, sbx_err *e)
+{
+	if (!path || !*path)
+		return sbx_error(e, "cannot upload: no destination path given");
+	char *url = files_url(sb, path), what[1200];
+	const char *extra[] = { "Content-Type: application/octet-stream", NULL };
+	char **h = sbx_sandbox_headers(sb, SBX_PORT_ENVD, extra);
+	snprintf(what, sizeof what, "upload %s", path);
+	transfer_upload(c, what, "POST", url, (const char *const *)h, fd, size, progress, cb, ud, out);
 	free(url);
 	sbx_strv_free(h);
-	op_out(out, op);
 	return 0;
 }

@@ -185,6 +185,13 @@ static void route_sandboxes(sbxd *d, http_req *r, const char *rest, int v2)
 			api_pause(d, r, id);
 		else
 			api_connect(d, r, id, is(verb, "resume"));
+	} else if (is(verb, "snapshots") || is(verb, "fork")) {
+		if (!is(m, "POST"))
+			method_not_allowed(r, "POST");
+		else if (is(verb, "fork"))
+			api_fork(d, r, id);
+		else
+			api_snapshot_create(d, r, id);
 	} else if (is(verb, "metrics") || is(verb, "logs")) {
 		if (!is(m, "GET"))
 			method_not_allowed(r, "GET");
@@ -223,11 +230,13 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0, templates = 0;
+	int v2 = 0, templates = 0, snapshots = 0;
 	if ((rest = under(path, "/v2/sandboxes")))
 		v2 = 1;
 	else if ((rest = under(path, "/templates")))
 		templates = 1;
+	else if ((rest = under(path, "/snapshots")))
+		snapshots = 1;
 	else
 		rest = under(path, "/sandboxes");
 	if (rest) {
@@ -237,7 +246,13 @@ void api_handle(http_req *r, void *ud)
 				  : "missing API key: send it in the X-API-KEY header (eval \"$(sbx env)\" sets E2B_API_KEY)");
 			return;
 		}
-		if (templates)
+		if (snapshots && (!*rest || is(rest, "/")))
+			is(http_req_method(r), "GET") ? api_snapshot_list(d, r) : method_not_allowed(r, "GET");
+		else if (snapshots)
+			api_error(r, 404, "no such endpoint: %s %s", http_req_method(r), path);
+		else if (templates && rest[0] == '/' && rest[1] && is(http_req_method(r), "DELETE"))
+			api_snapshot_delete(d, r, rest + 1);   /* E2B's deleteSnapshot */
+		else if (templates)
 			api_templates(d, r, rest);
 		else
 			route_sandboxes(d, r, rest, v2);

@@ -52,6 +52,11 @@ void api_pause(sbxd *d, http_req *r, const char *id);
 void api_metrics(sbxd *d, http_req *r, const char *id);
 void api_logs(sbxd *d, http_req *r, const char *id);
 void api_create_ctx_free(struct create_req *cr);
+/* api_snapshots.c: user snapshots and fork. */
+void api_snapshot_create(sbxd *d, http_req *r, const char *id);
+void api_snapshot_list(sbxd *d, http_req *r);
+void api_snapshot_delete(sbxd *d, http_req *r, const char *ref);
+void api_fork(sbxd *d, http_req *r, const char *id);
 
 /* Body limits and the one JSON reader all POST handlers use: NULL (and a
  * 400 sent) when the body is not a JSON object; an empty body is {}. */

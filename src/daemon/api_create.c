@@ -10,6 +10,7 @@
 #include "api_json.h"
 #include "pool.h"
 #include "sandbox.h"
+#include "snapshots.h"
 #include "timeouts.h"
 #include "../util/log.h"
 #include "../util/rand.h"
@@ -29,6 +30,8 @@ struct create_req {
 	int internet, timeout_s, auto_pause, auto_resume;
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
+	int runtime_asked;       /* the client named one */
+	char *snap_dir, *snap_token;   /* from a user snapshot (snapshots.h) */
 };
 
 void api_create_ctx_free(struct create_req *cr)
@@ -37,6 +40,8 @@ void api_create_ctx_free(struct create_req *cr)
 	sbxd_template_free(&cr->tpl);
 	kv_free(&cr->metadata);
 	kv_free(&cr->env);
+	free(cr->snap_dir);
+	free(cr->snap_token);
 	free(cr);
 }
 
@@ -156,6 +161,7 @@ static void start_fresh(api_ctx *c)
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
+		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -189,7 +195,7 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt)
+	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt || cr->snap_dir)
 		return 0;   /* the pool holds sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
@@ -239,10 +245,38 @@ static int pick_runtime(api_ctx *c, http_req *r, json_t *j)
 		cr->ops = c->d->rt;
 		return 0;
 	}
+	cr->runtime_asked = 1;
 	if (runtimes_choose(&c->d->rts, want, &cr->ops, &e) < 0) {
 		api_error(r, 400, "%s; `sbx runtimes` lists what this machine can run", e.msg);
 		return -1;
 	}
+	return 0;
+}
+
+/* templateID names a user snapshot: the sandbox starts from it, on its
+ * runtime, with its limits (a VM's are fixed by its memory image). */
+static int from_snapshot(sbxd *d, http_req *r, struct create_req *cr, const snap_meta *sm)
+{
+	sbx_err e;
+	const runtime_ops *ops;
+	sbxd_template_free(&cr->tpl);
+	if (snap_start_args(d, sm, &cr->tpl, &ops, &e) < 0) {
+		api_error(r, 409, "%s", e.msg);
+		return -1;
+	}
+	if (cr->runtime_asked && ops != cr->ops) {
+		api_error(r, 400, "snapshot %s was taken with the %s runtime; a sandbox from it runs there too (leave "
+			  "\"runtime\" out, or ask for %s)", sm->id, ops->name, ops->name);
+		return -1;
+	}
+	if (sm->memory && ((cr->cpus && cr->cpus != sm->cpus) || (cr->memory_mb && cr->memory_mb != sm->memory_mb))) {
+		api_error(r, 400, "snapshot %s holds the memory of a %d-vCPU, %d MB VM; a sandbox from it has the same "
+			  "(leave cpuCount and memoryMB out)", sm->id, sm->cpus, sm->memory_mb);
+		return -1;
+	}
+	cr->ops = ops;
+	cr->snap_dir = snap_rt_dir(sm);
+	cr->snap_token = sm->memory ? xstrdup(sm->token) : NULL;
 	return 0;
 }
 
@@ -261,8 +295,15 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	if (rc < 0)
 		return;
 	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
-		api_error(r, 404, "%s", e.msg);
-		return;
+		snap_meta sm;
+		if (snaps_find(c->d, cr->name, &sm) < 0) {
+			api_error(r, 404, "%s (nor is it a snapshot: `sbx snapshot ls` lists them)", e.msg);
+			return;
+		}
+		rc = from_snapshot(c->d, r, cr, &sm);
+		snap_meta_free(&sm);
+		if (rc < 0)
+			return;
 	}
 	if (!cr->cpus)
 		cr->cpus = cr->tpl.cpus > 0 ? cr->tpl.cpus : SBXD_DEFAULT_CPUS;

@@ -44,6 +44,9 @@ struct sbox {
 	int ready;                   /* the agent answered since the last start/resume */
 	int creating;                /* the runtime's create runs in a job */
 	int pausing, resuming;       /* RT_SLOW_PAUSE: pause()/resume() runs in a job */
+	int snapshotting;            /* snapshot() runs in a job (sbox_snapshot) */
+	char *snapshot_dir;          /* created from this user snapshot, until its create ends */
+	char *init_token;            /* RT_RESTORES from a user snapshot: its agent's token until /init */
 	char *first_init;            /* the /init body after the first /health (RT_RESTORES: always;
 	                                else when the template sets a user/workdir), or NULL */
 	char *start_user, *start_cwd;     /* the template's start-up (agent_op_start) */

@@ -77,6 +77,8 @@ static void box_free(sbox *sb)
 	free(sb->start_cwd);
 	free(sb->start_cmd);
 	free(sb->ready_cmd);
+	free(sb->snapshot_dir);
+	free(sb->init_token);
 	free(sb);
 }
 
@@ -117,6 +119,8 @@ static void create_done(int ok, const char *err, void *ud)
 	sbox *sb = ud;
 	sbx_err e, re;
 	sb->creating = 0;
+	free(sb->snapshot_dir);   /* the job copied what it needed */
+	sb->snapshot_dir = NULL;
 	if (sb->killed) {   /* killed meanwhile: undo what the job made */
 		teardown(sb);
 		return;
@@ -143,7 +147,8 @@ static void create_done(int ok, const char *err, void *ud)
 	if (sb->ops->flags & RT_RESTORES) {
 		/* A clone of a booted snapshot: its agent holds the snapshot's
 		 * token and knows nothing of this sandbox until /init. */
-		const char *tok = sb->ops->agent_token ? sb->ops->agent_token(sb->rt) : NULL;
+		const char *tok = sb->init_token ? sb->init_token
+				  : sb->ops->agent_token ? sb->ops->agent_token(sb->rt) : NULL;
 		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, tok, sb->first_init ? sb->first_init : "{}");
 	} else if (sb->first_init) {
 		/* The template's user and workdir become the agent's defaults. */
@@ -235,6 +240,8 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	kvlist all = { 0 };
 	merged_env(a, &all);
 	sb->first_init = first_init_body(sb, a->tpl, &all);
+	sb->snapshot_dir = a->snapshot_dir ? xstrdup(a->snapshot_dir) : NULL;
+	sb->init_token = a->init_token ? xstrdup(a->init_token) : NULL;
 	if (a->tpl->start_cmd || a->tpl->ready_cmd) {
 		sb->start_cmd = a->tpl->start_cmd ? xstrdup(a->tpl->start_cmd) : NULL;
 		sb->ready_cmd = a->tpl->ready_cmd ? xstrdup(a->tpl->ready_cmd) : NULL;
@@ -253,6 +260,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 			.id = r->id, .template_dir = r->template_dir, .state_dir = rtdir, .agent_bin = d->agent_bin,
 			.limits = { .cpus = r->cpus, .memory_mb = r->memory_mb, .disk_mb = r->disk_mb },
 			.internet = r->internet, .access_token = r->token, .env = (const char *const *)env,
+			.snapshot_dir = sb->snapshot_dir,
 		},
 	};
 	int rc = -1;
@@ -569,7 +577,7 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 		w->cb(sb, 0, msg, w->ud);
 		free(w);
 	}
-	if (!sb->creating && !sb->pausing && !sb->resuming)
+	if (!sb->creating && !sb->pausing && !sb->resuming && !sb->snapshotting)
 		teardown(sb);   /* else the job's end starts it */
 }
 
@@ -654,9 +662,9 @@ static int can_change(sbox *sb, const char *verb, sbx_err *e)
 	}
 	if (!sb->rt)
 		return sbx_error(e, "sandbox %s did not start, so it cannot be %s; kill it", sb->rec.id, verb);
-	if (sb->pausing || sb->resuming)
+	if (sb->pausing || sb->resuming || sb->snapshotting)
 		return sbx_error(e, "sandbox %s is %s; try again once that is done", sb->rec.id,
-				 sb->pausing ? "being paused" : "being resumed");
+				 sb->pausing ? "being paused" : sb->resuming ? "being resumed" : "being snapshotted");
 	return 0;
 }
 
@@ -812,6 +820,62 @@ int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
 	resumed(sb, timeout_s);
+	return 0;
+}
+
+/* --- user snapshots ----------------------------------------------------------- */
+
+struct snap_job {
+	sbox *sb;
+	char *dir;
+	void (*cb)(int ok, const char *err, void *ud);
+	void *ud;
+};
+
+static int snapshot_in_child(void *arg, sbx_err *e)
+{
+	struct snap_job *j = arg;
+	sbx_err re;
+	if (j->sb->ops->snapshot(j->sb->rt, j->dir, &re) < 0)
+		return sbx_error(e, "the %s runtime could not snapshot sandbox %s: %s", j->sb->ops->name,
+				 j->sb->rec.id, re.msg);
+	return 0;
+}
+
+static void snapshot_done(int ok, const char *err, void *ud)
+{
+	struct snap_job *j = ud;
+	sbox *sb = j->sb;
+	sb->snapshotting = 0;
+	if (sb->killed) {
+		j->cb(0, "the sandbox was killed while it was being snapshotted", j->ud);
+		teardown(sb);
+	} else {
+		sbox_log(sb, ok ? "snapshotted to %s" : "snapshot to %s failed", j->dir);
+		j->cb(ok, err, j->ud);
+	}
+	free(j->dir);
+	free(j);
+}
+
+int sbox_snapshot(sbox *sb, const char *dir, void (*cb)(int ok, const char *err, void *ud), void *ud, sbx_err *e)
+{
+	if (can_change(sb, "snapshotted", e) < 0)
+		return -1;
+	if (sb->rec.state != SB_PAUSED)
+		return sbx_error(e, "sandbox %s must be paused to be snapshotted", sb->rec.id);
+	struct snap_job *j = xcalloc(1, sizeof *j);
+	j->sb = sb;
+	j->dir = xstrdup(dir);
+	j->cb = cb;
+	j->ud = ud;
+	sb->snapshotting = 1;
+	if (job_start(sb->d, snapshot_in_child, j, snapshot_done, j, e) < 0) {
+		sb->snapshotting = 0;
+		free(j->dir);
+		free(j);
+		return -1;
+	}
 	return 0;
 }
 

@@ -25,6 +25,9 @@ typedef struct sbox_new_args {
 	const kvlist *metadata;     /* may be NULL */
 	const kvlist *env;          /* may be NULL */
 	const runtime_ops *ops;     /* NULL: sbxd's default runtime */
+	/* From a user snapshot (snapshots.h): its driver dir, and (RT_RESTORES)
+	 * the token its agent holds until the first /init.  NULL: none. */
+	const char *snapshot_dir, *init_token;
 } sbox_new_args;
 
 /* A dead sandbox stays visible (state "dead", its reason, its logs) until
@@ -71,6 +74,11 @@ int sbox_pause(sbox *sb, sbx_err *e);
  * the timeout and waits for the agent (+ /init for RT_RESTORES drivers);
  * sbox_when_ready() callers hear when it is ready.  -1: nothing started. */
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
+/* Saves the paused sandbox's state under dir with the driver's snapshot(),
+ * in a job (sb->snapshotting meanwhile: it cannot be paused, resumed or
+ * torn down until that ends); cb hears how it went (ok = 0 also when it
+ * was killed meanwhile).  -1: nothing started. */
+int sbox_snapshot(sbox *sb, const char *dir, void (*cb)(int ok, const char *err, void *ud), void *ud, sbx_err *e);
 /* "pausing" / "resuming" while such a job runs, else NULL; with its
  * progress from the driver's RT_PROGRESS_FILE (0 0 while unknown). */
 const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total);

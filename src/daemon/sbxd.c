@@ -7,6 +7,7 @@
 #include "pool.h"
 #include "runtimes.h"
 #include "sandbox.h"
+#include "snapshots.h"
 #include "store.h"
 #include "../util/log.h"
 #include "../util/timeutil.h"
@@ -102,6 +103,7 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	}
 	d->port = http_server_port(d->srv);
 	adopt_all(d);
+	snaps_cleanup(d);
 	liveness_start(d);
 	pool_init(d, o->pool, o->pool_templates);
 	return d;

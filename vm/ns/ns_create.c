@@ -1,6 +1,7 @@
 #include "ns_sandbox.h"
 #include "ns_launch.h"
 #include "ns_net.h"
+#include "ns_snap.h"
 #include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/xalloc.h"
@@ -202,6 +203,7 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	if (nss_save(&st, e) < 0 || nsuid_alloc(st.dir, &st.uid_slot, e) < 0 || nss_save(&st, e) < 0 ||
 	    nsmnt_disk_create(st.dir, st.disk_mb, nsuid_base(st.uid_slot), &st.loop, e) < 0 ||
 	    nss_save(&st, e) < 0 ||
+	    (spec->snapshot_dir && nssnap_restore(spec->snapshot_dir, st.dir, nsuid_base(st.uid_slot), e) < 0) ||
 	    nsmnt_seed_upper(st.dir, rootfs, st.id, agent_src != NULL, nsuid_base(st.uid_slot), e) < 0 ||
 	    launch(spec, &st, rootfs, agent_src, python, e) < 0) {
 		ns_teardown(&st, NULL);

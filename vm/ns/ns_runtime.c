@@ -2,6 +2,7 @@
 #include "ns_sandbox.h"
 #include "ns_mount.h"
 #include "ns_net.h"
+#include "ns_snap.h"
 #include "ns_uid.h"
 #include "ns_util.h"
 #include "../../src/util/timeutil.h"
@@ -125,12 +126,13 @@ static int ns_pause(rt_sandbox *s, sbx_err *e)
 	return nscg_freeze(&s->st.cg, 1, e);
 }
 
+/* The filesystem only (ns_snap.h): processes are not kept. */
 static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
-	(void)s, (void)dir;
-	/* Processes on the host kernel cannot be written out without CRIU. */
-	return sbx_error(e, "the ns runtime cannot snapshot a sandbox's memory to disk; pause keeps it "
-			 "frozen in memory instead");
+	if (!nss_alive(&s->st))
+		return sbx_error(e, "cannot snapshot sandbox %s: it is not running (see %s%s)", s->st.id, s->st.dir,
+				 NS_LOG_REL);
+	return nssnap_save(s->st.dir, nsuid_base(s->st.uid_slot), dir, e);
 }
 
 static int ns_resume(rt_sandbox *s, sbx_err *e)

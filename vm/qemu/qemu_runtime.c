@@ -143,6 +143,28 @@ static int start_from(rt_sandbox *s, const qemu_snap *snap, const char *state_fi
 	return rc;
 }
 
+/* A user snapshot's booted snapshot (the RAM its clones map) and vCPUs/RAM,
+ * from the meta.json qemu_snapshot wrote. */
+static int user_snap_load(const char *dir, qemu_snap *snap, sbx_err *e)
+{
+	char *mp = xasprintf("%s/meta.json", dir);
+	json_error_t je;
+	json_t *m = json_load_file(mp, 0, &je);
+	json_t *drv = json_object_get(m, "driver"), *base = json_object_get(m, "snapshot");
+	int rc;
+	if (!m || !json_is_string(drv) || strcmp(json_string_value(drv), "qemu") || !json_is_string(base))
+		rc = sbx_error(e, "%s is not a qemu snapshot (%s); it cannot start a qemu sandbox", dir,
+			       m ? "no driver \"qemu\" and booted snapshot in meta.json" : je.text);
+	else if (qemu_snap_load(json_string_value(base), snap, e) < 0)
+		rc = sbx_error(e, "snapshot %s was taken from the booted snapshot %s, which is gone (pruned?); it cannot "
+			       "start sandboxes any more", dir, json_string_value(base));
+	else
+		rc = 0;
+	json_decref(m);
+	free(mp);
+	return rc;
+}
+
 static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 {
 	*out = NULL;
@@ -158,9 +180,15 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	if (!dir)
 		return sbx_error_errno(e, "state dir %s is not usable", spec->state_dir);
 	qemu_snap snap;
-	if (qemu_snap_get(spec->template_dir, cpus, mem, &snap, e) < 0) {
+	/* From a user snapshot: its VM's shape, whatever the limits say. */
+	if (spec->snapshot_dir ? user_snap_load(spec->snapshot_dir, &snap, e) < 0
+			       : qemu_snap_get(spec->template_dir, cpus, mem, &snap, e) < 0) {
 		free(dir);
 		return -1;
+	}
+	if (spec->snapshot_dir) {
+		cpus = snap.cpus;
+		mem = snap.memory_mb;
 	}
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -180,9 +208,16 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 		s->addr = vm_net_agent_addr(&s->st.net);
 		rc = vm_state_save(&s->st, e);
 	}
-	if (rc == 0)
+	/* A user snapshot's disk is copied (an overlay over the booted
+	 * snapshot's, like any clone's): the snapshot may go before the sandbox. */
+	if (rc == 0 && spec->snapshot_dir) {
+		char *from = xasprintf("%s/disk.qcow2", spec->snapshot_dir);
+		rc = fsu_copy_file(from, disk, 0, e);
+		free(from);
+	} else if (rc == 0) {
 		rc = vm_disk_overlay(base, "qcow2", disk, e);
-	char *state = xasprintf("%s/state", snap.dir);
+	}
+	char *state = spec->snapshot_dir ? xasprintf("%s/state", spec->snapshot_dir) : xasprintf("%s/state", snap.dir);
 	if (rc == 0)
 		rc = start_from(s, &snap, state, 1, e);
 	if (rc == 0) {
