@@ -1,6 +1,6 @@
 /* ui/model portlist: the ports pane's rows from a hostile listing (ports
  * out of range, duplicates, escapes in commands, huge strings), the
- * cursor across listings, forwards, typed ports and the URLs shown. */
+ * cursor across listings, forwards, typed ports and the local URL. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -124,24 +124,6 @@ static void test_urls(void **state)
 	char u[128];
 	pl_local_url(18000, u, sizeof u);
 	assert_string_equal(u, "http://127.0.0.1:18000/");
-	assert_int_equal(pl_host_url(8000, "abc123", "http://127.0.0.1:49982", u, sizeof u), 0);
-	assert_string_equal(u, "http://8000-abc123.localhost:49982/");
-	assert_int_equal(pl_host_url(8000, "abc123", "http://[::1]:5000/api", u, sizeof u), 0);
-	assert_string_equal(u, "http://8000-abc123.localhost:5000/");
-	assert_int_equal(pl_host_url(3000, "x1", "http://sbx.local", u, sizeof u), 0);
-	assert_string_equal(u, "http://3000-x1.localhost:80/");
-	assert_int_equal(pl_host_url(3000, "x1", "https://sbx.local/", u, sizeof u), 0);
-	assert_string_equal(u, "https://3000-x1.localhost:443/");
-	/* an id that could change the URL, a bad base, a bad port */
-	assert_int_equal(pl_host_url(8000, "a/../b", "http://127.0.0.1:1", u, sizeof u), -1);
-	assert_string_equal(u, "");
-	assert_int_equal(pl_host_url(8000, "a.b", "http://127.0.0.1:1", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(8000, "", "http://127.0.0.1:1", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(8000, "abc", "ftp://127.0.0.1:1", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(8000, "abc", "http://127.0.0.1:99999", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(8000, "abc", "http://", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(0, "abc", "http://127.0.0.1:1", u, sizeof u), -1);
-	assert_int_equal(pl_host_url(8000, "abc", NULL, u, sizeof u), -1);
 }
 
 int main(void)

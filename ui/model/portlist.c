@@ -151,52 +151,6 @@ void pl_local_url(int lport, char *out, size_t n)
 	snprintf(out, n, "http://127.0.0.1:%d/", lport);
 }
 
-int pl_host_url(int port, const char *id, const char *base, char *out, size_t n)
-{
-	if (n)
-		*out = '\0';
-	size_t idlen = id ? strlen(id) : 0;
-	if (!idlen || idlen > 64 || port < 1 || port > 65535)
-		return -1;
-	for (size_t i = 0; i < idlen; i++)
-		if (!isalnum((unsigned char)id[i]))
-			return -1;
-	int bport;
-	const char *h;
-	if (base && !strncmp(base, "http://", 7)) {
-		h = base + 7;
-		bport = 80;
-	} else if (base && !strncmp(base, "https://", 8)) {
-		h = base + 8;
-		bport = 443;
-	} else {
-		return -1;
-	}
-	size_t hl = strcspn(h, "/?#");
-	if (!hl)
-		return -1;
-	/* the port after the host ("[::1]:49982" too) */
-	const char *colon = NULL;
-	for (size_t i = 0; i < hl; i++)
-		if (h[i] == ':')
-			colon = h + i;
-		else if (h[i] == ']')
-			colon = NULL;
-	if (colon) {
-		char tmp[8];
-		size_t pl = (size_t)(h + hl - colon - 1);
-		if (!pl || pl >= sizeof tmp)
-			return -1;
-		memcpy(tmp, colon + 1, pl);
-		tmp[pl] = '\0';
-		bport = pl_parse_port(tmp, 0);
-		if (bport < 0)
-			return -1;
-	}
-	snprintf(out, n, "%s://%d-%s.localhost:%d/", base[4] == 's' ? "https" : "http", port, id, bport);
-	return 0;
-}
-
 void pl_row_text(const pl_row *r, char *out, size_t n)
 {
 	char pid[32] = "";

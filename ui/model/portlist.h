@@ -63,11 +63,6 @@ void portlist_forward_set(portlist *pl, int port, int lport);
 int pl_parse_port(const char *s, int allow0);
 /* "http://127.0.0.1:LPORT/". */
 void pl_local_url(int lport, char *out, size_t n);
-/* "http://PORT-ID.localhost:SBXDPORT/": sbxd's host routing, SBXDPORT
- * taken from base (sbxd's URL, e.g. "http://127.0.0.1:49982"; no port:
- * the scheme's).  -1 (out "") when id is not [A-Za-z0-9] (at most 64) or
- * base is not an http(s) URL. */
-int pl_host_url(int port, const char *id, const char *base, char *out, size_t n);
 /* The row's line: "8000  0.0.0.0  python3 -m http.server (pid 12)". */
 void pl_row_text(const pl_row *r, char *out, size_t n);
 
