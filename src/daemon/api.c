@@ -1,6 +1,7 @@
 #include "api.h"
 #include "api_templates.h"
 #include "config.h"
+#include "events.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "../proto/file_sig.h"
@@ -230,13 +231,15 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0, templates = 0, snapshots = 0;
+	int v2 = 0, templates = 0, snapshots = 0, events = 0;
 	if ((rest = under(path, "/v2/sandboxes")))
 		v2 = 1;
 	else if ((rest = under(path, "/templates")))
 		templates = 1;
 	else if ((rest = under(path, "/snapshots")))
 		snapshots = 1;
+	else if ((rest = under(path, "/events/sandboxes")))
+		events = 1;
 	else
 		rest = under(path, "/sandboxes");
 	if (rest) {
@@ -254,6 +257,8 @@ void api_handle(http_req *r, void *ud)
 			api_snapshot_delete(d, r, rest + 1);   /* E2B's deleteSnapshot */
 		else if (templates)
 			api_templates(d, r, rest);
+		else if (events)
+			api_events(d, r, rest);
 		else
 			route_sandboxes(d, r, rest, v2);
 		return;

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "agent_op.h"
 #include "api_json.h"
+#include "events.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -28,6 +29,7 @@ struct create_req {
 	kvlist metadata, env;
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
+	int auto_pause_memory;   /* autoPauseMemory (default true) */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 	int runtime_asked;       /* the client named one */
@@ -84,6 +86,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 	cr->name = xstrdup(json_string_value(t));
 	cr->timeout_s = DEFAULT_TIMEOUT_S;
 	cr->internet = 1;
+	cr->auto_pause_memory = 1;
 	if (get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
 		return -1;
 	if (kv_from_json(json_object_get(j, "metadata"), &cr->metadata, "metadata", &e) < 0 ||
@@ -98,7 +101,8 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		}
 	}
 	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
-	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0)
+	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
+	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -131,6 +135,7 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	struct create_req *cr = c->create;
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
+	events_add(c->d, sb->rec.id, "created", NULL);
 	api_json(c->r, 201, json_sandbox(&sb->rec));
 }
 
@@ -159,7 +164,7 @@ static void start_fresh(api_ctx *c)
 	sbox_new_args a = {
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
-		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume,
+		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
 	};
@@ -211,6 +216,7 @@ static int try_pool(api_ctx *c)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
+	r->auto_pause_memory = cr->auto_pause_memory;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);
@@ -294,6 +300,11 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	json_decref(j);
 	if (rc < 0)
 		return;
+	if (cr->auto_pause && !cr->auto_pause_memory && !cr->ops->pause_disk) {
+		api_error(r, 400, "the %s runtime cannot pause a sandbox without its memory (autoPauseMemory: false); "
+			  "keep the memory or choose another runtime", cr->ops->name);
+		return;
+	}
 	if (c->d->find_template(cr->name, &cr->tpl, &e) < 0) {
 		snap_meta sm;
 		if (snaps_find(c->d, cr->name, &sm) < 0) {

@@ -1,13 +1,16 @@
 /* The control plane's per-sandbox endpoints and the lists (docs/protocol.md §2). */
 #include "api.h"
 #include "api_json.h"
+#include "events.h"
 #include "files.h"
 #include "listq.h"
 #include "liveness.h"
+#include "metrics_hist.h"
 #include "sandbox.h"
 #include "store.h"
 #include "../util/buf.h"
 #include "../util/xalloc.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
@@ -190,6 +193,9 @@ static void timeout_body(http_req *r, const char *body, size_t len, void *ud)
 	if (!refresh || wall_ms() + (int64_t)secs * 1000 > sb->rec.end_at) {
 		sbox_set_timeout(sb, secs);
 		sbox_log(sb, "timeout set to %d s", secs);
+		char end[40];
+		rfc3339_ms(sb->rec.end_at, end, sizeof end);
+		events_add(c->d, sb->rec.id, "updated", json_pack("{s:i,s:s}", "timeout", secs, "endAt", end));
 	}
 	http_respond(r, 204, NULL, NULL, 0);
 out:
@@ -227,6 +233,14 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 	sbx_err e;
 	if (!j)
 		return;
+	/* {"memory": false}: E2B's onResume "reboot": a sandbox paused with its
+	 * memory drops it and starts afresh from its disk. */
+	json_t *mem = json_object_get(j, "memory");
+	if (mem && !json_is_null(mem) && !json_is_boolean(mem)) {
+		api_error(r, 400, "\"memory\" must be true or false");
+		goto out;
+	}
+	int fresh = json_is_false(mem);
 	sbox *sb = visible(c->d, c->id);
 	if ((has = get_seconds(r, j, "timeout", 0, &secs)) < 0)
 		goto out;
@@ -244,8 +258,9 @@ static void connect_body(http_req *r, const char *body, size_t len, void *ud)
 	if (sb->resuming) {
 		c->status = 201;   /* another request resumes it: wait with it */
 	} else if (sb->rec.state == SB_PAUSED) {
-		if (sbox_resume(sb, has ? secs : sb->rec.timeout_s, &e) < 0) {
-			api_error(r, 500, "%s", e.msg);
+		int t = has ? secs : sb->rec.timeout_s;
+		if ((fresh ? sbox_resume_fresh(sb, t, &e) : sbox_resume(sb, t, &e)) < 0) {
+			api_error(r, fresh && !sb->ops->pause_disk ? 400 : 500, "%s", e.msg);
 			goto out;
 		}
 		c->status = 201;
@@ -287,6 +302,7 @@ static void pause_over(sbox *sb, int ok, const char *err, void *ud)
 		api_error(c->r, 500, "sandbox \"%s\" could not be paused: %s", c->id, err);
 }
 
+/* c->status: 1 for a filesystem-only pause ({"memory": false}). */
 static void pause_now(api_ctx *c, sbox *sb)
 {
 	sbx_err e;
@@ -296,10 +312,10 @@ static void pause_now(api_ctx *c, sbox *sb)
 		api_error(c->r, 409, "sandbox \"%s\" is already paused", c->id);
 	else if (sb->pausing)
 		api_error(c->r, 409, "sandbox \"%s\" is already being paused", c->id);
-	else if (sbox_pause(sb, &e) < 0)
-		api_error(c->r, 500, "%s", e.msg);
+	else if ((c->status ? sbox_pause_disk(sb, &e) : sbox_pause(sb, &e)) < 0)
+		api_error(c->r, c->status && !sb->ops->pause_disk ? 400 : 500, "%s", e.msg);
 	else if (sb->pausing)
-		api_wait(c, sb, pause_over);   /* a slow runtime: answered once it is on disk */
+		api_wait(c, sb, pause_over);   /* in a job: answered once it is done */
 	else
 		http_respond(c->r, 204, NULL, NULL, 0);
 }
@@ -316,45 +332,101 @@ static void pause_ready(sbox *sb, int ok, const char *err, void *ud)
 		pause_now(c, sb);
 }
 
-void api_pause(sbxd *d, http_req *r, const char *id)
+/* {"memory": false}: E2B's pause({keepMemory: false}); absent or true: memory kept. */
+static void pause_body(http_req *r, const char *body, size_t len, void *ud)
 {
-	sbox *sb = visible(d, id);
-	if (!sb) {
-		api_not_found(r, id);
+	api_ctx *c = ud;
+	json_t *j = api_parse_body(r, body, len), *mem;
+	if (!j)
+		return;
+	mem = json_object_get(j, "memory");
+	if (mem && !json_is_null(mem) && !json_is_boolean(mem)) {
+		api_error(r, 400, "\"memory\" must be true or false");
+		json_decref(j);
 		return;
 	}
-	api_ctx *c = api_ctx_new(d, r, id);
-	if (!sb->op && !sb->resuming)
+	c->status = json_is_false(mem);
+	json_decref(j);
+	sbox *sb = visible(c->d, c->id);
+	if (!sb)
+		api_not_found(r, c->id);
+	else if (!sb->op && !sb->resuming)
 		pause_now(c, sb);
 	else
 		api_wait(c, sb, pause_ready);   /* a start or resume in flight ends first */
 }
 
+void api_pause(sbxd *d, http_req *r, const char *id)
+{
+	if (!visible(d, id)) {
+		api_not_found(r, id);
+		return;
+	}
+	api_ctx *c = api_ctx_new(d, r, id);
+	http_req_read_body(r, API_BODY_LIMIT, pause_body, c);
+}
+
 /* --- metrics and logs ------------------------------------------------------ */
 
+/* start/end: unix seconds (E2B's query); 1 when given, -1 (and a 400) when bad. */
+static int get_unix_s(http_req *r, const char *key, int64_t *out)
+{
+	const char *v = http_req_query(r, key);
+	char *end;
+	if (!v)
+		return 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || n < 0 || n > 1LL << 40) {
+		api_error(r, 400, "query parameter \"%s\" must be a unix time in seconds", key);
+		return -1;
+	}
+	*out = (int64_t)n;
+	return 1;
+}
+
+/* Without start/end: one sample taken now (what E2B's older SDKs show).
+ * With them: the samples sbxd took in [start, end] (metrics_hist.h), and
+ * one taken now when the range reaches the present. */
 void api_metrics(sbxd *d, http_req *r, const char *id)
 {
 	sbox *sb = visible(d, id);
 	rt_stats st = { 0 };
 	sbx_err e;
+	int64_t from = 0, to = INT64_MAX / 2;
+	int hs, he;
 	if (!sb) {
 		api_not_found(r, id);
 		return;
 	}
+	if ((hs = get_unix_s(r, "start", &from)) < 0 || (he = get_unix_s(r, "end", &to)) < 0)
+		return;
 	if (refuse_dead(r, sb))
 		return;
-	if (!sb->rt) {
-		api_json(r, 200, json_array());   /* still starting: no samples yet */
+	int ranged = hs || he;
+	from *= 1000;
+	if (he)
+		to = to * 1000 + 999;
+	if (ranged && from > to) {
+		api_error(r, 400, "\"start\" is after \"end\"");
+		return;
+	}
+	json_t *arr = json_array();
+	if (ranged)
+		mhist_range(sb->metrics, from, to, arr);
+	int64_t now = wall_ms();
+	int live = !ranged || (from <= now && to >= now - 1000);
+	if (!live || !sb->rt || (ranged && sb->rec.state != SB_RUNNING)) {
+		api_json(r, 200, arr);   /* still starting, or paused: no sample now */
 		return;
 	}
 	if (sb->ops->stats(sb->rt, &st, &e) < 0) {
+		json_decref(arr);
 		if (!liveness_check(sb) && refuse_dead(r, sb))   /* it died just now */
 			return;
 		api_error(r, 500, "cannot read the metrics of sandbox \"%s\": %s", id, e.msg);
 		return;
 	}
-	json_t *arr = json_array();
-	json_array_append_new(arr, json_metric(&st, wall_ms()));
+	json_array_append_new(arr, json_metric(&st, now));
 	api_json(r, 200, arr);
 }
 

@@ -15,6 +15,8 @@ typedef struct sbox sbox;
 struct pool;
 struct agent_op;
 struct job;
+struct mhist;
+struct ev_store;
 
 /* Called once an operation that readies a sandbox (start, resume, pool
  * claim) finishes; ok = 0 with err when it failed or the sandbox died. */
@@ -47,6 +49,7 @@ struct sbox {
 	int snapshotting;            /* snapshot() runs in a job (sbox_snapshot) */
 	char *snapshot_dir;          /* created from this user snapshot, until its create ends */
 	char *init_token;            /* RT_RESTORES from a user snapshot: its agent's token until /init */
+	int disk_op;                 /* that job drops the memory (pause_disk) */
 	char *first_init;            /* the /init body after the first /health (RT_RESTORES: always;
 	                                else when the template sets a user/workdir), or NULL */
 	char *start_user, *start_cwd;     /* the template's start-up (agent_op_start) */
@@ -58,6 +61,9 @@ struct sbox {
 	int teardowns;               /* attempts so far */
 	int64_t retry_timer;         /* the next attempt, when one failed */
 	int watch_fd;                /* liveness.c: the runtime's watch fd, -1: none */
+	char exec_id[37];            /* events.h: this run's sandboxExecutionId (uuid) */
+	int64_t exec_started_ms;     /* when this run began (create, resume, adoption) */
+	struct mhist *metrics;       /* metrics_hist.h: its recent samples, or NULL */
 };
 
 struct sbxd {
@@ -76,6 +82,9 @@ struct sbxd {
 	int port;
 	int stopping;
 	int64_t live_timer;                    /* liveness.c's backstop */
+	struct ev_store *events;               /* events.h */
+	int64_t events_timer;
+	int64_t metrics_timer;                 /* metrics_hist.h's sampler */
 };
 
 #endif

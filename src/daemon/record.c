@@ -92,6 +92,10 @@ json_t *record_to_json(const sbxd_record *r)
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
 	if (r->killed)
 		json_object_set_new(j, "killed", json_true());
+	if (!r->auto_pause_memory)
+		json_object_set_new(j, "autoPauseMemory", json_false());
+	if (r->paused_disk)
+		json_object_set_new(j, "pausedDisk", json_true());
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -140,6 +144,8 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_resume = ar;
 	r->pooled = pooled;
 	r->killed = json_is_true(json_object_get(j, "killed"));
+	r->auto_pause_memory = !json_is_false(json_object_get(j, "autoPauseMemory"));
+	r->paused_disk = json_is_true(json_object_get(j, "pausedDisk"));
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

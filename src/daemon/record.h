@@ -38,6 +38,8 @@ typedef struct sbxd_record {
 	sb_state state;
 	int auto_pause;       /* on timeout: pause instead of kill */
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
+	int auto_pause_memory;   /* autoPause keeps memory (1, default) or only the disk (0) */
+	int paused_disk;      /* SB_PAUSED by a filesystem-only pause: resume starts it afresh */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */

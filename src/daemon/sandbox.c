@@ -1,8 +1,10 @@
 #include "sandbox.h"
 #include "agent_op.h"
+#include "events.h"
 #include "files.h"
 #include "jobs.h"
 #include "liveness.h"
+#include "metrics_hist.h"
 #include "pool.h"
 #include "runtimes.h"
 #include "store.h"
@@ -79,7 +81,15 @@ static void box_free(sbox *sb)
 	free(sb->ready_cmd);
 	free(sb->snapshot_dir);
 	free(sb->init_token);
+	mhist_free(sb->metrics);
 	free(sb);
+}
+
+/* A new run of the sandbox (events.h: sandboxExecutionId). */
+static void new_exec(sbox *sb)
+{
+	rand_uuid(sb->exec_id);
+	sb->exec_started_ms = wall_ms();
 }
 
 static char *rt_dir_of(sbox *sb)
@@ -213,6 +223,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	char token[41];
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->ops = a->ops ? a->ops : d->rt;
 	do
 		record_new_id(r->id);
@@ -234,6 +245,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->state = SB_STARTING;
 	r->auto_pause = a->auto_pause;
 	r->auto_resume = a->auto_resume;
+	r->auto_pause_memory = !a->auto_pause_disk;
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
@@ -321,6 +333,7 @@ int sbox_adopt(sbxd *d, sbxd_record *rec, sbox **out, sbx_err *e)
 	sbx_err re, ignore;
 	sb->d = d;
 	sb->watch_fd = -1;
+	new_exec(sb);
 	sb->rec = *rec;
 	memset(rec, 0, sizeof *rec);
 	const rt_info *ri = runtimes_find(&d->rts, sb->rec.runtime);   /* its own, not the default */
@@ -569,6 +582,7 @@ void sbox_kill(sbox *sb, const char *why, sbox_killed_cb cb, void *ud)
 	sb->next = d->dying;
 	d->dying = sb;
 	sbox_log(sb, "killed: %s", why);
+	events_add(d, sb->rec.id, "killed", json_pack("{s:s}", "reason", why));
 	char msg[256];
 	snprintf(msg, sizeof msg, "the sandbox was killed (%s)", why);
 	struct sbox_waiter *w;
@@ -616,6 +630,7 @@ void sbox_died(sbox *sb, const char *why)
 	char *tail = sbox_log_tail(sb, 5);
 	sbox_log(sb, "died: %s%s%s", why, *tail ? "; the end of its logs:\n" : "", tail);
 	free(tail);
+	events_add(sb->d, sb->rec.id, "died", json_pack("{s:s}", "reason", why));
 	agent_op_cancel(sb);
 	free(sb->rec.dead_reason);
 	sb->rec.dead_reason = xstrdup(why);
@@ -668,21 +683,25 @@ static int can_change(sbox *sb, const char *verb, sbx_err *e)
 	return 0;
 }
 
-static void paused(sbox *sb)
+static void paused(sbox *sb, int disk)
 {
 	sb->rec.state = SB_PAUSED;
+	sb->rec.paused_disk = disk;
 	sb->ready = 0;
 	timeouts_disarm(sb);
 	sbox_save(sb);
-	sbox_log(sb, "paused");
+	sbox_log(sb, disk ? "paused (filesystem only: its processes are gone, its disk stays)" : "paused");
+	events_add(sb->d, sb->rec.id, "paused", json_pack("{s:b}", "memory", !disk));
 }
 
 static int pause_in_child(void *arg, sbx_err *e)
 {
 	sbox *sb = arg;
 	sbx_err re;
-	if (sb->ops->pause(sb->rt, &re) < 0)
-		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
+	int rc = sb->disk_op ? sb->ops->pause_disk(sb->rt, &re) : sb->ops->pause(sb->rt, &re);
+	if (rc < 0)
+		return sbx_error(e, "the %s runtime could not pause sandbox %s%s: %s", sb->ops->name, sb->rec.id,
+				 sb->disk_op ? " (filesystem only)" : "", re.msg);
 	return 0;
 }
 
@@ -717,12 +736,14 @@ static void pause_done(int ok, const char *err, void *ud)
 {
 	sbox *sb = ud;
 	char msg[1024];
+	int disk = sb->disk_op;
 	sb->pausing = 0;
+	sb->disk_op = 0;
 	int r = slow_change_done(sb, ok, err, "pause", msg, sizeof msg);
 	if (r < 0)
 		return;
 	if (r > 0) {
-		paused(sb);
+		paused(sb, disk);
 		liveness_watch(sb);   /* a paused VM has no process: -1, nothing to watch */
 		notify(sb, 1, NULL);
 		return;
@@ -741,50 +762,111 @@ static void pause_done(int ok, const char *err, void *ud)
 	agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
 }
 
+/* A pause in a job: RT_SLOW_PAUSE drivers' (memory to disk), and every
+ * filesystem-only pause (processes stopped, a VMM exits). */
+static int pause_job(sbox *sb, int disk, sbx_err *e)
+{
+	liveness_unwatch(sb);   /* its processes exit on purpose */
+	agent_op_cancel(sb);
+	timeouts_disarm(sb);
+	sb->ready = 0;
+	sb->pausing = 1;
+	sb->disk_op = disk;
+	if (job_start(sb->d, pause_in_child, sb, pause_done, sb, e) < 0) {
+		sb->pausing = 0;
+		sb->disk_op = 0;
+		liveness_watch(sb);
+		timeouts_arm(sb);
+		return -1;
+	}
+	sbox_log(sb, disk ? "pausing (filesystem only)" : "pausing");
+	return 0;
+}
+
 int sbox_pause(sbox *sb, sbx_err *e)
 {
 	sbx_err re;
 	if (can_change(sb, "paused", e) < 0)
 		return -1;
-	if (sb->ops->flags & RT_SLOW_PAUSE) {
-		/* Its memory goes to disk: seconds the loop must not wait. */
-		liveness_unwatch(sb);   /* its VMM exits on purpose */
-		agent_op_cancel(sb);
-		timeouts_disarm(sb);
-		sb->ready = 0;
-		sb->pausing = 1;
-		if (job_start(sb->d, pause_in_child, sb, pause_done, sb, e) < 0) {
-			sb->pausing = 0;
-			liveness_watch(sb);
-			timeouts_arm(sb);
-			return -1;
-		}
-		sbox_log(sb, "pausing");
-		return 0;
-	}
+	if (sb->ops->flags & RT_SLOW_PAUSE)
+		return pause_job(sb, 0, e);   /* its memory goes to disk: seconds the loop must not wait */
 	if (sb->ops->pause(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not pause sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
-	paused(sb);
+	paused(sb, 0);
 	return 0;
 }
 
+int sbox_pause_disk(sbox *sb, sbx_err *e)
+{
+	if (can_change(sb, "paused", e) < 0)
+		return -1;
+	if (!sb->ops->pause_disk)
+		return sbx_error(e, "the %s runtime cannot pause a sandbox without its memory; pause it with its "
+				 "memory (keepMemory: true)", sb->ops->name);
+	return pause_job(sb, 1, e);
+}
+
+/* A fresh start after a filesystem-only pause: a new agent, which needs
+ * what a created one gets (the template's user and workdir, its start-up).
+ * The template is looked up again by name; gone, the agent's defaults do. */
+static void fresh_start(sbox *sb)
+{
+	sbxd_template t = { 0 };
+	sbx_err e;
+	int have = sb->d->find_template(sb->rec.template_id, &t, &e) == 0;
+	char *body = NULL;
+	if (have) {
+		kvlist none = { 0 };
+		body = first_init_body(sb, &t, &none);
+		free(sb->start_cmd);
+		free(sb->ready_cmd);
+		free(sb->start_user);
+		free(sb->start_cwd);
+		sb->start_cmd = t.start_cmd ? xstrdup(t.start_cmd) : NULL;
+		sb->ready_cmd = t.ready_cmd ? xstrdup(t.ready_cmd) : NULL;
+		sb->start_user = t.user ? xstrdup(t.user) : NULL;
+		sb->start_cwd = t.workdir ? xstrdup(t.workdir) : NULL;
+	} else {
+		sbox_log(sb, "its template %s is not found any more (%s): the agent starts with its defaults",
+			 sb->rec.template_id, e.msg);
+	}
+	if (body)
+		agent_op_health_init(sb, SBOX_START_TIMEOUT_MS, sb->rec.token, body);
+	else
+		agent_op_health(sb, SBOX_START_TIMEOUT_MS);
+	free(body);
+	if (have && (sb->start_cmd || sb->ready_cmd))
+		agent_op_then_start(sb);
+	sbxd_template_free(&t);
+}
+
 /* Running again: its agent must answer (and, restored, take /init). */
-static void resumed(sbox *sb, int timeout_s)
+static void resumed(sbox *sb, int timeout_s, int fresh)
 {
 	sb->rec.state = SB_RUNNING;
-	sbox_log(sb, "resumed");
+	sb->rec.paused_disk = 0;
+	new_exec(sb);
+	sbox_log(sb, fresh ? "resumed (started afresh on its disk)" : "resumed");
+	events_add(sb->d, sb->rec.id, "resumed", fresh ? json_pack("{s:b}", "memory", 0) : NULL);
 	sbox_set_timeout(sb, timeout_s);
 	liveness_watch(sb);
-	if (sb->ops->flags & RT_RESTORES)
+	if (fresh)
+		fresh_start(sb);
+	else if (sb->ops->flags & RT_RESTORES)
 		agent_op_health_init(sb, SBOX_RESUME_TIMEOUT_MS, sb->rec.token, "{}");
 	else
 		agent_op_health(sb, SBOX_RESUME_TIMEOUT_MS);
 }
 
+/* disk_op on a resume: it drops the memory first (connect {memory: false}
+ * on a memory-paused sandbox), then starts afresh. */
 static int resume_in_child(void *arg, sbx_err *e)
 {
 	sbox *sb = arg;
 	sbx_err re;
+	if (sb->disk_op && sb->ops->pause_disk(sb->rt, &re) < 0)
+		return sbx_error(e, "the %s runtime could not drop the memory of sandbox %s: %s", sb->ops->name,
+				 sb->rec.id, re.msg);
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
 	return 0;
@@ -794,12 +876,38 @@ static void resume_done(int ok, const char *err, void *ud)
 {
 	sbox *sb = ud;
 	char msg[1024];
+	int fresh = sb->disk_op || sb->rec.paused_disk;
 	sb->resuming = 0;
+	sb->disk_op = 0;
 	int r = slow_change_done(sb, ok, err, "resume", msg, sizeof msg);
-	if (r > 0)
-		resumed(sb, sb->rec.timeout_s);
-	else if (r == 0)
-		notify(sb, 0, msg);   /* still paused, its snapshot intact: it may be tried again */
+	if (r > 0) {
+		resumed(sb, sb->rec.timeout_s, fresh);
+		return;
+	}
+	if (r == 0 && fresh && !sb->rec.paused_disk) {
+		/* the memory is gone even if the start failed: say so */
+		sb->rec.paused_disk = 1;
+		sbox_save(sb);
+	}
+	if (r == 0)
+		notify(sb, 0, msg);   /* still paused, its disk (and snapshot) intact: it may be tried again */
+}
+
+static int resume_job(sbox *sb, int timeout_s, int drop_memory, sbx_err *e)
+{
+	sb->rec.timeout_s = timeout_s;   /* resumed() arms it */
+	if (drop_memory)
+		liveness_unwatch(sb);   /* its frozen processes are killed on purpose */
+	sb->resuming = 1;
+	sb->disk_op = drop_memory;
+	if (job_start(sb->d, resume_in_child, sb, resume_done, sb, e) < 0) {
+		sb->resuming = 0;
+		sb->disk_op = 0;
+		liveness_watch(sb);
+		return -1;
+	}
+	sbox_log(sb, drop_memory ? "resuming from its disk (its memory dropped)" : "resuming");
+	return 0;
 }
 
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
@@ -807,19 +915,12 @@ int sbox_resume(sbox *sb, int timeout_s, sbx_err *e)
 	sbx_err re;
 	if (can_change(sb, "resumed", e) < 0)
 		return -1;
-	if (sb->ops->flags & RT_SLOW_PAUSE) {
-		sb->rec.timeout_s = timeout_s;   /* resumed() arms it */
-		sb->resuming = 1;
-		if (job_start(sb->d, resume_in_child, sb, resume_done, sb, e) < 0) {
-			sb->resuming = 0;
-			return -1;
-		}
-		sbox_log(sb, "resuming");
-		return 0;
-	}
+	/* A fresh start on its disk takes a boot or a new init: a job too. */
+	if ((sb->ops->flags & RT_SLOW_PAUSE) || sb->rec.paused_disk)
+		return resume_job(sb, timeout_s, 0, e);
 	if (sb->ops->resume(sb->rt, &re) < 0)
 		return sbx_error(e, "the %s runtime could not resume sandbox %s: %s", sb->ops->name, sb->rec.id, re.msg);
-	resumed(sb, timeout_s);
+	resumed(sb, timeout_s, 0);
 	return 0;
 }
 
@@ -877,6 +978,18 @@ int sbox_snapshot(sbox *sb, const char *dir, void (*cb)(int ok, const char *err,
 		return -1;
 	}
 	return 0;
+}
+
+int sbox_resume_fresh(sbox *sb, int timeout_s, sbx_err *e)
+{
+	if (sb->rec.paused_disk)
+		return sbox_resume(sb, timeout_s, e);
+	if (can_change(sb, "resumed", e) < 0)
+		return -1;
+	if (!sb->ops->pause_disk)
+		return sbx_error(e, "the %s runtime cannot drop a paused sandbox's memory and start it from its disk; "
+				 "resume it with its memory", sb->ops->name);
+	return resume_job(sb, timeout_s, 1, e);
 }
 
 const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total)

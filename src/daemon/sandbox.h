@@ -20,6 +20,7 @@ typedef struct sbox_new_args {
 	int internet;
 	int timeout_s;
 	int auto_pause, auto_resume;
+	int auto_pause_disk;        /* autoPause (timeout) keeps only the disk */
 	int pooled;
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */
@@ -70,7 +71,12 @@ void sbox_dead_msg(const sbox *sb, char *out, size_t n);
  * it is done; sbox_when_ready() callers then hear how it went (ok = 1:
  * paused).  -1 when it cannot be paused (nothing started). */
 int sbox_pause(sbox *sb, sbx_err *e);
-/* Thaws it (RT_SLOW_PAUSE: in a job, sb->resuming set meanwhile), sets
+/* E2B's pause({keepMemory: false}): in a job, its processes stop and its
+ * disk stays (the runtime's pause_disk); rec.paused_disk once done.  -1
+ * when the runtime cannot. */
+int sbox_pause_disk(sbox *sb, sbx_err *e);
+/* Thaws it (RT_SLOW_PAUSE or after a filesystem-only pause: in a job,
+ * sb->resuming set meanwhile; the latter starts it afresh), sets
  * the timeout and waits for the agent (+ /init for RT_RESTORES drivers);
  * sbox_when_ready() callers hear when it is ready.  -1: nothing started. */
 int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
@@ -79,6 +85,9 @@ int sbox_resume(sbox *sb, int timeout_s, sbx_err *e);
  * torn down until that ends); cb hears how it went (ok = 0 also when it
  * was killed meanwhile).  -1: nothing started. */
 int sbox_snapshot(sbox *sb, const char *dir, void (*cb)(int ok, const char *err, void *ud), void *ud, sbx_err *e);
+/* Paused with its memory: drops it and starts the sandbox afresh on its
+ * disk (connect {memory: false}); paused without: sbox_resume. */
+int sbox_resume_fresh(sbox *sb, int timeout_s, sbx_err *e);
 /* "pausing" / "resuming" while such a job runs, else NULL; with its
  * progress from the driver's RT_PROGRESS_FILE (0 0 while unknown). */
 const char *sbox_transit(sbox *sb, int64_t *done, int64_t *total);

@@ -1,9 +1,11 @@
 #include "sbxd.h"
 #include "api.h"
 #include "config.h"
+#include "events.h"
 #include "files.h"
 #include "jobs.h"
 #include "liveness.h"
+#include "metrics_hist.h"
 #include "pool.h"
 #include "runtimes.h"
 #include "sandbox.h"
@@ -102,9 +104,11 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 		goto fail;
 	}
 	d->port = http_server_port(d->srv);
+	events_start(d);
 	adopt_all(d);
 	snaps_cleanup(d);
 	liveness_start(d);
+	mhist_start(d);
 	pool_init(d, o->pool, o->pool_templates);
 	return d;
 fail:
@@ -123,6 +127,7 @@ void sbxd_free(sbxd *d)
 		return;
 	d->stopping = 1;
 	liveness_stop(d);
+	mhist_stop(d);
 	/* Requests first: their close callbacks withdraw from the sandboxes. */
 	http_server_free(d->srv);
 	pool_free(d);
@@ -143,6 +148,7 @@ void sbxd_free(sbxd *d)
 	}
 	while (d->boxes)
 		sbox_release(d->boxes);
+	events_stop(d);
 	http_client_free(d->cl);
 	runtimes_free(&d->rts);
 	free(d->state_dir);

@@ -26,8 +26,8 @@ static void expire(sbox *sb)
 			sbox_when_ready(sb, expire_when_ready, NULL);
 			return;
 		}
-		sbox_log(sb, "timeout reached: pausing (autoPause)");
-		if (sbox_pause(sb, &e) == 0)
+		sbox_log(sb, "timeout reached: pausing (autoPause%s)", sb->rec.auto_pause_memory ? "" : ", filesystem only");
+		if ((sb->rec.auto_pause_memory ? sbox_pause(sb, &e) : sbox_pause_disk(sb, &e)) == 0)
 			return;   /* a slow pause that fails leaves it running: its timer is armed again */
 		sbox_log(sb, "pause failed (%s); killing instead", e.msg);
 	}

@@ -37,6 +37,32 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The template's rootfs, the host's agent binary when the rootfs has none,
+ * and whether the rootfs ships the agent's Python helpers. */
+static int find_rootfs(const char *template_dir, const char *agent_bin, char **rootfs, char **agent_src,
+		       int *rootfs_has_python, sbx_err *e)
+{
+	char tmp[PATH_MAX + 64];
+	snprintf(tmp, sizeof tmp, "%s/rootfs", template_dir ? template_dir : "");
+	if (!template_dir || !(*rootfs = realpath(tmp, NULL)) || !is_dir(*rootfs))
+		return sbx_error(e, "template %s has no rootfs/ directory; build it first (sbx template build)",
+				 template_dir ? template_dir : "(none)");
+	snprintf(tmp, sizeof tmp, "%s/bin/sh", *rootfs);
+	if (access(tmp, F_OK) < 0)
+		return sbx_error(e, "template rootfs %s has no /bin/sh; it is not a built template", *rootfs);
+	snprintf(tmp, sizeof tmp, "%s%s", *rootfs, NSMNT_AGENT_PATH);
+	if (access(tmp, F_OK) < 0) {
+		/* Templates built before the agent existed get the host's binary bound in. */
+		if (!agent_bin || !(*agent_src = realpath(agent_bin, NULL)) || access(*agent_src, X_OK) < 0)
+			return sbx_error(e, "template %s has no %s and no usable agent binary was given "
+					 "(%s); build sbx-agent or rebuild the template", template_dir,
+					 NSMNT_AGENT_PATH, agent_bin ? agent_bin : "none");
+	}
+	snprintf(tmp, sizeof tmp, "%s/usr/lib/sbx/python", *rootfs);
+	*rootfs_has_python = is_dir(tmp);
+	return 0;
+}
+
 /* Checks that need no side effects; fills the resolved paths. */
 static int check_spec(const rt_spec *spec, char **dir, char **rootfs, char **agent_src,
 		      int *rootfs_has_python, sbx_err *e)
@@ -65,25 +91,7 @@ static int check_spec(const rt_spec *spec, char **dir, char **rootfs, char **age
 	snprintf(tmp, sizeof tmp, "%s/state.json", *dir);
 	if (access(tmp, F_OK) == 0)
 		return sbx_error(e, "state dir %s already holds a sandbox; destroy it or use another dir", *dir);
-	snprintf(tmp, sizeof tmp, "%s/rootfs", spec->template_dir ? spec->template_dir : "");
-	if (!spec->template_dir || !(*rootfs = realpath(tmp, NULL)) || !is_dir(*rootfs))
-		return sbx_error(e, "template %s has no rootfs/ directory; build it first (sbx template build)",
-				 spec->template_dir ? spec->template_dir : "(none)");
-	snprintf(tmp, sizeof tmp, "%s/bin/sh", *rootfs);
-	if (access(tmp, F_OK) < 0)
-		return sbx_error(e, "template rootfs %s has no /bin/sh; it is not a built template", *rootfs);
-	snprintf(tmp, sizeof tmp, "%s%s", *rootfs, NSMNT_AGENT_PATH);
-	if (access(tmp, F_OK) < 0) {
-		/* Templates built before the agent existed get the host's binary bound in. */
-		if (!spec->agent_bin || !(*agent_src = realpath(spec->agent_bin, NULL)) ||
-		    access(*agent_src, X_OK) < 0)
-			return sbx_error(e, "template %s has no %s and no usable agent binary was given "
-					 "(%s); build sbx-agent or rebuild the template", spec->template_dir,
-					 NSMNT_AGENT_PATH, spec->agent_bin ? spec->agent_bin : "none");
-	}
-	snprintf(tmp, sizeof tmp, "%s/usr/lib/sbx/python", *rootfs);
-	*rootfs_has_python = is_dir(tmp);
-	return 0;
+	return find_rootfs(spec->template_dir, spec->agent_bin, rootfs, agent_src, rootfs_has_python, e);
 }
 
 /* The agent's command line and environment, inside the sandbox. */
@@ -195,6 +203,15 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	st.disk_mb = spec->limits.disk_mb;
 	st.pids = spec->limits.pids > 0 ? spec->limits.pids : NSCG_DEFAULT_PIDS;
 	st.created_ms = wall_ms();
+	st.token = spec->access_token ? xstrdup(spec->access_token) : NULL;
+	st.agent_bin = spec->agent_bin ? xstrdup(spec->agent_bin) : NULL;
+	st.internet = spec->internet;
+	size_t nenv = 0;
+	while (spec->env && spec->env[nenv])
+		nenv++;
+	st.env = xcalloc(nenv + 1, sizeof *st.env);
+	for (size_t i = 0; i < nenv; i++)
+		st.env[i] = xstrdup(spec->env[i]);
 	int rc = -1;
 	if (nscg_create(&st.cg, st.id, st.cpus, st.memory_mb, st.pids, e) < 0)
 		goto out;
@@ -214,6 +231,36 @@ int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 out:
 	if (rc < 0)
 		nss_free(&st);
+	free(rootfs);
+	free(agent_src);
+	return rc;
+}
+
+int ns_relaunch(ns_state *st, sbx_err *e)
+{
+	char *rootfs = NULL, *agent_src = NULL;
+	int python = 0;
+	if (find_rootfs(st->template_dir, st->agent_bin, &rootfs, &agent_src, &python, e) < 0) {
+		free(rootfs);
+		free(agent_src);
+		return -1;
+	}
+	/* What it ran with before; its files are all in disk/ already. */
+	rt_spec spec = {
+		.id = st->id, .template_dir = st->template_dir, .state_dir = st->dir, .agent_bin = st->agent_bin,
+		.limits = { .cpus = st->cpus, .memory_mb = st->memory_mb, .disk_mb = st->disk_mb, .pids = st->pids },
+		.internet = st->internet, .access_token = st->token, .env = (const char *const *)st->env,
+	};
+	int rc = nscg_freeze(&st->cg, 0, e);   /* a frozen cgroup would freeze the new init */
+	if (rc == 0) {
+		st->net_index = -1;
+		st->veth[0] = '\0';
+		rc = launch(&spec, st, rootfs, agent_src, python, e);
+	}
+	if (rc == 0) {
+		st->disk_paused = 0;
+		rc = nss_save(st, e);
+	}
 	free(rootfs);
 	free(agent_src);
 	return rc;

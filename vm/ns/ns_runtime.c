@@ -91,9 +91,18 @@ static const char *ns_agent_addr(rt_sandbox *s)
 	return s->addr;
 }
 
+/* A filesystem-only paused sandbox has no process: it lives while its
+ * writable layer is there. */
+static int disk_intact(const ns_state *st)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/disk/upper", st->dir);
+	return access(path, F_OK) == 0;
+}
+
 static int ns_alive(rt_sandbox *s)
 {
-	return nss_alive(&s->st);
+	return s->st.disk_paused ? disk_intact(&s->st) : nss_alive(&s->st);
 }
 
 static int ns_watch(rt_sandbox *s)
@@ -137,9 +146,42 @@ static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 
 static int ns_resume(rt_sandbox *s, sbx_err *e)
 {
+	if (s->st.disk_paused) {
+		if (!disk_intact(&s->st))
+			return sbx_error(e, "cannot resume sandbox %s: its disk (%s/disk) is gone", s->st.id, s->st.dir);
+		s->last_ms = 0;   /* a new init: its cpu time starts again */
+		return ns_relaunch(&s->st, e);
+	}
 	if (need_alive(s, "resume", e) < 0)
 		return -1;
 	return nscg_freeze(&s->st.cg, 0, e);
+}
+
+/* Every process goes (frozen ones too: killing thaws them), the disk with
+ * its writable layer stays mounted on the host; its network link goes with
+ * its namespace and is made anew by ns_relaunch. */
+static int ns_pause_disk(rt_sandbox *s, sbx_err *e)
+{
+	ns_state *st = &s->st;
+	sbx_err ignore;
+	if (st->disk_paused)
+		return 0;
+	if (!st->token)
+		return sbx_error(e, "sandbox %s was made by an older sbx that did not keep what a restart needs; "
+				 "pause it with its memory instead", st->id);
+	if (nss_alive(st)) {
+		if (st->veth[0])
+			nsnet_delete(st->veth, &ignore);
+		kill(st->pid, SIGKILL);   /* PID 1 gone takes its whole pid namespace */
+	}
+	if (nscg_kill_all(&st->cg, e) < 0)
+		return -1;
+	st->pid = 0;
+	st->start_time = 0;
+	st->veth[0] = '\0';
+	st->net_index = -1;
+	st->disk_paused = 1;
+	return nss_save(st, e);
 }
 
 static int64_t wall_ms(void)
@@ -249,6 +291,7 @@ const runtime_ops runtime_ns = {
 	.resume = ns_resume,
 	.stats = ns_stats,
 	.snapshot = ns_snapshot,
+	.pause_disk = ns_pause_disk,
 	.destroy = ns_destroy,
 	.release = ns_release,
 };

@@ -20,6 +20,11 @@ struct rt_sandbox {
 
 int ns_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e);
 
+/* After a filesystem-only pause (st->disk_paused): a new init and agent on
+ * the sandbox's disk, as at create (same token, env, network), its
+ * processes and memory gone.  Saves st. */
+int ns_relaunch(ns_state *st, sbx_err *e);
+
 /* Wrap a loaded or freshly built state (taken over) in a handle. */
 rt_sandbox *ns_handle(ns_state *st);
 

@@ -30,6 +30,14 @@ int nss_save(const ns_state *st, sbx_err *e)
 			      "created_ms", (json_int_t)st->created_ms);
 	if (!o)
 		return sbx_error(e, "cannot encode the sandbox state (bad id or template path?)");
+	json_t *env = json_array();
+	for (size_t i = 0; st->env && st->env[i]; i++)
+		json_array_append_new(env, json_string(st->env[i]));
+	json_object_set_new(o, "relaunch", json_pack("{s:o,s:o,s:o,s:b}", "token",
+						     st->token ? json_string(st->token) : json_null(), "env", env,
+						     "agent_bin", st->agent_bin ? json_string(st->agent_bin) : json_null(),
+						     "internet", st->internet));
+	json_object_set_new(o, "disk_paused", json_boolean(st->disk_paused));
 	char path[4200];
 	snprintf(path, sizeof path, "%s/state.json", st->dir);
 	int rc = json_file_replace(path, o, JSON_INDENT(1) | JSON_SORT_KEYS, e);
@@ -83,6 +91,21 @@ int nss_load(ns_state *st, const char *dir, sbx_err *e)
 		json_int_t k = json_integer_value(json_object_get(ctls, ctl_key[c]));
 		st->cg.ctl[c] = k >= 0 && k < st->cg.n ? (int)k : 0;
 	}
+	/* Absent in states written before filesystem-only pauses. */
+	json_t *rl = json_object_get(o, "relaunch"), *env = json_object_get(rl, "env");
+	const char *tok = json_string_value(json_object_get(rl, "token"));
+	const char *bin = json_string_value(json_object_get(rl, "agent_bin"));
+	st->token = tok ? xstrdup(tok) : NULL;
+	st->agent_bin = bin ? xstrdup(bin) : NULL;
+	st->internet = json_is_true(json_object_get(rl, "internet"));
+	if (json_is_array(env)) {
+		st->env = xcalloc(json_array_size(env) + 1, sizeof *st->env);
+		size_t n = 0;
+		json_array_foreach(env, i, v)
+			if (json_is_string(v))
+				st->env[n++] = xstrdup(json_string_value(v));
+	}
+	st->disk_paused = json_is_true(json_object_get(o, "disk_paused"));
 	json_decref(o);
 	return 0;
 }
@@ -92,6 +115,11 @@ void nss_free(ns_state *st)
 	free(st->dir);
 	free(st->id);
 	free(st->template_dir);
+	free(st->token);
+	for (size_t i = 0; st->env && st->env[i]; i++)
+		free(st->env[i]);
+	free(st->env);
+	free(st->agent_bin);
 	nscg_free(&st->cg);
 	memset(st, 0, sizeof *st);
 }

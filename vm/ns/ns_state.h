@@ -24,6 +24,13 @@ typedef struct ns_state {
 	int uid_slot;             /* its host uid range (ns_uid.h), -1: none yet */
 	int cpus, memory_mb, disk_mb, pids;
 	int64_t created_ms;       /* wall clock, ms since the epoch */
+	/* What a new init needs after a filesystem-only pause (pause_disk):
+	 * the agent's token, env and binary, and whether it has a network. */
+	char *token;              /* may be NULL */
+	char **env;               /* KEY=VALUE, NULL-terminated; may be NULL */
+	char *agent_bin;          /* may be NULL */
+	int internet;
+	int disk_paused;          /* 1: no process; disk/ holds its files (pause_disk) */
 } ns_state;
 
 int nss_save(const ns_state *st, sbx_err *e);
