@@ -58,7 +58,10 @@ int cmd_env(int argc, char **argv)
 		/* Not started with this state dir yet: where it will listen by default. */
 		url = xasprintf("http://127.0.0.1:%d", SBXD_DEFAULT_PORT);
 	}
-	printf("export E2B_API_URL=%s\nexport E2B_SANDBOX_URL=%s\nexport E2B_API_KEY=%s\n", url, url, key);
+	/* E2B_VOLUME_API_URL: the SDKs' Volume file calls go there (default
+	 * https://api.e2b.app); sbxd serves /volumecontent itself. */
+	printf("export E2B_API_URL=%s\nexport E2B_SANDBOX_URL=%s\nexport E2B_VOLUME_API_URL=%s\nexport E2B_API_KEY=%s\n",
+	       url, url, url, key);
 	free(url);
 	free(key);
 	free(state);

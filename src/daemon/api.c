@@ -1,5 +1,6 @@
 #include "api.h"
 #include "api_templates.h"
+#include "api_volumes.h"
 #include "config.h"
 #include "events.h"
 #include "proxy.h"
@@ -231,8 +232,14 @@ void api_handle(http_req *r, void *ud)
 {
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
-	int v2 = 0, templates = 0, snapshots = 0, events = 0;
-	if ((rest = under(path, "/v2/sandboxes")))
+	int v2 = 0, templates = 0, snapshots = 0, events = 0, volumes = 0;
+	if ((rest = under(path, "/volumecontent"))) {
+		api_volume_content(d, r, rest);   /* the volume's token, not the API key */
+		return;
+	}
+	if ((rest = under(path, "/volumes")))
+		volumes = 1;
+	else if ((rest = under(path, "/v2/sandboxes")))
 		v2 = 1;
 	else if ((rest = under(path, "/templates")))
 		templates = 1;
@@ -259,6 +266,8 @@ void api_handle(http_req *r, void *ud)
 			api_templates(d, r, rest);
 		else if (events)
 			api_events(d, r, rest);
+		else if (volumes)
+			api_volumes(d, r, rest);
 		else
 			route_sandboxes(d, r, rest, v2);
 		return;

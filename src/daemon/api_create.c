@@ -9,6 +9,7 @@
 #include "agent_op.h"
 #include "api_json.h"
 #include "events.h"
+#include "api_volumes.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -34,6 +35,7 @@ struct create_req {
 	const runtime_ops *ops;  /* the runtime it runs on */
 	int runtime_asked;       /* the client named one */
 	char *snap_dir, *snap_token;   /* from a user snapshot (snapshots.h) */
+	json_t *volume_mounts;   /* [{name, path, volumeID}] or NULL */
 };
 
 void api_create_ctx_free(struct create_req *cr)
@@ -44,6 +46,7 @@ void api_create_ctx_free(struct create_req *cr)
 	kv_free(&cr->env);
 	free(cr->snap_dir);
 	free(cr->snap_token);
+	json_decref(cr->volume_mounts);
 	free(cr);
 }
 
@@ -114,11 +117,6 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		}
 		cr->auto_resume = json_is_true(v);
 	}
-	v = json_object_get(j, "volumeMounts");
-	if (json_is_array(v) && json_array_size(v)) {
-		api_error(r, 400, "volumeMounts are not supported by sbx; copy files in with sandbox.files.write");
-		return -1;
-	}
 	int n1, n2, n3;
 	if ((n1 = get_int(r, j, "cpuCount", 1, 256, &cr->cpus)) < 0 ||
 	    (n2 = get_int(r, j, "memoryMB", 64, 1024 * 1024, &cr->memory_mb)) < 0 ||
@@ -166,7 +164,7 @@ static void start_fresh(api_ctx *c)
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
-		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
+		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token, .volume_mounts = cr->volume_mounts,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -200,7 +198,7 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt || cr->snap_dir)
+	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt || cr->snap_dir || cr->volume_mounts)
 		return 0;   /* the pool holds sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
@@ -297,6 +295,8 @@ static void create_body(http_req *r, const char *body, size_t len, void *ud)
 	int rc = parse_request(r, j, cr);
 	if (rc == 0)
 		rc = pick_runtime(c, r, j);
+	if (rc == 0)
+		rc = api_volume_mounts_parse(c->d, r, json_object_get(j, "volumeMounts"), cr->ops, &cr->volume_mounts);
 	json_decref(j);
 	if (rc < 0)
 		return;

@@ -19,17 +19,28 @@ json_t *json_sandbox(const sbxd_record *r)
 			 "trafficAccessToken", r->token, "domain", "alias", r->alias);
 }
 
+/* E2B's [{name, path}] (the record also keeps each volume's id). */
+static json_t *volume_mounts(const sbxd_record *r)
+{
+	json_t *a = json_array(), *m;
+	size_t i;
+	json_array_foreach(r->volume_mounts, i, m)
+		json_array_append_new(a, json_pack("{s:O,s:O}", "name", json_object_get(m, "name"), "path",
+						   json_object_get(m, "path")));
+	return a;
+}
+
 static json_t *listed_common(const sbxd_record *r)
 {
 	char started[40], end[40];
 	rfc3339_ms(r->started_at, started, sizeof started);
 	rfc3339_ms(r->end_at, end, sizeof end);
-	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:[],s:s}",
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:o,s:s,s:s,s:o,s:s}",
 			 "sandboxID", r->id, "templateID", r->template_id, "alias", r->alias,
 			 "clientID", SBXD_CLIENT_ID, "startedAt", started, "endAt", end,
 			 "cpuCount", r->cpus, "memoryMB", r->memory_mb, "diskSizeMB", r->disk_mb,
 			 "metadata", kv_to_json(&r->metadata), "state", api_state(r),
-			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts", "runtime", r->runtime ? r->runtime : "");
+			 "envdVersion", SBXD_ENVD_VERSION, "volumeMounts", volume_mounts(r), "runtime", r->runtime ? r->runtime : "");
 	if (r->state == SB_DEAD) {
 		char at[40];
 		rfc3339_ms(r->dead_at, at, sizeof at);

@@ -40,6 +40,7 @@ void record_free(sbxd_record *r)
 	free(r->token);
 	free(r->dead_reason);
 	kv_free(&r->metadata);
+	json_decref(r->volume_mounts);
 	memset(r, 0, sizeof *r);
 }
 
@@ -96,6 +97,8 @@ json_t *record_to_json(const sbxd_record *r)
 		json_object_set_new(j, "autoPauseMemory", json_false());
 	if (r->paused_disk)
 		json_object_set_new(j, "pausedDisk", json_true());
+	if (r->volume_mounts)
+		json_object_set(j, "volumeMounts", r->volume_mounts);
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -146,6 +149,9 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->killed = json_is_true(json_object_get(j, "killed"));
 	r->auto_pause_memory = !json_is_false(json_object_get(j, "autoPauseMemory"));
 	r->paused_disk = json_is_true(json_object_get(j, "pausedDisk"));
+	json_t *vm = json_object_get(j, "volumeMounts");
+	if (json_is_array(vm))
+		r->volume_mounts = json_deep_copy(vm);
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

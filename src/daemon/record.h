@@ -46,6 +46,7 @@ typedef struct sbxd_record {
 	kvlist metadata;
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
+	json_t *volume_mounts;   /* [{name, path, volumeID}] (issue 12: volumes), or NULL */
 } sbxd_record;
 
 void record_free(sbxd_record *r);

@@ -1,4 +1,5 @@
 #include "sandbox.h"
+#include "volumes.h"
 #include "agent_op.h"
 #include "events.h"
 #include "files.h"
@@ -249,6 +250,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
+	r->volume_mounts = a->volume_mounts ? json_deep_copy(a->volume_mounts) : NULL;
 	kvlist all = { 0 };
 	merged_env(a, &all);
 	sb->first_init = first_init_body(sb, a->tpl, &all);
@@ -266,6 +268,13 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	for (size_t i = 0; i < all.n; i++)
 		env[i] = xasprintf("%s=%s", all.keys[i], all.values[i]);
 	kv_free(&all);
+	size_t nm = json_array_size(r->volume_mounts);
+	rt_mount *mounts = xcalloc(nm + 1, sizeof *mounts);
+	for (size_t i = 0; i < nm; i++) {
+		json_t *m = json_array_get(r->volume_mounts, i);
+		mounts[i].host_dir = volume_data_dir(d->state_dir, json_string_value(json_object_get(m, "volumeID")));
+		mounts[i].path = json_string_value(json_object_get(m, "path"));
+	}
 	struct create_job cj = {
 		.sb = sb,
 		.spec = {
@@ -273,6 +282,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 			.limits = { .cpus = r->cpus, .memory_mb = r->memory_mb, .disk_mb = r->disk_mb },
 			.internet = r->internet, .access_token = r->token, .env = (const char *const *)env,
 			.snapshot_dir = sb->snapshot_dir,
+			.mounts = mounts, .n_mounts = (int)nm,
 		},
 	};
 	int rc = -1;
@@ -290,6 +300,9 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);
+	for (size_t i = 0; i < nm; i++)
+		free((char *)mounts[i].host_dir);
+	free(mounts);
 	free(rtdir);
 	if (rc < 0) {
 		store_remove(d->sb_dir, r->id, &ignore);

@@ -29,6 +29,7 @@ typedef struct sbox_new_args {
 	/* From a user snapshot (snapshots.h): its driver dir, and (RT_RESTORES)
 	 * the token its agent holds until the first /init.  NULL: none. */
 	const char *snapshot_dir, *init_token;
+	const json_t *volume_mounts;   /* [{name, path, volumeID}] (api_volumes.h), or NULL */
 } sbox_new_args;
 
 /* A dead sandbox stays visible (state "dead", its reason, its logs) until

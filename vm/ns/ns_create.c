@@ -136,6 +136,7 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 	nsmnt_plan plan;
 	if (nsmnt_plan_init(&plan, st->dir, rootfs, agent_src, st->memory_mb, e) < 0)
 		return -1;
+	nsmnt_plan_mounts(&plan, spec->mounts, spec->n_mounts);
 	char log[PATH_MAX];
 	snprintf(log, sizeof log, "%s%s", st->dir, NS_LOG_REL);
 	int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);

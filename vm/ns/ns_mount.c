@@ -212,6 +212,19 @@ static int is_mount_root(const char *path)
 	       (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+/* disk/vol<N> mounts a creator left attached (it died, or is done with them). */
+static void detach_volumes(const char *disk)
+{
+	for (int i = 0; i < 64; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/vol%d", disk, i);
+		if (access(path, F_OK) < 0)
+			break;
+		if (is_mount_root(path))
+			umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	}
+}
+
 static void unmount(const char *path)
 {
 	if (umount2(path, UMOUNT_NOFOLLOW) < 0 && errno == EBUSY)
@@ -233,6 +246,7 @@ int nsmnt_disk_destroy(const char *state_dir, int loop, sbx_err *e)
 		if (is_mount_root(path))
 			umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	}
+	detach_volumes(disk);
 	if (is_mount_root(disk))
 		unmount(disk);
 	if (loop >= 0 && wait_loop_free(loop, img) < 0)
@@ -378,8 +392,25 @@ int nsmnt_plan_init(nsmnt_plan *p, const char *state_dir, const char *rootfs,
 	return 0;
 }
 
+void nsmnt_plan_mounts(nsmnt_plan *p, const rt_mount *m, int n)
+{
+	p->n_vols = n > 0 ? n : 0;
+	p->vol_src = xcalloc((size_t)p->n_vols + 1, sizeof *p->vol_src);
+	p->vol_dst = xcalloc((size_t)p->n_vols + 1, sizeof *p->vol_dst);
+	for (int i = 0; i < p->n_vols; i++) {
+		p->vol_src[i] = xstrdup(m[i].host_dir);
+		p->vol_dst[i] = xstrdup(m[i].path);
+	}
+}
+
 void nsmnt_plan_free(nsmnt_plan *p)
 {
+	for (int i = 0; i < p->n_vols; i++) {
+		free(p->vol_src[i]);
+		free(p->vol_dst[i]);
+	}
+	free(p->vol_src);
+	free(p->vol_dst);
 	free(p->disk);
 	free(p->rootfs);
 	free(p->agent_src);
@@ -388,6 +419,32 @@ void nsmnt_plan_free(nsmnt_plan *p)
 }
 
 /* --- the host's side of the start ----------------------------------------- */
+
+/* Volume i at disk/vol<i>, idmapped like the rootfs but writable. */
+static int attach_volume(const nsmnt_plan *p, int i, int userns_fd, sbx_err *e)
+{
+	char at[4200];
+	snprintf(at, sizeof at, "%s/vol%d", p->disk, i);
+	if (mkdir(at, 0700) < 0 && errno != EEXIST)
+		return sbx_error_errno(e, "cannot make the volume's mount point %s", at);
+	int t = (int)syscall(SYS_open_tree, AT_FDCWD, p->vol_src[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (t < 0)
+		return sbx_error_errno(e, "cannot clone the mount of volume directory %s", p->vol_src[i]);
+	struct mount_attr attr;
+	memset(&attr, 0, sizeof attr);
+	attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	attr.userns_fd = (uint64_t)userns_fd;
+	int rc = (int)syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &attr, sizeof attr);
+	if (rc < 0)
+		sbx_error_errno(e, "cannot make an idmapped mount of volume directory %s (its file system must "
+				"support idmapped mounts: ext4, xfs, btrfs or tmpfs)", p->vol_src[i]);
+	else if ((rc = (int)syscall(SYS_move_mount, t, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH)) < 0)
+		sbx_error_errno(e, "cannot attach volume directory %s at %s", p->vol_src[i], at);
+	int saved = errno;
+	close(t);
+	errno = saved;
+	return rc;
+}
 
 int nsmnt_host_attach(const nsmnt_plan *p, int userns_fd, sbx_err *e)
 {
@@ -417,6 +474,11 @@ int nsmnt_host_attach(const nsmnt_plan *p, int userns_fd, sbx_err *e)
 		errno = saved;
 		return sbx_error_errno(e, "cannot attach the template's idmapped mount at %s", lower);
 	}
+	for (int i = 0; i < p->n_vols; i++)
+		if (attach_volume(p, i, userns_fd, e) < 0) {
+			nsmnt_host_detach(p);
+			return -1;
+		}
 	if (!p->agent_src)
 		return 0;
 	/* The agent may sit where the sandbox's root (a plain uid on the host)
@@ -432,6 +494,7 @@ int nsmnt_host_attach(const nsmnt_plan *p, int userns_fd, sbx_err *e)
 
 void nsmnt_host_detach(const nsmnt_plan *p)
 {
+	detach_volumes(p->disk);
 	const char *names[] = { "lower", "agent" };
 	for (int i = 0; i < 2; i++) {
 		char path[4200];
@@ -523,6 +586,50 @@ static int make_dev(void)
 	return 0;
 }
 
+/* Volume i (disk/vol<i>, the host's attach) at its path in the overlay
+ * root: the directories made one at a time and never through a symlink
+ * (the upper layer is the sandbox's own doing; the host's tree is still
+ * visible here, so a path must not be resolved by name). */
+static int bind_volume(const nsmnt_plan *p, int i)
+{
+	int cur = open("root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -1;
+	char name[256];
+	for (const char *s = p->vol_dst[i]; *s;) {
+		while (*s == '/')
+			s++;
+		size_t n = strcspn(s, "/");
+		if (!n)
+			break;
+		if (n >= sizeof name) {
+			close(cur);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(name, s, n);
+		name[n] = '\0';
+		s += n;
+		if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST) {
+			close(cur);
+			return -1;
+		}
+		int next = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		if (next < 0)
+			return -1;
+		cur = next;
+	}
+	char src[32];
+	snprintf(src, sizeof src, "vol%d", i);
+	int t = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int rc = t < 0 ? -1 : (int)syscall(SYS_move_mount, t, "", cur, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	if (t >= 0)
+		close(t);
+	close(cur);
+	return rc;
+}
+
 int nsmnt_child_setup(const nsmnt_plan *p, const char **what)
 {
 	const unsigned long nse = MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -534,6 +641,8 @@ int nsmnt_child_setup(const nsmnt_plan *p, const char **what)
 	STEP(remount_more("root/run/sbx", nse), "securing /run/sbx");
 	if (p->agent_src)
 		STEP(bind_ro("agent", "root" NSMNT_AGENT_PATH, MS_NOSUID | MS_NODEV), "binding the agent");
+	for (int i = 0; i < p->n_vols; i++)
+		STEP(bind_volume(p, i), "mounting a volume at its path (is a directory on the way a symlink or a file?)");
 	STEP(chdir("root"), "entering the sandbox root");
 	STEP(mount("proc", "proc", "proc", nse, NULL), "mounting /proc");
 	STEP(mount("sysfs", "sys", "sysfs", MS_RDONLY | nse, NULL), "mounting /sys");

@@ -14,6 +14,8 @@
  *                    read-only: attached only while the sandbox starts
  *     agent          the host's agent binary, bound likewise (when the
  *                    template has none)
+ *     vol<N>         volumes (spec->mounts), idmapped likewise but writable,
+ *                    attached only while the sandbox starts
  *     root/          mount point of the sandbox's root, used only inside
  *                    its own mount namespace (the host never sees the overlay)
  *   agent.log  the agent log's tail, saved there by nsmnt_disk_destroy
@@ -39,6 +41,7 @@
 #define SBX_NS_MOUNT_H
 #include <stdint.h>
 #include "../../src/util/err.h"
+#include "../runtime.h"
 
 /* In-sandbox path of the agent when the template ships none. */
 #define NSMNT_AGENT_PATH "/usr/lib/sbx/sbx-agent"
@@ -70,11 +73,20 @@ typedef struct nsmnt_plan {
 	char *rootfs;        /* the template's rootfs */
 	char *agent_src;     /* host binary bound at NSMNT_AGENT_PATH, or NULL */
 	char *shm_opts;
+	int n_vols;          /* volumes (rt_mount): host dir vol_src[i], attached */
+	char **vol_src;      /* at disk/vol<i> like lower/, bound at vol_dst[i] inside */
+	char **vol_dst;
 } nsmnt_plan;
 
 int nsmnt_plan_init(nsmnt_plan *p, const char *state_dir, const char *rootfs,
 		    const char *agent_src, int memory_mb, sbx_err *e);
 void nsmnt_plan_free(nsmnt_plan *p);
+/* Adds the sandbox's volumes to the plan: each host directory is attached
+ * idmapped through the sandbox's user namespace (so a file's owner on the
+ * host is the same uid inside every sandbox that mounts it), nosuid and
+ * nodev, and bound at its path in the sandbox; the path's directories are
+ * made in the sandbox's root, never through a symlink. */
+void nsmnt_plan_mounts(nsmnt_plan *p, const rt_mount *m, int n);
 
 /* In the creator, once the sandbox's user namespace has its id maps and
  * before its mount namespace is made: attach disk/lower (the rootfs,
