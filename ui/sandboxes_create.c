@@ -312,7 +312,7 @@ static void show_form(sbpane *sp)
 		[F_SNAPSHOT] = { .label = "From snapshot", .kind = FIELD_CHOICE, .value = 0,
 		  .choices = (const char *const *)sp->snap_labels, .nchoices = sp->nsnaps + 1,
 		  .hint = !sp->snaps_ok ? "sbxd did not list snapshots"
-			  : sp->nsnaps ? "a snapshot starts on its own runtime: template and runtime are then unused"
+			  : sp->nsnaps ? "its own runtime and files; Template, Runtime unused"
 			  : "none taken yet: S on a sandbox takes one" },
 		[F_TIMEOUT] = { .label = "Timeout (seconds)", .kind = FIELD_TEXT, .text = "300",
 		  .hint = "killed after this long unless extended" },

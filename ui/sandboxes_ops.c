@@ -137,6 +137,31 @@ void sb_fork_start(sbpane *sp, const char *id, int dead)
 
 /* --- events -------------------------------------------------------------------- */
 
+/* What the type leaves out, in one short line: eventData's scalar members
+ * ("memory=false timeout=600"); nested objects (the execution's details)
+ * stay out of a one-line list. */
+static char *data_line(const json_t *data)
+{
+	if (!json_is_object(data))
+		return NULL;
+	sbx_buf b = SBX_BUF_INIT;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)data, k, v) {
+		if (json_is_object(v) || json_is_array(v) || json_is_null(v))
+			continue;
+		char *val = json_is_string(v) ? xstrdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
+		buf_printf(&b, "%s%s=%s", b.len ? " " : "", k, val ? val : "?");
+		free(val);
+	}
+	if (!b.len) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_putc(&b, '\0');
+	return buf_detach(&b);
+}
+
 static void on_events(const sbx_event *ev, size_t n, const sbx_err *e, void *ud)
 {
 	sbpane *sp = ud;
@@ -153,10 +178,7 @@ static void on_events(const sbx_event *ev, size_t n, const sbx_err *e, void *ud)
 		ev_in *in = xcalloc(n + 1, sizeof *in);
 		char **details = xcalloc(n + 1, sizeof *details);
 		for (size_t i = 0; i < n; i++) {
-			/* eventData as sbxd sends it, compact, for what the type leaves out */
-			if (ev[i].data && !json_is_null(ev[i].data) &&
-			    !(json_is_object(ev[i].data) && !json_object_size(ev[i].data)))
-				details[i] = json_dumps(ev[i].data, JSON_COMPACT);
+			details[i] = data_line(ev[i].data);
 			in[i] = (ev_in){ ev[i].type, ev[i].ts_ms, details[i] };
 		}
 		evlines_set(&sp->ev, in, n, SB_EVENTS);
