@@ -8,6 +8,7 @@
  *   /files                    envd_files.c
  *   /health /envs /metrics /init   envd_misc.c
  *   /execute /contexts...     code_*.c
+ *   /sbx/ports /sbx/port/P/... /sbx/tunnel/P   ports.c
  * Each module keeps its own state behind an opaque pointer in `struct agent`
  * and exposes *_init / *_free / *_route.
  */
@@ -26,6 +27,7 @@ typedef struct agent_config {
 	char *workdir;        /* default cwd; NULL: the user's home */
 	char *python_path;    /* dir holding our IPython extension (sbx_e2b) */
 	int no_kernel;        /* do not pre-start the default python kernel */
+	int sandbox;          /* --sandbox: also listen on E2B's ports on 0.0.0.0 */
 } agent_config;
 
 /* Global environment applied to every process and execution (/init envVars). */
@@ -39,6 +41,7 @@ typedef struct agent {
 	struct envd_fs *fs;            /* envd_fs.c (watchers) */
 	struct code_state *code;       /* code_*.c */
 	struct child_table *children;  /* children.c */
+	struct ports *ports;           /* ports.c */
 	int stopping;
 } agent;
 

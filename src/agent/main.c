@@ -4,6 +4,7 @@
  * HTTP listener per --listen address.
  */
 #include "agent.h"
+#include "ports.h"
 #include "../util/log.h"
 #include "../util/selfpath.h"
 #include "../util/xalloc.h"
@@ -29,6 +30,8 @@ static void usage(FILE *f)
 		"  --env KEY=VALUE      global environment for processes and code (repeatable)\n"
 		"  --python-path DIR    where the sbx_e2b IPython extension lives\n"
 		"  --no-kernel          do not start the default Python kernel at start-up\n"
+		"  --sandbox            also listen on 0.0.0.0:49983 and 0.0.0.0:49999, E2B's\n"
+		"                       ports inside a sandbox (on by default as PID 1)\n"
 		"  --version            print the envd protocol version and exit\n");
 }
 
@@ -58,6 +61,7 @@ static int parse_args(int argc, char **argv, agent *a, const char **listens, int
 		{ "env", required_argument, 0, 'e' },
 		{ "python-path", required_argument, 0, 'p' },
 		{ "no-kernel", no_argument, 0, 'K' },
+		{ "sandbox", no_argument, 0, 'S' },
 		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -91,6 +95,7 @@ static int parse_args(int argc, char **argv, agent *a, const char **listens, int
 		}
 		case 'p': free(a->cfg.python_path); a->cfg.python_path = xstrdup(optarg); break;
 		case 'K': a->cfg.no_kernel = 1; break;
+		case 'S': a->cfg.sandbox = 1; break;
 		case 'e': {
 			char *eq = strchr(optarg, '=');
 			if (!eq) {
@@ -114,6 +119,27 @@ static int parse_args(int argc, char **argv, agent *a, const char **listens, int
 	if (!a->cfg.default_user)
 		a->cfg.default_user = xstrdup("user");
 	return 0;
+}
+
+/* Inside a sandbox, E2B's ports answer on every address of the sandbox
+ * (curl http://0.0.0.0:49999/health from a command), not only on the
+ * runtime's channel.  A port another --listen already covers is skipped; a
+ * port taken by someone else only costs a warning. */
+static void sandbox_listeners(http_server *srv, const char **listens, int nlisten)
+{
+	static const char *const want[] = { "tcp:0.0.0.0:49983", "tcp:0.0.0.0:49999" };
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		int have = 0;
+		for (int j = 0; j < nlisten; j++)
+			have |= !strcmp(listens[j], want[i]);
+		sbx_err e;
+		if (have)
+			continue;
+		if (http_server_listen(srv, want[i], &e) < 0)
+			log_warn("agent: %s (in-sandbox clients of this port will not reach the agent)", e.msg);
+		else
+			log_info("agent: listening on %s", want[i]);
+	}
 }
 
 int main(int argc, char **argv)
@@ -155,6 +181,9 @@ int main(int argc, char **argv)
 		}
 		log_info("agent: listening on %s", listens[i]);
 	}
+	if (a.cfg.sandbox || getpid() == 1)
+		sandbox_listeners(srv, listens, nlisten);
+	ports_init(&a);
 	envd_process_init(&a);
 	envd_fs_init(&a);
 	if (code_init(&a) < 0)
@@ -165,6 +194,7 @@ int main(int argc, char **argv)
 	http_server_free(srv);
 	srv = NULL;
 	code_free(&a);
+	ports_free(&a);
 	envd_fs_free(&a);
 	envd_process_free(&a);
 out:

@@ -4,6 +4,7 @@
  */
 #include "agent.h"
 #include "envd_files.h"
+#include "ports.h"
 #include "../proto/jsontext.h"
 #include "../util/buf.h"
 #include <openssl/crypto.h>
@@ -41,6 +42,12 @@ void router_handle(http_req *r, void *ud)
 	agent *a = ud;
 	const char *path = http_req_path(r);
 
+	if (!strcmp(path, "/health") && http_req_local_port(r) == 49999 && !strcmp(http_req_method(r), "GET")) {
+		/* The code interpreter's own health check, on its port: 200 "OK". */
+		http_req_add_header(r, "Cache-Control", "no-store");
+		http_respond_str(r, 200, "application/json", "\"OK\"");
+		return;
+	}
 	if (!strcmp(path, "/health")) {
 		envd_misc_route(a, r);
 		return;
@@ -66,6 +73,8 @@ void router_handle(http_req *r, void *ud)
 		envd_process_route(a, r, path + strlen("/process.Process/"));
 	} else if (has_prefix(path, "/filesystem.Filesystem/")) {
 		envd_fs_route(a, r, path + strlen("/filesystem.Filesystem/"));
+	} else if (has_prefix(path, "/sbx/")) {
+		ports_route(a, r);
 	} else if (code_api) {
 		code_route(a, r);
 	} else if (!strcmp(path, "/envs") || !strcmp(path, "/metrics") || !strcmp(path, "/init")) {

@@ -10,6 +10,7 @@
 #include "api_json.h"
 #include "events.h"
 #include "api_volumes.h"
+#include "hostroute.h"
 #include "pool.h"
 #include "sandbox.h"
 #include "snapshots.h"
@@ -31,6 +32,7 @@ struct create_req {
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
 	int auto_pause_memory;   /* autoPauseMemory (default true) */
+	int private_traffic;     /* network.allowPublicTraffic: false */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 	int runtime_asked;       /* the client named one */
@@ -78,6 +80,20 @@ static int get_int(http_req *r, json_t *j, const char *key, int min, int max, in
 	return 1;
 }
 
+/* network.allowPublicTraffic (the rest of "network" is netrules.c's). */
+static int parse_public_traffic(http_req *r, json_t *j, struct create_req *cr)
+{
+	json_t *v = json_object_get(json_object_get(j, "network"), "allowPublicTraffic");
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		api_error(r, 400, "\"network.allowPublicTraffic\" must be true or false");
+		return -1;
+	}
+	cr->private_traffic = json_is_false(v);
+	return 0;
+}
+
 static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 {
 	sbx_err e;
@@ -105,7 +121,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 	}
 	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
 	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
-	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0)
+	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0 || parse_public_traffic(r, j, cr) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -134,7 +150,9 @@ static void answer(api_ctx *c, sbox *sb, const char *how)
 	sbox_log(sb, "handed out (%s) %lld ms after the create request", how, (long long)(now_ms() - cr->t0));
 	snprintf(c->handed_out, sizeof c->handed_out, "%s", sb->rec.id);
 	events_add(c->d, sb->rec.id, "created", NULL);
-	api_json(c->r, 201, json_sandbox(&sb->rec));
+	json_t *j = json_sandbox(&sb->rec);
+	hostroute_set_domain(c->d, j);
+	api_json(c->r, 201, j);
 }
 
 static void fresh_ready(sbox *sb, int ok, const char *err, void *ud)
@@ -163,6 +181,7 @@ static void start_fresh(api_ctx *c)
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
+		.private_traffic = cr->private_traffic,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
 		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token, .volume_mounts = cr->volume_mounts,
 	};
@@ -215,6 +234,7 @@ static int try_pool(api_ctx *c)
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
 	r->auto_pause_memory = cr->auto_pause_memory;
+	r->public_traffic = !cr->private_traffic;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);

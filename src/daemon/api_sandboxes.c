@@ -2,6 +2,7 @@
 #include "api.h"
 #include "api_json.h"
 #include "events.h"
+#include "hostroute.h"
 #include "files.h"
 #include "listq.h"
 #include "liveness.h"
@@ -219,10 +220,13 @@ static void connect_ready(sbox *sb, int ok, const char *err, void *ud)
 {
 	api_ctx *c = ud;
 	api_wait_over(c);
-	if (!ok)
+	if (!ok) {
 		api_error(c->r, 502, "sandbox \"%s\" could not be resumed: %s", c->id, err);
-	else
-		api_json(c->r, c->status, json_sandbox(&sb->rec));
+		return;
+	}
+	json_t *j = json_sandbox(&sb->rec);
+	hostroute_set_domain(c->d, j);
+	api_json(c->r, c->status, j);
 }
 
 static void connect_body(http_req *r, const char *body, size_t len, void *ud)

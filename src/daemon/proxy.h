@@ -1,14 +1,15 @@
 /*
- * proxy: the data plane.  A request carrying E2b-Sandbox-Id goes to that
- * sandbox's agent as it arrives (headers minus hop-by-hop ones, body piece
- * by piece) and the answer comes back the same way, flushed piece by piece,
- * so Connect streams and NDJSON lines flow live.  Back-pressure both ways,
- * event-driven: a slow client pauses the agent's answer
- * (http_call_pause_recv until http_stream_notify_low), a slow agent pauses
- * the client's body (http_req_pause_body until on_send_low); sbxd holds
- * about 256 KiB of an answer and 1 MiB of a body at most.  A client that
- * goes away cancels the upstream call, which the agent sees as a closed
- * connection (it interrupts a running cell).
+ * proxy: the data plane.  A request for a sandbox goes to its agent as it
+ * arrives and the answer comes back the same way (src/http/relay.h:
+ * streaming with back-pressure both ways; a client that goes away cancels
+ * the upstream call, which the agent sees as a closed connection).
+ *
+ * proxy_handle: the agent's own API (envd, code interpreter).
+ * proxy_port: a port of the sandbox (getHost): the agent's
+ * /sbx/port/P/<path> relay with the sandbox's token added here (never the
+ * client's: X-Access-Token and E2B-Traffic-Access-Token are not passed on,
+ * so code in the sandbox never sees them).  A sandbox created with
+ * allowPublicTraffic: false needs E2B-Traffic-Access-Token (403 without).
  *
  * Unknown, killed or paused sandboxes answer 502 {"code":502,...} (the SDK
  * reads 502 as "sandbox not running"); a paused one with autoResume is
@@ -17,11 +18,8 @@
 #ifndef SBX_DAEMON_PROXY_H
 #define SBX_DAEMON_PROXY_H
 #include "daemon_int.h"
-#include "../util/buf.h"
 
 void proxy_handle(sbxd *d, http_req *r, const char *sandbox_id);
-
-/* Percent-encodes a decoded path/query part for an upstream URL. */
-void proxy_encode(sbx_buf *out, const char *s, int is_path);
+void proxy_port(sbxd *d, http_req *r, const char *sandbox_id, int port);
 
 #endif

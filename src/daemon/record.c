@@ -99,6 +99,7 @@ json_t *record_to_json(const sbxd_record *r)
 		json_object_set_new(j, "pausedDisk", json_true());
 	if (r->volume_mounts)
 		json_object_set(j, "volumeMounts", r->volume_mounts);
+	json_object_set_new(j, "publicTraffic", json_boolean(r->public_traffic));
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -152,6 +153,7 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	json_t *vm = json_object_get(j, "volumeMounts");
 	if (json_is_array(vm))
 		r->volume_mounts = json_deep_copy(vm);
+	r->public_traffic = !json_is_false(json_object_get(j, "publicTraffic"));   /* older records: public */
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

@@ -40,6 +40,7 @@ typedef struct sbxd_record {
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
 	int auto_pause_memory;   /* autoPause keeps memory (1, default) or only the disk (0) */
 	int paused_disk;      /* SB_PAUSED by a filesystem-only pause: resume starts it afresh */
+	int public_traffic;   /* 0: its ports (getHost) need E2B-Traffic-Access-Token */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */

@@ -247,6 +247,7 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->auto_pause = a->auto_pause;
 	r->auto_resume = a->auto_resume;
 	r->auto_pause_memory = !a->auto_pause_disk;
+	r->public_traffic = !a->private_traffic;
 	r->pooled = a->pooled;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);

@@ -21,6 +21,7 @@ typedef struct sbox_new_args {
 	int timeout_s;
 	int auto_pause, auto_resume;
 	int auto_pause_disk;        /* autoPause (timeout) keeps only the disk */
+	int private_traffic;        /* allowPublicTraffic: false (record: public_traffic = 0) */
 	int pooled;
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */

@@ -282,7 +282,10 @@ http_call *http_call_start(http_client *cl, const http_call_opts *o)
 	c->req_headers = curl_slist_append(c->req_headers, "Expect:");
 	const char *method = o->method;
 	if (o->stream_body) {
-		c->req_headers = curl_slist_append(c->req_headers, "Transfer-Encoding: chunked");
+		if (o->stream_size > 0)
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->stream_size);
+		else
+			c->req_headers = curl_slist_append(c->req_headers, "Transfer-Encoding: chunked");
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(e, CURLOPT_READDATA, c);

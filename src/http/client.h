@@ -24,6 +24,8 @@ typedef struct http_call_opts {
 	const void *body;              /* a whole body (copied), or ... */
 	size_t body_len;
 	int stream_body;               /* ... 1: fed by http_call_write, sent chunked */
+	long long stream_size;         /* stream_body with a known length (> 0): sent with
+	                                  Content-Length, not chunked (servers that read no chunks) */
 	/* Back-pressure for stream_body: once http_call_pending went above
 	 * send_low, on_send_low runs when sending brings it back to send_low or
 	 * below (it may write more; it must not cancel the call). */

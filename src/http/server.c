@@ -845,3 +845,16 @@ void http_stream_notify_low(http_req *r, size_t low, http_low_cb cb, void *ud)
 	r->low_cb = cb;
 	r->low_ud = ud;
 }
+
+int http_req_local_port(http_req *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (!r->hc || r->hc->fd < 0 || getsockname(r->hc->fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}

@@ -48,6 +48,8 @@ const char *http_req_header(http_req *r, const char *name); /* case-insensitive;
 typedef void (*http_kv_cb)(const char *key, const char *value, void *ud);
 void http_req_foreach_header(http_req *r, http_kv_cb cb, void *ud);
 void http_req_foreach_query(http_req *r, http_kv_cb cb, void *ud);
+/* The local TCP port the request came in on; 0 for unix/vsock sockets. */
+int http_req_local_port(http_req *r);
 
 /* --- the body (ask for it at most once, from the handler) ---------------- */
 /* Whole body, NUL-terminated for convenience.  Over `limit` bytes the server

@@ -68,7 +68,7 @@ expect_eq "Sandbox shape" "$(jq -c 'keys' <<<"$CREATED")" \
 expect_match "sandboxID is 20 of [a-z0-9]" "$ID" '^[a-z0-9]{20}$'
 expect_eq "envdVersion" "$(jq -r .envdVersion <<<"$CREATED")" 0.6.13
 expect_eq "trafficAccessToken = envdAccessToken" "$(jq -r .trafficAccessToken <<<"$CREATED")" "$TOK"
-expect_eq "domain is null" "$(jq -c .domain <<<"$CREATED")" null
+expect_eq "domain is localhost:PORT (getHost: P-ID.localhost:PORT reaches sbxd)" "$(jq -r .domain <<<"$CREATED")" "localhost:$PORT"
 
 out=$(api GET "/sandboxes/$ID")
 expect_eq "get → 200" "$(status)" 200

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# A sandbox's own ports through sbxd (getHost): the Host route
+# (P-ID.localhost:PORT, also reached as a browser would, by name), the
+# E2b-Sandbox-Port route, 49983 in the Host form = the data plane, nothing
+# listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
+# the tokens never reaching the server in the sandbox, the agent's
+# /sbx/ports list, and E2B's ports answering inside the sandbox
+# (curl http://0.0.0.0:49999/health from a command).
+. "$(dirname "$0")/lib.sh"
+
+. "$(dirname "$0")/sbxd_lib.sh"
+
+sbxd_init
+sbxd_start || { notok "sbx serve starts" "see the log above"; exit 1; }
+export E2B_API_KEY=$(cat "$XDG_CONFIG_HOME/sbx/api_key")
+create '{"templateID":"base"}' || { notok "create a base sandbox" "$CREATED"; exit 1; }
+ok "a base sandbox"
+expect_eq "create answers domain localhost:PORT (getHost's)" "$(jq -r .domain <<<"$CREATED")" "localhost:$PORT"
+
+# An HTTP server in the sandbox that answers with what it got: path, Host
+# and every header (so a leaked token would show).
+ECHO='import http.server,json
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = json.dumps({"path": self.path, "method": self.command, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": self.rfile.read(n).decode()}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("X-Echo", "1")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+    do_GET = do_POST = do_PUT = answer
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("0.0.0.0", 8002), H).serve_forever()'
+run "$ID" "$TOK" "mkdir -p /tmp/www && echo hello-from-8000 >/tmp/www/hello.txt && cat >/tmp/echo.py <<'PY'
+$ECHO
+PY
+cd /tmp/www && (setsid python3 -m http.server 8000 >/tmp/h8000.log 2>&1 &) ; (setsid python3 /tmp/echo.py >/tmp/echo.log 2>&1 &)" >/dev/null
+hp() {   # hp PORT PATH [CURL_ARGS...]: through sbxd with Host: PORT-ID.localhost:SBXDPORT
+	local p=$1 path=$2; shift 2
+	curl -s -m 30 -o "$SCRATCH/.body" -w '%{http_code}' -H "Host: $p-$ID.localhost:$PORT" "$@" "$API$path" >"$STATUS_FILE"
+	cat "$SCRATCH/.body"
+}
+up() { [ "$(hp "$1" /)" = "" ] || true; [ "$(status)" = 200 ]; }
+wait_until 20 up 8000 || notok "the server on 8000 came up" "$(hp 8000 /) [$(status)]"
+wait_until 20 up 8002 || notok "the echo server on 8002 came up" "$(hp 8002 /) [$(status)]"
+
+body=$(hp 8000 /hello.txt)
+expect_eq "Host 8000-ID.localhost:PORT → the sandbox's port 8000 (200)" "$(status)" 200
+expect_eq "  ... its file" "$body" hello-from-8000
+code=$(curl -s -m 30 -o "$SCRATCH/.b2" -w '%{http_code}' --resolve "8000-$ID.localhost:$PORT:127.0.0.1" \
+	"http://8000-$ID.localhost:$PORT/hello.txt")
+expect_eq "the getHost URL by name, as a browser resolves *.localhost → 200" "$code $(cat "$SCRATCH/.b2")" "200 hello-from-8000"
+code=$(curl -s -m 30 -o "$SCRATCH/.b3" -w '%{http_code}' -H "E2b-Sandbox-Id: $ID" -H "E2b-Sandbox-Port: 8000" "$API/hello.txt")
+expect_eq "E2b-Sandbox-Id + E2b-Sandbox-Port: 8000 → 200" "$code $(cat "$SCRATCH/.b3")" "200 hello-from-8000"
+
+# Path, query, method, body and headers arrive; the tokens do not.
+body=$(hp 8002 '/a/b%20c?x=1&y=two%20words' -X POST -H "X-Access-Token: $TOK" \
+	-H "E2B-Traffic-Access-Token: $TOK" -H 'X-Custom: yes' --data-binary 'payload')
+expect_eq "echo server: 200" "$(status)" 200
+expect_eq "  ... path and query as sent" "$(jq -r .path <<<"$body")" '/a/b%20c?x=1&y=two%20words'
+expect_eq "  ... method and body" "$(jq -r '.method + " " + .body' <<<"$body")" "POST payload"
+expect_eq "  ... the client's headers and Host" "$(jq -r '.headers["x-custom"] + " " + .headers.host' <<<"$body")" \
+	"yes 8002-$ID.localhost:$PORT"
+expect_eq "  ... no X-Access-Token nor E2B-Traffic-Access-Token reaches the sandbox's server" \
+	"$(jq -c '[.headers | keys[] | select(test("access-token"))]' <<<"$body")" '[]'
+
+body=$(hp 8001 /)
+expect_eq "nothing listening on 8001 → 502" "$(status)" 502
+expect_match "  ... E2B's words, the port" "$(jq -r '.message' <<<"$body")" '^The sandbox is running but port is not open.*8001'
+body=$(curl -s -m 30 -w '\n%{http_code}' -H "Host: 8000-nosuchsandbox0000000.localhost:$PORT" "$API/")
+expect_eq "unknown sandbox by Host → 502 {message: 'The sandbox was not found'} (E2B's)" \
+	"$(head -n1 <<<"$body" | jq -r '.code, .message, .sandboxId' | tr '\n' '|') $(tail -n1 <<<"$body")" \
+	"502|The sandbox was not found|nosuchsandbox0000000| 502"
+
+code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H "Host: 49983-$ID.localhost:$PORT" -H "X-Access-Token: $TOK" "$API/envs")
+expect_eq "Host 49983-ID… → the agent's own API (envd /envs: 200)" "$code" 200
+code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H "Host: 49983-$ID.localhost:$PORT" "$API/envs")
+expect_eq "  ... still with its token check (401 without)" "$code" 401
+
+# /sbx/ports: the servers, not the agent's own listeners.
+ports=$(px "$ID" "$TOK" GET /sbx/ports)
+expect_eq "GET /sbx/ports → 200" "$(status)" 200
+expect_match "  ... lists 8000 with its command" "$(jq -c '.[] | select(.port == 8000) | [.proto, .cmd]' <<<"$ports")" \
+	'http\.server 8000'
+expect_eq "  ... and not the agent's own 49983/49999" "$(jq '[.[] | select(.port == 49983 or .port == 49999)] | length' <<<"$ports")" 0
+
+# E2B's ports inside the sandbox (code-interpreter's systemd test).
+got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
+expect_eq "in the sandbox: http://0.0.0.0:49999/health → 200 \"OK\"" "$got" '200 "OK"'
+got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:49983/health').status)\"")
+expect_eq "in the sandbox: http://127.0.0.1:49983/health → 204 (envd)" "$got" 204
+
+# allowPublicTraffic: false → the port route wants the traffic token.
+ID1=$ID TOK1=$TOK
+create '{"templateID":"base","network":{"allowPublicTraffic":false}}' || notok "create a private sandbox" "$CREATED"
+run "$ID" "$TOK" "mkdir -p /tmp/www && echo private >/tmp/www/p.txt && cd /tmp/www && (setsid python3 -m http.server 8000 >/dev/null 2>&1 &)" >/dev/null
+priv() { curl -s -m 30 -o "$SCRATCH/.p" -w '%{http_code}' -H "Host: 8000-$ID.localhost:$PORT" "$@" "$API/p.txt"; }
+wait_until 20 bash -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'E2B-Traffic-Access-Token: $TOK' -H 'Host: 8000-$ID.localhost:$PORT' '$API/p.txt')\" = 200 ]"
+expect_eq "private sandbox, no traffic token → 403" "$(priv)" 403
+expect_match "  ... saying which header" "$(jq -r .message "$SCRATCH/.p")" 'e2b-traffic-access-token'
+expect_eq "  ... a wrong token → 403" "$(priv -H 'E2B-Traffic-Access-Token: nope')" 403
+expect_eq "  ... its token → 200" "$(priv -H "E2B-Traffic-Access-Token: $TOK") $(cat "$SCRATCH/.p")" "200 private"
+expect_eq "  ... the public sandbox needs none" "$(ID=$ID1 hp 8000 /hello.txt >/dev/null; status)" 200
+got=$(api GET "/sandboxes/$ID" >/dev/null; jq -r .publicTraffic "$STATE/sandboxes/$ID.json" 2>/dev/null)
+expect_eq "  ... kept in its record (publicTraffic false)" "$got" false
+
+done_testing
