@@ -10,6 +10,7 @@
 #include "app.h"
 #include "draw.h"
 #include "model/portlist.h"
+#include "model/utf8.h"
 #include "../src/client/ports.h"
 #include "../src/util/xalloc.h"
 #include <stdio.h>
@@ -191,6 +192,32 @@ static int action_op(pane *p, ui_action act)
 	return 1;
 }
 
+/* s over rows y.. of width w (cut at any character: messages are prose
+ * without long words to keep whole); returns the rows used. */
+static int draw_wrapped(WINDOW *win, int y, int w, int maxrows, const char *s, ui_attr at)
+{
+	int rows = 0;
+	size_t len = strlen(s);
+	while (len && rows < maxrows && w > 0) {
+		size_t n = 0;
+		int cols = 0;
+		while (n < len) {
+			uint32_t cp;
+			size_t k = utf8_decode(s + n, len - n, &cp);
+			int cw = utf8_cp_width(cp);
+			if (cols + (cw > 0 ? cw : 1) > w)
+				break;
+			cols += cw > 0 ? cw : 1;
+			n += k;
+		}
+		draw_textn(win, y + rows, 1, w, s, n, at);
+		s += n;
+		len -= n;
+		rows++;
+	}
+	return rows;
+}
+
 static void draw_op(pane *p, WINDOW *w, int focused)
 {
 	ports *pp = (ports *)p;
@@ -202,7 +229,7 @@ static void draw_op(pane *p, WINDOW *w, int focused)
 	}
 	if (pp->error) {
 		draw_text(w, 0, 1, -1, "Cannot list the ports:", app_th(a, TH_MSG_ERROR));
-		draw_text(w, 1, 1, -1, pp->error, app_th(a, TH_MSG_ERROR));
+		draw_wrapped(w, 1, p->cols - 2, p->rows - 1, pp->error, app_th(a, TH_MSG_ERROR));
 		return;
 	}
 	if (!pp->pl.loaded) {
