@@ -3,9 +3,14 @@
 #include "../http/relay.h"
 #include "../proto/jsontext.h"
 #include "../util/buf.h"
+#include "../util/pump.h"
 #include "../util/xalloc.h"
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +289,93 @@ static void port_relay(agent *a, http_req *r, const char *spec)
 	buf_free(&url);
 }
 
+/* --- GET /sbx/tunnel/P ------------------------------------------------------------ */
+
+typedef struct tunnel {
+	agent *a;
+	int fd;                  /* to 127.0.0.1:P */
+	http_upgraded *up;
+	sbx_pump *pump;
+} tunnel;
+
+static void tunnel_end(tunnel *t)
+{
+	pump_free(t->pump);
+	if (t->up)
+		http_upgraded_close(t->up);
+	close(t->fd);
+	free(t);
+}
+
+static void tunnel_done(sbx_pump *p, void *ud)
+{
+	(void)p;
+	tunnel_end(ud);
+}
+
+static void tunnel_abort(void *ud)
+{
+	tunnel *t = ud;
+	t->up = NULL;   /* the server closes it */
+	tunnel_end(t);
+}
+
+/* ok = 0: the 101 never went out (the client left); ok = 1: tunnel_up follows. */
+static void tunnel_closed(http_req *r, int ok, void *ud)
+{
+	(void)r;
+	if (!ok)
+		tunnel_end(ud);
+}
+
+static void tunnel_up(http_upgraded *u, int fd, const char *extra, size_t len, void *ud)
+{
+	tunnel *t = ud;
+	t->up = u;
+	t->pump = pump_new(t->a->loop, fd, t->fd, extra, len, NULL, 0, tunnel_done, t);
+}
+
+/* Loopback: the connect answers at once (accepted or refused). */
+static int connect_local(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void tunnel_open(agent *a, http_req *r, const char *spec)
+{
+	const char *rest;
+	int port = split_port(spec, &rest);
+	const char *upg = http_req_header(r, "Upgrade");
+	if (port < 0 || *rest) {
+		agent_rest_error(r, 400, "%s: want /sbx/tunnel/PORT with PORT 1-65535", http_req_path(r));
+		return;
+	}
+	if (strcmp(http_req_method(r), "GET") || !upg || strcasecmp(upg, "sbx-tcp")) {
+		agent_rest_error(r, 400, "/sbx/tunnel/%d wants GET with Connection: Upgrade and Upgrade: sbx-tcp", port);
+		return;
+	}
+	int fd = connect_local(port);
+	if (fd < 0) {
+		char err[128];
+		snprintf(err, sizeof err, "connect to 127.0.0.1:%d: %s", port, strerror(errno));
+		port_call pc = { port };
+		port_fail(r, err, &pc);
+		return;
+	}
+	tunnel *t = xcalloc(1, sizeof *t);
+	t->a = a;
+	t->fd = fd;
+	http_respond_upgrade(r, "sbx-tcp", tunnel_up, tunnel_abort, t);
+	http_req_on_close(r, tunnel_closed, t);
+}
+
 void ports_route(agent *a, http_req *r)
 {
 	const char *path = http_req_path(r);
@@ -296,6 +388,8 @@ void ports_route(agent *a, http_req *r)
 		ports_list(r);
 	} else if (!strncmp(path, "/sbx/port/", 10)) {
 		port_relay(a, r, path + 10);
+	} else if (!strncmp(path, "/sbx/tunnel/", 12)) {
+		tunnel_open(a, r, path + 12);
 	} else {
 		agent_rest_error(r, 404, "no such endpoint: %s %s", http_req_method(r), path);
 	}

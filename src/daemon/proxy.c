@@ -20,7 +20,7 @@ typedef struct proxy {
 
 /* Not-running answer the SDK understands (502 → "sandbox not running");
  * an unknown sandbox in E2B's own words. */
-static void not_running(http_req *r, const char *id, const char *why)
+void proxy_not_running(http_req *r, const char *id, const char *why)
 {
 	char msg[1024];
 	if (why)
@@ -54,7 +54,7 @@ static void on_fail(http_req *r, const char *err, void *ud)
 	if (sb && sb->rec.state == SB_DEAD)
 		dead_answer(r, sb);
 	else
-		not_running(r, p->id, err);
+		proxy_not_running(r, p->id, err);
 }
 
 static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud);
@@ -104,40 +104,48 @@ static int token_eq(const char *got, const char *want)
 	return got && strlen(got) == n && CRYPTO_memcmp(got, want, n) == 0;
 }
 
-static void route(sbxd *d, http_req *r, const char *id, int port)
+sbox *proxy_admit(sbxd *d, http_req *r, const char *id, int port)
 {
 	sbox *sb = record_id_valid(id) ? sbox_find(d, id) : NULL;
 	sbx_err e;
 	if (!sb || sb->rec.pooled) {
-		not_running(r, id, NULL);
-		return;
+		proxy_not_running(r, id, NULL);
+		return NULL;
 	}
 	if (sb->rec.state == SB_DEAD) {
 		dead_answer(r, sb);
-		return;
+		return NULL;
 	}
 	if (port && !sb->rec.public_traffic &&
 	    !token_eq(http_req_header(r, "E2B-Traffic-Access-Token"), sb->rec.token)) {
 		api_error(r, 403, "sandbox %s does not allow public traffic: send its traffic access token "
 			  "(Sandbox.trafficAccessToken) in the e2b-traffic-access-token header", id);
-		return;
+		return NULL;
 	}
 	if (sb->pausing) {
 		api_error(r, 409, "sandbox %s is being paused; resume it once that is done (Sandbox.connect() or "
 			  "`sbx resume %s`)", id, id);
-		return;
+		return NULL;
 	}
 	if (sb->rec.state == SB_PAUSED && !sb->resuming) {
 		if (!sb->rec.auto_resume) {
-			not_running(r, id, "it is paused; resume it with Sandbox.connect() or `sbx resume`");
-			return;
+			proxy_not_running(r, id, "it is paused; resume it with Sandbox.connect() or `sbx resume`");
+			return NULL;
 		}
 		if (sbox_resume(sb, sb->rec.timeout_s, &e) < 0) {
-			not_running(r, id, e.msg);
-			return;
+			proxy_not_running(r, id, e.msg);
+			return NULL;
 		}
 		sbox_log(sb, "resumed by traffic (autoResume)");
 	}
+	return sb;
+}
+
+static void route(sbxd *d, http_req *r, const char *id, int port)
+{
+	sbox *sb = proxy_admit(d, r, id, port);
+	if (!sb)
+		return;
 	proxy *p = xcalloc(1, sizeof *p);
 	p->d = d;
 	p->port = port;

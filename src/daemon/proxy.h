@@ -22,4 +22,11 @@
 void proxy_handle(sbxd *d, http_req *r, const char *sandbox_id);
 void proxy_port(sbxd *d, http_req *r, const char *sandbox_id, int port);
 
+/* The checks before a sandbox is reached (unknown, dead, private,
+ * pausing, paused: resumed when it has autoResume): the sandbox, or NULL
+ * when r was answered.  port as for proxy_port (0: the agent's API). */
+sbox *proxy_admit(sbxd *d, http_req *r, const char *sandbox_id, int port);
+/* 502 "not running" (why NULL: E2B's "The sandbox was not found"). */
+void proxy_not_running(http_req *r, const char *sandbox_id, const char *why);
+
 #endif

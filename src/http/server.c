@@ -105,6 +105,7 @@ struct http_req {
 
 	http_close_cb close_cb;
 	void *close_ud;
+	struct http_upgraded *upgrade;   /* http_respond_upgrade's, until the request ends */
 };
 
 struct http_server {
@@ -121,6 +122,16 @@ struct http_server {
 	unsigned idle_timeout_s, max_conns;
 	TAILQ_HEAD(, http_conn) conns;
 	unsigned nconns, nevicted;
+	struct http_upgraded *upgraded;   /* raw connections not closed yet */
+};
+
+struct http_upgraded {
+	http_server *srv;
+	struct MHD_UpgradeResponseHandle *urh;   /* NULL until the 101 went out */
+	http_upgrade_cb cb;
+	void (*abort)(void *ud);
+	void *ud;
+	struct http_upgraded *prev, *next;
 };
 
 /* --- MHD glue -------------------------------------------------------------- */
@@ -240,6 +251,7 @@ static void req_free(http_req *r)
 {
 	http_server *s = r->srv;
 	unwatch_peer(r);
+	free(r->upgrade);   /* a 101 that never went out */
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -528,7 +540,7 @@ int http_server_listen(http_server *s, const char *addr, sbx_err *e)
 	if (fd < 0)
 		return -1;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, s,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -566,6 +578,12 @@ void http_server_free(http_server *s)
 {
 	if (!s)
 		return;
+	while (s->upgraded) {
+		struct http_upgraded *u = s->upgraded;
+		if (u->abort)
+			u->abort(u->ud);
+		http_upgraded_close(u);
+	}
 	/* MHD must not be stopped with suspended connections. */
 	for (http_req *r = s->reqs; r; r = r->next) {
 		if (r->waiting || r->reader_waiting) {
@@ -857,4 +875,68 @@ int http_req_local_port(http_req *r)
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return 0;
+}
+
+/* --- upgrade ---------------------------------------------------------------- */
+
+static void upgraded_unlink(struct http_upgraded *u)
+{
+	if (u->prev)
+		u->prev->next = u->next;
+	else if (u->srv->upgraded == u)
+		u->srv->upgraded = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	u->prev = u->next = NULL;
+}
+
+static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra, size_t len,
+		       MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	(void)c;
+	struct http_upgraded *u = cls;
+	http_server *s = u->srv;
+	http_req *r = con_cls;
+	u->urh = urh;
+	if (r) {
+		/* The request is over for its owner now; MHD ends it only once
+		 * the raw connection is closed. */
+		r->upgrade = NULL;
+		unwatch_peer(r);
+		http_close_cb ccb = r->close_cb;
+		r->close_cb = NULL;
+		if (ccb)
+			ccb(r, 1, r->close_ud);
+	}
+	u->next = s->upgraded;
+	if (s->upgraded)
+		s->upgraded->prev = u;
+	s->upgraded = u;
+	fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
+	u->cb(u, sock, extra, len, u->ud);
+}
+
+void http_respond_upgrade(http_req *r, const char *proto, http_upgrade_cb cb, void (*abort)(void *ud), void *ud)
+{
+	struct http_upgraded *u = xcalloc(1, sizeof *u);
+	u->srv = r->srv;
+	u->cb = cb;
+	u->abort = abort;
+	u->ud = ud;
+	struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, u);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, proto);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
+	set_response(r, 101, NULL, resp);
+	/* The 101 may never go out (the client left): the handle then is
+	 * freed with nothing to close.  MHD says so only by not calling
+	 * on_upgrade, so the request's end frees an unused handle. */
+	r->upgrade = u;
+}
+
+void http_upgraded_close(http_upgraded *u)
+{
+	upgraded_unlink(u);
+	if (u->urh)
+		MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	free(u);
 }

@@ -91,4 +91,17 @@ size_t http_stream_pending(http_req *r);
 typedef void (*http_low_cb)(http_req *r, void *ud);
 void http_stream_notify_low(http_req *r, size_t low, http_low_cb cb, void *ud);
 
+/* --- upgrade: 101 Switching Protocols, then raw bytes ---------------------- */
+/* The answer is 101 with Upgrade: proto.  Once it went out, cb gets the raw
+ * connection: fd (non-blocking; never close() it) and the bytes the client
+ * sent after its request's headers.  The request ends there (its close
+ * callback runs with ok = 1); the connection lives until
+ * http_upgraded_close.  If the server is freed first, abort runs (stop
+ * using fd; the server closes it). */
+typedef struct http_upgraded http_upgraded;
+typedef void (*http_upgrade_cb)(http_upgraded *u, int fd, const char *extra, size_t len, void *ud);
+void http_respond_upgrade(http_req *r, const char *proto, http_upgrade_cb cb, void (*abort)(void *ud),
+			  void *ud);
+void http_upgraded_close(http_upgraded *u);
+
 #endif

@@ -4,7 +4,7 @@
 # E2b-Sandbox-Port route, 49983 in the Host form = the data plane, nothing
 # listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
 # the tokens never reaching the server in the sandbox, the agent's
-# /sbx/ports list, and E2B's ports answering inside the sandbox
+# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), and E2B's ports answering inside the sandbox
 # (curl http://0.0.0.0:49999/health from a command).
 . "$(dirname "$0")/lib.sh"
 
@@ -81,6 +81,54 @@ expect_eq "GET /sbx/ports → 200" "$(status)" 200
 expect_match "  ... lists 8000 with its command" "$(jq -c '.[] | select(.port == 8000) | [.proto, .cmd]' <<<"$ports")" \
 	'http\.server 8000'
 expect_eq "  ... and not the agent's own 49983/49999" "$(jq '[.[] | select(.port == 49983 or .port == 49999)] | length' <<<"$ports")" 0
+
+# The raw tunnel (sbx port ID P --local L): 101, then bytes both ways.
+# tunnel PORT TOKEN SEND: the status line, then what came back after SEND.
+tunnel() {
+	/usr/bin/python3 - "$PORT" "$ID" "$1" "$2" "$3" <<'PY'
+import socket, sys
+port, sid, p, tok, send = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+req = f"GET /sbx/tunnel/{p} HTTP/1.1\r\nHost: x\r\nE2b-Sandbox-Id: {sid}\r\n"
+if tok:
+    req += f"X-Access-Token: {tok}\r\n"
+s.sendall((req + "Connection: Upgrade\r\nUpgrade: sbx-tcp\r\n\r\n").encode())
+data = b""
+while b"\r\n\r\n" not in data:
+    c = s.recv(4096)
+    if not c:
+        break
+    data += c
+head, _, rest = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+if b" 101 " not in head.split(b"\r\n")[0]:
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+    while n and len(rest) < n[0]:
+        c = s.recv(4096)
+        if not c:
+            break
+        rest += c
+    print(rest.decode(errors="replace"))
+    sys.exit(0)
+s.sendall(send.encode().replace(b"\\n", b"\r\n"))
+s.shutdown(socket.SHUT_WR)
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    rest += c
+print(rest.decode(errors="replace"))
+PY
+}
+out=$(tunnel 8000 "$TOK" 'GET /hello.txt HTTP/1.0\nHost: t\n\n')
+expect_eq "tunnel to 8000: 101 Switching Protocols" "$(head -n1 <<<"$out" | tr -d '\r')" "HTTP/1.1 101 Switching Protocols"
+expect_match "  ... raw HTTP through it reaches the server, its answer comes back" "$(tail -n +2 <<<"$out" | tr -d '\r' | tr '\n' ' ')" \
+	'HTTP/1.0 200 OK.*hello-from-8000'
+out=$(tunnel 8001 "$TOK" '')
+expect_match "tunnel to a port with nothing listening: 502, E2B's words" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
+	'^HTTP/1.1 502 .*The sandbox is running but port is not open'
+out=$(tunnel 8000 wrong-token '')
+expect_match "tunnel with a wrong token: 401 from the agent" "$(head -n1 <<<"$out")" '^HTTP/1.1 401 '
 
 # E2B's ports inside the sandbox (code-interpreter's systemd test).
 got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
