@@ -76,10 +76,10 @@ static void on_health(const sbx_health *h, const sbx_err *e, void *ud)
 
 static void snaps_free(sbpane *sp)
 {
-	for (size_t i = 0; i < sp->nsnaps; i++) {
+	for (size_t i = 0; i < sp->nsnaps; i++)
 		free(sp->snap_ids[i]);
+	for (size_t i = 0; sp->snap_labels && i <= sp->nsnaps; i++)   /* "none", then one per snapshot */
 		free(sp->snap_labels[i]);
-	}
 	free(sp->snap_ids);
 	free(sp->snap_labels);
 	sp->snap_ids = sp->snap_labels = NULL;
