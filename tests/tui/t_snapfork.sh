@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # (issue 12) The sandboxes pane's snapshot (S, asks for a name), the
-# create form's From snapshot and Volumes fields, fork (F: a new tab, the
-# original kept) and the selected sandbox's recent events under the list.
+# create form's From snapshot and Volumes fields (a bad mount refused, a
+# volume mounted), fork (F: a new tab, the original kept) and the
+# selected sandbox's recent events under the list.
 . "$(dirname "$0")/lib.sh"
 tui_init code-interpreter
 tui_start || exit 1
@@ -66,5 +67,28 @@ tui_wait_for "... which says so" "forked"
 tui_note_ids
 expect_eq "three sandboxes now" "$(api GET /v2/sandboxes | jq 'length')" 3
 expect_eq "the original still runs" "$(tui_sandbox_state "$ORIG")" running
-tui_alive "after snapshot, from-snapshot and fork"
+# A volume mounted through the form's Volumes field.
+api POST /volumes '{"name":"data"}' >/dev/null
+expect_eq "a volume for it" "$(status)" 201
+tui_keys M-s
+tui_wait_for "the sandboxes again" " SANDBOXES "
+tui_keys n
+tui_wait_for "the form again" "Create a sandbox"
+tui_keys Down Down Down Down Down
+BEFORE=$(api GET /v2/sandboxes | jq -c '[.[].sandboxID]')
+vol_box() { api GET /v2/sandboxes | jq -r --argjson b "$BEFORE" '[.[].sandboxID | select(. as $i | $b | index($i) | not)][0] // empty'; }
+tui_type "data:/home/user/data"
+tui_keys Enter
+has_vol_box() { [ -n "$(vol_box)" ]; }
+wait_until 120 has_vol_box && ok "the form created a sandbox with a volume" ||
+	notok "the form created a sandbox with a volume" "none listed"
+VOL=$(vol_box)
+tui_note_ids
+tui_wait_for "... and opened its tab (the tab bar is full: the status bar names it)" "${VOL:0:8} · ns · running" 60
+expect_eq "sbxd mounted the volume where the form said" \
+	"$(api GET "/sandboxes/$VOL" | jq -r '[.volumeMounts[] | "\(.name):\(.path)"] | join(",")')" "data:/home/user/data"
+VTOK=$(api POST "/sandboxes/$VOL/connect" '{"timeout":300}' | jq -r .envdAccessToken)
+expect_eq "... and it is mounted in the sandbox" \
+	"$(run "$VOL" "$VTOK" 'grep -c " /home/user/data " /proc/mounts')" 1
+tui_alive "after snapshot, from-snapshot, fork and a volume"
 done_testing
