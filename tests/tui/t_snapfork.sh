@@ -67,6 +67,12 @@ tui_wait_for "... which says so" "forked"
 tui_note_ids
 expect_eq "three sandboxes now" "$(api GET /v2/sandboxes | jq 'length')" 3
 expect_eq "the original still runs" "$(tui_sandbox_state "$ORIG")" running
+# In a sandbox's tab, M-S snapshots the tab's sandbox (asked, then cancelled here).
+FORK=$(api GET /v2/sandboxes | jq -r --arg o "$ORIG" --arg f "$FROM" '[.[].sandboxID | select(. != $o and . != $f)][0]')
+tui_keys M-S
+tui_wait_for "M-S in the fork's tab asks to snapshot the fork" "Snapshot ${FORK:0:8} as"
+tui_keys Escape
+tui_wait_gone "... Escape cancels it" "Snapshot ${FORK:0:8} as"
 # A volume mounted through the form's Volumes field.
 api POST /volumes '{"name":"data"}' >/dev/null
 expect_eq "a volume for it" "$(status)" 201
