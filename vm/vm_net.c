@@ -175,7 +175,7 @@ static int link_mtu(const char *name)
  * The guest's eth0 has 1500 bytes whatever the uplink has (eth0's MTU is
  * the uplink's, ns_net): TCP handshakes through here get their MSS clamped
  * to eth0's, so no connection depends on path MTU discovery. */
-static char *nft_rules(int internet, int mtu)
+static char *sbxvm_rules(int internet, int mtu)
 {
 	char dns[64], dnat_dns[256] = "";
 	if (internet && host_resolver(dns, sizeof dns) == 0)
@@ -183,6 +183,8 @@ static char *nft_rules(int internet, int mtu)
 			 "    iifname \"" GUEST_TAP "\" ip daddr " GUEST_GW " meta l4proto { tcp, udp } th dport 53"
 			 " dnat to %s\n", dns);
 	return xasprintf(
+		"table ip sbxvm\n"
+		"delete table ip sbxvm\n"
 		"table ip sbxvm {\n"
 		"  chain prerouting {\n"
 		"    type nat hook prerouting priority dstnat; policy accept;\n"
@@ -211,6 +213,60 @@ static char *nft_rules(int internet, int mtu)
 		mtu - 40, mtu - 40, internet ? "    iifname \"" GUEST_TAP "\" oifname \"eth0\" accept\n" : "");
 }
 
+/* The outbound rules live in "<state_dir>/netrules" (ns_net.h), so that a
+ * namespace rebuilt by vm_net_ensure gets them back. */
+static char *rules_path(const vm_net *n)
+{
+	const char *slash = strrchr(n->netns, '/');
+	return xasprintf("%.*s/" NSNET_RULES_FILE, (int)(slash ? slash - n->netns : 0), n->netns);
+}
+
+static int save_rules(const vm_net *n, const rt_net *net, sbx_err *e)
+{
+	char *path = rules_path(n);
+	int rc = nsnet_rules_save(path, net, e);
+	free(path);
+	return rc;
+}
+
+/* Both tables in one transaction: the namespace's own (NAT open when
+ * anything may leave) and the outbound rules on what comes in from the
+ * guest's tap (vm/ns/ns_net.h: allow accept, deny reject at once). */
+static int apply_rules(const vm_net *n, const rt_net *net, sbx_err *e)
+{
+	char *sbxvm = sbxvm_rules(nsnet_rules_open(net), link_mtu(n->veth)), *rules = NULL;
+	if (nsnet_rules_any(net) && !(rules = nsnet_rules_script(net, GUEST_TAP, e))) {
+		free(sbxvm);
+		return -1;
+	}
+	char *script = xasprintf("%s%s", sbxvm, rules ? rules : "");
+	int rc = nsnet_nft_in(n->netns, script, e);
+	free(script);
+	free(rules);
+	free(sbxvm);
+	return rc;
+}
+
+int vm_net_set_rules(vm_net *n, const rt_net *net, sbx_err *e)
+{
+	struct statfs fs;
+	if (save_rules(n, net, e) < 0)
+		return -1;
+	n->internet = net->internet ? 1 : 0;
+	/* No namespace (a host reboot took it): vm_net_ensure builds it with these. */
+	if (!n->netns[0] || statfs(n->netns, &fs) < 0 || fs.f_type != NSFS_MAGIC)
+		return 0;
+	return apply_rules(n, net, e);
+}
+
+int vm_net_spec_rules(vm_net *n, const rt_spec *spec, sbx_err *e)
+{
+	rt_net net = { spec->internet, spec->allow_out, spec->deny_out };
+	if (!(spec->allow_out && spec->allow_out[0]) && !(spec->deny_out && spec->deny_out[0]))
+		return 0;   /* vm_net_create made what internet alone says */
+	return vm_net_set_rules(n, &net, e);
+}
+
 static int build(const char *id, vm_net *n, sbx_err *e)
 {
 	int fd = open(n->netns, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -237,12 +293,12 @@ static int build(const char *id, vm_net *n, sbx_err *e)
 	setup_arg a = { n, geteuid() };
 	if (in_child(setup_netns, &a, "set up the sandbox's network", e) < 0)
 		return -1;
-	char *rules = nft_rules(n->internet, link_mtu(n->veth));
-	char nsarg[4200];
-	snprintf(nsarg, sizeof nsarg, "--net=%s", n->netns);
-	const char *argv[] = { "nsenter", nsarg, "nft", "-f", "-", NULL };
-	rc = nsu_run(argv, rules, e);
-	free(rules);
+	rt_net net;
+	char *path = rules_path(n);
+	nsnet_rules_load(path, n->internet, &net);
+	free(path);
+	rc = apply_rules(n, &net, e);
+	nsnet_rules_free(&net);
 	return rc;
 }
 

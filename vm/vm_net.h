@@ -15,7 +15,10 @@
  *    so sbxd reaches the agent at "tcp:<inner eth0 address>:49983" with
  *    internet on or off; with internet on, the guest's traffic is
  *    masqueraded out through eth0 (and by the host onwards); with it off,
- *    every connection the guest starts is dropped.
+ *    every connection the guest starts is refused;
+ *  - the outbound rules (runtime.h rt_net, vm_net_set_rules): table
+ *    "inet sbx_rules" on what the guest sends through tap0 (vm/ns/ns_net.h),
+ *    kept in <state_dir>/netrules for a rebuild.
  * DNS: the guest's resolv.conf points at GUEST_GW; the namespace DNATs
  * port 53 to the host's resolver as ns sandboxes see it (internet on only).
  */
@@ -23,6 +26,7 @@
 #define SBX_VM_NET_H
 #include <stdint.h>
 #include "../src/util/err.h"
+#include "runtime.h"
 
 typedef struct vm_net {
 	char netns[4096];   /* the bind mount, "" when none */
@@ -38,6 +42,11 @@ int vm_net_create(const char *id, const char *state_dir, int internet, vm_net *o
  * the tables), build it again under state_dir (its block, so the agent's
  * address, may change).  0 when it was intact or is rebuilt. */
 int vm_net_ensure(const char *id, const char *state_dir, vm_net *n, sbx_err *e);
+/* Replace the outbound rules (saved, then applied in one nft transaction
+ * when the namespace exists; else at the next vm_net_ensure). */
+int vm_net_set_rules(vm_net *n, const rt_net *net, sbx_err *e);
+/* After vm_net_create: spec's allow_out/deny_out, when it has any. */
+int vm_net_spec_rules(vm_net *n, const rt_spec *spec, sbx_err *e);
 /* "tcp:10.231.x.y:49983": where sbxd reaches the agent.  Caller frees. */
 char *vm_net_agent_addr(const vm_net *n);
 /* In a forked child before exec'ing the VMM: join the namespace.  Only

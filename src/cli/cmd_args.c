@@ -132,7 +132,7 @@ int parse_fork(int argc, char **argv, fork_args *a, sbx_err *e)
 	int c;
 	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': if (opt_int(optarg, 1, 100, "--count", &a->count, e) < 0) return -1; break;
+		case 'n': if (opt_int(optarg, 1, 20, "--count", &a->count, e) < 0) return -1; break;
 		case 'T': if (opt_seconds(optarg, &a->timeout_s, e) < 0) return -1; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);

@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -90,23 +89,20 @@ static int show_ports(cli *c, const sbx_sandbox *sb, int json)
 	return 0;
 }
 
-typedef struct fwd_run {
-	int stop;
-} fwd_run;
+/* Set by SIGINT/SIGTERM (a handler, not signalfd: libcurl's threads could
+ * take a blocked signal's default action). */
+static volatile sig_atomic_t got_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
 
 static void on_fwd_error(const char *msg, void *ud)
 {
 	(void)ud;
 	fprintf(stderr, "sbx port: %s\n", msg);
-}
-
-static void on_signal(sbx_loop *l, int fd, int events, void *ud)
-{
-	(void)l, (void)events;
-	fwd_run *r = ud;
-	struct signalfd_siginfo si;
-	if (read(fd, &si, sizeof si) == (ssize_t)sizeof si)
-		r->stop = 1;
 }
 
 /* Warns (only) when nothing listens on port yet: connections would fail. */
@@ -129,10 +125,9 @@ static void check_listening(cli *c, const sbx_sandbox *sb, int port)
 
 static int forward(cli *c, const sbx_sandbox *sb, int port, int local_port)
 {
-	fwd_run r = { 0 };
 	sbx_forward *f;
 	sbx_err e;
-	if (sbx_port_forward(c->s.client, sb, port, local_port, on_fwd_error, &r, &f, &e) < 0)
+	if (sbx_port_forward(c->s.client, sb, port, local_port, on_fwd_error, NULL, &f, &e) < 0)
 		return cli_fail(c, "%s", e.msg);
 	check_listening(c, sb, port);
 	char *url = sbx_port_url(sbx_client_config(c->s.client), sb, NULL, port);
@@ -141,22 +136,15 @@ static int forward(cli *c, const sbx_sandbox *sb, int port, int local_port)
 	printf("sbxd serves it at %s too\n", url);
 	fflush(stdout);
 	free(url);
-	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		sbx_forward_stop(f);
-		return cli_fail(c, "cannot watch for Ctrl-C (signalfd failed); nothing was forwarded");
-	}
-	loop_add_fd(c->s.loop, sfd, LOOP_READ, on_signal, &r);
-	sbx_sync_until(&c->s, &r.stop);
-	loop_del_fd(c->s.loop, sfd);
-	close(sfd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	got_stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!got_stop)
+		loop_once(c->s.loop, 500);   /* a signal cuts the wait short (EINTR) */
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	fprintf(stderr, "stopped forwarding (%d connection%s)\n", sbx_forward_total(f),
 		sbx_forward_total(f) == 1 ? "" : "s");
 	sbx_forward_stop(f);

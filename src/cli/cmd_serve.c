@@ -34,6 +34,10 @@ static void usage(FILE *f)
 		"                    runtime this machine can run is served (`sbx runtimes`)\n"
 		"  --pool N          pre-started sandboxes per default template (default 0)\n"
 		"  --agent PATH      the sbx-agent to run in sandboxes (default: next to sbx)\n"
+		"  --hosts FILE      names for sandboxes' network rules (allowOut), looked up\n"
+		"                    before DNS: lines \"ADDR NAME...\" (default $SBX_HOSTS_FILE)\n"
+		"  --net-refresh S   resolve those names again every S seconds (default 60,\n"
+		"                    or $SBX_NET_REFRESH_S)\n"
 		"The API key is in $XDG_CONFIG_HOME/sbx/api_key (made on first start);\n"
 		"eval \"$(sbx env)\" points E2B's SDKs here.\n",
 		SBXD_DEFAULT_LISTEN);
@@ -148,10 +152,11 @@ int cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, 0, 'l' }, { "state-dir", required_argument, 0, 's' },
 		{ "runtime", required_argument, 0, 'r' }, { "pool", required_argument, 0, 'p' },
 		{ "agent", required_argument, 0, 'a' }, { "help", no_argument, 0, 'h' },
+		{ "hosts", required_argument, 0, 'H' }, { "net-refresh", required_argument, 0, 'N' },
 		{ 0, 0, 0, 0 },
 	};
 	char *listen = xstrdup(SBXD_DEFAULT_LISTEN), *state = NULL, *agent = NULL, *key = NULL, *url = NULL;
-	const char *runtime = "auto";
+	const char *runtime = "auto", *hosts = getenv("SBX_HOSTS_FILE"), *refresh = getenv("SBX_NET_REFRESH_S");
 	int c, pool = 0, rc = 1, lockfd = -1, pipefd[2] = { -1, -1 }, own_state = 0;
 	sbx_loop *loop = NULL;
 	sbxd *d = NULL;
@@ -165,6 +170,8 @@ int cmd_serve(int argc, char **argv)
 		case 'r': runtime = optarg; break;
 		case 'p': if (parse_pool(optarg, &pool) < 0) { rc = 2; goto out; } break;
 		case 'a': free(agent); agent = xstrdup(optarg); break;
+		case 'H': hosts = optarg; break;
+		case 'N': refresh = optarg; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
 		}
@@ -173,6 +180,17 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sbx serve: unexpected argument '%s'\n", argv[optind]);
 		rc = 2;
 		goto out;
+	}
+	int64_t refresh_ms = 0;
+	if (refresh && *refresh) {
+		char *end;
+		long v = strtol(refresh, &end, 10);
+		if (*end || v < 1 || v > 86400) {
+			fprintf(stderr, "sbx serve: --net-refresh wants whole seconds from 1 to 86400, not '%s'\n", refresh);
+			rc = 2;
+			goto out;
+		}
+		refresh_ms = (int64_t)v * 1000;
 	}
 	if (!state)
 		state = sbx_state_dir();
@@ -212,7 +230,7 @@ int cmd_serve(int argc, char **argv)
 	loop_add_fd(loop, pipefd[0], LOOP_READ, on_sig_read, NULL);
 	sbxd_opts o = {
 		.listen = listen, .state_dir = state, .runtime = runtime, .pool = pool,
-		.api_key = key, .agent_bin = agent,
+		.api_key = key, .agent_bin = agent, .hosts_file = hosts, .net_refresh_ms = refresh_ms,
 	};
 	d = sbxd_new(loop, &o, &e);
 	if (!d) {

@@ -81,15 +81,23 @@ static int snap_create(cli *c, const snapshot_args *a)
 	return rc;
 }
 
+/* SnapshotInfo is snapshotID and names; sbxd's extras (source sandbox,
+ * runtime, what it keeps, when) get columns when the answer has them. */
 static void print_snapshots(const json_t *arr)
 {
 	if (!json_array_size(arr)) {
 		fprintf(stderr, "no snapshots (make one with `sbx snapshot create ID`)\n");
 		return;
 	}
-	printf("%-34s %-22s %-8s %-10s %-12s %s\n", "SNAPSHOT", "SANDBOX", "RUNTIME", "KEEPS", "CREATED", "NAMES");
 	size_t i;
 	json_t *v;
+	int extras = 0;
+	json_array_foreach(arr, i, v)
+		extras |= json_is_string(json_object_get(v, "sandboxID"));
+	if (extras)
+		printf("%-34s %-22s %-8s %-7s %-12s %s\n", "SNAPSHOT", "SANDBOX", "RUNTIME", "KEEPS", "CREATED", "NAMES");
+	else
+		printf("%-34s %s\n", "SNAPSHOT", "NAMES");
 	json_array_foreach(arr, i, v) {
 		sbx_snapshot s;
 		if (sbx_snapshot_parse(v, &s, NULL) < 0) {
@@ -104,9 +112,12 @@ static void print_snapshots(const json_t *arr)
 			snprintf(ago, sizeof ago, "-");
 		for (size_t k = 0; k < s.nnames && len + 2 < sizeof names; k++)
 			len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", k ? "," : "", s.names[k]);
-		printf("%-34s %-22s %-8s %-10s %-12s %s\n", s.id, *s.sandbox_id ? s.sandbox_id : "-",
-		       *s.runtime ? s.runtime : "-", s.memory < 0 ? "-" : s.memory ? "memory" : "files",
-		       ago, *names ? names : "-");
+		if (extras)
+			printf("%-34s %-22s %-8s %-7s %-12s %s\n", s.id, *s.sandbox_id ? s.sandbox_id : "-",
+			       *s.runtime ? s.runtime : "-", s.memory < 0 ? "-" : s.memory ? "memory" : "files", ago,
+			       *names ? names : "-");
+		else
+			printf("%-34s %s\n", s.id, *names ? names : "-");
 		sbx_snapshot_clear(&s);
 	}
 }
@@ -164,9 +175,9 @@ int cmd_snapshot(int argc, char **argv)
 static const char fork_usage[] =
 	"usage: sbx fork ID [--count N] [--timeout S] [--json]\n"
 	"Copies a sandbox: it is snapshotted (briefly paused, then resumed, its id and time\n"
-	"left unchanged) and N new sandboxes (1 unless told, at most 100) start from that state.\n"
+	"left unchanged) and N new sandboxes (1 unless told, at most 20) start from that state.\n"
 	"Prints each new sandbox's id on its own line; a copy that could not start is reported\n"
-	"on stderr (exit 1 when any failed).  --timeout: the copies' time to live (default 300).\n";
+	"on stderr (exit 1 when any failed).  --timeout: the copies' time to live (E2B's default: 15 s).\n";
 
 typedef struct fork_wait {
 	sbx_wait w;

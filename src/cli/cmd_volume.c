@@ -132,8 +132,9 @@ static int vol_put(cli *c, const volume_args *a, const sbx_volume *v)
 	if (fd < 0)
 		return cli_fail(c, "cannot read %s: %s", a->local, strerror(errno));
 	struct stat st;
-	int64_t size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	int have = fstat(fd, &st) == 0;
+	int64_t size = have && S_ISREG(st.st_mode) ? st.st_size : -1;
+	if (have && S_ISDIR(st.st_mode)) {
 		close(fd);
 		return cli_fail(c, "%s is a directory; put uploads one file", a->local);
 	}

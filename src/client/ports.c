@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define PIPE_BUF_SIZE (64 * 1024)
 #define HANDSHAKE_MAX 8192
+#define HTTP_HEAD_MAX 16384
 /* sbxd may first resume a paused sandbox (autoResume): seconds, more under TCG */
 #define HANDSHAKE_TIMEOUT_MS 120000
 
@@ -154,7 +156,9 @@ int sbx_ports_list(sbx_client *c, const sbx_sandbox *sb, sbx_ports_cb cb, void *
 
 /* --- forwarder -------------------------------------------------------------- */
 
-enum { C_CONNECTING, C_HANDSHAKE, C_REFUSED, C_PUMP };
+/* C_HTTP_HEAD: sbxd has no raw tunnel; the client's request header is read
+ * to send it to sbxd's port route instead (HTTP only). */
+enum { C_HTTP_HEAD, C_CONNECTING, C_HANDSHAKE, C_REFUSED, C_PUMP };
 
 typedef struct fwd_conn fwd_conn;
 
@@ -165,6 +169,9 @@ struct sbx_forward {
 	socklen_t sbxd_len;
 	char *request;                   /* the upgrade request, the same for every connection */
 	char *sandbox_id;
+	int http_only;                   /* sbxd refused the upgrade: HTTP through its port route */
+	char *route_host;                /* that route's Host: PORT-ID.localhost:SBXDPORT */
+	char *traffic_token;             /* for sandboxes whose ports are not public; NULL: none */
 	sbx_forward_cb on_error;
 	void *ud;
 	fwd_conn *conns;
@@ -176,8 +183,10 @@ struct fwd_conn {
 	fwd_conn *next, *prev;
 	int cfd, ufd, state;
 	int64_t timer;
+	int upgrade;                     /* req asks for the tunnel (else it is the client's own request) */
+	sbx_buf req;                     /* what goes to sbxd first */
 	size_t req_off;
-	sbx_buf hdr;                     /* the answer to the upgrade, up to its end */
+	sbx_buf hdr;                     /* the answer to the upgrade / the client's request header */
 	char c2u[PIPE_BUF_SIZE], u2c[PIPE_BUF_SIZE];
 	size_t c2u_len, c2u_off, u2c_len, u2c_off;
 	int c_eof, u_eof, c_shut, u_shut;
@@ -195,6 +204,7 @@ static void conn_close(fwd_conn *k)
 		close(k->ufd);
 	}
 	buf_free(&k->hdr);
+	buf_free(&k->req);
 	if (k->prev)
 		k->prev->next = k->next;
 	else
@@ -224,8 +234,9 @@ static void conn_arm(fwd_conn *k)
 {
 	int cm = 0, um = 0;
 	switch (k->state) {
+	case C_HTTP_HEAD: cm = LOOP_READ; break;
 	case C_CONNECTING: um = LOOP_WRITE; break;
-	case C_HANDSHAKE: um = LOOP_READ | (k->f->request[k->req_off] ? LOOP_WRITE : 0); break;
+	case C_HANDSHAKE: um = (k->upgrade ? LOOP_READ : 0) | (k->req_off < k->req.len ? LOOP_WRITE : 0); break;
 	case C_REFUSED: um = LOOP_READ; break;
 	case C_PUMP:
 		if (!k->c_eof && !k->c2u_len)
@@ -239,8 +250,12 @@ static void conn_arm(fwd_conn *k)
 		break;
 	}
 	loop_set_mask(k->f->loop, k->cfd, cm);
-	loop_set_mask(k->f->loop, k->ufd, um);
+	if (k->ufd >= 0)
+		loop_set_mask(k->f->loop, k->ufd, um);
 }
+
+static void conn_http_start(fwd_conn *k);
+static void http_head_read(fwd_conn *k);
 
 /* "… (HTTP 502)" from a refused upgrade: the JSON body's message when it came. */
 static void refused(fwd_conn *k, int status, const char *body, size_t len)
@@ -252,11 +267,52 @@ static void refused(fwd_conn *k, int status, const char *body, size_t len)
 	if (!m && len)
 		snprintf(msg, sizeof msg, "%.*s", (int)strcspn(body, "\r\n"), body);
 	json_decref(j);
+	/* an sbxd (or agent) without the tunnel: its port route carries HTTP */
+	if ((status == 404 && strstr(msg, "no such endpoint")) || status == 400 || status == 405 || status == 426 ||
+	    status == 501) {
+		if (!k->f->http_only && k->f->on_error) {
+			char note[300];
+			snprintf(note, sizeof note, "this sbxd has no raw tunnel (HTTP %d): forwarding HTTP only, one "
+				 "request per connection (update sbx for any TCP protocol)", status);
+			k->f->on_error(note, k->f->ud);
+		}
+		k->f->http_only = 1;
+		conn_http_start(k);
+		return;
+	}
 	const char *hint = status == 404 ? " (is the sandbox still there? `sbx ls`)"
-			   : status == 401 || status == 403 ? " (the sandbox refused its token)"
-			   : status == 400 ? " (this sbxd has no raw tunnel: update it)" : "";
+			   : status == 401 || status == 403 ? " (the sandbox refused its token)" : "";
 	conn_fail(k, "cannot forward a connection to port %d of sandbox %s: %s (HTTP %d)%s", k->f->port,
 		  k->f->sandbox_id, msg, status, hint);
+}
+
+/* A chunked body (HTTP/1.1) joined: 0 once its last chunk came, -1 while
+ * it is incomplete (or malformed: then EOF or the size bound ends it). */
+static int dechunk(const char *p, size_t n, char **out, size_t *len)
+{
+	sbx_buf b = SBX_BUF_INIT;
+	const char *end = p + n;
+	for (;;) {
+		const char *nl = memmem(p, (size_t)(end - p), "\r\n", 2);
+		char *stop;
+		if (!nl)
+			break;
+		unsigned long size = strtoul(p, &stop, 16);
+		if (stop == p || size > HANDSHAKE_MAX)
+			break;
+		p = nl + 2;
+		if (!size) {
+			*len = b.len;
+			*out = buf_detach(&b);
+			return 0;
+		}
+		if ((size_t)(end - p) < size + 2)
+			break;
+		buf_append(&b, p, size);
+		p += size + 2;
+	}
+	buf_free(&b);
+	return -1;
 }
 
 /* The answer to the upgrade: 101 → pump (bytes past the header go to the
@@ -306,13 +362,24 @@ static void handshake_read(fwd_conn *k)
 		conn_arm(k);
 		return;
 	}
-	/* the error's body: complete when Content-Length says so, else at EOF */
+	/* the error's body: complete when Content-Length or the last chunk says
+	 * so (the connection stays open: HTTP/1.1), else at EOF */
 	k->state = C_REFUSED;
-	const char *cl = strcasestr(h, "\r\ncontent-length:");
-	if (cl && cl < end && rest >= (size_t)strtoul(cl + 17, NULL, 10))
+	const char *cl = strcasestr(h, "\r\ncontent-length:"), *te = strcasestr(h, "\r\ntransfer-encoding:");
+	if (cl && cl < end && rest >= (size_t)strtoul(cl + 17, NULL, 10)) {
 		refused(k, st, h + body, rest);
-	else
+	} else if (te && te < end) {
+		char *text = NULL;
+		size_t len = 0;
+		if (dechunk(h + body, rest, &text, &len) == 0) {
+			refused(k, st, text, len);
+			free(text);
+		} else {
+			conn_arm(k);
+		}
+	} else {
 		conn_arm(k);
+	}
 }
 
 /* -1: k was closed. */
@@ -371,6 +438,10 @@ static void on_client(sbx_loop *l, int fd, int ev, void *ud)
 {
 	(void)l, (void)fd;
 	fwd_conn *k = ud;
+	if (k->state == C_HTTP_HEAD) {
+		http_head_read(k);
+		return;
+	}
 	if (k->state != C_PUMP)
 		return;
 	if ((ev & LOOP_WRITE) && k->u2c_len && pump_out(k, k->cfd, k->u2c, &k->u2c_off, &k->u2c_len) < 0)
@@ -398,8 +469,8 @@ static void on_upstream(sbx_loop *l, int fd, int ev, void *ud)
 		}
 		k->state = C_HANDSHAKE;
 	}
-	if (k->state == C_HANDSHAKE && f->request[k->req_off] && (ev & LOOP_WRITE)) {
-		ssize_t n = send(k->ufd, f->request + k->req_off, strlen(f->request + k->req_off), MSG_NOSIGNAL);
+	if (k->state == C_HANDSHAKE && k->req_off < k->req.len && (ev & LOOP_WRITE)) {
+		ssize_t n = send(k->ufd, k->req.data + k->req_off, k->req.len - k->req_off, MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_fail(k, "cannot forward a connection to port %d of sandbox %s: writing to sbxd failed: %s",
 				  f->port, f->sandbox_id, strerror(errno));
@@ -407,6 +478,14 @@ static void on_upstream(sbx_loop *l, int fd, int ev, void *ud)
 		}
 		if (n > 0)
 			k->req_off += (size_t)n;
+		if (!k->upgrade && k->req_off == k->req.len) {
+			/* HTTP only: the request went; the rest is bytes both ways */
+			k->state = C_PUMP;
+			loop_del_timer(f->loop, k->timer);
+			k->timer = 0;
+			conn_arm(k);
+			return;
+		}
 	}
 	if (k->state == C_HANDSHAKE || k->state == C_REFUSED) {
 		if (ev & (LOOP_READ | LOOP_ERROR))
@@ -430,39 +509,27 @@ static int64_t on_handshake_timeout(sbx_loop *l, int64_t id, void *ud)
 	(void)l, (void)id;
 	fwd_conn *k = ud;
 	k->timer = 0;
+	if (k->state == C_HTTP_HEAD) {
+		conn_close(k);   /* an idle client (browsers connect ahead): nothing to report */
+		return -1;
+	}
 	conn_fail(k, "cannot forward a connection to port %d of sandbox %s: sbxd did not answer in %d s",
 		  k->f->port, k->f->sandbox_id, HANDSHAKE_TIMEOUT_MS / 1000);
 	return -1;
 }
 
-static void on_accept(sbx_loop *l, int fd, int ev, void *ud)
+/* Starts k's connection to sbxd (k->req is what goes first). */
+static void conn_connect(fwd_conn *k)
 {
-	(void)ev;
-	sbx_forward *f = ud;
-	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
-		return;   /* EAGAIN, or the client gave up already */
-	int ufd = socket(f->sbxd.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (ufd < 0) {
-		close(cfd);
-		if (f->on_error)
-			f->on_error("cannot forward a connection: no socket for sbxd (too many open files?)", f->ud);
+	sbx_forward *f = k->f;
+	k->ufd = socket(f->sbxd.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (k->ufd < 0) {
+		conn_fail(k, "cannot forward a connection to port %d of sandbox %s: no socket for sbxd: %s", f->port,
+			  f->sandbox_id, strerror(errno));
 		return;
 	}
-	fwd_conn *k = xcalloc(1, sizeof *k);
-	k->f = f;
-	k->cfd = cfd;
-	k->ufd = ufd;
-	k->next = f->conns;
-	if (f->conns)
-		f->conns->prev = k;
-	f->conns = k;
-	f->open++;
-	f->total++;
-	loop_add_fd(l, cfd, 0, on_client, k);
-	loop_add_fd(l, ufd, 0, on_upstream, k);
-	k->timer = loop_add_timer(l, HANDSHAKE_TIMEOUT_MS, on_handshake_timeout, k);
-	if (connect(ufd, (struct sockaddr *)&f->sbxd, f->sbxd_len) == 0)
+	loop_add_fd(f->loop, k->ufd, 0, on_upstream, k);
+	if (connect(k->ufd, (struct sockaddr *)&f->sbxd, f->sbxd_len) == 0)
 		k->state = C_HANDSHAKE;
 	else if (errno == EINPROGRESS)
 		k->state = C_CONNECTING;
@@ -472,6 +539,104 @@ static void on_accept(sbx_loop *l, int fd, int ev, void *ud)
 		return;
 	}
 	conn_arm(k);
+}
+
+/* HTTP only: read the client's request header first (conn_arm watches it). */
+static void conn_http_start(fwd_conn *k)
+{
+	if (k->ufd >= 0) {
+		loop_del_fd(k->f->loop, k->ufd);
+		close(k->ufd);
+		k->ufd = -1;
+	}
+	buf_reset(&k->hdr);
+	buf_reset(&k->req);
+	k->req_off = 0;
+	k->upgrade = 0;
+	k->state = C_HTTP_HEAD;
+	conn_arm(k);
+}
+
+static int header_is(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && line[n] == ':' && !strncasecmp(line, name, n);
+}
+
+/* The client's request header, with sbxd's port route as its Host and
+ * Connection: close (so each further request comes on a connection of its
+ * own, routed again); the bytes after the header follow as they are. */
+static void http_head_read(fwd_conn *k)
+{
+	sbx_forward *f = k->f;
+	char tmp[4096];
+	ssize_t n = recv(k->cfd, tmp, sizeof tmp, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(k);   /* the client left before asking anything */
+		return;
+	}
+	buf_append(&k->hdr, tmp, (size_t)n);
+	const char *h = buf_cstr(&k->hdr), *end = strstr(h, "\r\n\r\n");
+	if (!end) {
+		if (k->hdr.len > HTTP_HEAD_MAX)
+			conn_fail(k, "cannot forward a connection to port %d of sandbox %s: without sbxd's raw tunnel "
+				     "only HTTP passes, and this did not start with an HTTP request header", f->port,
+				  f->sandbox_id);
+		return;
+	}
+	const char *line = h, *stop = end + 2;
+	int first = 1;
+	while (line < stop) {
+		const char *eol = strstr(line, "\r\n");
+		size_t len = (size_t)(eol - line);
+		if (first) {
+			buf_append(&k->req, line, len);
+			buf_printf(&k->req, "\r\nHost: %s\r\nConnection: close\r\n", f->route_host);
+			if (f->traffic_token)
+				buf_printf(&k->req, "E2B-Traffic-Access-Token: %s\r\n", f->traffic_token);
+		} else if (!header_is(line, len, "Host") && !header_is(line, len, "Connection") &&
+			   !header_is(line, len, "Keep-Alive") && !header_is(line, len, "Proxy-Connection") &&
+			   !header_is(line, len, "E2B-Traffic-Access-Token")) {
+			buf_append(&k->req, line, len);
+			buf_puts(&k->req, "\r\n");
+		}
+		first = 0;
+		line = eol + 2;
+	}
+	buf_puts(&k->req, "\r\n");
+	buf_append(&k->req, end + 4, k->hdr.len - (size_t)(end + 4 - h));
+	buf_free(&k->hdr);
+	conn_connect(k);
+}
+
+static void on_accept(sbx_loop *l, int fd, int ev, void *ud)
+{
+	(void)ev;
+	sbx_forward *f = ud;
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;   /* EAGAIN, or the client gave up already */
+	fwd_conn *k = xcalloc(1, sizeof *k);
+	k->f = f;
+	k->cfd = cfd;
+	k->ufd = -1;
+	k->next = f->conns;
+	if (f->conns)
+		f->conns->prev = k;
+	f->conns = k;
+	f->open++;
+	f->total++;
+	loop_add_fd(l, cfd, 0, on_client, k);
+	k->timer = loop_add_timer(l, HANDSHAKE_TIMEOUT_MS, on_handshake_timeout, k);
+	if (f->http_only) {
+		conn_http_start(k);
+		return;
+	}
+	k->upgrade = 1;
+	buf_puts(&k->req, f->request);
+	conn_connect(k);
 }
 
 static char *upgrade_request(const sbx_sandbox *sb, const char *host, int sport, int port)
@@ -541,6 +706,8 @@ int sbx_port_forward(sbx_client *c, const sbx_sandbox *sb, int port, int local_p
 	memcpy(&f->sbxd, pick->ai_addr, pick->ai_addrlen);
 	f->sbxd_len = pick->ai_addrlen;
 	f->request = upgrade_request(sb, host, sport, port);
+	f->route_host = xasprintf("%d-%s.localhost:%d", port, sb->id, sport);
+	f->traffic_token = sb->traffic_token ? xstrdup(sb->traffic_token) : NULL;
 	f->sandbox_id = xstrdup(sb->id);
 	f->on_error = on_error;
 	f->ud = ud;
@@ -564,6 +731,8 @@ void sbx_forward_stop(sbx_forward *f)
 	loop_del_fd(f->loop, f->lfd);
 	close(f->lfd);
 	free(f->request);
+	free(f->route_host);
+	free(f->traffic_token);
 	free(f->sandbox_id);
 	free(f);
 }

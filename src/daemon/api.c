@@ -88,6 +88,8 @@ static void ctx_close(http_req *r, int ok, void *ud)
 		sbox_kill_detach(c->killing);
 	if (c->create)
 		api_create_ctx_free(c->create);
+	if (c->net_update)
+		api_network_detach(c->net_update);
 	free(c);
 }
 
@@ -196,6 +198,11 @@ static void route_sandboxes(sbxd *d, http_req *r, const char *rest, int v2)
 			api_fork(d, r, id);
 		else
 			api_snapshot_create(d, r, id);
+	} else if (is(verb, "network")) {
+		if (is(m, "PUT"))
+			api_network(d, r, id);
+		else
+			method_not_allowed(r, "PUT");
 	} else if (is(verb, "metrics") || is(verb, "logs")) {
 		if (!is(m, "GET"))
 			method_not_allowed(r, "GET");
@@ -260,8 +267,10 @@ void api_handle(http_req *r, void *ud)
 				  : "missing API key: send it in the X-API-KEY header (eval \"$(sbx env)\" sets E2B_API_KEY)");
 			return;
 		}
-		if (snapshots && (!*rest || is(rest, "/")))
-			is(http_req_method(r), "GET") ? api_snapshot_list(d, r) : method_not_allowed(r, "GET");
+		if (snapshots && (!*rest || is(rest, "/")) && is(http_req_method(r), "GET"))
+			api_snapshot_list(d, r);
+		else if (snapshots && (!*rest || is(rest, "/")))
+			method_not_allowed(r, "GET");
 		else if (snapshots)
 			api_error(r, 404, "no such endpoint: %s %s", http_req_method(r), path);
 		else if (templates && rest[0] == '/' && rest[1] && is(http_req_method(r), "DELETE"))

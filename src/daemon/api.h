@@ -34,6 +34,7 @@ typedef struct api_ctx {
 	char handed_out[SBXD_ID_MAX + 1];   /* the sandbox a 201 is on its way for */
 	sbox *killing;          /* waiting for sbox_kill's teardown */
 	struct create_req *create;   /* api_create.c */
+	struct net_update *net_update;   /* api_network.c: a set_net job answers it */
 } api_ctx;
 
 api_ctx *api_ctx_new(sbxd *d, http_req *r, const char *id);
@@ -57,6 +58,14 @@ void api_snapshot_create(sbxd *d, http_req *r, const char *id);
 void api_snapshot_list(sbxd *d, http_req *r);
 void api_snapshot_delete(sbxd *d, http_req *r, const char *ref);
 void api_fork(sbxd *d, http_req *r, const char *id);
+
+/* api_network.c: PUT /sandboxes/{id}/network (E2B's updateNetwork), and
+ * the names of every sandbox's allowOut resolved again every
+ * d->net_refresh_ms (started and stopped with sbxd). */
+void api_network(sbxd *d, http_req *r, const char *id);
+void api_network_detach(struct net_update *nu);   /* its request went away */
+void api_network_start(sbxd *d);
+void api_network_stop(sbxd *d);
 
 /* Body limits and the one JSON reader all POST handlers use: NULL (and a
  * 400 sent) when the body is not a JSON object; an empty body is {}. */

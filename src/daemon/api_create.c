@@ -8,6 +8,7 @@
 #include "api.h"
 #include "agent_op.h"
 #include "api_json.h"
+#include "netrules.h"
 #include "events.h"
 #include "api_volumes.h"
 #include "hostroute.h"
@@ -31,8 +32,9 @@ struct create_req {
 	kvlist metadata, env;
 	int cpus, memory_mb, disk_mb, own_limits;
 	int internet, timeout_s, auto_pause, auto_resume;
+	json_t *network;         /* normalized network config (netrules.h), or NULL */
+	int has_rules, no_public_traffic;
 	int auto_pause_memory;   /* autoPauseMemory (default true) */
-	int private_traffic;     /* network.allowPublicTraffic: false */
 	int64_t t0;              /* monotonic ms at the request */
 	const runtime_ops *ops;  /* the runtime it runs on */
 	int runtime_asked;       /* the client named one */
@@ -48,6 +50,7 @@ void api_create_ctx_free(struct create_req *cr)
 	kv_free(&cr->env);
 	free(cr->snap_dir);
 	free(cr->snap_token);
+	json_decref(cr->network);
 	json_decref(cr->volume_mounts);
 	free(cr);
 }
@@ -80,17 +83,51 @@ static int get_int(http_req *r, json_t *j, const char *key, int min, int max, in
 	return 1;
 }
 
-/* network.allowPublicTraffic (the rest of "network" is netrules.c's). */
-static int parse_public_traffic(http_req *r, json_t *j, struct create_req *cr)
+/* allow_internet_access + network (E2B's SandboxNetworkConfig): the
+ * outbound rules checked here, enforced by the driver; allowPublicTraffic
+ * for the port routes; maskRequestHost kept and reported. */
+static int parse_network(http_req *r, json_t *j, struct create_req *cr)
 {
-	json_t *v = json_object_get(json_object_get(j, "network"), "allowPublicTraffic");
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v)) {
-		api_error(r, 400, "\"network.allowPublicTraffic\" must be true or false");
+	json_t *net = json_object_get(j, "network"), *v;
+	sbx_err e;
+	netrules nr;
+	if (net && !json_is_null(net) && !json_is_object(net)) {
+		api_error(r, 400, "\"network\" must be an object: {\"allowOut\": [...], \"denyOut\": [...], ...}");
 		return -1;
 	}
-	cr->private_traffic = json_is_false(v);
+	if (netrules_parse(json_object_get(j, "allow_internet_access"), json_object_get(net, "allowOut"),
+			   json_object_get(net, "denyOut"), &nr, &e) < 0) {
+		api_error(r, 400, "network: %s", e.msg);
+		return -1;
+	}
+	cr->internet = nr.internet;
+	cr->has_rules = nr.allow[0] || nr.deny[0];
+	if (json_is_object(net))
+		cr->network = netrules_json(&nr);
+	netrules_free(&nr);
+	if (!cr->network)
+		return 0;
+	v = json_object_get(net, "allowPublicTraffic");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			api_error(r, 400, "network.allowPublicTraffic must be true or false");
+			return -1;
+		}
+		cr->no_public_traffic = json_is_false(v);
+	}
+	v = json_object_get(net, "maskRequestHost");
+	if (v && !json_is_null(v)) {
+		const char *h = json_is_string(v) ? json_string_value(v) : NULL;
+		int ok = h && strlen(h) <= 255;
+		for (const char *p = h; ok && *p; p++)
+			ok = *p > ' ' && *p < 0x7f;   /* it may become a Host header */
+		if (!ok) {
+			api_error(r, 400, "network.maskRequestHost must be a host (e.g. \"example.com:${PORT}\"): "
+				  "at most 255 printable characters, no spaces");
+			return -1;
+		}
+		json_object_set(cr->network, "maskRequestHost", v);
+	}
 	return 0;
 }
 
@@ -119,9 +156,8 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 			return -1;
 		}
 	}
-	if (get_bool(r, j, "allow_internet_access", &cr->internet) < 0 ||
-	    get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
-	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0 || parse_public_traffic(r, j, cr) < 0)
+	if (get_bool(r, j, "autoPause", &cr->auto_pause) < 0 ||
+	    get_bool(r, j, "autoPauseMemory", &cr->auto_pause_memory) < 0 || parse_network(r, j, cr) < 0)
 		return -1;
 	v = json_object_get(j, "autoResume");
 	if (json_is_object(v))
@@ -181,9 +217,9 @@ static void start_fresh(api_ctx *c)
 		.tpl = &cr->tpl, .alias = cr->name, .cpus = cr->cpus, .memory_mb = cr->memory_mb,
 		.disk_mb = cr->disk_mb, .internet = cr->internet, .timeout_s = cr->timeout_s,
 		.auto_pause = cr->auto_pause, .auto_resume = cr->auto_resume, .auto_pause_disk = !cr->auto_pause_memory,
-		.private_traffic = cr->private_traffic,
 		.metadata = &cr->metadata, .env = &cr->env, .ops = cr->ops,
-		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token, .volume_mounts = cr->volume_mounts,
+		.snapshot_dir = cr->snap_dir, .init_token = cr->snap_token,
+		.network = cr->network, .no_public_traffic = cr->no_public_traffic, .volume_mounts = cr->volume_mounts,
 	};
 	sbox *sb;
 	sbx_err e;
@@ -217,8 +253,9 @@ static void claimed_ready(sbox *sb, int ok, const char *err, void *ud)
 static int try_pool(api_ctx *c)
 {
 	struct create_req *cr = c->create;
-	if (cr->own_limits || !cr->internet || cr->ops != c->d->rt || cr->snap_dir || cr->volume_mounts)
-		return 0;   /* the pool holds sandboxes of the default runtime only */
+	if (cr->own_limits || !cr->internet || cr->has_rules || cr->ops != c->d->rt || cr->snap_dir ||
+	    cr->volume_mounts)
+		return 0;   /* the pool holds open sandboxes of the default runtime only */
 	sbox *sb = pool_take(c->d, &cr->tpl);
 	if (!sb)
 		return 0;
@@ -233,8 +270,10 @@ static int try_pool(api_ctx *c)
 		kv_set(&r->metadata, cr->metadata.keys[i], cr->metadata.values[i]);
 	r->auto_pause = cr->auto_pause;
 	r->auto_resume = cr->auto_resume;
+	json_decref(r->network);
+	r->network = cr->network ? json_deep_copy(cr->network) : NULL;
+	r->public_traffic = !cr->no_public_traffic;
 	r->auto_pause_memory = cr->auto_pause_memory;
-	r->public_traffic = !cr->private_traffic;
 	r->started_at = wall_ms();
 	sbox_set_timeout(sb, cr->timeout_s);   /* saves the record and arms the timer */
 	json_t *body = json_pack("{s:o,s:s}", "envVars", kv_to_json(&cr->env), "accessToken", token);

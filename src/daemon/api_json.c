@@ -61,6 +61,11 @@ json_t *json_sandbox_detail(const sbxd_record *r)
 	json_object_set_new(j, "envdAccessToken", json_string(r->token));
 	json_object_set_new(j, "domain", json_null());
 	json_object_set_new(j, "allowInternetAccess", json_boolean(r->internet));
+	if (r->network) {
+		json_t *net = json_deep_copy(r->network);
+		json_object_set_new(net, "allowPublicTraffic", json_boolean(r->public_traffic));
+		json_object_set_new(j, "network", net);
+	}
 	json_object_set_new(j, "lifecycle", json_pack("{s:s,s:b}", "onTimeout", r->auto_pause ? "pause" : "kill",
 						      "autoResume", r->auto_resume));
 	return j;

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define FORK_MAX 16
+#define FORK_MAX 20   /* the Python SDK documents 1..20 */
 #define FORK_DEFAULT_TIMEOUT_S 15   /* E2B's SandboxForkRequest default */
 #define SNAP_PAGE_DEFAULT 100
 #define SNAP_PAGE_MAX 1000
@@ -39,6 +39,7 @@ struct snap_op {
 	int fork_count, fork_timeout_s;   /* fork_count 0: a plain snapshot */
 	int was_running;
 	int64_t end_at;           /* the source's, kept across the pause */
+	int timeout_s;            /* its last asked-for timeout, likewise */
 	snap_meta m;
 	int have_meta, committed;
 	char *err;                /* why the snapshot failed (answered after the resume) */
@@ -136,8 +137,9 @@ static void source_ready(sbox *sb, int ok, const char *err, void *ud)
 	struct snap_op *op = ud;
 	op->waiting = NULL;
 	if (ok && !sb->killed) {
-		/* Its endAt as before the snapshot (resume set a new one). */
+		/* Its endAt and timeout as before the snapshot (resume set new ones). */
 		sb->rec.end_at = op->end_at;
+		sb->rec.timeout_s = op->timeout_s;
 		sbox_save(sb);
 		timeouts_arm(sb);
 	} else {
@@ -274,6 +276,7 @@ static void begin(struct snap_op *op)
 	}
 	op->was_running = 1;
 	op->end_at = sb->rec.end_at;
+	op->timeout_s = sb->rec.timeout_s;
 	if (sbox_pause(sb, &e) < 0) {
 		char *why = xasprintf("sandbox \"%s\" could not be paused for its snapshot: %s", op->id, e.msg);
 		op_error(op, 500, why);

@@ -61,6 +61,7 @@ struct sbox {
 	int teardowns;               /* attempts so far */
 	int64_t retry_timer;         /* the next attempt, when one failed */
 	int watch_fd;                /* liveness.c: the runtime's watch fd, -1: none */
+	int net_updating;            /* api_network.c: a set_net job runs for it */
 	char exec_id[37];            /* events.h: this run's sandboxExecutionId (uuid) */
 	int64_t exec_started_ms;     /* when this run began (create, resume, adoption) */
 	struct mhist *metrics;       /* metrics_hist.h: its recent samples, or NULL */
@@ -82,6 +83,9 @@ struct sbxd {
 	int port;
 	int stopping;
 	int64_t live_timer;                    /* liveness.c's backstop */
+	char *hosts_file;                      /* names for network rules (netrules.h), or NULL */
+	int64_t net_timer;                     /* api_network.c: names resolved again */
+	int64_t net_refresh_ms;
 	struct ev_store *events;               /* events.h */
 	int64_t events_timer;
 	int64_t metrics_timer;                 /* metrics_hist.h's sampler */

@@ -78,15 +78,19 @@ static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud)
 	http_req *r = http_relay_req(p->relay);
 	sbx_buf url = SBX_BUF_INIT;
 	buf_puts(&url, sb->agent_base);
-	char *tok = NULL;
-	const char *hdrs[2] = { NULL, NULL };
+	char *tok = NULL, *sid = NULL;
+	const char *hdrs[3] = { NULL, NULL, NULL };
 	/* The client's tokens stay here: the agent gets the sandbox's own, and
-	 * drops it before the server in the sandbox sees the request. */
-	static const char *const drop[] = { "X-Access-Token", "E2B-Traffic-Access-Token", NULL };
+	 * drops it before the server in the sandbox sees the request.  The
+	 * sandbox id (for the agent's errors) is ours too, whichever route. */
+	static const char *const drop[] = { "X-Access-Token", "E2B-Traffic-Access-Token", "E2b-Sandbox-Id",
+					    "E2b-Sandbox-Port", NULL };
 	if (p->port) {
 		buf_printf(&url, "/sbx/port/%d", p->port);
 		tok = xasprintf("X-Access-Token: %s", sb->rec.token);
+		sid = xasprintf("E2b-Sandbox-Id: %s", sb->rec.id);
 		hdrs[0] = tok;
+		hdrs[1] = sid;
 	}
 	http_relay_append_target(&url, r, http_req_path(r));
 	http_relay_up up = {
@@ -95,6 +99,7 @@ static void sandbox_ready(sbox *sb, int ok, const char *err, void *ud)
 	};
 	http_relay_start(p->relay, &up);
 	free(tok);
+	free(sid);
 	buf_free(&url);
 }
 

@@ -39,6 +39,7 @@ void record_free(sbxd_record *r)
 	free(r->runtime);
 	free(r->token);
 	free(r->dead_reason);
+	json_decref(r->network);
 	kv_free(&r->metadata);
 	json_decref(r->volume_mounts);
 	memset(r, 0, sizeof *r);
@@ -91,6 +92,9 @@ json_t *record_to_json(const sbxd_record *r)
 			      "state", sb_state_name(r->state), "autoPause", r->auto_pause,
 			      "autoResume", r->auto_resume, "pooled", r->pooled);
 	json_object_set_new(j, "metadata", kv_to_json(&r->metadata));
+	if (r->network)
+		json_object_set_new(j, "network", json_deep_copy(r->network));
+	json_object_set_new(j, "publicTraffic", json_boolean(r->public_traffic));
 	if (r->killed)
 		json_object_set_new(j, "killed", json_true());
 	if (!r->auto_pause_memory)
@@ -99,7 +103,6 @@ json_t *record_to_json(const sbxd_record *r)
 		json_object_set_new(j, "pausedDisk", json_true());
 	if (r->volume_mounts)
 		json_object_set(j, "volumeMounts", r->volume_mounts);
-	json_object_set_new(j, "publicTraffic", json_boolean(r->public_traffic));
 	if (r->state == SB_DEAD) {
 		json_object_set_new(j, "deadReason", json_string(r->dead_reason ? r->dead_reason : ""));
 		json_object_set_new(j, "deadAt", json_integer(r->dead_at));
@@ -148,12 +151,14 @@ int record_from_json(json_t *j, sbxd_record *r, sbx_err *e)
 	r->auto_resume = ar;
 	r->pooled = pooled;
 	r->killed = json_is_true(json_object_get(j, "killed"));
+	json_t *net = json_object_get(j, "network");
+	r->network = json_is_object(net) ? json_deep_copy(net) : NULL;
+	r->public_traffic = !json_is_false(json_object_get(j, "publicTraffic"));
 	r->auto_pause_memory = !json_is_false(json_object_get(j, "autoPauseMemory"));
 	r->paused_disk = json_is_true(json_object_get(j, "pausedDisk"));
 	json_t *vm = json_object_get(j, "volumeMounts");
 	if (json_is_array(vm))
 		r->volume_mounts = json_deep_copy(vm);
-	r->public_traffic = !json_is_false(json_object_get(j, "publicTraffic"));   /* older records: public */
 	if (r->state == SB_DEAD) {
 		const char *why = json_string_value(json_object_get(j, "deadReason"));
 		r->dead_reason = xstrdup(why ? why : "it died");

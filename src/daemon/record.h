@@ -40,11 +40,15 @@ typedef struct sbxd_record {
 	int auto_resume;      /* traffic to a paused sandbox resumes it */
 	int auto_pause_memory;   /* autoPause keeps memory (1, default) or only the disk (0) */
 	int paused_disk;      /* SB_PAUSED by a filesystem-only pause: resume starts it afresh */
-	int public_traffic;   /* 0: its ports (getHost) need E2B-Traffic-Access-Token */
 	int pooled;           /* pre-started, not handed out yet: never listed */
 	int killed;           /* killed, its teardown not finished: the next sbxd
 			       * start finishes it instead of adopting it */
 	kvlist metadata;
+	/* E2B's network config as created or last updated (netrules.h):
+	 * {allowOut?, denyOut?, allowPublicTraffic?, maskRequestHost?},
+	 * normalized; NULL when the create gave none. */
+	json_t *network;
+	int public_traffic;   /* network.allowPublicTraffic (default 1): 0 = port routes need the token */
 	char *dead_reason;    /* SB_DEAD: what sbxd saw, and what to do */
 	int64_t dead_at;      /* SB_DEAD: when sbxd noticed (unix ms) */
 	json_t *volume_mounts;   /* [{name, path, volumeID}] (issue 12: volumes), or NULL */

@@ -5,6 +5,7 @@
 #include "files.h"
 #include "jobs.h"
 #include "liveness.h"
+#include "netrules.h"
 #include "metrics_hist.h"
 #include "pool.h"
 #include "runtimes.h"
@@ -14,6 +15,7 @@
 #include "../util/buf.h"
 #include "../util/log.h"
 #include "../util/rand.h"
+#include "../util/strv.h"
 #include "../util/xalloc.h"
 #include <jansson.h>
 #include <stdarg.h>
@@ -112,6 +114,36 @@ struct create_job {
 	rt_spec spec;
 };
 
+/* In a job's child (names may need DNS): the record's rules as the
+ * addresses a driver takes.  0 and *net (free with sbox_net_free), or -1. */
+int sbox_net_resolve(sbox *sb, rt_net *net, sbx_err *e)
+{
+	netrules nr;
+	json_t *j = sb->rec.network, *inet = json_boolean(sb->rec.internet);
+	int rc = netrules_parse(inet, json_object_get(j, "allowOut"), json_object_get(j, "denyOut"), &nr, e);
+	json_decref(inet);
+	if (rc < 0)
+		return -1;
+	char **allow, **deny, *unresolved;
+	netrules_resolve(&nr, sb->d->hosts_file, &allow, &deny, &unresolved);
+	if (unresolved)
+		log_warn("sbxd: sandbox %s: allowOut names %s do not resolve (yet): they allow nothing until they do",
+			 sb->rec.id, unresolved);
+	free(unresolved);
+	netrules_free(&nr);
+	net->internet = sb->rec.internet;
+	net->allow_out = (const char *const *)allow;
+	net->deny_out = (const char *const *)deny;
+	return 0;
+}
+
+void sbox_net_free(rt_net *net)
+{
+	sbx_strv_free((char **)net->allow_out);
+	sbx_strv_free((char **)net->deny_out);
+	net->allow_out = net->deny_out = NULL;
+}
+
 /* In the job's child: the driver's create; the handle is re-made in sbxd by adopt. */
 static int create_in_child(void *arg, sbx_err *e)
 {
@@ -119,7 +151,14 @@ static int create_in_child(void *arg, sbx_err *e)
 	const runtime_ops *ops = cj->sb->ops;
 	rt_sandbox *h;
 	sbx_err re;
-	if (ops->create(&cj->spec, &h, &re) < 0)
+	rt_net net;
+	if (sbox_net_resolve(cj->sb, &net, e) < 0)
+		return -1;
+	cj->spec.allow_out = net.allow_out;
+	cj->spec.deny_out = net.deny_out;
+	int rc = ops->create(&cj->spec, &h, &re);
+	sbox_net_free(&net);
+	if (rc < 0)
 		return sbx_error(e, "the %s runtime could not start the sandbox: %s", ops->name, re.msg);
 	ops->release(h);
 	return 0;
@@ -247,8 +286,9 @@ int sbox_create(sbxd *d, const sbox_new_args *a, sbox **out, sbx_err *e)
 	r->auto_pause = a->auto_pause;
 	r->auto_resume = a->auto_resume;
 	r->auto_pause_memory = !a->auto_pause_disk;
-	r->public_traffic = !a->private_traffic;
 	r->pooled = a->pooled;
+	r->network = a->network ? json_deep_copy(a->network) : NULL;
+	r->public_traffic = !a->no_public_traffic;
 	for (size_t i = 0; a->metadata && i < a->metadata->n; i++)
 		kv_set(&r->metadata, a->metadata->keys[i], a->metadata->values[i]);
 	r->volume_mounts = a->volume_mounts ? json_deep_copy(a->volume_mounts) : NULL;

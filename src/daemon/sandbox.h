@@ -21,7 +21,6 @@ typedef struct sbox_new_args {
 	int timeout_s;
 	int auto_pause, auto_resume;
 	int auto_pause_disk;        /* autoPause (timeout) keeps only the disk */
-	int private_traffic;        /* allowPublicTraffic: false (record: public_traffic = 0) */
 	int pooled;
 	const char *token;          /* NULL: a fresh random one */
 	const kvlist *metadata;     /* may be NULL */
@@ -30,6 +29,8 @@ typedef struct sbox_new_args {
 	/* From a user snapshot (snapshots.h): its driver dir, and (RT_RESTORES)
 	 * the token its agent holds until the first /init.  NULL: none. */
 	const char *snapshot_dir, *init_token;
+	json_t *network;            /* the record's network (copied; netrules.h), may be NULL */
+	int no_public_traffic;      /* network.allowPublicTraffic false */
 	const json_t *volume_mounts;   /* [{name, path, volumeID}] (api_volumes.h), or NULL */
 } sbox_new_args;
 
@@ -100,6 +101,11 @@ void sbox_set_timeout(sbox *sb, int timeout_s);
 void sbox_save(sbox *sb);
 /* Frees the handle only; the sandbox lives on (sbxd stopping). */
 void sbox_release(sbox *sb);
+/* In a job's child only (names may need DNS): the record's outbound
+ * rules (internet + network) resolved for the driver (rt_net); free with
+ * sbox_net_free.  -1 when the record's rules do not parse. */
+int sbox_net_resolve(sbox *sb, rt_net *net, sbx_err *e);
+void sbox_net_free(rt_net *net);
 /* A line in both sbxd's log and the sandbox's own event log. */
 void sbox_log(sbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last lines of the runtime's logs, for error messages ("" if none). */

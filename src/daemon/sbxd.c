@@ -91,6 +91,8 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	d->sb_dir = xasprintf("%s/sandboxes", o->state_dir);
 	d->api_key = xstrdup(o->api_key);
 	d->agent_bin = o->agent_bin ? xstrdup(o->agent_bin) : NULL;
+	d->hosts_file = o->hosts_file && *o->hosts_file ? xstrdup(o->hosts_file) : NULL;
+	d->net_refresh_ms = o->net_refresh_ms;
 	d->runtimes = o->runtimes ? o->runtimes : sbxd_builtin_runtimes;
 	d->find_template = o->find_template ? o->find_template : sbxd_find_template;
 	runtimes_probe(d->runtimes, &d->rts);
@@ -108,6 +110,7 @@ sbxd *sbxd_new(sbx_loop *loop, const sbxd_opts *o, sbx_err *e)
 	adopt_all(d);
 	snaps_cleanup(d);
 	liveness_start(d);
+	api_network_start(d);
 	mhist_start(d);
 	pool_init(d, o->pool, o->pool_templates);
 	return d;
@@ -127,6 +130,7 @@ void sbxd_free(sbxd *d)
 		return;
 	d->stopping = 1;
 	liveness_stop(d);
+	api_network_stop(d);
 	mhist_stop(d);
 	/* Requests first: their close callbacks withdraw from the sandboxes. */
 	http_server_free(d->srv);
@@ -155,5 +159,6 @@ void sbxd_free(sbxd *d)
 	free(d->sb_dir);
 	free(d->api_key);
 	free(d->agent_bin);
+	free(d->hosts_file);
 	free(d);
 }

@@ -46,6 +46,10 @@ typedef struct sbxd_opts {
 	int pool;                  /* pre-started sandboxes per default template */
 	const char *api_key;
 	const char *agent_bin;     /* rt_spec.agent_bin */
+	/* Names for network rules before DNS ("ADDR NAME..." lines, netrules.h);
+	 * NULL: DNS only.  And how often names are resolved again (0: 60 s). */
+	const char *hosts_file;
+	int64_t net_refresh_ms;
 	/* For tests: the drivers known (NULL-terminated; default: the built-in
 	 * ones) and the template finder (default: vm/template/template.h). */
 	const runtime_ops *const *runtimes;

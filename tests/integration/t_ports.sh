@@ -5,7 +5,7 @@
 # listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
 # the tokens never reaching the server in the sandbox, the agent's
 # /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), and E2B's ports answering inside the sandbox
-# (curl http://0.0.0.0:49999/health from a command).
+# (curl http://0.0.0.0:49999/health from a command); one qemu case.
 . "$(dirname "$0")/lib.sh"
 
 . "$(dirname "$0")/sbxd_lib.sh"
@@ -65,6 +65,7 @@ expect_eq "  ... no X-Access-Token nor E2B-Traffic-Access-Token reaches the sand
 body=$(hp 8001 /)
 expect_eq "nothing listening on 8001 → 502" "$(status)" 502
 expect_match "  ... E2B's words, the port" "$(jq -r '.message' <<<"$body")" '^The sandbox is running but port is not open.*8001'
+expect_eq "  ... naming the sandbox and the port" "$(jq -r '"\(.sandboxId) \(.port)"' <<<"$body")" "$ID 8001"
 body=$(curl -s -m 30 -w '\n%{http_code}' -H "Host: 8000-nosuchsandbox0000000.localhost:$PORT" "$API/")
 expect_eq "unknown sandbox by Host → 502 {message: 'The sandbox was not found'} (E2B's)" \
 	"$(head -n1 <<<"$body" | jq -r '.code, .message, .sandboxId' | tr '\n' '|') $(tail -n1 <<<"$body")" \
@@ -149,5 +150,23 @@ expect_eq "  ... its token → 200" "$(priv -H "E2B-Traffic-Access-Token: $TOK")
 expect_eq "  ... the public sandbox needs none" "$(ID=$ID1 hp 8000 /hello.txt >/dev/null; status)" 200
 got=$(api GET "/sandboxes/$ID" >/dev/null; jq -r .publicTraffic "$STATE/sandboxes/$ID.json" 2>/dev/null)
 expect_eq "  ... kept in its record (publicTraffic false)" "$got" false
+
+# One qemu case (TCG here; skipped where qemu is missing): the port route
+# and the tunnel reach the guest over TCP, and E2B's ports answer inside
+# the guest, whose agent is PID 1 there.
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "qemu: getHost, tunnel, in-guest 49999" "qemu-system-x86_64 missing"
+else
+	create '{"templateID":"base","runtime":"qemu","timeout":600}' || notok "create a qemu sandbox" "$(status): $CREATED"
+	run "$ID" "$TOK" "mkdir -p /tmp/www && echo hello-from-vm >/tmp/www/v.txt && cd /tmp/www && (setsid python3 -m http.server 8000 >/dev/null 2>&1 &)" >/dev/null
+	wait_until 60 bash -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Host: 8000-$ID.localhost:$PORT' '$API/v.txt')\" = 200 ]"
+	expect_eq "qemu: Host 8000-ID… → the guest's server" "$(hp 8000 /v.txt) $(status)" "hello-from-vm 200"
+	out=$(tunnel 8000 "$TOK" 'GET /v.txt HTTP/1.0\nHost: t\n\n')
+	expect_match "qemu: the tunnel to 8000 over the guest's TCP agent address" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
+		'^HTTP/1.1 101 .*HTTP/1.0 200 OK.*hello-from-vm'
+	got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
+	expect_eq "qemu: in the guest, http://0.0.0.0:49999/health → 200 \"OK\"" "$got" '200 "OK"'
+	api DELETE "/sandboxes/$ID" >/dev/null
+fi
 
 done_testing

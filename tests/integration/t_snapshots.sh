@@ -5,6 +5,7 @@
 # /etc/hosts a symlink to a host file) that must not make sbxd write on the
 # host, snapshots surviving an sbxd restart, unfinished ones removed then,
 # fork's temporary snapshot gone after the fork.
+# ch (the fake cloud-hypervisor): a snapshot restored into a new VMM.
 # qemu (one case, when the code-interpreter template's booted snapshot is
 # cached: clones only, never a cold boot under TCG): a snapshot keeps the
 # memory — a Python variable and a running process are in the new sandbox.
@@ -66,6 +67,51 @@ expect_eq "its dir is gone" "$(test -e "$dir"; echo $?)" 1
 api DELETE "/templates/tsnap" >/dev/null
 expect_eq "again → 404" "$(status)" 404
 api DELETE "/sandboxes/$SRC" >/dev/null
+
+# --- ch, against the fake cloud-hypervisor (tests/fake-ch; its guest is
+# sbx-agent on the host: no guest memory to check, but the driver's restore
+# of a user snapshot into a new VMM and the source's token at /init are) ---
+FAKE=$TOOLS/../fake-ch/fake_cloud_hypervisor
+if [ -x "$FAKE" ]; then
+	fakes_of() { for p in $(ls /proc | grep -E '^[0-9]+$'); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$FAKE")" ] && echo "$p"; done; }
+	kill_fakes() { local p; for p in $(fakes_of); do kill -9 "$p" 2>/dev/null; done; }
+	at_done kill_fakes
+	trap 'sbxd_cleanup; kill_fakes; cleanup' EXIT
+	sbxd_stop TERM
+	FAKE_CH_AGENT=$AGENT SBX_CH_BINARY=$FAKE SBX_KVM=on sbxd_start --runtime ch || { notok "sbxd --runtime ch starts" "see above"; exit 1; }
+	BEFORE=$(fakes_of | wc -l)
+	if create '{"templateID":"base","timeout":300}'; then
+		CH=$ID CHT=$TOK
+		out=$(api POST "/sandboxes/$CH/snapshots" '{"name":"chsnap"}')
+		expect_eq "ch: snapshot → 201" "$(status)" 201
+		d=$(grep -l '"chsnap:default"' "$SNAPS"/*/meta.json | xargs -r dirname)
+		expect_eq "ch: the snapshot holds the VM's state and disk" \
+			"$(jq -r .memory "$d/meta.json" 2>/dev/null) $(ls "$d/rt" "$d/rt/ch" 2>&1 | tr '\n' ' ')" \
+			"true $d/rt: ch disk.qcow2  $d/rt/ch: config.json memory-ranges state.json "
+		expect_eq "ch: the source runs on" "$(run "$CH" "$CHT" 'echo src')" src
+		create '{"templateID":"chsnap","timeout":300}' || notok "ch: create from the snapshot" "$(status): $CREATED"
+		SD=$STATE/sandboxes/$ID
+		expect_eq "ch: the copy runs on ch" "$(api GET "/sandboxes/$ID" | jq -r .runtime)" ch
+		expect_match "ch: restored into its own VMM from a patched copy of the snapshot" \
+			"$(grep -h 'vm.restore' "$SD"/vmm.log 2>/dev/null)" "\"source_url\":\"file://$SD/restore\".* -> 204"
+		expect_eq "ch: its agent took sbxd's /init with the source's token, then answers with its own" \
+			"$(run "$ID" "$TOK" 'echo copy')" copy
+		api DELETE /templates/chsnap >/dev/null
+		expect_eq "ch: the snapshot can go before the copy" "$(status)" 204
+		api POST "/sandboxes/$ID/pause" '{}' >/dev/null
+		api POST "/sandboxes/$ID/resume" '{}' >/dev/null
+		expect_eq "ch: the copy pauses and resumes without its snapshot" "$(run "$ID" "$TOK" 'echo again')" again
+		for s in "$ID" "$CH"; do api DELETE "/sandboxes/$s" >/dev/null; done
+		wait_until 10 test "$(fakes_of | wc -l)" -eq "$BEFORE" && ok "ch: no VMM left" || notok "ch: no VMM left" "$(fakes_of)"
+	else
+		notok "ch: create on the fake" "$(status): $CREATED"
+	fi
+	sbxd_stop TERM
+	sbxd_start || { notok "sbxd restarts" "see above"; exit 1; }
+else
+	skip "ch: snapshots against the fake cloud-hypervisor" "no $FAKE (make all)"
+fi
 
 # --- qemu: the memory is kept -------------------------------------------------------
 QEMU_CACHE=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx}/vm/qemu

@@ -57,6 +57,23 @@ static rt_sandbox *host_handle(const char *dir, pid_t pid)
 	return s;
 }
 
+/* Outbound rules as the driver got them: "<state>/net" (create, set_net). */
+static int host_write_net(const char *dir, const rt_net *net, sbx_err *e)
+{
+	char *path = xasprintf("%s/net", dir);
+	FILE *f = fopen(path, "w");
+	free(path);
+	if (!f)
+		return sbx_error_errno(e, "net file");
+	fprintf(f, "internet %d\n", net->internet);
+	for (const char *const *v = net->allow_out; v && *v; v++)
+		fprintf(f, "allow %s\n", *v);
+	for (const char *const *v = net->deny_out; v && *v; v++)
+		fprintf(f, "deny %s\n", *v);
+	fclose(f);
+	return 0;
+}
+
 /* Templates named for a failure: "broken" (create fails), "dies" (the
  * agent exits at once), "slow" (create takes 500 ms). */
 static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
@@ -95,6 +112,9 @@ static int host_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	free(log);
 	if (pid < 0)
 		return sbx_error_errno(e, "fork");
+	rt_net net = { spec->internet, spec->allow_out, spec->deny_out };
+	if (host_write_net(spec->state_dir, &net, e) < 0)
+		return -1;
 	char *pidf = xasprintf("%s/pid", spec->state_dir);
 	FILE *f = fopen(pidf, "w");
 	fprintf(f, "%d\n", (int)pid);
@@ -179,10 +199,15 @@ static int host_destroy(rt_sandbox *s, sbx_err *e)
 	return 0;
 }
 
+static int host_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
+{
+	return host_write_net(s->dir, net, e);
+}
+
 static const runtime_ops host_rt = {
 	.name = "host", .available = host_available, .create = host_create, .adopt = host_adopt,
 	.agent_addr = host_addr, .alive = host_alive, .pause = host_pause, .resume = host_resume,
-	.stats = host_stats, .destroy = host_destroy, .release = host_release,
+	.stats = host_stats, .set_net = host_set_net, .destroy = host_destroy, .release = host_release,
 };
 static const runtime_ops *const host_rts[] = { &host_rt, NULL };
 
@@ -231,6 +256,7 @@ static int find_template(const char *name, sbxd_template *out, sbx_err *e)
 
 struct fx {
 	char dir[64];
+	char hosts[96];            /* names for network rules (sbxd --hosts) */
 	char *agent;
 	sbx_loop *loop;
 	sbxd *d;
@@ -252,7 +278,7 @@ static void start_sbxd(struct fx *f, int pool)
 	sbxd_opts o = {
 		.listen = "tcp:127.0.0.1:0", .state_dir = f->dir, .runtime = "auto", .pool = pool,
 		.api_key = KEY, .agent_bin = f->agent, .runtimes = host_rts, .find_template = find_template,
-		.pool_templates = pool_tpl,
+		.pool_templates = pool_tpl, .hosts_file = f->hosts, .net_refresh_ms = 100,
 	};
 	sbx_err e;
 	f->d = sbxd_new(f->loop, &o, &e);
@@ -267,6 +293,7 @@ static int setup(void **state)
 	f->agent = agent_path();   /* first: a failed setup gets no teardown */
 	snprintf(f->dir, sizeof f->dir, "/tmp/sbx-test-sbxd.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->hosts, sizeof f->hosts, "%s/hosts", f->dir);
 	f->loop = loop_new();
 	f->cl = http_client_new(f->loop);
 	signal(SIGPIPE, SIG_IGN);
@@ -1017,6 +1044,106 @@ static void test_pause_connect(void **state)
 	expect_status(f, "DELETE", path, NULL, 204);
 }
 
+static char *read_text(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[1024] = "";
+	size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Until the driver's "<state>/net" of id reads want (5 s at most). */
+static void expect_net(struct fx *f, const char *id, const char *want)
+{
+	char *path = xasprintf("%s/sandboxes/%s/net", f->dir, id), *got = NULL;
+	for (int64_t end = now_ms() + 5000;; loop_once(f->loop, 20)) {
+		free(got);
+		got = read_text(path);
+		if (!strcmp(got, want) || now_ms() > end)
+			break;
+	}
+	if (strcmp(got, want))
+		fail_msg("the driver's rules: got [%s] want [%s]", got, want);
+	free(got);
+	free(path);
+}
+
+/* Network rules: resolved (names through the hosts file) for the driver at
+ * create and by PUT /network, reported by getInfo, kept current. */
+static void test_network(void **state)
+{
+	struct fx *f = *state;
+	struct resp r;
+	char id[64], tok[64], path[256];
+	json_t *j;
+	write_text(f->hosts, "10.9.8.7 name.test  # the test's name\n");
+	create(f, "{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"1.1.1.1\",\"Name.Test.\"],"
+		  "\"denyOut\":[\"0.0.0.0/0\"],\"allowPublicTraffic\":false,\"maskRequestHost\":\"h.test\"}}", id, tok);
+	expect_net(f, id, "internet 1\nallow 1.1.1.1\nallow 10.9.8.7\ndeny 0.0.0.0/0\n");
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	char *net = json_dumps(json_object_get(j, "network"), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(net, "{\"allowOut\":[\"1.1.1.1\",\"name.test\"],\"allowPublicTraffic\":false,"
+			    "\"denyOut\":[\"0.0.0.0/0\"],\"maskRequestHost\":\"h.test\"}");
+	free(net);
+	assert_true(json_is_true(json_object_get(j, "allowInternetAccess")));
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* An update replaces the rules whole; allowPublicTraffic and maskRequestHost stay. */
+	snprintf(path, sizeof path, "/sandboxes/%s/network", id);
+	expect_status(f, "PUT", path, "{\"allow_internet_access\":false,\"allowOut\":[\"2.2.2.9/24\"]}", 204);
+	expect_net(f, id, "internet 0\nallow 2.2.2.0/24\n");
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	assert_int_equal(api(f, "GET", path, NULL, &r), 200);
+	j = body_json(&r);
+	net = json_dumps(json_object_get(j, "network"), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(net, "{\"allowOut\":[\"2.2.2.0/24\"],\"allowPublicTraffic\":false,\"maskRequestHost\":\"h.test\"}");
+	free(net);
+	assert_true(json_is_false(json_object_get(j, "allowInternetAccess")));
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* Bad input: named; the rules stay. */
+	snprintf(path, sizeof path, "/sandboxes/%s/network", id);
+	assert_int_equal(api(f, "PUT", path, "{\"denyOut\":[\"1.2.3.4\",\"x.test\"]}", &r), 400);
+	assert_non_null(strstr(buf_cstr(&r.body), "denyOut[1]: 'x.test': domain names are not supported"));
+	buf_free(&r.body);
+	expect_status(f, "PUT", path, "{\"allowOut\":\"1.2.3.4\"}", 400);
+	expect_status(f, "PUT", path, "[1]", 400);
+	expect_status(f, "GET", path, NULL, 405);
+	expect_status(f, "PUT", "/sandboxes/nosuchsandbox0000000/network", "{}", 404);
+	expect_net(f, id, "internet 0\nallow 2.2.2.0/24\n");
+	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"allowOut\":[\"1.1.1.1/40\"]}}", 400);
+	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":[]}", 400);
+	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"allowPublicTraffic\":1}}", 400);
+	expect_status(f, "POST", "/v2/sandboxes", "{\"templateID\":\"base\",\"network\":{\"maskRequestHost\":\"a\\r\\nX: y\"}}", 400);
+
+	/* A name follows the hosts file (refresh every 100 ms here), paused too. */
+	expect_status(f, "PUT", path, "{\"allowOut\":[\"name.test\"],\"denyOut\":[\"0.0.0.0/0\"]}", 204);
+	expect_net(f, id, "internet 1\nallow 10.9.8.7\ndeny 0.0.0.0/0\n");
+	snprintf(path, sizeof path, "/sandboxes/%s/pause", id);
+	expect_status(f, "POST", path, "{}", 204);
+	write_text(f->hosts, "10.9.8.6 name.test\n");
+	expect_net(f, id, "internet 1\nallow 10.9.8.6\ndeny 0.0.0.0/0\n");
+	snprintf(path, sizeof path, "/sandboxes/%s", id);
+	expect_status(f, "DELETE", path, NULL, 204);
+	snprintf(path, sizeof path, "/sandboxes/%s/network", id);
+	expect_status(f, "PUT", path, "{}", 404);
+}
+
 static void test_timeouts(void **state)
 {
 	struct fx *f = *state;
@@ -1243,6 +1370,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signed_files_urls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_adopts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),

@@ -103,6 +103,14 @@ static void test_detail_and_listed_shapes(void **state)
 	assert_null(json_object_get(l, "envdAccessToken"));
 	json_decref(d);
 	json_decref(l);
+	/* with a network config: SandboxDetail's network, allowPublicTraffic from the record */
+	r.network = json_pack("{s:[s]}", "denyOut", "0.0.0.0/0");
+	r.public_traffic = 0;
+	d = json_sandbox_detail(&r);
+	char *net = json_dumps(json_object_get(d, "network"), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(net, "{\"allowPublicTraffic\":false,\"denyOut\":[\"0.0.0.0/0\"]}");
+	free(net);
+	json_decref(d);
 	/* starting sandboxes are reported as running */
 	r.state = SB_STARTING;
 	l = json_listed_sandbox(&r);
@@ -333,6 +341,8 @@ static void test_state_file_round_trip(void **state)
 	r.auto_pause = 1;
 	r.auto_resume = 1;
 	r.internet = 0;
+	r.network = json_pack("{s:[s,s],s:b}", "allowOut", "1.1.1.1", "name.test", "allowPublicTraffic", 0);
+	r.public_traffic = 0;
 	kv_set(&r.metadata, "weird key", "va\"lue\n");
 	assert_int_equal(store_save(dir, &r, &e), 0);
 	/* a second save replaces it (temp + rename leaves no temp behind) */
@@ -352,6 +362,8 @@ static void test_state_file_round_trip(void **state)
 	assert_int_equal(back.timeout_s, 42);
 	assert_int_equal(back.state, SB_PAUSED);
 	assert_string_equal(kv_get(&back.metadata, "weird key"), "va\"lue\n");
+	assert_true(json_equal(back.network, r.network));   /* network rules survive a restart */
+	assert_int_equal(back.public_traffic, 0);
 	struct stat st;
 	char *path = xasprintf("%s/roundtrip1.json", dir);
 	assert_int_equal(stat(path, &st), 0);

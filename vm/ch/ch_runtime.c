@@ -148,19 +148,32 @@ static int ch_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	char *serial = sub(s, "serial.log"), *rdir = sub(s, "restore");
 	char *base = NULL, *snapdir = NULL;
 	int rc = -1;
-	if (vm_state_save(st, e) < 0 || !(bin = ch_binary(e)) ||
-	    ch_snap_get(bin, spec->template_dir, st->cpus, st->memory_mb, &snap, e) < 0)
-		goto out;
-	st->snapshot = xstrdup(snap.dir);
-	st->token = xstrdup(snap.token);
-	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, st->dir, spec->internet, &st->net, e) < 0)
+	/* From a user snapshot (ch_snapshot's dir): its VM state and a copy of
+	 * its disk, its memory file hard-linked (never written: the snapshot
+	 * may go first).  Its agent's token is the source sandbox's, which
+	 * sbxd knows; the booted snapshot is not needed. */
+	if (spec->snapshot_dir) {
+		if (vm_state_save(st, e) < 0)
+			goto out;
+		st->snapshot = xstrdup(spec->snapshot_dir);
+		base = xasprintf("%s/disk.qcow2", spec->snapshot_dir);
+		snapdir = xasprintf("%s/ch", spec->snapshot_dir);
+	} else {
+		if (vm_state_save(st, e) < 0 || !(bin = ch_binary(e)) ||
+		    ch_snap_get(bin, spec->template_dir, st->cpus, st->memory_mb, &snap, e) < 0)
+			goto out;
+		st->snapshot = xstrdup(snap.dir);
+		st->token = xstrdup(snap.token);
+		base = xasprintf("%s/disk.qcow2", snap.dir);
+		snapdir = xasprintf("%s/snapshot", snap.dir);
+	}
+	if (vm_state_save(st, e) < 0 || vm_net_create(spec->id, st->dir, spec->internet, &st->net, e) < 0 ||
+	    vm_net_spec_rules(&st->net, spec, e) < 0)
 		goto out;
 	if (vm_state_save(st, e) < 0)
 		goto out;
-	base = xasprintf("%s/disk.qcow2", snap.dir);
-	snapdir = xasprintf("%s/snapshot", snap.dir);
 	fsu_rm_rf(rdir, 1, NULL);
-	if (vm_disk_overlay(base, "qcow2", disk, e) < 0 ||
+	if ((spec->snapshot_dir ? fsu_copy_file(base, disk, 0, e) : vm_disk_overlay(base, "qcow2", disk, e)) < 0 ||
 	    ch_snapshot_clone(snapdir, rdir, disk, vsock, serial, e) < 0 || restore_from(s, rdir, e) < 0)
 		goto out;
 	st->status = VMS_RUNNING;
@@ -381,6 +394,13 @@ static int ch_stats(rt_sandbox *s, rt_stats *out, sbx_err *e)
 	return rc;
 }
 
+static int ch_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
+{
+	if (vm_net_set_rules(&s->st.net, net, e) < 0)
+		return -1;
+	return vm_state_save(&s->st, e);   /* net.internet */
+}
+
 static int ch_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
 	if (s->st.status != VMS_PAUSED)
@@ -444,6 +464,7 @@ const runtime_ops runtime_ch = {
 	.resume = ch_resume,
 	.stats = ch_stats,
 	.snapshot = ch_snapshot,
+	.set_net = ch_set_net,
 	.destroy = ch_destroy,
 	.release = ch_release,
 };

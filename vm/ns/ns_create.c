@@ -162,7 +162,8 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 	}
 	if (rc == 0)
 		rc = nss_save(st, e);
-	if (rc == 0 && spec->internet) {
+	rt_net net = { spec->internet, spec->allow_out, spec->deny_out };
+	if (rc == 0 && nsnet_rules_open(&net)) {
 		rc = nsnet_create(st->id, st->pid, &st->net_index, st->veth, e);
 		char why[512];
 		/* An init that died during its mounts explains the failure better. */
@@ -170,6 +171,18 @@ static int launch(const rt_spec *spec, ns_state *st, const char *rootfs, const c
 			sbx_error(e, "the sandbox failed to start: %s (check the template's rootfs)", why);
 		if (rc == 0)
 			rc = nss_save(st, e);
+	}
+	/* The rules are in place before the agent runs: nothing leaves unchecked. */
+	if (rc == 0 && nsnet_rules_any(&net)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/" NSNET_RULES_FILE, st->dir);
+		rc = nsnet_rules_save(path, &net, e);
+	}
+	if (rc == 0 && st->net_index >= 0 && nsnet_rules_any(&net)) {
+		char *script = nsnet_rules_script(&net, NULL, e), ns[64];
+		snprintf(ns, sizeof ns, "/proc/%d/ns/net", (int)st->pid);
+		rc = script ? nsnet_nft_in(ns, script, e) : -1;
+		free(script);
 	}
 	if (rc == 0)
 		rc = nsl_go(&l, st->net_index, e);

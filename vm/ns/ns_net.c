@@ -1,5 +1,8 @@
 #include "ns_net.h"
 #include "ns_util.h"
+#include "../../src/util/buf.h"
+#include "../../src/util/strv.h"
+#include "../../src/util/xalloc.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,8 +12,10 @@
 #include <linux/veth.h>
 #include <net/if.h>
 #include <net/route.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -335,4 +340,191 @@ int nsnet_create(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
 int nsnet_create_fd(const char *id, int netns_fd, int *index, char *veth, sbx_err *e)
 {
 	return create(id, IFLA_NET_NS_FD, (uint32_t)netns_fd, index, veth, e);
+}
+
+/* --- outbound rules ------------------------------------------------------- */
+
+static int has_entries(const char *const *v)
+{
+	return v && v[0];
+}
+
+int nsnet_rules_any(const rt_net *net)
+{
+	return !net->internet || has_entries(net->allow_out) || has_entries(net->deny_out);
+}
+
+int nsnet_rules_open(const rt_net *net)
+{
+	return net->internet || has_entries(net->allow_out);
+}
+
+/* 4 or 6 for an address or CIDR, 0 for anything else: nothing but an
+ * address ever reaches the script. */
+static int addr_family(const char *s)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned char a[16];
+	if (strlen(s) >= sizeof buf)
+		return 0;
+	snprintf(buf, sizeof buf, "%s", s);
+	char *slash = strchr(buf, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash))
+			return 0;
+	}
+	int six = strchr(buf, ':') != NULL, max = six ? 128 : 32;
+	if (inet_pton(six ? AF_INET6 : AF_INET, buf, a) != 1 || (slash && atoi(slash) > max))
+		return 0;
+	return six ? 6 : 4;
+}
+
+/* "elements = { a, b }" of the family's entries of v (plus all, when given). */
+static int elements(sbx_buf *b, const char *const *v, int family, const char *all, sbx_err *e)
+{
+	int n = 0;
+	for (size_t i = 0; v && v[i]; i++) {
+		int f = addr_family(v[i]);
+		if (!f)
+			return sbx_error(e, "'%s' is not an IP address or CIDR; resolve names before the driver", v[i]);
+		if (f == family)
+			buf_printf(b, "%s%s", n++ ? ", " : " elements = { ", v[i]);
+	}
+	if (all)
+		buf_printf(b, "%s%s", n++ ? ", " : " elements = { ", all);
+	if (n)
+		buf_puts(b, " }");
+	return 0;
+}
+
+char *nsnet_rules_script(const rt_net *net, const char *iif, sbx_err *e)
+{
+	sbx_buf b;
+	buf_init(&b);
+	buf_puts(&b, "table inet sbx_rules\ndelete table inet sbx_rules\ntable inet sbx_rules {\n");
+	static const struct { const char *name, *type, *all; int family, deny; } sets[] = {
+		{ "allow4", "ipv4_addr", NULL, 4, 0 }, { "allow6", "ipv6_addr", NULL, 6, 0 },
+		{ "deny4", "ipv4_addr", "0.0.0.0/0", 4, 1 }, { "deny6", "ipv6_addr", "::/0", 6, 1 },
+	};
+	for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+		buf_printf(&b, "  set %s { type %s; flags interval; auto-merge;", sets[i].name, sets[i].type);
+		if (elements(&b, sets[i].deny ? net->deny_out : net->allow_out, sets[i].family,
+			     sets[i].deny && !net->internet ? sets[i].all : NULL, e) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+		buf_puts(&b, " }\n");
+	}
+	if (iif)
+		buf_printf(&b, "  chain out {\n    type filter hook forward priority filter - 5; policy accept;\n"
+			   "    iifname != \"%s\" accept\n", iif);
+	else
+		buf_puts(&b, "  chain out {\n    type filter hook output priority filter - 5; policy accept;\n"
+			 "    oifname \"lo\" accept\n");
+	buf_puts(&b,
+		 "    ct direction reply accept\n"
+		 "    ip daddr @allow4 accept\n"
+		 "    ip6 daddr @allow6 accept\n"
+		 "    ip daddr @deny4 meta l4proto tcp reject with tcp reset\n"
+		 "    ip6 daddr @deny6 meta l4proto tcp reject with tcp reset\n"
+		 "    ip daddr @deny4 reject with icmpx type admin-prohibited\n"
+		 "    ip6 daddr @deny6 reject with icmpx type admin-prohibited\n"
+		 "  }\n}\n");
+	return buf_detach(&b);
+}
+
+int nsnet_nft_in(const char *netns, const char *script, sbx_err *e)
+{
+	char nsarg[4200];
+	if ((size_t)snprintf(nsarg, sizeof nsarg, "--net=%s", netns) >= sizeof nsarg)
+		return sbx_error(e, "network namespace path %s is too long", netns);
+	const char *argv[] = { "nsenter", nsarg, "nft", "-f", "-", NULL };
+	if (nsu_run(argv, script, e) < 0) {
+		char why[sizeof e->msg];
+		snprintf(why, sizeof why, "%s", e ? e->msg : "");
+		return sbx_error(e, "cannot install the sandbox's outbound rules (nftables): %s", why);
+	}
+	return 0;
+}
+
+int nsnet_attach(const char *id, pid_t pid, int *index, char *veth, sbx_err *e)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return sbx_error_errno(e, "cannot open the sandbox's network namespace %s", path);
+	if (nsnet_create_fd(id, ns, index, veth, e) < 0) {
+		close(ns);
+		return -1;
+	}
+	/* eth0's address and route are set from inside, as at create. */
+	pid_t c = nsu_fork_private();
+	if (c == 0) {
+		const char *what;
+		_exit(setns(ns, CLONE_NEWNET) < 0 || nsnet_guest_setup(*index, &what) < 0 ? 1 : 0);
+	}
+	int st = -1;
+	if (c < 0 || nsu_wait_private(c, &st) < 0 || st != 0) {
+		sbx_error(e, "cannot set up eth0 inside sandbox %s's network namespace (status %d)", id, st);
+		close(ns);
+		nsnet_delete(veth, NULL);
+		veth[0] = '\0';
+		*index = -1;
+		return -1;
+	}
+	close(ns);
+	return 0;
+}
+
+int nsnet_rules_save(const char *path, const rt_net *net, sbx_err *e)
+{
+	sbx_buf b;
+	buf_init(&b);
+	buf_printf(&b, "internet %d\n", net->internet ? 1 : 0);
+	for (size_t i = 0; net->allow_out && net->allow_out[i]; i++)
+		buf_printf(&b, "allow %s\n", net->allow_out[i]);
+	for (size_t i = 0; net->deny_out && net->deny_out[i]; i++)
+		buf_printf(&b, "deny %s\n", net->deny_out[i]);
+	/* Whole or not at all: a half-written file would lose rules. */
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = nsu_write_file(tmp, buf_cstr(&b), e);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = sbx_error_errno(e, "cannot rename %s to %s", tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	buf_free(&b);
+	return rc;
+}
+
+void nsnet_rules_load(const char *path, int internet, rt_net *net)
+{
+	char **allow = sbx_strv_dup(NULL), **deny = sbx_strv_dup(NULL), line[512];
+	size_t na = 0, nd = 0;
+	net->internet = internet;
+	FILE *f = fopen(path, "re");
+	while (f && fgets(line, sizeof line, f)) {
+		char word[16], arg[256];
+		if (sscanf(line, "%15s %255s", word, arg) != 2)
+			continue;
+		if (!strcmp(word, "internet"))
+			net->internet = atoi(arg) != 0;
+		else if (!strcmp(word, "allow"))
+			sbx_strv_push(&allow, &na, xstrdup(arg));
+		else if (!strcmp(word, "deny"))
+			sbx_strv_push(&deny, &nd, xstrdup(arg));
+	}
+	if (f)
+		fclose(f);
+	net->allow_out = (const char *const *)allow;
+	net->deny_out = (const char *const *)deny;
+}
+
+void nsnet_rules_free(rt_net *net)
+{
+	sbx_strv_free((char **)net->allow_out);
+	sbx_strv_free((char **)net->deny_out);
+	net->allow_out = net->deny_out = NULL;
 }

@@ -8,6 +8,7 @@
 #include "../../src/util/timeutil.h"
 #include "../../src/util/xalloc.h"
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,12 +136,50 @@ static int ns_pause(rt_sandbox *s, sbx_err *e)
 	return nscg_freeze(&s->st.cg, 1, e);
 }
 
-/* The filesystem only (ns_snap.h): processes are not kept. */
+/* A sandbox made without a link gets one when its rules first let
+ * something out; once it has one, the table alone decides. */
+static int ns_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
+{
+	if (need_alive(s, "change the network rules of", e) < 0)
+		return -1;
+	/* From state.json, not the handle: an earlier set_net may have run in
+	 * another process (sbxd's jobs) and attached the link since. */
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/" NSNET_RULES_FILE, s->st.dir);
+	if (nsnet_rules_save(path, net, e) < 0)
+		return -1;
+	ns_state cur;
+	memset(&cur, 0, sizeof cur);
+	if (nss_load(&cur, s->st.dir, e) < 0)
+		return -1;
+	int rc = 0;
+	if (cur.net_index < 0 && nsnet_rules_open(net)) {
+		rc = nsnet_attach(cur.id, cur.pid, &cur.net_index, cur.veth, e);
+		if (rc == 0)
+			rc = nss_save(&cur, e);
+	}
+	s->st.net_index = cur.net_index;
+	memcpy(s->st.veth, cur.veth, sizeof s->st.veth);
+	nss_free(&cur);
+	if (rc < 0)
+		return -1;
+	if (s->st.net_index < 0)
+		return 0;   /* only lo: nothing can leave anyway */
+	char *script = nsnet_rules_script(net, NULL, e), ns[64];
+	if (!script)
+		return -1;
+	snprintf(ns, sizeof ns, "/proc/%d/ns/net", (int)s->st.pid);
+	rc = nsnet_nft_in(ns, script, e);
+	free(script);
+	return rc;
+}
+
+/* The filesystem only (ns_snap.h): processes are not kept, so neither
+ * frozen nor stopped processes are needed, only the disk. */
 static int ns_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
-	if (!nss_alive(&s->st))
-		return sbx_error(e, "cannot snapshot sandbox %s: it is not running (see %s%s)", s->st.id, s->st.dir,
-				 NS_LOG_REL);
+	if (s->st.uid_slot < 0)
+		return sbx_error(e, "cannot snapshot sandbox %s: its disk was never made", s->st.id);
 	return nssnap_save(s->st.dir, nsuid_base(s->st.uid_slot), dir, e);
 }
 
@@ -291,6 +330,7 @@ const runtime_ops runtime_ns = {
 	.resume = ns_resume,
 	.stats = ns_stats,
 	.snapshot = ns_snapshot,
+	.set_net = ns_set_net,
 	.pause_disk = ns_pause_disk,
 	.destroy = ns_destroy,
 	.release = ns_release,

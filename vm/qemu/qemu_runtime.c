@@ -203,6 +203,8 @@ static int qemu_create(const rt_spec *spec, rt_sandbox **out, sbx_err *e)
 	int rc = vm_state_save(&s->st, e);
 	if (rc == 0)
 		rc = vm_net_create(spec->id, s->st.dir, spec->internet, &s->st.net, e);
+	if (rc == 0)
+		rc = vm_net_spec_rules(&s->st.net, spec, e);
 	if (rc == 0) {
 		free(s->addr);
 		s->addr = vm_net_agent_addr(&s->st.net);
@@ -448,6 +450,13 @@ static int qemu_stats(rt_sandbox *s, rt_stats *st, sbx_err *e)
 /* A paused sandbox's state (memory and devices) and its disk (an overlay
  * over the booted snapshot, which must stay) copied into dir, with a
  * state.json naming them. */
+static int qemu_set_net(rt_sandbox *s, const rt_net *net, sbx_err *e)
+{
+	if (vm_net_set_rules(&s->st.net, net, e) < 0)
+		return -1;
+	return vm_state_save(&s->st, e);   /* net.internet */
+}
+
 static int qemu_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
 {
 	if (s->st.status != VMS_PAUSED)
@@ -528,6 +537,7 @@ const runtime_ops runtime_qemu = {
 	.resume = qemu_resume,
 	.stats = qemu_stats,
 	.snapshot = qemu_snapshot,
+	.set_net = qemu_set_net,
 	.destroy = qemu_destroy,
 	.release = qemu_release,
 };
