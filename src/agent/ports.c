@@ -123,25 +123,39 @@ static json_t *find_entry(json_t *list, unsigned long ino)
 	return NULL;
 }
 
-static json_t *cmdline_of(const char *pid)
+/* A process's command line, its NULs as spaces (at most 4 KiB); NULL when
+ * it has none (a kernel thread, a zombie) or cannot be read. */
+static char *cmdline_of(const char *pid)
 {
 	char path[300];
 	snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return json_null();
-	char buf[CMD_MAX + 1];
-	size_t n = fread(buf, 1, CMD_MAX, f);
+		return NULL;
+	char *buf = xmalloc(4097);
+	size_t n = fread(buf, 1, 4096, f);
 	fclose(f);
 	while (n && buf[n - 1] == '\0')
 		n--;
-	if (!n)
-		return json_null();
 	for (size_t i = 0; i < n; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[n] = '\0';
-	return json_text(buf);   /* any bytes: a process names itself */
+	if (!n) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The agent's kernels name their connection file in the agent's runtime
+ * dir, $TMPDIR/sbxk-<agent pid>-XXXXXX (kernel.c): their listeners are
+ * the agent's, not the user's.  Processes a cell starts are the user's. */
+static int agent_kernel(const char *cmd)
+{
+	char needle[32];
+	snprintf(needle, sizeof needle, "/sbxk-%d-", (int)getpid());
+	return cmd && strstr(cmd, needle) != NULL;
 }
 
 /* Marks the listeners among one process's fds with its pid and cmd (the
@@ -162,13 +176,17 @@ static int scan_fds(json_t *list, const char *pid, int mine)
 		json_t *e = ino ? find_entry(list, ino) : NULL;
 		if (!e || json_object_get(e, "pid"))
 			continue;
-		if (mine) {
+		char *cmd = mine ? NULL : cmdline_of(pid);
+		if (mine || agent_kernel(cmd)) {
 			json_object_set_new(e, "agent", json_true());
 			json_object_set_new(e, "pid", json_null());
 		} else {
 			json_object_set_new(e, "pid", json_integer(atoi(pid)));
-			json_object_set_new(e, "cmd", cmdline_of(pid));
+			if (cmd && strlen(cmd) > CMD_MAX)
+				cmd[CMD_MAX] = '\0';
+			json_object_set_new(e, "cmd", cmd ? json_text(cmd) : json_null());   /* any bytes */
 		}
+		free(cmd);
 	}
 	closedir(fds);
 	return seen;

@@ -242,7 +242,7 @@ void api_handle(http_req *r, void *ud)
 	sbxd *d = ud;
 	const char *path = http_req_path(r), *rest;
 	int v2 = 0, templates = 0, snapshots = 0, events = 0, volumes = 0;
-	if (hostroute_handle(d, r) || tunnel_handle(d, r))
+	if (tunnel_handle(d, r) || hostroute_handle(d, r))
 		return;   /* a sandbox's port (getHost, sbx port) */
 	if ((rest = under(path, "/volumecontent"))) {
 		api_volume_content(d, r, rest);   /* the volume's token, not the API key */

@@ -132,7 +132,9 @@ void api_get(sbxd *d, http_req *r, const char *id)
 			return;
 		}
 	}
-	api_json(r, 200, with_live(json_sandbox_detail(&sb->rec), sb, knows_dead(r)));
+	json_t *j = with_live(json_sandbox_detail(&sb->rec), sb, knows_dead(r));
+	hostroute_set_domain(d, j);
+	api_json(r, 200, j);
 }
 
 static void killed(int ok, const char *err, void *ud)

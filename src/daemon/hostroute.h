@@ -29,7 +29,7 @@ int hostroute_parse_port(const char *v, int *port);
  * it answered (or handed r to the proxy), 0 to go on with the other routes. */
 int hostroute_handle(sbxd *d, http_req *r);
 
-/* Sets "domain" in a sandbox's create/connect JSON. */
+/* Sets "domain" in a sandbox's create/connect/get JSON. */
 void hostroute_set_domain(sbxd *d, json_t *sandbox);
 
 #endif

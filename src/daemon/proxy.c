@@ -2,6 +2,7 @@
 #include "api.h"
 #include "liveness.h"
 #include "sandbox.h"
+#include "tunnel.h"
 #include "../http/relay.h"
 #include "../util/buf.h"
 #include "../util/log.h"
@@ -151,6 +152,10 @@ static void route(sbxd *d, http_req *r, const char *id, int port)
 	sbox *sb = proxy_admit(d, r, id, port);
 	if (!sb)
 		return;
+	if (port && tunnel_is_upgrade(r)) {
+		tunnel_upgrade(d, r, sb, port);   /* a WebSocket: raw bytes after the server's 101 */
+		return;
+	}
 	proxy *p = xcalloc(1, sizeof *p);
 	p->d = d;
 	p->port = port;

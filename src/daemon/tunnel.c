@@ -2,6 +2,7 @@
 #include "api.h"
 #include "proxy.h"
 #include "sandbox.h"
+#include "../http/relay.h"
 #include "../util/buf.h"
 #include "../util/log.h"
 #include "../util/pump.h"
@@ -35,6 +36,9 @@ typedef struct tun {
 	long long body_len;      /* Content-Length, -1: none */
 	http_upgraded *up;
 	sbx_pump *pump;
+	char *inner;             /* an upgrade to a sandbox's port: the client's
+				    request, sent once the agent's tunnel is up */
+	int server;              /* the answer being read is the server's */
 } tun;
 
 static void ready(sbox *sb, int ok, const char *err, void *ud);
@@ -53,6 +57,7 @@ static void tun_free(tun *t)
 		http_upgraded_close(t->up);
 	buf_free(&t->in);
 	free(t->token);
+	free(t->inner);
 	free(t);
 }
 
@@ -105,18 +110,24 @@ static void req_closed(http_req *r, int ok, void *ud)
 	tun_free(t);
 }
 
-static const char *header_of(const char *head, const char *name, char *out, size_t n)
+/* A header of the answer's head (t->in up to head_len), or NULL. */
+static const char *header_of(const tun *t, const char *name, char *out, size_t n)
 {
 	size_t nl = strlen(name);
-	for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
-		const char *s = l + 2;
-		if (!strncasecmp(s, name, nl) && s[nl] == ':') {
+	const char *p = t->in.data, *stop = t->in.data + t->head_len;
+	const char *l = memmem(p, (size_t)(stop - p), "\r\n", 2);
+	while (l && l + 2 < stop) {
+		const char *s = l + 2, *e = memmem(s, (size_t)(stop - s), "\r\n", 2);
+		if (!e)
+			break;
+		if ((size_t)(e - s) > nl && !strncasecmp(s, name, nl) && s[nl] == ':') {
 			s += nl + 1;
 			s += strspn(s, " \t");
-			size_t k = strcspn(s, "\r\n");
+			size_t k = (size_t)(e - s);
 			snprintf(out, n, "%.*s", (int)(k < n ? k : n - 1), s);
 			return out;
 		}
+		l = e;
 	}
 	return NULL;
 }
@@ -127,7 +138,7 @@ static void pass_answer(tun *t)
 	char ctype[128];
 	http_req *r = t->req;
 	t->req = NULL;
-	const char *ct = header_of(t->in.data, "Content-Type", ctype, sizeof ctype);
+	const char *ct = header_of(t, "Content-Type", ctype, sizeof ctype);
 	size_t body = t->in.len - t->head_len;
 	if (t->body_len >= 0 && (size_t)t->body_len < body)
 		body = (size_t)t->body_len;
@@ -135,6 +146,37 @@ static void pass_answer(tun *t)
 	loop_del_fd(t->d->loop, t->fd);
 	close(t->fd);
 	t->fd = -1;
+}
+
+/* The 101 to the client: for sbx port, ours; for a WebSocket (or any
+ * upgrade) to a sandbox's port, the server's, with its headers. */
+static void upgrade_client(tun *t)
+{
+	char proto[128] = "sbx-tcp";
+	if (t->server) {
+		header_of(t, "Upgrade", proto, sizeof proto);
+		const char *stop = t->in.data + t->head_len;
+		const char *l = memmem(t->in.data, t->head_len, "\r\n", 2);
+		while (l && l + 4 < stop) {
+			const char *s = l + 2, *e = memmem(s, (size_t)(stop - s), "\r\n", 2);
+			if (!e)
+				break;
+			const char *colon = memchr(s, ':', (size_t)(e - s));
+			if (colon) {
+				char *name = xstrndup(s, (size_t)(colon - s));
+				const char *v = colon + 1 + strspn(colon + 1, " \t");
+				char *val = xstrndup(v, (size_t)(e - v));
+				if (strcasecmp(name, "Upgrade") && strcasecmp(name, "Connection") &&
+				    strcasecmp(name, "Content-Length") && strcasecmp(name, "Transfer-Encoding") &&
+				    strcasecmp(name, "Date"))
+					http_req_add_header(t->req, name, val);
+				free(name);
+				free(val);
+			}
+			l = e;
+		}
+	}
+	http_respond_upgrade(t->req, proto, upgraded, up_abort, t);
 }
 
 static void on_agent(sbx_loop *l, int fd, int events, void *ud);
@@ -176,7 +218,7 @@ static void on_agent(sbx_loop *l, int fd, int events, void *ud)
 		return;
 	if (n > 0)
 		buf_append(&t->in, chunk, (size_t)n);
-	if (!t->head_len) {
+	while (!t->head_len) {
 		char *end = t->in.len ? memmem(t->in.data, t->in.len, "\r\n\r\n", 4) : NULL;
 		if (!end) {
 			if (n <= 0 || t->in.len > HEAD_MAX)
@@ -184,18 +226,32 @@ static void on_agent(sbx_loop *l, int fd, int events, void *ud)
 			return;
 		}
 		t->head_len = (size_t)(end - t->in.data) + 4;
-		buf_putc(&t->in, '\0');   /* header_of reads a string; not part of the data */
-		t->in.len--;
 		char v[32];
-		if (sscanf(t->in.data, "HTTP/1.%*d %d", &t->status) != 1) {
+		if (t->head_len < 12 || strncmp(t->in.data, "HTTP/1.", 7) || sscanf(t->in.data + 9, "%3d", &t->status) != 1) {
 			fail(t, "the agent's answer is malformed");
 			return;
 		}
-		t->body_len = header_of(t->in.data, "Content-Length", v, sizeof v) ? atoll(v) : -1;
+		t->body_len = header_of(t, "Content-Length", v, sizeof v) ? atoll(v) : -1;
+		if (t->status == 101 && t->inner) {
+			/* The agent's tunnel is up: now the client's own request,
+			 * whose answer comes next on the same bytes. */
+			ssize_t w = send(t->fd, t->inner, strlen(t->inner), MSG_NOSIGNAL);
+			if (w != (ssize_t)strlen(t->inner)) {
+				fail(t, "the agent did not take the request");
+				return;
+			}
+			free(t->inner);
+			t->inner = NULL;
+			t->server = 1;
+			buf_consume(&t->in, t->head_len);
+			t->head_len = 0;
+			t->status = 0;
+			continue;
+		}
 		if (t->status == 101) {
 			loop_set_mask(t->d->loop, t->fd, 0);
 			if (t->req)
-				http_respond_upgrade(t->req, "sbx-tcp", upgraded, up_abort, t);
+				upgrade_client(t);
 			return;
 		}
 	}
@@ -290,4 +346,48 @@ int tunnel_handle(sbxd *d, http_req *r)
 	t->waiting = sb;
 	sbox_when_ready(sb, ready, t);
 	return 1;
+}
+
+/* --- an upgrade (WebSocket) to a sandbox's port ------------------------------------ */
+
+struct inner_ctx {
+	sbx_buf *b;
+};
+
+static void inner_header(const char *k, const char *v, void *ud)
+{
+	sbx_buf *b = ud;
+	static const char *const drop[] = { "X-Access-Token", "E2B-Traffic-Access-Token", "E2b-Sandbox-Id",
+					    "E2b-Sandbox-Port", NULL };
+	for (const char *const *x = drop; *x; x++)
+		if (!strcasecmp(k, *x))
+			return;
+	buf_printf(b, "%s: %s\r\n", k, v);
+}
+
+int tunnel_is_upgrade(http_req *r)
+{
+	const char *c = http_req_header(r, "Connection"), *u = http_req_header(r, "Upgrade");
+	return u && *u && c && strcasestr(c, "upgrade");
+}
+
+void tunnel_upgrade(sbxd *d, http_req *r, sbox *sb, int port)
+{
+	tun *t = xcalloc(1, sizeof *t);
+	t->d = d;
+	t->req = r;
+	t->fd = -1;
+	t->port = port;
+	snprintf(t->id, sizeof t->id, "%s", sb->rec.id);
+	t->token = xstrdup(sb->rec.token);   /* ours, never the client's */
+	sbx_buf b = SBX_BUF_INIT;
+	buf_printf(&b, "%s ", http_req_method(r));
+	http_relay_append_target(&b, r, http_req_path(r));
+	buf_puts(&b, " HTTP/1.1\r\n");
+	http_req_foreach_header(r, inner_header, &b);
+	buf_puts(&b, "\r\n");
+	t->inner = b.data;
+	http_req_on_close(r, req_closed, t);
+	t->waiting = sb;
+	sbox_when_ready(sb, ready, t);
 }

@@ -48,6 +48,7 @@ async function serve (s, port, text, headers = {}) {
 test('getHost(8000): python3 -m http.server in the sandbox answers at http://${getHost(8000)}', { ...LONG, ...API_ONLY }, async () => {
   const s = killAfter(await Sandbox.create({ metadata: { suite: RUN } }))
   assert.equal(s.getHost(8000), `8000-${s.sandboxId}.localhost:${sbxdPort}`)
+  assert.equal((await s.getInfo()).sandboxDomain, `localhost:${sbxdPort}`)
   const url = await serve(s, 8000, 'hello through getHost')
   const res = await get(url)
   assert.equal(res.status, 200)

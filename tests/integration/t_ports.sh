@@ -4,7 +4,8 @@
 # E2b-Sandbox-Port route, 49983 in the Host form = the data plane, nothing
 # listening, an unknown sandbox, allowPublicTraffic: false (token or 403),
 # the tokens never reaching the server in the sandbox, the agent's
-# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), and E2B's ports answering inside the sandbox
+# /sbx/ports list, the raw tunnel (/sbx/tunnel/P, `sbx port`), a WebSocket
+# upgrade through getHost, and E2B's ports answering inside the sandbox
 # (curl http://0.0.0.0:49999/health from a command); one qemu case.
 . "$(dirname "$0")/lib.sh"
 
@@ -16,6 +17,7 @@ export E2B_API_KEY=$(cat "$XDG_CONFIG_HOME/sbx/api_key")
 create '{"templateID":"base"}' || { notok "create a base sandbox" "$CREATED"; exit 1; }
 ok "a base sandbox"
 expect_eq "create answers domain localhost:PORT (getHost's)" "$(jq -r .domain <<<"$CREATED")" "localhost:$PORT"
+expect_eq "  ... and so does GET /sandboxes/ID" "$(api GET "/sandboxes/$ID" | jq -r .domain)" "localhost:$PORT"
 
 # An HTTP server in the sandbox that answers with what it got: path, Host
 # and every header (so a leaked token would show).
@@ -82,11 +84,17 @@ expect_eq "GET /sbx/ports → 200" "$(status)" 200
 expect_match "  ... lists 8000 with its command" "$(jq -c '.[] | select(.port == 8000) | [.proto, .cmd]' <<<"$ports")" \
 	'http\.server 8000'
 expect_eq "  ... and not the agent's own 49983/49999" "$(jq '[.[] | select(.port == 49983 or .port == 49999)] | length' <<<"$ports")" 0
+# A process naming a file in the agent's kernel dir (/tmp/sbxk-<agent pid>-…,
+# the agent is PID 1 here) is one of its kernels: not listed.
+run "$ID" "$TOK" "mkdir -p /tmp/sbxk-1-fake && (setsid python3 -m http.server 8004 -d /tmp/sbxk-1-fake >/dev/null 2>&1 &)" >/dev/null
+wait_until 20 bash -c "[ \"\$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H 'Host: 8004-$ID.localhost:$PORT' '$API/')\" = 200 ]"
+expect_eq "  ... nor a kernel's (its command names the agent's kernel dir)" \
+	"$(px "$ID" "$TOK" GET /sbx/ports | jq -c '[.[] | select(.port == 8004 or .port == 8000) | .port]')" '[8000]'
 
 # The raw tunnel (sbx port ID P --local L): 101, then bytes both ways.
 # tunnel PORT TOKEN SEND: the status line, then what came back after SEND.
 tunnel() {
-	/usr/bin/python3 - "$PORT" "$ID" "$1" "$2" "$3" <<'PY'
+	/usr/bin/python3 - "$PORT" "$ID" "$@" <<'PY'
 import socket, sys
 port, sid, p, tok, send = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -118,18 +126,85 @@ while True:
     if not c:
         break
     rest += c
-print(rest.decode(errors="replace"))
+if len(sys.argv) > 6:   # count: the size and sha256 of the body after the answer's head
+    import hashlib
+    body = rest.partition(b"\r\n\r\n")[2]
+    print(len(body), hashlib.sha256(body).hexdigest())
+else:
+    print(rest.decode(errors="replace"))
 PY
 }
 out=$(tunnel 8000 "$TOK" 'GET /hello.txt HTTP/1.0\nHost: t\n\n')
 expect_eq "tunnel to 8000: 101 Switching Protocols" "$(head -n1 <<<"$out" | tr -d '\r')" "HTTP/1.1 101 Switching Protocols"
 expect_match "  ... raw HTTP through it reaches the server, its answer comes back" "$(tail -n +2 <<<"$out" | tr -d '\r' | tr '\n' ' ')" \
 	'HTTP/1.0 200 OK.*hello-from-8000'
+# 24 MiB down the tunnel, intact (the pump's bounded buffers, both fds' back-pressure).
+run "$ID" "$TOK" "head -c 25165824 /dev/urandom >/tmp/www/big.bin && sha256sum /tmp/www/big.bin | cut -d' ' -f1 >/tmp/www/big.sum" >/dev/null
+want="25165824 $(run "$ID" "$TOK" "cat /tmp/www/big.sum")"
+out=$(tunnel 8000 "$TOK" 'GET /big.bin HTTP/1.0\nHost: t\n\n' count)
+expect_eq "  ... 24 MiB through it, intact (size, sha256)" "$(tail -n1 <<<"$out")" "$want"
 out=$(tunnel 8001 "$TOK" '')
 expect_match "tunnel to a port with nothing listening: 502, E2B's words" "$(tr -d '\r' <<<"$out" | tr '\n' ' ')" \
 	'^HTTP/1.1 502 .*The sandbox is running but port is not open'
 out=$(tunnel 8000 wrong-token '')
 expect_match "tunnel with a wrong token: 401 from the agent" "$(head -n1 <<<"$out")" '^HTTP/1.1 401 '
+
+# An upgrade (WebSocket) through getHost: the server's 101 and its headers
+# come back, then bytes both ways (a raw echo server: the plumbing, not
+# WebSocket framing, is what sbx carries).
+WS='import base64, hashlib, socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 8003)); s.listen(4)
+while True:
+    c, _ = s.accept(); head = b""
+    while b"\r\n\r\n" not in head:
+        head += c.recv(4096)
+    h = {l.split(b":", 1)[0].strip().lower(): l.split(b":", 1)[1].strip() for l in head.split(b"\r\n")[1:] if b":" in l}
+    key = h.get(b"sec-websocket-key", b"")
+    acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\nX-Path: " + head.split(b" ")[1] + b"\r\nX-Token-Seen: " + h.get(b"x-access-token", b"none") + b"\r\n\r\n")
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        c.sendall(d.upper())
+    c.close()'
+run "$ID" "$TOK" "cat >/tmp/ws.py <<'PY'
+$WS
+PY
+(setsid python3 /tmp/ws.py >/tmp/ws.log 2>&1 &)" >/dev/null
+ws() {
+	/usr/bin/python3 - "$PORT" "$ID" "$TOK" <<'PY'
+import socket, sys
+port, sid, tok = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall((f"GET /chat?room=1 HTTP/1.1\r\nHost: 8003-{sid}.localhost:{port}\r\nConnection: Upgrade\r\n"
+           f"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           f"X-Access-Token: {tok}\r\n\r\n").encode())
+data = b""
+while b"\r\n\r\n" not in data:
+    c = s.recv(4096)
+    if not c:
+        break
+    data += c
+head, _, rest = data.partition(b"\r\n\r\n")
+lines = head.decode().split("\r\n")
+h = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
+print(lines[0], h.get("upgrade"), h.get("sec-websocket-accept"), h.get("x-path"), h.get("x-token-seen"))
+s.sendall(b"ping over ws")
+while len(rest) < 12:
+    c = s.recv(4096)
+    if not c:
+        break
+    rest += c
+print(rest.decode())
+PY
+}
+ws_up() { px "$ID" "$TOK" GET /sbx/ports | jq -e 'any(.[]; .port == 8003)' >/dev/null; }
+wait_until 20 ws_up
+out=$(ws 2>&1)
+expect_eq "WebSocket upgrade via getHost: the server's 101, its headers, path and query; no token reaches it" \
+	"$(head -n1 <<<"$out")" "HTTP/1.1 101 Switching Protocols websocket s3pPLMBiTxaQ9kYGzzhZRbK+xOo= /chat?room=1 none"
+expect_eq "  ... then bytes both ways" "$(tail -n1 <<<"$out")" "PING OVER WS"
 
 # E2B's ports inside the sandbox (code-interpreter's systemd test).
 got=$(run "$ID" "$TOK" "python3 -c \"import urllib.request as u; r = u.urlopen('http://0.0.0.0:49999/health'); print(r.status, r.read().decode())\"")
