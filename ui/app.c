@@ -387,6 +387,13 @@ void app_session_update(app *a, const sbx_info *info)
 	app_dirty(a);
 }
 
+void app_show_session(app *a, session *s)
+{
+	for (size_t i = 0; i < a->nsessions; i++)
+		if (a->sessions[i] == s)
+			app_switch_tab(a, i + 1);
+}
+
 session *app_attach(app *a, const sbx_info *info)
 {
 	session *s = app_find_session(a, info->id);
@@ -414,9 +421,7 @@ session *app_attach(app *a, const sbx_info *info)
 		if (first)
 			notebook_offer_restore(a, s);
 	}
-	for (size_t i = 0; i < a->nsessions; i++)
-		if (a->sessions[i] == s)
-			app_switch_tab(a, i + 1);
+	app_show_session(a, s);
 	return s;
 }
 
@@ -518,6 +523,8 @@ static void open_kind(app *a, pane_kind kind, int vertical)
 		p = pane_console_new(a, s, s->id);
 	else if (kind == PANE_AI)
 		p = pane_ai_new(a, s, &e);
+	else if (kind == PANE_PORTS)
+		p = pane_ports_new(a, s);
 	else
 		p = pane_terminal_new(a, s, NULL, &e);
 	if (!p) {
@@ -626,6 +633,15 @@ void app_run_action(app *a, pane *p, ui_action act)
 	case A_OPEN_FILES: open_kind(a, PANE_FILES, split_vertical(a)); break;
 	case A_OPEN_CONSOLE: open_kind(a, PANE_CONSOLE, split_vertical(a)); break;
 	case A_OPEN_AI: open_kind(a, PANE_AI, split_vertical(a)); break;
+	case A_OPEN_PORTS: open_kind(a, PANE_PORTS, split_vertical(a)); break;
+	case A_SB_SNAPSHOT:
+	case A_SB_FORK:   /* a tab's sandbox: the sandboxes pane runs it (and its progress) */
+		for (size_t i = 0; need_session(a) && i < a->home.npanes; i++)
+			if (a->home.panes[i]->ops->kind == PANE_SANDBOXES) {
+				pane_sandboxes_act_on(a->home.panes[i], act, s->id);
+				break;
+			}
+		break;
 	case A_SHOW_SANDBOXES: app_switch_tab(a, 0); break;
 	case A_OPEN_NOTEBOOK:
 		if (need_session(a))

@@ -102,6 +102,8 @@ int app_pane_focused(app *a, pane *p);
  * answer). */
 session *app_attach(app *a, const sbx_info *info);
 session *app_find_session(app *a, const char *sandbox_id);
+/* Switches to s's tab. */
+void app_show_session(app *a, session *s);
 /* Fresh facts about an attached sandbox (a Connect answer's new tokens,
  * its state, end time, runtime): updates its session and tells its panes,
  * without switching tabs.  No-op when it is not attached. */

@@ -33,6 +33,7 @@ static const char *mode_label(keymode m)
 	case KM_FILES: return "FILES";
 	case KM_SANDBOXES: return "SANDBOXES";
 	case KM_AI: return "AI";
+	case KM_PORTS: return "PORTS";
 	default: return "WORKBENCH";
 	}
 }

@@ -23,7 +23,7 @@ typedef struct session session;
 typedef struct pane pane;
 
 typedef enum { PANE_SANDBOXES, PANE_NOTEBOOK, PANE_TERMINAL, PANE_FILES, PANE_VIEWER, PANE_CONSOLE,
-	       PANE_AI } pane_kind;
+	       PANE_AI, PANE_PORTS } pane_kind;
 
 enum { MOUSE_LEFT = 1, MOUSE_MIDDLE = 2, MOUSE_RIGHT = 3, MOUSE_WHEEL_UP = 4, MOUSE_WHEEL_DOWN = 5 };
 
@@ -88,6 +88,9 @@ struct pane {
 
 /* Constructors (each module's contract is in its .c header comment). */
 pane *pane_sandboxes_new(app *a);
+/* A tab's snapshot or fork (M-S, M-F) of sandbox id, run by the
+ * sandboxes pane p (it owns the calls); 0 when act is neither. */
+int pane_sandboxes_act_on(pane *p, ui_action act, const char *id);
 pane *pane_notebook_new(app *a, session *s, const char *ipynb_path, sbx_err *e);
 /* cmd NULL: a login shell. */
 pane *pane_terminal_new(app *a, session *s, const char *cmd, sbx_err *e);
@@ -99,5 +102,7 @@ pane *pane_viewer_new(app *a, session *s, const char *title, const char *text, s
 pane *pane_console_new(app *a, session *s, const char *sandbox_id);
 /* A model working in s's sandbox through s's notebook (pane_ai.c). */
 pane *pane_ai_new(app *a, session *s, sbx_err *e);
+/* The TCP ports listening in s's sandbox; forwards to local ports (pane_ports.c). */
+pane *pane_ports_new(app *a, session *s);
 
 #endif

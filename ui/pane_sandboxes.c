@@ -5,7 +5,10 @@
  * After each list the attached sessions hear of state changes (paused,
  * running) and of sandboxes that vanished.  Actions: attach (connect, which
  * resumes a paused sandbox), create (sandboxes_create.c), pause, resume,
- * extend the timeout, kill (asks first), refresh, the console (its logs).
+ * extend the timeout, kill (asks first), refresh, the console (its logs),
+ * snapshot and fork (sandboxes_ops.c), the ports pane (in the sandbox's
+ * tab, attaching it first).  Under the list, when there is room, the
+ * selected sandbox's recent lifecycle events (asked after each list).
  * While a pause or resume runs (a VM's snapshot can be large) the list is
  * asked for every 0.5 s and sbxd's sbxProgress shows in the STATE column
  * and on the call's progress entry; nothing waits for it.
@@ -21,6 +24,8 @@
 #define LIST_EVERY_MS 2000
 #define PROGRESS_EVERY_MS 500
 #define METRICS_EVERY_MS 5000
+/* the events under the list need this many rows (a 100x30 screen has them) */
+#define SB_DETAIL_MIN_ROWS 20
 
 static int64_t wall_ms(void)
 {
@@ -264,6 +269,7 @@ static void on_list(const sbx_info *items, size_t n, const char *next, const sbx
 	}
 	if (!n && !sp->templates_ok && !sp->templates_op)
 		sb_templates_fetch(sp);
+	sb_events_fetch(sp, sp->cursor < sp->n ? sp->rows[sp->cursor].id : NULL);
 	app_dirty(a);
 }
 
@@ -312,7 +318,9 @@ static void on_connected(const sbx_info *info, const sbx_err *e, void *ud)
 	} else {
 		if (c->resume)
 			app_info(a, "sandbox %.8s was paused: attaching resumed it", c->id);
-		app_attach(a, info);
+		session *s = app_attach(a, info);
+		if (s && c->then_ports)
+			app_add_pane(a, s, pane_ports_new(a, s), 1);
 		sb_refresh(sp);
 	}
 	sb_call_done(c);
@@ -332,20 +340,20 @@ static void on_resumed(const sbx_info *info, const sbx_err *e, void *ud)
 	sb_call_done(c);
 }
 
-static void connect_selected(sbpane *sp, int attach)
+static sb_call *connect_selected(sbpane *sp, int attach)
 {
 	sb_row *r = selected(sp);
 	if (!r) {
 		app_info(sp->p.app, "no sandbox selected");
-		return;
+		return NULL;
 	}
 	if (r->dead) {
 		app_error(sp->p.app, "sandbox %.8s cannot be used: %s", r->id, r->reason);
-		return;
+		return NULL;
 	}
 	if (!attach && !r->paused) {
 		app_info(sp->p.app, "sandbox %.8s is already running", r->id);
-		return;
+		return NULL;
 	}
 	sb_call *c = sb_call_new(sp, r->id, r->paused ? "resuming sandbox…" : attach ? "attaching…" : NULL);
 	c->resume = r->paused;
@@ -354,7 +362,25 @@ static void connect_selected(sbpane *sp, int attach)
 	if (sbx_api_connect(app_client(sp->p.app), r->id, 0, attach ? on_connected : on_resumed, c, &c->op, &e) < 0) {
 		app_error(sp->p.app, "cannot connect to %s: %s", r->id, e.msg);
 		sb_call_done(c);
+		return NULL;
 	}
+	return c;
+}
+
+/* The ports pane lives in the sandbox's tab (it talks to its data plane):
+ * there, or in a tab opened for it. */
+static void ports_selected(sbpane *sp)
+{
+	sb_row *r = selected(sp);
+	session *s = r ? app_find_session(sp->p.app, r->id) : NULL;
+	if (s && s->state == SESSION_RUNNING) {
+		app_show_session(sp->p.app, s);
+		app_add_pane(sp->p.app, s, pane_ports_new(sp->p.app, s), 1);
+		return;
+	}
+	sb_call *c = connect_selected(sp, 1);
+	if (c)
+		c->then_ports = 1;
 }
 
 static void on_paused(const sbx_err *e, void *ud)
@@ -490,6 +516,18 @@ static int action_op(pane *p, ui_action act)
 	case A_SB_RESUME: connect_selected(sp, 0); break;
 	case A_SB_PAUSE: pause_selected(sp); break;
 	case A_SB_CREATE: sb_create_start(sp); break;
+	case A_SB_SNAPSHOT:
+	case A_SB_FORK:
+		if (!r) {
+			app_info(p->app, "no sandbox selected");
+			break;
+		}
+		if (act == A_SB_SNAPSHOT)
+			sb_snapshot_start(sp, r->id, r->dead);
+		else
+			sb_fork_start(sp, r->id, r->dead);
+		break;
+	case A_OPEN_PORTS: ports_selected(sp); break;
 	case A_OPEN_CONSOLE:   /* the selected one's, below the list */
 		if (!r) {
 			app_info(p->app, "no sandbox selected");
@@ -518,7 +556,23 @@ static int action_op(pane *p, ui_action act)
 		break;
 	default: return 0;
 	}
+	r = selected(sp);
+	if (r && strcmp(r->id, sp->ev_id))   /* the selection moved: its events */
+		sb_events_fetch(sp, r->id);
 	app_dirty(p->app);
+	return 1;
+}
+
+int pane_sandboxes_act_on(pane *p, ui_action act, const char *id)
+{
+	sbpane *sp = (sbpane *)p;
+	sb_row *r = row_of(sp, id);
+	if (act == A_SB_SNAPSHOT)
+		sb_snapshot_start(sp, id, r && r->dead);
+	else if (act == A_SB_FORK)
+		sb_fork_start(sp, id, r && r->dead);
+	else
+		return 0;
 	return 1;
 }
 
@@ -589,6 +643,32 @@ static void cell_text(const sb_row *r, int c, int64_t now, char *out, size_t n)
 	}
 }
 
+/* The selected sandbox's recent events, from row y0 down. */
+static void draw_events(sbpane *sp, WINDOW *w, int y0, ui_attr meta, ui_attr norm)
+{
+	pane *p = &sp->p;
+	sb_row *r = selected(sp);
+	if (!r)
+		return;
+	char head[96];
+	snprintf(head, sizeof head, "\xe2\x94\x80\xe2\x94\x80 events of %.8s \xe2\x94\x80\xe2\x94\x80", r->id);
+	draw_text(w, y0 + 1, 1, p->cols - 2, head, meta);
+	if (strcmp(sp->ev_id, r->id) || !sp->ev_loaded) {
+		draw_text(w, y0 + 2, 1, p->cols - 2, "…", meta);
+		return;
+	}
+	if (sp->ev_error) {
+		char line[256];
+		snprintf(line, sizeof line, "no events: %s", sp->ev_error);
+		draw_text(w, y0 + 2, 1, p->cols - 2, line, meta);
+		return;
+	}
+	if (!sp->ev.n)
+		draw_text(w, y0 + 2, 1, p->cols - 2, "none kept yet", meta);
+	for (size_t i = 0; i < sp->ev.n && i < SB_EVENTS; i++)
+		draw_text(w, y0 + 2 + (int)i, 1, p->cols - 2, sp->ev.lines[i], norm);
+}
+
 static void draw_op(pane *p, WINDOW *w, int focused)
 {
 	sbpane *sp = (sbpane *)p;
@@ -634,9 +714,12 @@ static void draw_op(pane *p, WINDOW *w, int focused)
 			draw_text(w, 0, x, cols[order[i]].width, cols[order[i]].head, head);
 			x += cols[order[i]].width + 1;
 		}
-	int vis = p->rows - 1;
+	int detail = p->rows >= SB_DETAIL_MIN_ROWS ? SB_EVENTS + 2 : 0;
+	int vis = p->rows - 1 - detail;
 	if (vis < 1)
 		return;
+	if (detail)
+		draw_events(sp, w, p->rows - detail, meta, norm);
 	if (sp->cursor < sp->top)
 		sp->top = sp->cursor;
 	if (sp->cursor >= sp->top + (size_t)vis)
@@ -729,6 +812,12 @@ static void status_op(pane *p, sbx_buf *out)
 		rt_tag(r->runtime, r->accel, tag, sizeof tag);
 		if (*tag)
 			buf_printf(out, " \xc2\xb7 %.8s %s", r->id, tag);
+		/* the issue-12 actions are new: their keys */
+		char k1[16], k2[16], k3[16];
+		app_key_hint(p->app, KM_SANDBOXES, A_SB_SNAPSHOT, k1, sizeof k1);
+		app_key_hint(p->app, KM_SANDBOXES, A_SB_FORK, k2, sizeof k2);
+		app_key_hint(p->app, KM_SANDBOXES, A_OPEN_PORTS, k3, sizeof k3);
+		buf_printf(out, " \xc2\xb7 %s snapshot %s fork %s ports", k1, k2, k3);
 	}
 }
 
@@ -758,6 +847,7 @@ static void free_op(pane *p)
 		free(sp->templates[i]);
 	free(sp->templates);
 	sb_create_free(sp);
+	sb_ops_free(sp);
 	free(sp->error);
 	free(sp);
 }

@@ -4,15 +4,23 @@
  * timeout, runtime (every runtime GET /health lists, with its accelerator;
  * an unavailable one shows why and cannot be chosen; sbxd's defaultRuntime
  * preselected — an older sbxd that lists none: "default" or one seen in
- * the list), env "K=V K2=V2", internet — then sbx_api_create under a
+ * the list), env "K=V K2=V2", volumes "NAME:/path …" (sbforms), internet,
+ * and "From snapshot": none, or one of sbxd's snapshots (GET /snapshots;
+ * a sandbox from one starts on the snapshot's runtime, so the template and
+ * runtime fields are then left out) — then sbx_api_create under a
  * progress entry, and attach.
  */
 #include "sandboxes_priv.h"
+#include "model/sbforms.h"
+#include "../src/client/snapshot.h"
 #include "../src/util/xalloc.h"
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const fallback[] = { "code-interpreter", "base" };
+
+/* The form's fields, in order. */
+enum { F_TEMPLATE, F_SNAPSHOT, F_TIMEOUT, F_RUNTIME, F_ENV, F_VOLUMES, F_INTERNET, F_COUNT };
 
 static void set_templates(sbpane *sp, const sbx_template *t, size_t n)
 {
@@ -35,7 +43,7 @@ static void show_form(sbpane *sp);
 /* The form opens once both the templates and the runtimes answered. */
 static void maybe_show(sbpane *sp)
 {
-	if (sp->form_wanted && !sp->templates_op && !sp->health_op) {
+	if (sp->form_wanted && !sp->templates_op && !sp->health_op && !sp->snapshots_op) {
 		sp->form_wanted = 0;
 		show_form(sp);
 	}
@@ -66,6 +74,56 @@ static void on_health(const sbx_health *h, const sbx_err *e, void *ud)
 	maybe_show(sp);
 }
 
+static void snaps_free(sbpane *sp)
+{
+	for (size_t i = 0; i < sp->nsnaps; i++)
+		free(sp->snap_ids[i]);
+	for (size_t i = 0; sp->snap_labels && i <= sp->nsnaps; i++)   /* "none", then one per snapshot */
+		free(sp->snap_labels[i]);
+	free(sp->snap_ids);
+	free(sp->snap_labels);
+	sp->snap_ids = sp->snap_labels = NULL;
+	sp->nsnaps = 0;
+}
+
+static void on_snapshots(const sbx_snapshot *s, size_t n, const sbx_err *e, void *ud)
+{
+	sbpane *sp = ud;
+	sp->snapshots_op = NULL;
+	sp->snaps_ok = !e;
+	if (!sp->form_open) {
+		/* "none" first: the form's choices are labels[0..n] */
+		snaps_free(sp);
+		size_t k = e ? 0 : n;
+		sp->snap_ids = xcalloc(k + 2, sizeof *sp->snap_ids);
+		sp->snap_labels = xcalloc(k + 2, sizeof *sp->snap_labels);
+		sp->snap_labels[0] = xstrdup("none");
+		for (size_t i = 0; i < k; i++) {
+			char label[200];
+			sbf_snapshot_label(s[i].id, s[i].nnames ? s[i].names[0] : NULL, s[i].sandbox_id, s[i].runtime,
+					   label, sizeof label);
+			/* two of one name (sbxd keeps the newest under it): the ids tell them apart */
+			for (size_t j = 0; j < sp->nsnaps; j++)
+				if (!strcmp(sp->snap_labels[j + 1], label))
+					snprintf(label + strlen(label), sizeof label - strlen(label), " #%zu", i + 1);
+			sp->snap_ids[sp->nsnaps] = xstrdup(s[i].id);
+			sp->snap_labels[++sp->nsnaps] = xstrdup(label);
+		}
+	}
+	maybe_show(sp);
+}
+
+static void snapshots_fetch(sbpane *sp)
+{
+	if (sp->snapshots_op)
+		return;
+	sbx_err e;
+	if (sbx_snapshot_list(app_client(sp->p.app), NULL, on_snapshots, sp, &sp->snapshots_op, &e) < 0) {
+		sp->snapshots_op = NULL;
+		on_snapshots(NULL, 0, &e, sp);
+	}
+}
+
 static void runtimes_fetch(sbpane *sp)
 {
 	if (sp->health_op)
@@ -92,8 +150,9 @@ void sb_create_start(sbpane *sp)
 {
 	if (sp->form_open)
 		return;
-	sp->form_wanted = 1;   /* the form opens when the templates and runtimes come */
+	sp->form_wanted = 1;   /* the form opens when the templates, runtimes and snapshots come */
 	runtimes_fetch(sp);
+	snapshots_fetch(sp);
 	sb_templates_fetch(sp);
 }
 
@@ -101,6 +160,9 @@ void sb_create_free(sbpane *sp)
 {
 	if (sp->health_op)
 		sbx_op_cancel(sp->health_op);
+	if (sp->snapshots_op)
+		sbx_op_cancel(sp->snapshots_op);
+	snaps_free(sp);
 	rt_list_free(&sp->rts);
 	free(sp->form_rt);
 	free(sp->form_rt_notes);
@@ -151,10 +213,15 @@ static void on_form(app *a, const char *const *v, void *ud)
 	/* the runtime chosen: its name (the choice shows "qemu (tcg)") */
 	const char *rt = NULL;
 	for (size_t i = 0; v && sp->rts.n && i < sp->rts.n; i++)
-		if (!strcmp(v[2], sp->rts.v[i].label))
+		if (!strcmp(v[F_RUNTIME], sp->rts.v[i].label))
 			rt = sp->rts.v[i].name;
-	if (v && !sp->rts.n && strcmp(v[2], "default"))
-		rt = v[2];
+	if (v && !sp->rts.n && strcmp(v[F_RUNTIME], "default"))
+		rt = v[F_RUNTIME];
+	/* the snapshot chosen: its id */
+	char *snap = NULL;
+	for (size_t i = 0; v && i < sp->nsnaps; i++)
+		if (!strcmp(v[F_SNAPSHOT], sp->snap_labels[i + 1]))
+			snap = xstrdup(sp->snap_ids[i]);
 	char *rtname = rt ? xstrdup(rt) : NULL;
 	free(sp->form_rt);
 	free(sp->form_rt_notes);
@@ -162,36 +229,48 @@ static void on_form(app *a, const char *const *v, void *ud)
 	sp->form_rt_notes = NULL;
 	if (!v)
 		return;
-	char *end;
-	long timeout = strtol(v[1], &end, 10);
-	if (end == v[1] || *end || timeout <= 0) {
-		app_error(a, "timeout \"%s\" is not a number of seconds; try again with e.g. 300", v[1]);
-		free(rtname);
-		return;
-	}
-	char *envbuf = xstrdup(v[3]);
-	sbx_kv *env;
-	size_t nenv;
+	char *end, *envbuf = NULL;
+	sbx_kv *env = NULL;
+	size_t nenv = 0, nmounts = 0;
+	sbf_mount *mounts = NULL;
+	sbx_volume_mount *vm = NULL;
 	const char *bad = NULL;
+	sbx_err e;
+	long timeout = strtol(v[F_TIMEOUT], &end, 10);
+	if (end == v[F_TIMEOUT] || *end || timeout <= 0) {
+		app_error(a, "timeout \"%s\" is not a number of seconds; try again with e.g. 300", v[F_TIMEOUT]);
+		goto out;
+	}
+	envbuf = xstrdup(v[F_ENV]);
 	if (parse_env(envbuf, &env, &nenv, &bad) < 0) {
 		app_error(a, "env \"%s\" is not KEY=VALUE; write variables as K=V K2=V2", bad);
-		free(envbuf);
-		free(rtname);
-		return;
+		goto out;
 	}
+	if (sbf_parse_mounts(v[F_VOLUMES], &mounts, &nmounts, &e) < 0) {
+		app_error(a, "%s; n opens the form again", e.msg);
+		goto out;
+	}
+	vm = xcalloc(nmounts + 1, sizeof *vm);
+	for (size_t i = 0; i < nmounts; i++)
+		vm[i] = (sbx_volume_mount){ mounts[i].name, mounts[i].path };
+	/* From a snapshot: sbxd starts it on the snapshot's runtime, from its files. */
 	sbx_create_opts o = {
-		.template_id = v[0], .timeout_s = (int)timeout, .env = env, .nenv = nenv,
-		.no_internet = !strcmp(v[4], "0"), .runtime = rtname,
+		.template_id = snap ? NULL : v[F_TEMPLATE], .from_snapshot = snap, .timeout_s = (int)timeout,
+		.env = env, .nenv = nenv, .no_internet = !strcmp(v[F_INTERNET], "0"), .runtime = snap ? NULL : rtname,
+		.mounts = vm, .nmounts = nmounts,
 	};
-	sb_call *c = sb_call_new(sp, v[0], "creating sandbox…");
-	sbx_err e;
+	sb_call *c = sb_call_new(sp, snap ? snap : v[F_TEMPLATE], snap ? "starting from the snapshot…" : "creating sandbox…");
 	if (sbx_api_create(app_client(a), &o, on_created, c, &c->op, &e) < 0) {
 		app_error(a, "cannot create a sandbox: %s", e.msg);
 		sb_call_done(c);
 	}
+out:
+	free(vm);
+	sbf_mounts_free(mounts, nmounts);
 	free(env);
 	free(envbuf);
 	free(rtname);
+	free(snap);
 }
 
 static void show_form(sbpane *sp)
@@ -221,16 +300,28 @@ static void show_form(sbpane *sp)
 	for (size_t i = 0; i < sp->ntemplates; i++)
 		if (!strcmp(sp->templates[i], "code-interpreter"))
 			sel = i;
+	if (!sp->snap_labels) {   /* never answered: "none" only */
+		sp->snap_ids = xcalloc(1, sizeof *sp->snap_ids);
+		sp->snap_labels = xcalloc(2, sizeof *sp->snap_labels);
+		sp->snap_labels[0] = xstrdup("none");
+	}
 	app_field f[] = {
-		{ .label = "Template", .kind = FIELD_CHOICE, .value = (int)sel,
+		[F_TEMPLATE] = { .label = "Template", .kind = FIELD_CHOICE, .value = (int)sel,
 		  .choices = (const char *const *)sp->templates, .nchoices = sp->ntemplates,
 		  .hint = sp->templates_ok ? "the templates sbxd has built" : "sbxd did not list its templates" },
-		{ .label = "Timeout (seconds)", .kind = FIELD_TEXT, .text = "300",
+		[F_SNAPSHOT] = { .label = "From snapshot", .kind = FIELD_CHOICE, .value = 0,
+		  .choices = (const char *const *)sp->snap_labels, .nchoices = sp->nsnaps + 1,
+		  .hint = !sp->snaps_ok ? "sbxd did not list snapshots"
+			  : sp->nsnaps ? "its own runtime and files; Template, Runtime unused"
+			  : "none taken yet: S on a sandbox takes one" },
+		[F_TIMEOUT] = { .label = "Timeout (seconds)", .kind = FIELD_TEXT, .text = "300",
 		  .hint = "killed after this long unless extended" },
-		{ .label = "Runtime", .kind = FIELD_CHOICE, .value = (int)rtsel, .choices = rt, .nchoices = nrt,
-		  .hint = hint, .notes = notes },
-		{ .label = "Environment", .kind = FIELD_TEXT, .text = "", .hint = "K=V K2=V2" },
-		{ .label = "Internet access", .kind = FIELD_TOGGLE, .value = 1 },
+		[F_RUNTIME] = { .label = "Runtime", .kind = FIELD_CHOICE, .value = (int)rtsel, .choices = rt,
+		  .nchoices = nrt, .hint = hint, .notes = notes },
+		[F_ENV] = { .label = "Environment", .kind = FIELD_TEXT, .text = "", .hint = "K=V K2=V2" },
+		[F_VOLUMES] = { .label = "Volumes", .kind = FIELD_TEXT, .text = "",
+		  .hint = "NAME:/path … (sbx volume create NAME makes one)" },
+		[F_INTERNET] = { .label = "Internet access", .kind = FIELD_TOGGLE, .value = 1 },
 	};
 	/* The choices stay alive until the form answers. */
 	sp->form_rt = rt;

@@ -7,6 +7,9 @@
 #include <sys/queue.h>
 #include "app.h"
 #include "model/runtimes.h"
+#include "model/evlines.h"
+
+#define SB_EVENTS 8                   /* events shown under the list */
 
 typedef struct sb_row {
 	char *id, *template_id, *runtime;
@@ -30,6 +33,7 @@ typedef struct sb_call {
 	int progress;                 /* app progress handle, or -1 */
 	int resume;                   /* connect: it was paused */
 	int slow;                     /* a pause or resume: sbxd reports its progress */
+	int then_ports;               /* attach: open the ports pane in the tab */
 	LIST_ENTRY(sb_call) link;
 } sb_call;
 
@@ -59,6 +63,17 @@ typedef struct sbpane {
 	const char **form_rt_notes;
 	sbx_op *health_op;            /* GET /health for the runtimes */
 	rt_list rts;                  /* what sbxd can run (n 0: it does not say) */
+	/* the create form's snapshots (sbx_snapshot_list) */
+	sbx_op *snapshots_op;
+	char **snap_ids, **snap_labels;
+	size_t nsnaps;
+	int snaps_ok;
+	/* the selected sandbox's recent events (sandboxes_ops.c) */
+	sbx_op *events_op;
+	char ev_id[64], ev_req[64];   /* whose events are shown, and asked for */
+	evlines ev;
+	int ev_loaded;                /* an answer for ev_id came */
+	char *ev_error;               /* why there are none, from the last answer */
 } sbpane;
 
 sb_call *sb_call_new(sbpane *sp, const char *id, const char *progress_label);
@@ -71,5 +86,13 @@ void sb_create_start(sbpane *sp);
 void sb_create_free(sbpane *sp);
 /* The templates for the hint line of an empty list (may be empty). */
 void sb_templates_fetch(sbpane *sp);
+
+/* sandboxes_ops.c: snapshot (asks for a name) and fork (into a new tab)
+ * of sandbox id; dead: refused with why.  Events of id (NULL: none
+ * selected) for the detail area. */
+void sb_snapshot_start(sbpane *sp, const char *id, int dead);
+void sb_fork_start(sbpane *sp, const char *id, int dead);
+void sb_events_fetch(sbpane *sp, const char *id);
+void sb_ops_free(sbpane *sp);
 
 #endif

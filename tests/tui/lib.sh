@@ -235,7 +235,7 @@ tui_note_ids() {
 
 # The screen without what changes run to run: sandbox ids (whole and the
 # 8-character prefixes the panes show, same width), durations, CPU and
-# memory figures, clock times and dates, pids, the scratch dir, kernel
+# memory figures, clock times and dates, pids, local ports, template build hashes, the scratch dir, kernel
 # temp dirs, code context ids, spinner glyphs, the alignment padding that follows a duration.
 tui_normalise() {
 	SCRATCH=$SCRATCH IDS="$(tr '\n' ' ' <"$TUI_IDS")" perl -CSD -Mutf8 -pe '
@@ -259,6 +259,10 @@ tui_normalise() {
 		s/\b\d{4}-\d\d-\d\d\b/<date>/g;
 		s/\b\d\d:\d\d(:\d\d)?\b/<time>/g;
 		s/\bpid \d+/pid <pid>/g;
+		# local ports: forwards and the private sbxd (ports pane URLs)
+		s/\b(127\.0\.0\.1|localhost):\d+/$1:<port>/g;
+		# a template named by its build (base-HASH: the hash follows the agent)
+		s/\b(base|code-interpreter)-[0-9a-f]{12}\b/$1-<build>/g;
 		s/\b\d+\.\d+s\b/<dur>/g;
 		s/\b\d+(?:[dhm]\d\d[hms]|s)\b/<dur>/g;
 		s/\b\d+[dhm]\d?$/<dur>/;      # cut by the right edge

@@ -19,7 +19,7 @@ tui_start || exit 1
 tui_wait_for "started" "No sandboxes."
 tui_keys n
 tui_wait_for "n opens the create form" "Create a sandbox"
-tui_keys Tab Tab
+tui_keys Tab Tab Tab   # past Template, From snapshot, Timeout
 tui_wait_for "the runtime field starts at sbxd's default" "◄ $def"
 tui_wait_for "... and says it is the default" "sbxd's default: $def"
 n=$(jq '.runtimes | length' <<<"$health")

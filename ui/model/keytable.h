@@ -6,7 +6,8 @@
  * terminal mode, where every key but the escape chord goes to the program),
  * notebook (Jupyter command mode), edit (a cell's editor), terminal (keys
  * go to the program), copy (a terminal's scrollback), files, sandboxes,
- * ai (the AI pane: typed keys go to its request line).
+ * ai (the AI pane: typed keys go to its request line), ports (a sandbox's
+ * listening ports).
  * A binding is a sequence of 1..KT_MAX_SEQ keys ("d d"); the focused mode
  * wins over global.  Binding a sequence in a mode removes the bindings of
  * that mode it would shadow or be shadowed by (equal, prefix or extension).
@@ -28,7 +29,7 @@
 #define KT_MAX_SEQ 4
 
 typedef enum {
-	KM_GLOBAL, KM_NOTEBOOK, KM_EDIT, KM_TERMINAL, KM_COPY, KM_FILES, KM_SANDBOXES, KM_AI,
+	KM_GLOBAL, KM_NOTEBOOK, KM_EDIT, KM_TERMINAL, KM_COPY, KM_FILES, KM_SANDBOXES, KM_AI, KM_PORTS,
 	KM_COUNT
 } keymode;
 
@@ -67,6 +68,9 @@ typedef enum {
 	A_FILES_RENAME, A_FILES_DELETE, A_FILES_GOTO, A_FILES_HIDDEN, A_FILES_REFRESH,
 	/* sandboxes */
 	A_SB_ATTACH, A_SB_CREATE, A_SB_PAUSE, A_SB_RESUME, A_SB_EXTEND, A_SB_KILL, A_SB_REFRESH,
+	A_SB_SNAPSHOT, A_SB_FORK, A_OPEN_PORTS,
+	/* ports */
+	A_PORTS_FORWARD, A_PORTS_STOP, A_PORTS_REFRESH,
 	/* AI pane */
 	A_AI_SEND, A_AI_STOP, A_AI_PROVIDER, A_AI_MODEL, A_AI_SAVE, A_AI_NEW,
 	A_COUNT

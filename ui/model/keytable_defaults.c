@@ -129,6 +129,12 @@ static const ui_action_desc actions[A_COUNT] = {
 	[A_SB_EXTEND] = { "sandbox.extend", "Extend the sandbox's timeout" },
 	[A_SB_KILL] = { "sandbox.kill", "Kill the sandbox (asks first)" },
 	[A_SB_REFRESH] = { "sandbox.refresh", "Reload the list" },
+	[A_SB_SNAPSHOT] = { "sandbox.snapshot", "Snapshot the sandbox (asks for a name; it keeps running)" },
+	[A_SB_FORK] = { "sandbox.fork", "Fork the sandbox into a new tab (the original stays as it is)" },
+	[A_OPEN_PORTS] = { "pane.ports", "Open the sandbox's listening ports (forward one, see its URLs)" },
+	[A_PORTS_FORWARD] = { "ports.forward", "Forward the port to a local port and show its URLs" },
+	[A_PORTS_STOP] = { "ports.stop", "Stop the port's forward" },
+	[A_PORTS_REFRESH] = { "ports.refresh", "List the ports again" },
 	[A_AI_SEND] = { "ai.send", "Send the request to the model" },
 	[A_AI_STOP] = { "ai.stop", "Stop the model and the cell it runs (what is shown stays)" },
 	[A_AI_PROVIDER] = { "ai.provider", "Choose the provider (OpenAI, Anthropic, local servers)" },
@@ -164,6 +170,9 @@ const kt_default kt_defaults[] = {
 	{ KM_GLOBAL, "M-s", A_SHOW_SANDBOXES },
 	{ KM_GLOBAL, "M-o", A_OPEN_NOTEBOOK },
 	{ KM_GLOBAL, "M-a", A_OPEN_AI },
+	{ KM_GLOBAL, "M-p", A_OPEN_PORTS },
+	{ KM_GLOBAL, "M-S", A_SB_SNAPSHOT },
+	{ KM_GLOBAL, "M-F", A_SB_FORK },
 	{ KM_GLOBAL, "C-PgDn", A_TAB_NEXT },
 	{ KM_GLOBAL, "C-PgUp", A_TAB_PREV },
 	{ KM_GLOBAL, "F12", A_THEME_NEXT },
@@ -335,6 +344,9 @@ const kt_default kt_defaults[] = {
 	{ KM_SANDBOXES, "Delete", A_SB_KILL },
 	{ KM_SANDBOXES, "R", A_SB_REFRESH },
 	{ KM_SANDBOXES, "c", A_OPEN_CONSOLE },
+	{ KM_SANDBOXES, "S", A_SB_SNAPSHOT },
+	{ KM_SANDBOXES, "F", A_SB_FORK },
+	{ KM_SANDBOXES, "P", A_OPEN_PORTS },
 	{ KM_SANDBOXES, "?", A_HELP },
 	{ KM_SANDBOXES, ":", A_PALETTE },
 
@@ -350,6 +362,20 @@ const kt_default kt_defaults[] = {
 	{ KM_AI, "PgDn", A_LIST_PAGE_DOWN },
 	{ KM_AI, "C-Home", A_LIST_TOP },
 	{ KM_AI, "C-End", A_LIST_BOTTOM },
+
+	{ KM_PORTS, "Up", A_LIST_UP },
+	{ KM_PORTS, "k", A_LIST_UP },
+	{ KM_PORTS, "Down", A_LIST_DOWN },
+	{ KM_PORTS, "j", A_LIST_DOWN },
+	{ KM_PORTS, "Home", A_LIST_TOP },
+	{ KM_PORTS, "End", A_LIST_BOTTOM },
+	{ KM_PORTS, "Enter", A_PORTS_FORWARD },
+	{ KM_PORTS, "x", A_PORTS_STOP },
+	{ KM_PORTS, "Delete", A_PORTS_STOP },
+	{ KM_PORTS, "R", A_PORTS_REFRESH },
+	{ KM_PORTS, "q", A_PANE_CLOSE },
+	{ KM_PORTS, "?", A_HELP },
+	{ KM_PORTS, ":", A_PALETTE },
 };
 const size_t kt_ndefaults = sizeof kt_defaults / sizeof *kt_defaults;
 
@@ -364,6 +390,7 @@ static const struct {
 	[KM_FILES] = { "files", "Files" },
 	[KM_SANDBOXES] = { "sandboxes", "Sandboxes" },
 	[KM_AI] = { "ai", "AI (typed text goes to the request line)" },
+	[KM_PORTS] = { "ports", "Ports (listening in the sandbox)" },
 };
 
 const ui_action_desc *ui_action_info(ui_action a)
