@@ -62,6 +62,19 @@ json_t *api_parse_body(http_req *r, const char *body, size_t len)
 	return j;
 }
 
+int api_get_int(http_req *r, json_t *j, const char *key, int min, int max, int *out)
+{
+	json_t *v = json_object_get(j, key);
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		api_error(r, 400, "\"%s\" must be a whole number from %d to %d", key, min, max);
+		return -1;
+	}
+	*out = (int)json_integer_value(v);
+	return 1;
+}
+
 /* --- request contexts ------------------------------------------------------ */
 
 static void ctx_close(http_req *r, int ok, void *ud)

@@ -71,5 +71,8 @@ void api_network_stop(sbxd *d);
  * 400 sent) when the body is not a JSON object; an empty body is {}. */
 #define API_BODY_LIMIT (1024 * 1024)
 json_t *api_parse_body(http_req *r, const char *body, size_t len);
+/* j[key] as an int in [min, max]: 1 and *out when given, 0 when absent or
+ * null (*out untouched), -1 (and a 400 naming the key sent) otherwise. */
+int api_get_int(http_req *r, json_t *j, const char *key, int min, int max, int *out);
 
 #endif

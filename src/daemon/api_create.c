@@ -70,19 +70,6 @@ static int get_bool(http_req *r, json_t *j, const char *key, int *out)
 	return 0;
 }
 
-static int get_int(http_req *r, json_t *j, const char *key, int min, int max, int *out)
-{
-	json_t *v = json_object_get(j, key);
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		api_error(r, 400, "\"%s\" must be a whole number from %d to %d", key, min, max);
-		return -1;
-	}
-	*out = (int)json_integer_value(v);
-	return 1;
-}
-
 /* allow_internet_access + network (E2B's SandboxNetworkConfig): the
  * outbound rules checked here, enforced by the driver; allowPublicTraffic
  * for the port routes; maskRequestHost kept and reported. */
@@ -143,7 +130,7 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 	cr->timeout_s = DEFAULT_TIMEOUT_S;
 	cr->internet = 1;
 	cr->auto_pause_memory = 1;
-	if (get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
+	if (api_get_int(r, j, "timeout", 1, 365 * 24 * 3600, &cr->timeout_s) < 0)
 		return -1;
 	if (kv_from_json(json_object_get(j, "metadata"), &cr->metadata, "metadata", &e) < 0 ||
 	    kv_from_json(json_object_get(j, "envVars"), &cr->env, "envVars", &e) < 0) {
@@ -170,9 +157,9 @@ static int parse_request(http_req *r, json_t *j, struct create_req *cr)
 		cr->auto_resume = json_is_true(v);
 	}
 	int n1, n2, n3;
-	if ((n1 = get_int(r, j, "cpuCount", 1, 256, &cr->cpus)) < 0 ||
-	    (n2 = get_int(r, j, "memoryMB", 64, 1024 * 1024, &cr->memory_mb)) < 0 ||
-	    (n3 = get_int(r, j, "diskSizeMB", 128, 16 * 1024 * 1024, &cr->disk_mb)) < 0)
+	if ((n1 = api_get_int(r, j, "cpuCount", 1, 256, &cr->cpus)) < 0 ||
+	    (n2 = api_get_int(r, j, "memoryMB", 64, 1024 * 1024, &cr->memory_mb)) < 0 ||
+	    (n3 = api_get_int(r, j, "diskSizeMB", 128, 16 * 1024 * 1024, &cr->disk_mb)) < 0)
 		return -1;
 	cr->own_limits = n1 || n2 || n3;
 	return 0;

@@ -453,29 +453,17 @@ void api_snapshot_create(sbxd *d, http_req *r, const char *id)
 	http_req_read_body(r, API_BODY_LIMIT, snapshot_body, op);
 }
 
-static int get_int(http_req *r, json_t *j, const char *key, int min, int max, int dflt, int *out)
-{
-	json_t *v = json_object_get(j, key);
-	*out = dflt;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		api_error(r, 400, "\"%s\" must be a whole number from %d to %d", key, min, max);
-		return -1;
-	}
-	*out = (int)json_integer_value(v);
-	return 0;
-}
-
 static void fork_body(http_req *r, const char *body, size_t len, void *ud)
 {
 	struct snap_op *op = ud;
 	json_t *j = api_parse_body(r, body, len);
 	int rc = j ? 0 : -1;
+	op->fork_count = 1;
+	op->fork_timeout_s = FORK_DEFAULT_TIMEOUT_S;
 	if (rc == 0)
-		rc = get_int(r, j, "count", 1, FORK_MAX, 1, &op->fork_count);
-	if (rc == 0)
-		rc = get_int(r, j, "timeout", 1, 365 * 24 * 3600, FORK_DEFAULT_TIMEOUT_S, &op->fork_timeout_s);
+		rc = api_get_int(r, j, "count", 1, FORK_MAX, &op->fork_count);
+	if (rc >= 0 && j)
+		rc = api_get_int(r, j, "timeout", 1, 365 * 24 * 3600, &op->fork_timeout_s);
 	json_decref(j);
 	if (rc < 0) {
 		op_end(op);
