@@ -274,6 +274,13 @@ static void begin(struct snap_op *op)
 		sbox_when_ready(sb, busy_over, op);
 		return;
 	}
+	if (sb->rec.state == SB_PAUSED && sb->rec.paused_disk && (sb->ops->flags & RT_RESTORES)) {
+		/* A VM snapshot is its memory, which a filesystem-only pause dropped. */
+		snprintf(msg, sizeof msg, "sandbox \"%s\" was paused without its memory (pause({keepMemory: false})), "
+			 "and a %s snapshot needs it: resume it (connect), then snapshot it", op->id, sb->ops->name);
+		op_error(op, 409, msg);
+		return;
+	}
 	if (sb->rec.state == SB_PAUSED) {
 		take(op, sb);
 		return;

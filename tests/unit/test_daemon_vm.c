@@ -261,6 +261,13 @@ static int vm_pause(rt_sandbox *s, sbx_err *e)
 	return 0;
 }
 
+/* Never reached by the tests: they only check what sbxd refuses before. */
+static int vm_snapshot(rt_sandbox *s, const char *dir, sbx_err *e)
+{
+	(void)s, (void)dir;
+	return sbx_error(e, "the fake VM driver keeps no user snapshots");
+}
+
 /* A filesystem-only pause: agent and VMM gone, memory (the snapshot) too. */
 static int vm_pause_disk(rt_sandbox *s, sbx_err *e)
 {
@@ -343,7 +350,7 @@ static const runtime_ops fakevm_rt = {
 	.name = "fakevm", .flags = RT_RESTORES | RT_SLOW_PAUSE, .available = vm_available, .accel = vm_accel,
 	.create = vm_create, .adopt = vm_adopt, .agent_addr = vm_addr, .agent_token = vm_token,
 	.alive = vm_alive, .watch = vm_watch, .pause = vm_pause, .resume = vm_resume, .stats = vm_stats,
-	.snapshot = NULL, .pause_disk = vm_pause_disk, .destroy = vm_destroy, .release = vm_release,
+	.snapshot = vm_snapshot, .pause_disk = vm_pause_disk, .destroy = vm_destroy, .release = vm_release,
 };
 
 /* "host": no VM; the agent starts with the sandbox's own token and env. */
@@ -1154,6 +1161,11 @@ static void test_disk_pause(void **state)
 	assert_int_equal(sb->rec.paused_disk, 1);
 	assert_false(pid_alive(a0));
 	assert_int_equal(liveness_check(sb), 1);   /* no process, on purpose: not dead */
+	/* A VM snapshot is memory, which this pause dropped: refused, saying so. */
+	snprintf(path, sizeof path, "/sandboxes/%s/snapshots", id);
+	assert_int_equal(api(f, "POST", path, "{}", &r), 409);
+	assert_non_null(strstr(buf_cstr(&r.body), "without its memory"));
+	buf_free(&r.body);
 
 	snprintf(path, sizeof path, "/v2/sandboxes/%s/connect", id);
 	assert_int_equal(api(f, "POST", path, "{\"timeout\":60}", &r), 201);
