@@ -42,18 +42,26 @@ static int str_eq_ct(const char *got, const char *want)
 	return strlen(got) == n && CRYPTO_memcmp(got, want, n) == 0;
 }
 
-int files_auth_ok(agent *a, http_req *r)
+const char *files_auth_error(agent *a, http_req *r)
 {
+	static const char *const denied = "unauthorized access, please provide a valid access token or a signed URL";
 	const char *token = a->cfg.access_token;
 	if (!token || !*token)
-		return 1;
+		return NULL;
 	/* envd: a header that is present decides, right or wrong. */
 	const char *hdr = http_req_header(r, "X-Access-Token");
 	if (hdr && *hdr)
-		return str_eq_ct(hdr, token);
-	return file_sig_ok(http_req_method(r), http_req_query(r, "path"), http_req_query(r, "username"),
-			   http_req_query(r, "signature"), http_req_query(r, "signature_expiration"), token,
-			   time(NULL));
+		return str_eq_ct(hdr, token) ? NULL : denied;
+	switch (file_sig_ok(http_req_method(r), http_req_query(r, "path"), http_req_query(r, "username"),
+			    http_req_query(r, "signature"), http_req_query(r, "signature_expiration"), token,
+			    time(NULL))) {
+	case FILE_SIG_OK:
+		return NULL;
+	case FILE_SIG_EXPIRED:
+		return "signature is already expired";   /* envd's words; the SDK tests compare them */
+	default:
+		return denied;
+	}
 }
 
 /* --- paths ------------------------------------------------------------------- */

@@ -214,8 +214,8 @@ static const char *signed_files_owner(sbxd *d, http_req *r)
 	for (sbox *sb = d->boxes; sb; sb = sb->next)
 		if (!sb->rec.pooled && file_sig_ok(http_req_method(r), http_req_query(r, "path"),
 						   http_req_query(r, "username"), http_req_query(r, "signature"),
-						   http_req_query(r, "signature_expiration"), sb->rec.token, now))
-			return sb->rec.id;
+						   http_req_query(r, "signature_expiration"), sb->rec.token, now) != FILE_SIG_BAD)
+			return sb->rec.id;   /* expired too: its agent says so, as envd does */
 	return NULL;
 }
 
