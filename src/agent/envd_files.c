@@ -7,10 +7,13 @@
  * give.  A failed, truncated or abandoned upload removes every file and
  * directory it created; a file it was overwriting keeps what was written
  * (as with envd).  A body with Content-Encoding: gzip (the Python SDK's
- * files.write(gzip=True)) is decoded as it streams in.
+ * files.write(gzip=True)) is decoded as it streams in; a download asked
+ * for with Accept-Encoding: gzip goes out gzip-encoded (files_gz.h).
  */
 #include "envd_files.h"
+#include "files_gz.h"
 #include "users.h"
+#include "../proto/accept_enc.h"
 #include "../proto/file_sig.h"
 #include "../proto/gunzip.h"
 #include "../proto/jsontext.h"
@@ -140,6 +143,11 @@ static void files_get(agent *a, http_req *r)
 		agent_rest_error(r, 401, "%s", e.msg);
 		return;
 	}
+	int enc = accept_encoding(http_req_header(r, "Accept-Encoding"));
+	if (enc == ACCEPT_NONE) {
+		agent_rest_error(r, 406, "no acceptable encoding found, supported: [identity, gzip]");   /* envd's words */
+		return;
+	}
 	char *path = user_path(a, &u, http_req_query(r, "path"));
 	/* O_NONBLOCK: opening a FIFO must not hang the loop. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -166,7 +174,10 @@ static void files_get(agent *a, http_req *r)
 		http_req_add_header(r, "Content-Disposition", cd);
 		free(cd);
 		fcntl(fd, F_SETFL, 0);
-		http_respond_fd(r, 200, mime_type(base), fd, (uint64_t)st.st_size);
+		if (enc == ACCEPT_GZIP)
+			files_gz_send(r, mime_type(base), fd);
+		else
+			http_respond_fd(r, 200, mime_type(base), fd, (uint64_t)st.st_size);
 	}
 	free(path);
 }
