@@ -157,9 +157,23 @@ if [ -n "$CI_REPO" ]; then
 	fetch_src "$CI_REPO" "$SCRATCH/ci" package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc js &&
 		install_deps "$SCRATCH/ci" @e2b/code-interpreter js || exit 1
 fi
-for t in base code-interpreter; do
-	"$BUILD/sbx" template build "$t" >/dev/null || { echo "e2b-suites: cannot build the $t template" >&2; exit 1; }
+# The templates with this build's agent (a sandbox runs the agent of its
+# template's rootfs, and sbxd takes a name's newest build, which on a shared
+# cache may hold another agent): sbxd gets a view of the cache with only
+# these two builds; everything else in it is the real cache's, linked.
+REAL_CACHE=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx}
+mkdir -p "$SCRATCH/cache/templates"
+for x in "$REAL_CACHE"/* "$REAL_CACHE"/.[!.]*; do
+	[ -e "$x" ] && [ "$(basename "$x")" != templates ] && ln -s "$x" "$SCRATCH/cache/"
 done
+for t in base code-interpreter; do
+	out=$("$BUILD/sbx" template build "$t" 2>&1) || { echo "e2b-suites: cannot build the $t template: $(echo "$out" | tail -n 3)" >&2; exit 1; }
+	dir=$(echo "$out" | grep -oE "/[^ ()]*/templates/$t-[0-9a-f]+" | tail -n 1)
+	[ -d "$dir" ] || { echo "e2b-suites: no build dir of $t in: $(echo "$out" | tail -n 2)" >&2; exit 1; }
+	echo "e2b-suites: $t: $dir"
+	ln -s "$dir" "$SCRATCH/cache/templates/"
+done
+export SBX_CACHE_DIR=$SCRATCH/cache
 
 unshare --net "$SELF" --inner "$BUILD" "$SCRATCH"
 echo "e2b-suites: sbxd's log: last lines"
