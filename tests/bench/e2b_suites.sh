@@ -5,6 +5,8 @@
 # Env: SBX_E2B_REPO  a checkout (work tree or git dir) of e2b-dev/E2B
 #      SBX_CI_REPO   a checkout of e2b-dev/code-interpreter
 #      SBX_E2B_CACHE pnpm's store (default ~/.cache/sbx-e2b-suites)
+#      SBX_E2B_ONLY  test file names (without .test.ts) to run, for a
+#                    quick look at a few; the report says it was partial
 # Either may be missing (that suite is skipped, saying so).  The suites'
 # sources are copied into a scratch dir, their test dependencies installed
 # there from the npm registry with the pnpm their package.json names, pinned
@@ -63,7 +65,7 @@ if [ "${1:-}" = --inner ]; then
 	run_vitest() {
 		local dir=$1 name=$2
 		shift 2
-		echo "e2b-suites: $name: vitest on $# files"
+		echo "e2b-suites: $name: vitest on $(printf '%s\n' "$@" | grep -c '\.test\.ts$') files"
 		(cd "$dir" && NO_COLOR=1 timeout --foreground -k 10 3600 node_modules/.bin/vitest run \
 			--reporter=default --reporter=json --outputFile.json="$SCRATCH/$name.json" "$@" \
 			2>&1 | tee "$SCRATCH/$name.log" | grep -E '^ *(Test Files|Tests|Errors|Duration|FAIL) ')
@@ -74,18 +76,20 @@ if [ "${1:-}" = --inner ]; then
 		for f in $(cd "$SCRATCH/e2b/packages/js-sdk" && find tests/sandbox -name '*.test.ts' | sort); do
 			b=$(basename "$f" .test.ts)
 			case " $SKIP_E2B " in *" $b "*) continue;; esac
+			[ -n "${SBX_E2B_ONLY:-}" ] && case " $SBX_E2B_ONLY " in *" $b "*) ;; *) continue;; esac
 			set -- "$@" "$f"
 		done
-		run_vitest "$SCRATCH/e2b/packages/js-sdk" e2b --project unit "$@"
+		[ $# -gt 0 ] && run_vitest "$SCRATCH/e2b/packages/js-sdk" e2b --project unit "$@"
 	fi
 	if [ -d "$SCRATCH/ci" ]; then
 		set --
 		for f in $(cd "$SCRATCH/ci/js" && find tests -path tests/runtimes -prune -o -name '*.test.ts' -print | sort); do
 			b=$(basename "$f" .test.ts)
 			case " $SKIP_CI " in *" $b "*) continue;; esac
+			[ -n "${SBX_E2B_ONLY:-}" ] && case " $SBX_E2B_ONLY " in *" $b "*) ;; *) continue;; esac
 			set -- "$@" "$f"
 		done
-		run_vitest "$SCRATCH/ci/js" ci "$@"
+		[ $# -gt 0 ] && run_vitest "$SCRATCH/ci/js" ci "$@"
 	fi
 	exit 0
 fi
@@ -184,6 +188,11 @@ report() {
 	local name=$1 title=$2 rev=$3 skipped=$4 json=$SCRATCH/$1.json
 	echo "### $title ($rev)"
 	echo
+	if [ ! -s "$json" ] && [ -n "${SBX_E2B_ONLY:-}" ]; then
+		echo "Not run: none of its files is in SBX_E2B_ONLY."
+		echo
+		return
+	fi
 	if [ ! -s "$json" ]; then
 		echo "Did not run (no vitest report); see the bench output."
 		echo
@@ -196,7 +205,7 @@ report() {
 		(if n("failed") > 0 then "Failing:", "" else empty end),
 		(.testResults[] | (.name | sub(".*/(tests/)"; "")) as $f
 			| .assertionResults[] | select(.status == "failed")
-			| "- `\($f)`: \(.fullName)")' "$json"
+			| "- `\($f)`: \(.fullName) — \((.failureMessages[0] // "") | split("\n")[0] | gsub("\u001b\\[[0-9;]*m"; "") | .[0:160])")' "$json"
 	jq -r '[.testResults[] | select(.status == "failed" and (.assertionResults | length) == 0)
 		| "- `\(.name | sub(".*/(tests/)"; ""))` did not load: \(.message | split("\n")[0])"] | .[]' "$json"
 	echo
@@ -204,7 +213,8 @@ report() {
 {
 	echo "## Results: E2B's own test suites against sbxd"
 	echo
-	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' | cut -d' ' -f1-2)), node $(node --version), ns runtime, templates base and code-interpreter; \`tests/bench/e2b_suites.sh\` (see Method)."
+	[ -n "${SBX_E2B_ONLY:-}" ] && echo "Partial run: only $SBX_E2B_ONLY (SBX_E2B_ONLY)." && echo
+	echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//' | cut -d' ' -f1-2)), node $(node --version), sbx $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '(no git)'), ns runtime, templates base and code-interpreter; \`tests/bench/e2b_suites.sh\` (see Method)."
 	echo
 	[ -n "$E2B_REPO" ] && report e2b "e2b-dev/E2B packages/js-sdk/tests/sandbox" "$E2B_REV" "$(echo $SKIP_E2B | sed 's/ /, /g')"
 	[ -n "$CI_REPO" ] && report ci "e2b-dev/code-interpreter js/tests" "$CI_REV" "$SKIP_CI"
