@@ -207,7 +207,7 @@ static const char *under(const char *path, const char *prefix)
 
 /* A signed /files URL (the SDKs' download_url/upload_url) comes with no
  * E2b-Sandbox-Id header: it is for the sandbox whose access token signed
- * it.  NULL when none did (or it expired). */
+ * it, expired or not (its agent answers an expired one).  NULL when none did. */
 static const char *signed_files_owner(sbxd *d, http_req *r)
 {
 	time_t now = time(NULL);
