@@ -53,8 +53,9 @@ void router_handle(http_req *r, void *ud)
 		return;
 	}
 	if (!strcmp(path, "/files")) {
-		if (!files_auth_ok(a, r)) {
-			agent_rest_error(r, 401, "unauthorized access, please provide a valid access token or a signed URL");
+		const char *why = files_auth_error(a, r);
+		if (why) {
+			agent_rest_error(r, 401, "%s", why);
 			return;
 		}
 		envd_files_route(a, r);

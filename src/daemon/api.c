@@ -238,15 +238,15 @@ static const char *under(const char *path, const char *prefix)
 
 /* A signed /files URL (the SDKs' download_url/upload_url) comes with no
  * E2b-Sandbox-Id header: it is for the sandbox whose access token signed
- * it.  NULL when none did (or it expired). */
+ * it, expired or not (its agent answers an expired one).  NULL when none did. */
 static const char *signed_files_owner(sbxd *d, http_req *r)
 {
 	time_t now = time(NULL);
 	for (sbox *sb = d->boxes; sb; sb = sb->next)
 		if (!sb->rec.pooled && file_sig_ok(http_req_method(r), http_req_query(r, "path"),
 						   http_req_query(r, "username"), http_req_query(r, "signature"),
-						   http_req_query(r, "signature_expiration"), sb->rec.token, now))
-			return sb->rec.id;
+						   http_req_query(r, "signature_expiration"), sb->rec.token, now) != FILE_SIG_BAD)
+			return sb->rec.id;   /* expired too: its agent says so, as envd does */
 	return NULL;
 }
 

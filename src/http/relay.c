@@ -203,9 +203,15 @@ static void up_done(http_call *c, int ok, const char *err, void *ud)
 		return;
 	}
 	if (p->begun) {
-		/* A stream cut short ends here too; Connect and NDJSON clients
-		 * notice the missing end-of-stream frame or end_of_execution. */
-		http_stream_end(p->req);
+		/* An upstream cut short (the sandbox was killed or died) cuts the
+		 * client's answer short too: a clean end would read as a complete
+		 * answer (an empty Execution, "missing EndStream"), while a dropped
+		 * connection makes the SDKs ask /health, hear 502 and say the
+		 * sandbox was killed. */
+		if (ok)
+			http_stream_end(p->req);
+		else
+			http_stream_abort(p->req);
 		return;
 	}
 	if (!ok && !p->status) {

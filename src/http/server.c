@@ -98,6 +98,7 @@ struct http_req {
 	http_low_cb low_cb;
 	void *low_ud;
 	int out_ended;
+	int out_aborted;             /* http_stream_abort: cut, no final chunk */
 	int reader_waiting;          /* suspended by the content reader */
 	int peer_fd;                 /* watched: for the end of input while the
 				      * body is due, for EOF while suspended; -1 */
@@ -808,6 +809,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		}
 		return (ssize_t)n;
 	}
+	if (r->out_aborted)
+		return MHD_CONTENT_READER_END_WITH_ERROR;   /* MHD closes without the last chunk */
 	if (r->out_ended)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (r->peer_gone)
@@ -849,6 +852,14 @@ void http_stream_end(http_req *r)
 	if (!r->streaming || r->out_ended)
 		return;
 	r->out_ended = 1;
+	stream_wake(r);
+}
+
+void http_stream_abort(http_req *r)
+{
+	if (!r->streaming || r->out_ended)
+		return;
+	r->out_ended = r->out_aborted = 1;
 	stream_wake(r);
 }
 

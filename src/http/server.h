@@ -83,6 +83,11 @@ void http_respond_fd(http_req *r, int status, const char *ctype, int fd, uint64_
 void http_stream_begin(http_req *r, int status, const char *ctype);
 void http_stream_write(http_req *r, const void *data, size_t len);
 void http_stream_end(http_req *r);
+/* Instead of http_stream_end: what was written is still sent, then the
+ * connection closes without the chunked body's end, so the client sees the
+ * answer cut short (a proxy whose upstream died mid-answer), not complete.
+ * The close callback gets ok = 0. */
+void http_stream_abort(http_req *r);
 /* Bytes written but not yet taken by the socket (for back-pressure). */
 size_t http_stream_pending(http_req *r);
 /* One-shot: cb runs as soon as the socket has taken enough that at most

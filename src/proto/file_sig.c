@@ -35,13 +35,13 @@ int file_sig_ok(const char *method, const char *path, const char *user, const ch
 {
 	const char *op;
 	if (!method || !token || !*token || !sig || !*sig)
-		return 0;
+		return FILE_SIG_BAD;
 	if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
 		op = "read";
 	else if (!strcmp(method, "POST"))
 		op = "write";
 	else
-		return 0;
+		return FILE_SIG_BAD;
 	char expbuf[32];
 	long long expv = 0;
 	if (exp) {
@@ -49,7 +49,7 @@ int file_sig_ok(const char *method, const char *path, const char *user, const ch
 		errno = 0;
 		expv = strtoll(exp, &end, 10);
 		if (!*exp || *end || errno)
-			return 0;
+			return FILE_SIG_BAD;
 		snprintf(expbuf, sizeof expbuf, "%lld", expv);   /* envd re-formats the integer */
 	}
 	char *want = file_signature(path ? path : "", op, user ? user : "", token, exp ? expbuf : NULL);
@@ -61,5 +61,7 @@ int file_sig_ok(const char *method, const char *path, const char *user, const ch
 	int ok = str_eq_ct(got, want);
 	free(got);
 	free(want);
-	return ok && !(exp && expv < (long long)now);
+	if (!ok)
+		return FILE_SIG_BAD;
+	return exp && expv < (long long)now ? FILE_SIG_EXPIRED : FILE_SIG_OK;
 }

@@ -1,7 +1,9 @@
 #!/bin/bash
 # make bench: a `1+1` round-trip through sbx-agent vs. jupyter_client direct,
 # the terminal pane's throughput (bench/term_bench), the data plane through
-# sbxd (transfers, a terminal end to end: dataplane.sh), sandbox start-up.
+# sbxd (transfers, a terminal end to end: dataplane.sh), sandbox start-up,
+# and E2B's own JS suites against sbxd (e2b_suites.sh: only when
+# SBX_E2B_REPO / SBX_CI_REPO name checkouts of E2B's repositories).
 #   tests/bench/run.sh BUILD_DIR [N]
 # Starts BUILD_DIR/sbx-agent on a free loopback port, runs roundtrip.py with
 # Debian's python (the one with jupyter_client/ipykernel), and rewrites the
@@ -154,4 +156,6 @@ if command -v qemu-system-x86_64 >/dev/null; then
 else
 	echo "bench: VM rows skipped: qemu-system-x86_64 is not installed"
 fi
+# E2B's own test suites (skipped, saying so, without SBX_E2B_REPO/SBX_CI_REPO).
+"$ROOT/tests/bench/e2b_suites.sh" "$BUILD" "$ROOT/docs/PERFORMANCE.md" || exit 1
 echo "bench: results written to docs/PERFORMANCE.md"

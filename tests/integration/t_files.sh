@@ -301,6 +301,7 @@ expect_eq "signed URL with user and expiry" "$st $(body)" "200 signed"
 old=$(($(date +%s) - 10))
 st=$(code "$URL/files?path=s.txt&signature=$(sign s.txt read '' $old)&signature_expiration=$old")
 expect_eq "expired signature is 401" "$st" 401
+expect_match "an expired signature says so, in envd's words" "$(body)" '"message":"signature is already expired"'
 st=$(code "$URL/files?path=s.txt&signature=$(sign s.txt read '' $exp)&signature_expiration=$((exp + 1))")
 expect_eq "tampered expiry is 401" "$st" 401
 st=$(code "$URL/files?path=other.txt&signature=$(sign s.txt read '')")

@@ -39,6 +39,7 @@ struct fixture {
 struct streamer {
 	http_req *r;
 	int left;
+	int cut;                     /* end with http_stream_abort */
 	int64_t timer;
 	struct fixture *f;
 };
@@ -51,7 +52,10 @@ static int64_t stream_tick(sbx_loop *l, int64_t id, void *ud)
 	snprintf(line, sizeof line, "line %d\n", s->left);
 	http_stream_write(s->r, line, strlen(line));
 	if (--s->left == 0) {
-		http_stream_end(s->r);
+		if (s->cut)
+			http_stream_abort(s->r);
+		else
+			http_stream_end(s->r);
 		s->timer = 0;
 		return -1;
 	}
@@ -166,6 +170,7 @@ static void handler(http_req *r, void *ud)
 		s->r = r;
 		s->f = f;
 		s->left = !strcmp(http_req_query(r, "n") ? http_req_query(r, "n") : "", "many") ? 1000 : 3;
+		s->cut = http_req_query(r, "cut") != NULL;
 		http_req_on_close(r, stream_closed, s);
 		http_stream_begin(r, 200, "application/x-ndjson");
 		s->timer = loop_add_timer(f->loop, 20, stream_tick, s);
@@ -386,6 +391,34 @@ static void test_stream_response(void **state)
 	pthread_mutex_lock(&f->mu);
 	assert_int_equal(f->closed_ok, 1);
 	pthread_mutex_unlock(&f->mu);
+}
+
+/* An aborted stream: what was written arrives, then the connection closes
+ * (keep-alive or not) without the chunked body's last chunk. */
+static void test_stream_abort(void **state)
+{
+	struct fixture *f = *state;
+	int fd = dial_tcp(f->port);
+	send_all(fd, "GET /stream?cut=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	char *r = read_until(fd, NULL);   /* to EOF: the server must close */
+	close(fd);
+	char *a = strstr(r, "line 3"), *c = strstr(r, "line 1");
+	assert_true(a && c && a < c);
+	assert_null(strstr(r, "\r\n0\r\n\r\n"));
+	free(r);
+	for (int i = 0; i < 100; i++) {
+		pthread_mutex_lock(&f->mu);
+		int n = f->closed_fail + f->closed_ok;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			break;
+		usleep(20000);
+	}
+	pthread_mutex_lock(&f->mu);
+	int ok = f->closed_ok, fail = f->closed_fail;
+	pthread_mutex_unlock(&f->mu);
+	assert_int_equal(ok, 0);
+	assert_int_equal(fail, 1);
 }
 
 /* Polls (tries x 20 ms) until the close callback has reported a failure. */
@@ -633,6 +666,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_answer_and_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_stream_client_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiting_client_gone, setup, teardown),
