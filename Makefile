@@ -167,6 +167,7 @@ test: test-env deps
 	./tests/compat-py/install.sh
 	./tests/registry/fetch.sh
 	./tests/run-unit.sh build build-san
+	AGENT=$(CURDIR)/build-san/sbx-agent TOOLS=$(CURDIR)/build-san/tools timeout -k 10 1800 ./tests/integration/qemu-warm.sh
 	./tests/run-integration.sh build-san
 	./tests/run-tui.sh build-san
 	./tests/run-fuzz.sh

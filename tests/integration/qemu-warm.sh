@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make test's set-up before the integration suite: the qemu runtime's booted
+# snapshot of the code-interpreter template, made by one create through a
+# private sbxd (a cold boot under TCG, minutes; cached in
+# $SBX_CACHE_DIR/vm/qemu per template build, so a no-op when cached).  The
+# integration tests then only ever clone it — t_lifecycle_disk, t_netrules
+# and t_snapshots run before t_vm_qemu, which used to be the one to make it,
+# and a skip fails make test.
+#   AGENT=build-san/sbx-agent TOOLS=build-san/tools tests/integration/qemu-warm.sh
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sbxd_lib.sh"
+sbxd_init
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing (apt-get install qemu-system-x86 qemu-utils)"
+if ! "$TOOLS/sbx-template" path code-interpreter >/dev/null 2>&1; then
+	echo "# building the code-interpreter template (once; see ~/.cache/sbx/logs)"
+	if ! out=$("$TOOLS/sbx-template" build code-interpreter -q 2>&1); then
+		notok "build the code-interpreter template" "$(printf '%s' "$out" | tail -n 3)"; exit 1
+	fi
+fi
+sbxd_start || { notok "sbxd starts" "see above"; exit 1; }
+eval "$("$SBX" env --state-dir "$STATE")"
+t0=$(ms)
+CREATED=$(curl -s -m 1500 -o - -w '\n%{http_code}' -X POST -H "X-API-KEY: $E2B_API_KEY" \
+	-H 'Content-Type: application/json' --data-binary '{"templateID":"code-interpreter","runtime":"qemu","timeout":600}' \
+	"$API/v2/sandboxes")
+code=$(tail -n 1 <<<"$CREATED"); CREATED=$(sed '$d' <<<"$CREATED")
+[ "$code" = 201 ] || { notok "create a qemu code-interpreter sandbox" "$code: $CREATED"; exit 1; }
+ok "a qemu code-interpreter sandbox: its booted snapshot is cached ($(( $(ms) - t0 )) ms)"
+api DELETE "/sandboxes/$(jq -r .sandboxID <<<"$CREATED")" >/dev/null
+expect_eq "killed" "$(status)" 204
+done_testing
