@@ -16,17 +16,22 @@ sbxd_init() {
 	local why
 	if ! why=$("$TOOLS/sbx-rt" available 2>&1); then notok "ns runtime available" "$why"; exit 1; fi
 	export XDG_CONFIG_HOME=$SCRATCH/config
-	# The base template: built once (minutes), cached outside the checkout.
-	if ! "$TOOLS/sbx-template" path base >/dev/null 2>&1; then
-		echo "# building the base template (once; see ~/.cache/sbx/logs)"
-		if ! out=$("$TOOLS/sbx-template" build base -q 2>&1); then
-			notok "build the base template" "$(printf '%s' "$out" | tail -n 3)"; exit 1
-		fi
-	fi
+	sbxd_template base
 	PORT=$(free_port)
 	API=http://127.0.0.1:$PORT
 	trap 'sbxd_cleanup; cleanup' EXIT
 	at_done sbxd_done
+}
+
+# A template built once (minutes), cached outside the checkout; a failed
+# build ends the test.
+sbxd_template() {
+	"$TOOLS/sbx-template" path "$1" >/dev/null 2>&1 && return 0
+	echo "# building the $1 template (once; see ~/.cache/sbx/logs)"
+	local out
+	if ! out=$("$TOOLS/sbx-template" build "$1" -q 2>&1); then
+		notok "build the $1 template" "$(printf '%s' "$out" | tail -n 3)"; exit 1
+	fi
 }
 
 # done_testing's: a clean stop of the sbxd still running.

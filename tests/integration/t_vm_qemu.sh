@@ -11,12 +11,7 @@
 . "$(dirname "$0")/sbxd_lib.sh"
 sbxd_init
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 missing (apt-get install qemu-system-x86 qemu-utils)"
-if ! "$TOOLS/sbx-template" path code-interpreter >/dev/null 2>&1; then
-	echo "# building the code-interpreter template (once; see ~/.cache/sbx/logs)"
-	if ! out=$("$TOOLS/sbx-template" build code-interpreter -q 2>&1); then
-		notok "build the code-interpreter template" "$(printf '%s' "$out" | tail -n 3)"; exit 1
-	fi
-fi
+sbxd_template code-interpreter
 QEMU_CACHE=${SBX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sbx}/vm/qemu
 snaps_before=$(ls -d "$QEMU_CACHE"/*/meta.json 2>/dev/null | wc -l)
 sbxd_start || { notok "sbxd starts" "see above"; exit 1; }
