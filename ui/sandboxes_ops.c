@@ -208,7 +208,7 @@ void sb_events_fetch(sbpane *sp, const char *id)
 	}
 	snprintf(sp->ev_req, sizeof sp->ev_req, "%s", id);
 	sbx_err e;
-	if (sbx_events(app_client(sp->p.app), id, SB_EVENTS, on_events, sp, &sp->events_op, &e) < 0) {
+	if (sbx_events(app_client(sp->p.app), id, SB_EVENTS, NULL, on_events, sp, &sp->events_op, &e) < 0) {
 		sp->events_op = NULL;
 		on_events(NULL, 0, &e, sp);
 	}

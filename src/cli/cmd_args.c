@@ -1,5 +1,6 @@
 #include "cmd_args.h"
 #include "cmd_opts.h"
+#include "../util/buf.h"
 #include "../util/strv.h"
 #include "../util/xalloc.h"
 #include <getopt.h>
@@ -292,19 +293,46 @@ void network_args_free(network_args *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* --type T[,T...]: each name one sbxd records, at most EVENTS_TYPES_MAX in all. */
+static int opt_event_types(const char *arg, events_args *a, sbx_err *e)
+{
+	size_t nargs = 0;
+	while (a->types[nargs])
+		nargs++;
+	for (const char *p = arg;; p++) {
+		size_t len = strcspn(p, ",");
+		if (!sbx_event_type_known(p, len)) {
+			sbx_buf known = SBX_BUF_INIT;
+			for (const char *const *t = sbx_event_types; *t; t++)
+				buf_printf(&known, "%s%s", t == sbx_event_types ? "" : ", ", *t);
+			sbx_error(e, "--type '%.*s' is not an event type; want one of %s", (int)len, p, buf_cstr(&known));
+			buf_free(&known);
+			return -1;
+		}
+		if (++a->ntypes > EVENTS_TYPES_MAX)
+			return sbx_error(e, "at most %d event types at once", EVENTS_TYPES_MAX);
+		p += len;
+		if (!*p)
+			break;
+	}
+	a->types[nargs] = arg;
+	return 0;
+}
+
 int parse_events(int argc, char **argv, events_args *a, sbx_err *e)
 {
 	static const struct option opts[] = {
-		{ "limit", required_argument, 0, 'n' }, { "json", no_argument, 0, 'j' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "limit", required_argument, 0, 'n' }, { "type", required_argument, 0, 't' },
+		{ "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	memset(a, 0, sizeof *a);
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': if (opt_int(optarg, 1, 100, "--limit", &a->limit, e) < 0) return -1; break;
+		case 't': if (opt_event_types(optarg, a, e) < 0) return -1; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
 		default: return bad_opt(argc, argv, e);

@@ -59,9 +59,12 @@ typedef struct network_args {
 int parse_network(int argc, char **argv, network_args *a, sbx_err *e);
 void network_args_free(network_args *a);
 
+#define EVENTS_TYPES_MAX 16            /* sbxd's limit per request */
 typedef struct events_args {
 	const char *id;                  /* NULL: every sandbox */
 	int limit, json;
+	const char *types[EVENTS_TYPES_MAX + 1]; /* --type arguments (each a comma list), NULL-terminated */
+	size_t ntypes;                   /* names in them all */
 } events_args;
 int parse_events(int argc, char **argv, events_args *a, sbx_err *e);
 

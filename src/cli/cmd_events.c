@@ -7,10 +7,12 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sbx events [ID] [--limit N] [--json]\n"
+	"usage: sbx events [ID] [--limit N] [--type T[,T...]]... [--json]\n"
 	"The latest lifecycle events (created, paused, resumed, snapshotted, killed, ...),\n"
 	"newest first: of one sandbox (ID, which may be gone by now), or of every one.\n"
-	"--limit: how many (1 to 100; the server's default is 10).\n";
+	"--limit: how many (1 to 100; the server's default is 10).\n"
+	"--type: only these types (created, updated, paused, resumed, snapshotted,\n"
+	"killed, died); repeat it or give a comma list.\n";
 
 typedef struct ev_wait {
 	sbx_wait w;
@@ -64,7 +66,7 @@ int cmd_events(int argc, char **argv)
 	if (cli_open(&c, "events"))
 		goto out;
 	/* a killed sandbox's events outlive it: the id is taken as given */
-	if (sbx_events(c.s.client, a.id, a.limit, on_events, &w, NULL, &e) < 0 || sbx_sync_wait(&c.s, &w.w, 0, &e) < 0) {
+	if (sbx_events(c.s.client, a.id, a.limit, a.types, on_events, &w, NULL, &e) < 0 || sbx_sync_wait(&c.s, &w.w, 0, &e) < 0) {
 		cli_fail(&c, "%s", e.msg);
 		goto out;
 	}

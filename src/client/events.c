@@ -36,6 +36,23 @@ const char *sbx_event_short(const char *type)
 	return dot && dot[1] ? dot + 1 : type ? type : "";
 }
 
+const char *const sbx_event_types[] = {
+	"created", "updated", "paused", "resumed", "snapshotted", "killed", "died", NULL,
+};
+
+int sbx_event_type_known(const char *name, size_t len)
+{
+	static const char prefix[] = "sandbox.lifecycle.";
+	if (len > sizeof prefix - 1 && !strncmp(name, prefix, sizeof prefix - 1)) {
+		name += sizeof prefix - 1;
+		len -= sizeof prefix - 1;
+	}
+	for (const char *const *t = sbx_event_types; *t; t++)
+		if (strlen(*t) == len && !strncmp(*t, name, len))
+			return 1;
+	return 0;
+}
+
 typedef struct ev_ud {
 	sbx_events_cb cb;
 	void *ud;
@@ -63,8 +80,8 @@ static void on_json(json_t *j, const sbx_err *e, void *ud)
 	free(ev);
 }
 
-int sbx_events(sbx_client *c, const char *sandbox_id, int limit, sbx_events_cb cb, void *ud, sbx_op **out,
-	       sbx_err *e)
+int sbx_events(sbx_client *c, const char *sandbox_id, int limit, const char *const *types, sbx_events_cb cb,
+	       void *ud, sbx_op **out, sbx_err *e)
 {
 	sbx_buf p = SBX_BUF_INIT;
 	buf_puts(&p, "/events/sandboxes");
@@ -72,8 +89,15 @@ int sbx_events(sbx_client *c, const char *sandbox_id, int limit, sbx_events_cb c
 		buf_putc(&p, '/');
 		url_query_enc(&p, sandbox_id);
 	}
-	if (limit > 0)
+	char sep = '?';
+	if (limit > 0) {
 		buf_printf(&p, "?limit=%d", limit);
+		sep = '&';
+	}
+	for (const char *const *t = types; t && *t; t++, sep = '&') {
+		buf_printf(&p, "%ctypes=", sep);
+		url_query_enc(&p, *t);
+	}
 	ev_ud *u = xcalloc(1, sizeof *u);
 	u->cb = cb;
 	u->ud = ud;

@@ -18,9 +18,16 @@ typedef struct sbx_event {
 
 typedef void (*sbx_events_cb)(const sbx_event *ev, size_t n, const sbx_err *e, void *ud);
 
-/* sandbox_id NULL: every sandbox's; limit 0: the server's (E2B: 10, at most 100). */
-int sbx_events(sbx_client *c, const char *sandbox_id, int limit, sbx_events_cb cb, void *ud, sbx_op **op,
-	       sbx_err *e);
+/* sandbox_id NULL: every sandbox's; limit 0: the server's (E2B: 10, at most
+ * 100); types NULL: every type, else a NULL-terminated list of names
+ * ("paused" or "sandbox.lifecycle.paused"; each may be a comma list). */
+int sbx_events(sbx_client *c, const char *sandbox_id, int limit, const char *const *types, sbx_events_cb cb,
+	       void *ud, sbx_op **op, sbx_err *e);
+
+/* The event types sbxd records, short names, NULL-terminated. */
+extern const char *const sbx_event_types[];
+/* 1 if NAME (LEN bytes; short or with the "sandbox.lifecycle." prefix) is one. */
+int sbx_event_type_known(const char *name, size_t len);
 
 /* Pure: one event of the answer (strings point into j). */
 int sbx_event_parse(const json_t *j, sbx_event *out, sbx_err *e);

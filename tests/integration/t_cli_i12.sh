@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sbx CLI's issue-12 commands end to end against a private sbxd (state
 # and config in $SCRATCH, its own port): snapshot create/ls/rm, create
-# --from, fork, events, network (create rules, show, replace, clear, a bad
+# --from, fork, events (--type), network (create rules, show, replace, clear, a bad
 # entry), volume (create, ls, put, get, files, mkdir, rm-file, rm, mounted
 # by create --volume, refused while mounted), port (list, forward), ls
 # --state/--meta, and the errors for unknown names.  Needs root, the ns
@@ -157,6 +157,13 @@ expect_eq "  ... all of that sandbox" "$(jq -r '[.[] | select(.sandboxId != "'"$
 expect_match "events (table)" "$(S events --limit 100)" "created +$ID"
 expect_match "events of the killed sandbox outlive it" "$(S events "$KILLED")" "killed +$KILLED"
 expect_eq "events --limit 1" "$(S events --json --limit 1 | jq length)" 1
+ev=$(S events "$ID" --json --limit 50 --type snapshotted --type paused,sandbox.lifecycle.resumed)
+expect_eq "events --type: only those (the snapshot's pause, itself, the resume)" \
+	"$(jq -c '[.[].type | sub("sandbox.lifecycle."; "")] | unique' <<<"$ev")" '["paused","resumed","snapshotted"]'
+expect_eq "events --type killed of a running sandbox: none" "$(S events "$ID" --json --type killed | jq length)" 0
+err=$(S events --type pasued 2>&1); rc=$?
+expect_eq "events --type with a typo: exit 2" "$rc" 2
+expect_match "  ... names the types" "$err" "'pasued' is not an event type; want one of created, updated, paused"
 
 # --- network --------------------------------------------------------------------
 NET=$(S create --timeout 5m --allow-out 198.18.0.1 --deny-out 198.18.0.0/15 2>"$SCRATCH/err" | tail -n1)

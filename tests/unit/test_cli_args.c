@@ -154,6 +154,20 @@ static void test_port_volume_network_events(void **state)
 	assert_string_equal(ev.id, "abc"), assert_int_equal(ev.limit, 5);
 	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--limit", "0"), -1);
 	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "a", "b"), -1);
+	/* --type: known names, short or prefixed, repeated or comma lists */
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type", "paused,resumed", "-t",
+			       "sandbox.lifecycle.killed"), 0);
+	assert_string_equal(ev.types[0], "paused,resumed"), assert_string_equal(ev.types[1], "sandbox.lifecycle.killed");
+	assert_null(ev.types[2]), assert_int_equal(ev.ntypes, 3);
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type", "pasued"), -1);
+	assert_non_null(strstr(e.msg, "'pasued' is not an event type; want one of created, updated"));
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type", "paused,"), -1);
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type", ""), -1);
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type", "sandbox.lifecycle."), -1);
+	assert_int_equal(PARSE(parse_events, &ev, &e, "events", "--type",
+			       "created,created,created,created,created,created,created,created,created",
+			       "--type", "killed,killed,killed,killed,killed,killed,killed,killed"), -1);
+	assert_non_null(strstr(e.msg, "at most 16"));
 }
 
 static json_t *J(const char *s)
