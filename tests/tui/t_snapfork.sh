@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # (issue 12) The sandboxes pane's snapshot (S, asks for a name), the
 # create form's From snapshot and Volumes fields (a bad mount refused, a
-# volume mounted), fork (F: a new tab, the original kept) and the
+# volume mounted), fork (F: a new tab, the original kept; M-F in a tab) and the
 # selected sandbox's recent events under the list.
 . "$(dirname "$0")/lib.sh"
 tui_init code-interpreter
@@ -73,6 +73,12 @@ tui_keys M-S
 tui_wait_for "M-S in the fork's tab asks to snapshot the fork" "Snapshot ${FORK:0:8} as"
 tui_keys Escape
 tui_wait_gone "... Escape cancels it" "Snapshot ${FORK:0:8} as"
+# ... and M-F forks the tab's sandbox (the fork, not the original) into a new tab.
+tui_keys M-F
+tui_wait_for "M-F in the fork's tab forks that sandbox" "forked ${FORK:0:8} into" 120
+tui_note_ids
+expect_eq "... four sandboxes now" "$(api GET /v2/sandboxes | jq 'length')" 4
+expect_eq "... the fork still runs" "$(tui_sandbox_state "$FORK")" running
 # A volume mounted through the form's Volumes field.
 api POST /volumes '{"name":"data"}' >/dev/null
 expect_eq "a volume for it" "$(status)" 201

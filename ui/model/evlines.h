@@ -27,7 +27,8 @@ typedef struct evlines {
 	size_t n;
 } evlines;
 
-/* Replaces l's lines with ev's newest max (ev in any order). */
+/* Replaces l's lines with ev's newest max.  ev in any order, but events of
+ * the same millisecond keep theirs: the later in ev is taken as newer. */
 void evlines_set(evlines *l, const ev_in *ev, size_t n, size_t max);
 void evlines_free(evlines *l);
 
