@@ -15,12 +15,9 @@ sbxd_template code-interpreter
 sbxd_start || { notok "sbxd starts" "see above"; exit 1; }
 eval "$("$SBX" env --state-dir "$STATE")"
 t0=$(ms)
-CREATED=$(curl -s -m 1500 -o - -w '\n%{http_code}' -X POST -H "X-API-KEY: $E2B_API_KEY" \
-	-H 'Content-Type: application/json' --data-binary '{"templateID":"code-interpreter","runtime":"qemu","timeout":600}' \
-	"$API/v2/sandboxes")
-code=$(tail -n 1 <<<"$CREATED"); CREATED=$(sed '$d' <<<"$CREATED")
-[ "$code" = 201 ] || { notok "create a qemu code-interpreter sandbox" "$code: $CREATED"; exit 1; }
+API_MAX_S=1500 create '{"templateID":"code-interpreter","runtime":"qemu","timeout":600}' ||
+	{ notok "create a qemu code-interpreter sandbox" "$(status): $CREATED"; exit 1; }
 ok "a qemu code-interpreter sandbox: its booted snapshot is cached ($(( $(ms) - t0 )) ms)"
-api DELETE "/sandboxes/$(jq -r .sandboxID <<<"$CREATED")" >/dev/null
+api DELETE "/sandboxes/$ID" >/dev/null
 expect_eq "killed" "$(status)" 204
 done_testing

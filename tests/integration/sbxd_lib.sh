@@ -88,9 +88,10 @@ sbxd_cleanup() {
 	return 0
 }
 
-# api METHOD PATH [BODY]: control plane with the key; body on stdout, status via $(status).
+# api METHOD PATH [BODY]: control plane with the key; body on stdout, status via $(status);
+# curl gives up after $API_MAX_S seconds (default 120).
 api() {
-	local args=(-s -m 120 -o "$SCRATCH/.body" -w '%{http_code}' -X "$1" -H "X-API-KEY: $E2B_API_KEY")
+	local args=(-s -m "${API_MAX_S:-120}" -o "$SCRATCH/.body" -w '%{http_code}' -X "$1" -H "X-API-KEY: $E2B_API_KEY")
 	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
 	curl "${args[@]}" "$API$2" >"$STATUS_FILE"
 	cat "$SCRATCH/.body"

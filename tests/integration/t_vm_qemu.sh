@@ -21,12 +21,8 @@ expect_match "sbxd serves the qemu runtime" "$rt" '^true (tcg|kvm)$'
 
 # The first create builds the snapshot when it is not cached (minutes under TCG).
 t0=$(ms)
-CREATED=$(curl -s -m 1500 -o - -w '\n%{http_code}' -X POST -H "X-API-KEY: $E2B_API_KEY" \
-	-H 'Content-Type: application/json' --data-binary '{"templateID":"code-interpreter","runtime":"qemu","timeout":1800}' \
-	"$API/v2/sandboxes")
-code=$(tail -n 1 <<<"$CREATED"); CREATED=$(sed '$d' <<<"$CREATED")
-[ "$code" = 201 ] || { notok "create a qemu sandbox" "$code: $CREATED"; exit 1; }
-ID=$(jq -r .sandboxID <<<"$CREATED"); TOK=$(jq -r .envdAccessToken <<<"$CREATED")
+API_MAX_S=1500 create '{"templateID":"code-interpreter","runtime":"qemu","timeout":1800}' ||
+	{ notok "create a qemu sandbox" "$(status): $CREATED"; exit 1; }
 ok "create a qemu sandbox ($(( $(ms) - t0 )) ms, snapshot cached before: $snaps_before)"
 SD=$STATE/sandboxes/$ID
 SNAP=$(jq -r .snapshot "$SD/state.json")
