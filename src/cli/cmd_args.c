@@ -53,15 +53,6 @@ int opt_rules(const char *arg, const char *what, char ***v, size_t *n, sbx_err *
 	return 0;
 }
 
-static int bad_opt(int argc, char **argv, sbx_err *e)
-{
-	int i = optind - 1;
-	const char *arg = i >= 0 && i < argc ? argv[i] : "?";
-	if (optopt && optopt != '?')
-		return sbx_error(e, "option '-%c' is unknown or wants a value", optopt);
-	return sbx_error(e, "option '%s' is unknown or wants a value", arg);
-}
-
 /* The operands after the options (getopt permutes them to the end). */
 static int operands(int argc, char **argv, const char **out, int min, int max, const char *missing, sbx_err *e)
 {
@@ -104,7 +95,7 @@ int parse_snapshot(int argc, char **argv, snapshot_args *a, sbx_err *e)
 		case 's': a->sandbox = optarg; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc - 1, argv + 1, e);
+		default: return opt_bad(argc - 1, argv + 1, e);
 		}
 	}
 	if (a->name && a->sub != SNAP_CREATE)
@@ -137,7 +128,7 @@ int parse_fork(int argc, char **argv, fork_args *a, sbx_err *e)
 		case 'T': if (opt_seconds(optarg, &a->timeout_s, e) < 0) return -1; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	const char *op[1] = { NULL };
@@ -166,7 +157,7 @@ int parse_port(int argc, char **argv, port_args *a, sbx_err *e)
 			break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	const char *op[2] = { NULL, NULL };
@@ -221,7 +212,7 @@ int parse_volume(int argc, char **argv, volume_args *a, sbx_err *e)
 		switch (c) {
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc - 1, argv + 1, e);
+		default: return opt_bad(argc - 1, argv + 1, e);
 		}
 	}
 	const char *op[3] = { NULL, NULL, NULL };
@@ -270,7 +261,7 @@ int parse_network(int argc, char **argv, network_args *a, sbx_err *e)
 		case 'c': a->clear = 1; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	const char *op[1] = { NULL };
@@ -335,7 +326,7 @@ int parse_events(int argc, char **argv, events_args *a, sbx_err *e)
 		case 't': if (opt_event_types(optarg, a, e) < 0) return -1; break;
 		case 'j': a->json = 1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	const char *op[1] = { NULL };

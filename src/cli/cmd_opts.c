@@ -120,7 +120,7 @@ char *opt_shell_join(char *const *argv, size_t n)
 
 /* --- whole commands -------------------------------------------------------- */
 
-static int bad_opt(int argc, char **argv, sbx_err *e)
+int opt_bad(int argc, char **argv, sbx_err *e)
 {
 	/* getopt printed nothing (opterr = 0): say which */
 	int i = optind - 1;
@@ -161,7 +161,7 @@ int parse_create(int argc, char **argv, create_args *a, sbx_err *e)
 		case 'a': if (opt_rules(optarg, "--allow-out", &a->allow_out, &a->nallow, e) < 0) return -1; break;
 		case 'd': if (opt_rules(optarg, "--deny-out", &a->deny_out, &a->ndeny, e) < 0) return -1; break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	if (optind < argc) {
@@ -216,7 +216,7 @@ static int exec_opts(int argc, char **argv, exec_args *a, sbx_err *e)
 			a->timeout_ms = secs * 1000L;
 			break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	return 0;
@@ -284,7 +284,7 @@ int parse_run(int argc, char **argv, run_args *a, sbx_err *e)
 			a->timeout_ms = secs * 1000L;
 			break;
 		case 'h': return sbx_error(e, OPT_HELP);
-		default: return bad_opt(argc, argv, e);
+		default: return opt_bad(argc, argv, e);
 		}
 	}
 	if (optind >= argc)

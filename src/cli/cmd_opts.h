@@ -16,6 +16,9 @@ int opt_seconds(const char *s, int *out, sbx_err *e);
 /* "512", "512M", "2G" → MiB. */
 int opt_memory_mb(const char *s, int *out, sbx_err *e);
 int opt_int(const char *s, int min, int max, const char *what, int *out, sbx_err *e);
+/* After getopt_long (opterr = 0) returned '?': which option was unknown or
+ * lacked its value. */
+int opt_bad(int argc, char **argv, sbx_err *e);
 /* argv as one bash command line: a single argument is taken as a command
  * line already; several are quoted one by one. */
 char *opt_shell_join(char *const *argv, size_t n);
