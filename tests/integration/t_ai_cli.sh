@@ -8,37 +8,19 @@
 # Needs root and a built code-interpreter template
 # (`sbx template build code-interpreter`).
 . "$(dirname "$0")/lib.sh"
-SBX=$(dirname "$AGENT")/sbx
+. "$(dirname "$0")/cli_lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
-unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
 unset OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL SBX_AI_PROVIDER SBX_AI_MODEL \
 	SBX_AI_MAX_STEPS GROQ_API_KEY MISTRAL_API_KEY TOGETHER_API_KEY
-SBXD_PID=
 FAKE_PID=
-
-if [ "$(id -u)" -ne 0 ]; then skip_all "sbx ai's sandboxes need root"; fi
-tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
-if ! printf '%s\n' "$tpls" | grep -qx code-interpreter; then
-	skip_all "no built code-interpreter template (sbx template build code-interpreter)"
-fi
-
+cli_need code-interpreter "sbx ai's sandboxes"
 stop_all() {
 	stop_pid "$FAKE_PID" TERM 10
 	FAKE_PID=
-	if [ -n "$SBXD_PID" ]; then
-		timeout -k 5 60 "$SBX" kill --all >/dev/null 2>&1
-		stop_pid "$SBXD_PID" TERM 30
-		SBXD_PID=
-	fi
+	cli_stop
 }
 trap 'stop_all; cleanup' EXIT
-
-PORT=$(free_port)
-"$SBX" serve --listen "127.0.0.1:$PORT" >"$SCRATCH/sbxd.log" 2>&1 &
-SBXD_PID=$!
-wait_until 10 curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health"
-expect_eq "sbxd answers" "$(curl -s -m 5 "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
+cli_serve
 
 LOG=$SCRATCH/fake.jsonl
 mkdir -p "$SCRATCH/scripts"

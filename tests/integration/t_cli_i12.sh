@@ -7,10 +7,7 @@
 # --state/--meta, and the errors for unknown names.  Needs root, the ns
 # runtime and a built `base` template (`sbx template build base`).
 . "$(dirname "$0")/lib.sh"
-SBX=$(dirname "$AGENT")/sbx
-export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
-unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
-SBXD_PID=
+. "$(dirname "$0")/cli_lib.sh"
 FWD_PID=
 
 # --- the raw tunnel, against a stand-in for sbxd (fake_tunnel.py) ----------------
@@ -66,32 +63,15 @@ expect_match "  ... says what to do" "$err" "local port $FAKE_PORT is in use; pi
 stop_pid "$FAKE_PID"
 FAKE_PID=
 
-if [ "$(id -u)" -ne 0 ]; then skip_all "the sbx CLI's sandboxes need root"; fi
-tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
-if ! printf '%s\n' "$tpls" | grep -qx base; then
-	skip_all "no built base template (sbx template build base)"
-fi
-
+cli_need base "the sbx CLI's sandboxes"
 stop_all() {
 	stop_pid "$FWD_PID" TERM 10
 	FWD_PID=
-	if [ -n "$SBXD_PID" ]; then
-		timeout -k 5 60 "$SBX" kill --all >/dev/null 2>&1
-		stop_pid "$SBXD_PID" TERM 30
-		SBXD_PID=
-	fi
+	cli_stop
 }
 trap 'stop_all; cleanup' EXIT
 S() { timeout -k 5 300 "$SBX" "$@"; }
-
-PORT=$(free_port)
-"$SBX" serve --listen "127.0.0.1:$PORT" >"$SCRATCH/sbxd.log" 2>&1 &
-SBXD_PID=$!
-for _ in $(seq 1 100); do
-	curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health" && break
-	sleep 0.05
-done
-expect_eq "sbxd answers" "$(curl -s -m 5 "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
+cli_serve
 
 ID=$(S create --timeout 10m --meta owner=i12 2>"$SCRATCH/err" | tail -n1)
 expect_match "create" "$ID" '^[a-z0-9]{20}$' || sed 's/^/# /' "$SCRATCH/err"

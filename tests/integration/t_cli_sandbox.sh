@@ -6,34 +6,10 @@
 # runtime and a built `base` template (`sbx template build base`); a built
 # `code-interpreter` adds the chart check.
 . "$(dirname "$0")/lib.sh"
-SBX=$(dirname "$AGENT")/sbx
-export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
-unset E2B_API_URL E2B_API_KEY E2B_SANDBOX_URL E2B_DOMAIN
-SBXD_PID=
-
-if [ "$(id -u)" -ne 0 ]; then skip_all "the sbx CLI's sandboxes need root"; fi
-tpls=$("$SBX" template ls --json 2>/dev/null | jq -r '.[].name, .[].aliases[]' 2>/dev/null)
-if ! printf '%s\n' "$tpls" | grep -qx base; then
-	skip_all "no built base template (sbx template build base)"
-fi
-
-stop_all() {
-	if [ -n "$SBXD_PID" ]; then
-		timeout -k 5 60 "$SBX" kill --all >/dev/null 2>&1
-		stop_pid "$SBXD_PID" TERM 30
-		SBXD_PID=
-	fi
-}
-trap 'stop_all; cleanup' EXIT
-
-PORT=$(free_port)
-"$SBX" serve --listen "127.0.0.1:$PORT" >"$SCRATCH/sbxd.log" 2>&1 &
-SBXD_PID=$!
-for _ in $(seq 1 100); do
-	curl -s -m 2 -o /dev/null "http://127.0.0.1:$PORT/health" && break
-	sleep 0.05
-done
-expect_eq "sbxd answers" "$(curl -s "http://127.0.0.1:$PORT/health" | jq -r .status)" ok
+. "$(dirname "$0")/cli_lib.sh"
+cli_need base "the sbx CLI's sandboxes"
+trap 'cli_stop; cleanup' EXIT
+cli_serve
 
 # --- create / ls / info -------------------------------------------------------
 out=$("$SBX" create --timeout 5m --meta owner=cli-test --env GREETING=hello 2>"$SCRATCH/err"); rc=$?
@@ -90,7 +66,7 @@ expect_eq "run: exit 1 when the cell raised" "$rc" 1
 expect_match "run: the traceback" "$(cat "$SCRATCH/e")" 'ValueError: boom'
 
 CHART_TPL=
-printf '%s\n' "$tpls" | grep -qx code-interpreter && CHART_TPL=code-interpreter
+printf '%s\n' "$CLI_TEMPLATES" | grep -qx code-interpreter && CHART_TPL=code-interpreter
 if [ -n "$CHART_TPL" ]; then
 	CID=$("$SBX" create --template "$CHART_TPL" | tail -n1)
 	out=$("$SBX" run "$CID" --out "$SCRATCH/charts" -c '
@@ -165,6 +141,6 @@ expect_match "kill again: no such sandbox" "$err" "no sandbox '$ID'"
 expect_eq "two sandboxes to kill" "$("$SBX" ls --json | jq length)" 2
 "$SBX" kill --all >/dev/null
 expect_eq "kill --all" "$("$SBX" ls --json | jq length)" 0
-stop_all
+cli_stop
 expect_eq "sbxd stopped" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health")" 000
 done_testing
