@@ -177,11 +177,9 @@ static void on_events(const sbx_event *ev, size_t n, const sbx_err *e, void *ud)
 	} else {
 		ev_in *in = xcalloc(n + 1, sizeof *in);
 		char **details = xcalloc(n + 1, sizeof *details);
-		/* sbxd answers newest first; evlines wants events of the same
-		 * millisecond (a snapshot's "snapshotted" then "resumed") oldest first */
 		for (size_t i = 0; i < n; i++) {
-			details[i] = data_line(ev[n - 1 - i].data);
-			in[i] = (ev_in){ ev[n - 1 - i].type, ev[n - 1 - i].ts_ms, details[i] };
+			details[i] = data_line(ev[i].data);
+			in[i] = (ev_in){ ev[i].type, ev[i].ts_ms, details[i] };
 		}
 		evlines_set(&sp->ev, in, n, SB_EVENTS);
 		for (size_t i = 0; i < n; i++)

@@ -35,8 +35,8 @@ static void test_newest_first(void **state)
 	assert_string_equal(l.lines[0], "11:00:00  updated  timeout 600s");
 	assert_string_equal(l.lines[1], "10:02:02  resumed");
 	assert_string_equal(l.lines[2], "10:01:01  paused");
-	/* the same time: the later in the answer first */
-	ev_in same[] = { { "sandbox.lifecycle.paused", t0, NULL }, { "sandbox.lifecycle.killed", t0, NULL } };
+	/* the same time: sbxd's order, newest first (a pause, then a kill) */
+	ev_in same[] = { { "sandbox.lifecycle.killed", t0, NULL }, { "sandbox.lifecycle.paused", t0, NULL } };
 	evlines_set(&l, same, 2, 8);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.lines[0], "10:00:00  killed");

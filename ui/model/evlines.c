@@ -52,7 +52,7 @@ static int cmp_newest(const void *a, const void *b)
 	const ev_in *x = *(const ev_in *const *)a, *y = *(const ev_in *const *)b;
 	if (x->ts_ms != y->ts_ms)
 		return (x->ts_ms < y->ts_ms) - (x->ts_ms > y->ts_ms);
-	return (x < y) - (x > y);   /* the same time: the later in sbxd's answer first */
+	return (x > y) - (x < y);   /* the same time: sbxd's order (newest first) */
 }
 
 void evlines_set(evlines *l, const ev_in *ev, size_t n, size_t max)

@@ -27,8 +27,9 @@ typedef struct evlines {
 	size_t n;
 } evlines;
 
-/* Replaces l's lines with ev's newest max.  ev in any order, but events of
- * the same millisecond keep theirs: the later in ev is taken as newer. */
+/* Replaces l's lines with ev's newest max.  ev as sbxd answers, newest
+ * first; sorted again by time all the same, but events of the same
+ * millisecond (a snapshot's "snapshotted" and "resumed") keep ev's order. */
 void evlines_set(evlines *l, const ev_in *ev, size_t n, size_t max);
 void evlines_free(evlines *l);
 
